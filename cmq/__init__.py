@@ -1,0 +1,1 @@
+"""Steering dashboard of the Campus des Métiers et des Qualifications."""

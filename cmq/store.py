@@ -1,0 +1,252 @@
+"""The only module that writes to the store: atomic batch commits, reverts, compaction, locking; read connections.
+
+Layout under the store directory:
+    manifest.json            the commit point: which Parquet files are live, the store version
+    <table>/b<id>.parquet    the rows of one batch (all rows carry batch_id)
+    _batches/b<id>.parquet   one row per batch: who, when, which file, counts
+    _reverts/r<n>.parquet    one row per revert
+    .lock                    serialises writers across processes (readers never take it)
+
+A commit writes its data files first (temp file, fsync, rename), then swaps the manifest (same dance).
+A crash before the manifest swap leaves orphan files that no view reads: the store is unchanged.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from filelock import FileLock
+
+from . import schema
+
+MANIFEST = "manifest.json"
+BATCHES = "_batches"
+REVERTS = "_reverts"
+
+
+class StoreError(Exception):
+    """A refused write, with a French message."""
+
+
+def default_dir() -> Path:
+    return Path(os.environ.get("CMQ_DATA_DIR", "data/store"))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write_bytes(path: Path, write) -> None:
+    """Write through a temp file in the same folder, fsync, rename into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _write_parquet(path: Path, tbl: pa.Table) -> None:
+    _atomic_write_bytes(path, lambda fh: pq.write_table(tbl, fh, compression="zstd"))
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _arrow(df: pd.DataFrame, columns) -> pa.Table:
+    """Typed Arrow table for (name, type) pairs from a DataFrame."""
+    fields = [pa.field(n, schema.ARROW_TYPES[t]) for n, t in columns]
+    arrays = []
+    for f in fields:
+        values = df[f.name] if f.name in df.columns else pd.Series([None] * len(df), dtype="object")
+        values = values.astype(object).where(pd.notna(values), None)
+        arrays.append(pa.array(values.tolist(), type=f.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+@dataclass
+class CommitResult:
+    batch_id: int
+    rows: int
+
+
+class Store:
+    """A store directory. Writes go through commit/revert/compact; reads through connect()."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root is not None else default_dir()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.lock = FileLock(str(self.root / ".lock"), timeout=120)
+
+    # ---------------------------------------------------------------- manifest
+    def manifest(self) -> dict:
+        path = self.root / MANIFEST
+        if not path.exists():
+            return {"version": 0, "next_batch": 1, "next_revert": 1, "files": {}}
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def version(self) -> int:
+        return int(self.manifest()["version"])
+
+    def is_empty(self) -> bool:
+        return self.manifest()["version"] == 0
+
+    def _write_manifest(self, m: dict) -> None:
+        m["version"] = int(m["version"]) + 1
+        data = json.dumps(m, ensure_ascii=False, indent=1).encode("utf-8")
+        _atomic_write_bytes(self.root / MANIFEST, lambda fh: fh.write(data))
+
+    # ---------------------------------------------------------------- writes
+    def commit(self, table_name: str, rows: pd.DataFrame, *, file_name: str = "", sha256: str = "",
+               user: str = "", campus_id: str | None = None, counts: dict | None = None,
+               _pause=None) -> CommitResult:
+        """Record `rows` (already validated, canonical column names) as one batch of `table_name`."""
+        t = schema.table(table_name)
+        counts = counts or {}
+        with self.lock:
+            m = self.manifest()
+            batch_id = int(m["next_batch"])
+            data = rows.copy()
+            data["batch_id"] = batch_id
+            rel = f"{table_name}/b{batch_id:08d}.parquet"
+            _write_parquet(self.root / rel, _arrow(data, [(c.name, c.type) for c in t.columns] + [("batch_id", "int")]))
+            if _pause:
+                _pause()  # test hook: lets a test kill the writer between the data and the commit point
+            record = pd.DataFrame([{
+                "batch_id": batch_id, "table_name": table_name, "campus_id": campus_id,
+                "file_name": file_name, "sha256": sha256, "rows": int(counts.get("rows", len(rows))),
+                "inserted": int(counts.get("inserted", len(rows))), "updated": int(counts.get("updated", 0)),
+                "unchanged": int(counts.get("unchanged", 0)), "user_name": user,
+                "committed_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+            }])
+            brel = f"{BATCHES}/b{batch_id:08d}.parquet"
+            _write_parquet(self.root / brel, _arrow(record, schema.BATCH_COLUMNS))
+            files = m["files"]
+            files.setdefault(table_name, []).append(rel)
+            files.setdefault(BATCHES, []).append(brel)
+            m["next_batch"] = batch_id + 1
+            self._write_manifest(m)
+        return CommitResult(batch_id=batch_id, rows=len(rows))
+
+    def revert(self, batch_id: int, *, user: str = "") -> None:
+        """Mark a batch as reverted: the values it replaced come back."""
+        with self.lock:
+            con = self.connect()
+            try:
+                found = con.execute(
+                    "select reverted_at from batches where batch_id = $b", {"b": int(batch_id)}).fetchall()
+            finally:
+                con.close()
+            if not found:
+                raise StoreError(f"Le lot {batch_id} n'existe pas.")
+            if found[0][0] is not None:
+                raise StoreError(f"Le lot {batch_id} est déjà annulé.")
+            m = self.manifest()
+            n = int(m.get("next_revert", 1))
+            rec = pd.DataFrame([{"batch_id": int(batch_id),
+                                 "reverted_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+                                 "reverted_by": user}])
+            rel = f"{REVERTS}/r{n:08d}.parquet"
+            _write_parquet(self.root / rel, _arrow(rec, schema.REVERT_COLUMNS))
+            m["files"].setdefault(REVERTS, []).append(rel)
+            m["next_revert"] = n + 1
+            self._write_manifest(m)
+
+    def compact(self) -> dict:
+        """Merge each table's batch files into one file, keeping every row and its batch_id."""
+        merged = {}
+        with self.lock:
+            m = self.manifest()
+            old = []
+            for name, rels in list(m["files"].items()):
+                if len(rels) < 2:
+                    continue
+                tbl = pa.concat_tables([pq.read_table(self.root / r) for r in rels], promote_options="default")
+                tbl = tbl.sort_by([("batch_id", "ascending")])
+                rel = f"{name}/c{m['version'] + 1:08d}.parquet"
+                _write_parquet(self.root / rel, tbl)
+                old.extend(rels)
+                m["files"][name] = [rel]
+                merged[name] = len(rels)
+            if merged:
+                self._write_manifest(m)
+                for r in old:
+                    (self.root / r).unlink(missing_ok=True)
+        return merged
+
+    # ---------------------------------------------------------------- reads
+    def connect(self, manifest: dict | None = None) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection with the canonical views over the live files."""
+        m = manifest or self.manifest()
+        con = duckdb.connect()
+        files = m["files"]
+        for name, cols in ((BATCHES, schema.BATCH_COLUMNS), (REVERTS, schema.REVERT_COLUMNS)):
+            con.execute(f"create view raw{name} as " + self._scan(files.get(name, []), cols))
+        con.execute(
+            "create view batches as select b.*, r.reverted_at, r.reverted_by from raw_batches b "
+            "left join (select batch_id, min(reverted_at) as reverted_at, any_value(reverted_by) as reverted_by "
+            "from raw_reverts group by batch_id) r using (batch_id)")
+        for t in schema.TABLES.values():
+            cols = [(c.name, c.type) for c in t.columns] + [("batch_id", "int")]
+            con.execute(f"create view raw_{t.name} as " + self._scan(files.get(t.name, []), cols))
+            # history: every row ever committed for this table, with its batch and whether it was reverted
+            con.execute(
+                f"create view {t.name}_history as select r.*, b.file_name, b.user_name, b.committed_at, "
+                f"b.reverted_at is not null as reverted from raw_{t.name} r join batches b using (batch_id)")
+            key = ", ".join(t.key)
+            names = ", ".join(t.names + ["batch_id"])
+            con.execute(
+                f"create view {t.name} as select {names} from {t.name}_history where not reverted "
+                f"qualify row_number() over (partition by {key} order by batch_id desc) = 1")
+        return con
+
+    def _scan(self, rels: list[str], cols) -> str:
+        typed = ", ".join(f"cast({n} as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
+        if not rels:
+            nulls = ", ".join(f"cast(null as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
+            return "select " + nulls + " where false"
+        paths = ", ".join(_sql_str(str((self.root / r).resolve())) for r in rels)
+        return "select " + typed + " from read_parquet([" + paths + "], union_by_name = true)"
+
+    def read(self, sql: str, params: dict | None = None) -> pd.DataFrame:
+        """Run one read query over the canonical views."""
+        con = self.connect()
+        try:
+            return con.execute(sql, params or {}).df()
+        finally:
+            con.close()
+
+    def current(self, table_name: str) -> pd.DataFrame:
+        """The canonical rows of one table."""
+        return self.read("select * from " + schema.table(table_name).name)
+
+
+def open_store(root: str | Path | None = None, *, ensure_demo: bool = True) -> Store:
+    """Open the store; build the demo into it when it is empty."""
+    store = Store(root)
+    if ensure_demo and store.is_empty():
+        from . import demo
+
+        with store.lock:
+            if store.is_empty():
+                demo.build(store)
+    return store
