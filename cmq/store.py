@@ -193,6 +193,16 @@ class Store:
                     (self.root / r).unlink(missing_ok=True)
         return merged
 
+    def reset(self) -> None:
+        """Empty the store (every table, every batch); the version keeps counting up."""
+        with self.lock:
+            m = self.manifest()
+            old = [r for rels in m["files"].values() for r in rels]
+            m["files"] = {}
+            self._write_manifest(m)
+            for r in old:
+                (self.root / r).unlink(missing_ok=True)
+
     # ---------------------------------------------------------------- reads
     def connect(self, manifest: dict | None = None) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB connection with the canonical views over the live files."""

@@ -1,0 +1,188 @@
+"""The command line: python -m cmq COMMAND … (messages in French; exit 0 success, 1 refused or failed, 2 usage)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import demo, ingest, queries, schema
+from .store import StoreError, open_store
+
+READ_ONLY = {duckdb.StatementType.SELECT}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with French usage errors and exit code 2."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f"Erreur d'utilisation : {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 1
+
+
+def output(df: pd.DataFrame, form: str) -> None:
+    if form == "json":
+        print(df.to_json(orient="records", force_ascii=False, date_format="iso"))
+    else:
+        sys.stdout.write(df.to_csv(index=False))
+
+
+def value(text: str):
+    """A --param value: null, integer, list (comma-separated) or text."""
+    if text.lower() in ("", "null", "none"):
+        return None
+    if "," in text:
+        return [value(t.strip()) for t in text.split(",") if t.strip()]
+    if text.lstrip("-").isdigit():
+        return int(text)
+    return text
+
+
+def cmd_demo(a) -> int:
+    store = open_store(ensure_demo=False)
+    if not store.is_empty():
+        if not a.force:
+            return fail("Le magasin contient déjà des données. Ajoutez --force pour l'effacer et reconstruire la démonstration.")
+        store.reset()
+    with store.lock:
+        reports = demo.build(store)
+    rows = sum(r.inserted + r.updated for r in reports)
+    print(f"Démonstration construite : {len(reports)} fichiers, {rows} lignes importées dans {store.root}.")
+    return 0
+
+
+def cmd_sql(a) -> int:
+    try:
+        statements = duckdb.extract_statements(a.query)
+    except duckdb.Error as exc:
+        return fail(f"Requête SQL invalide : {exc}")
+    if len(statements) != 1:
+        return fail("Donnez une seule requête SQL (select …).")
+    if statements[0].type not in READ_ONLY:
+        return fail("Lecture seule : seules les requêtes « select » sont acceptées. "
+                    "Pour modifier des données, importez un fichier (python -m cmq import).")
+    store = open_store()
+    con = store.connect()
+    try:
+        df = con.execute(a.query).df()
+    except duckdb.Error as exc:
+        return fail(f"La requête a échoué : {exc}")
+    finally:
+        con.close()
+    output(df, a.format)
+    return 0
+
+
+def cmd_query(a) -> int:
+    params = {}
+    for p in a.param or []:
+        if "=" not in p:
+            return fail(f"Paramètre mal écrit : « {p} ». Écrivez --param nom=valeur.")
+        k, v = p.split("=", 1)
+        params[k.strip()] = value(v.strip())
+    try:
+        df = queries.run(a.name, store=open_store(), **params)
+    except queries.QueryError as exc:
+        return fail(str(exc))
+    except duckdb.Error as exc:
+        return fail(f"La requête a échoué : {exc}")
+    output(df, a.format)
+    return 0
+
+
+def cmd_import(a) -> int:
+    path = Path(a.file)
+    if not path.is_file():
+        return fail(f"Fichier introuvable : {a.file}")
+    store = open_store()
+    rep = ingest.import_bytes(store, a.table, path.read_bytes(), path.name, user=a.user or "", campus=a.campus,
+                              dry_run=a.dry_run, sheet=a.sheet)
+    if a.json:
+        print(json.dumps(rep.as_json(), ensure_ascii=False, default=str))
+    else:
+        for w in rep.warnings:
+            print(f"Attention : {w}")
+        for e in rep.errors:
+            where = ", ".join(x for x in (f"ligne {e['line']}" if e["line"] else "", e["column"] or "") if x)
+            print(f"Erreur{' (' + where + ')' if where else ''} : {e['message']}")
+        print({
+            "committed": f"Importé : lot {rep.batch_id}, {rep.inserted} ajoutée(s), {rep.updated} modifiée(s), {rep.unchanged} inchangée(s).",
+            "valid": f"Fichier valide (essai, rien n'est écrit) : {rep.inserted} à ajouter, {rep.updated} à modifier, {rep.unchanged} inchangée(s).",
+            "unchanged": f"Rien à importer : les {rep.unchanged} ligne(s) sont déjà dans le magasin.",
+            "rejected": f"Fichier refusé : {len(rep.errors)} erreur(s). Rien n'a été écrit.",
+        }[rep.status])
+    return 1 if rep.status == "rejected" else 0
+
+
+def cmd_batches(a) -> int:
+    store = open_store()
+    df = store.read("select * from batches where $campus is null or campus_id = $campus order by batch_id",
+                    {"campus": a.campus})
+    output(df, "json" if a.json else "csv")
+    return 0
+
+
+def cmd_revert(a) -> int:
+    store = open_store()
+    try:
+        store.revert(a.batch_id, user=a.user or "")
+    except StoreError as exc:
+        return fail(str(exc))
+    print(f"Lot {a.batch_id} annulé : les valeurs qu'il avait remplacées sont rétablies.")
+    return 0
+
+
+def parser() -> Parser:
+    p = Parser(prog="python -m cmq", description="Pilotage des Campus des Métiers et des Qualifications.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+    d = sub.add_parser("demo", help="construire le magasin à partir de data/demo")
+    d.add_argument("--force", action="store_true", help="effacer le magasin d'abord")
+    d.set_defaults(func=cmd_demo)
+    s = sub.add_parser("sql", help="requête SQL en lecture seule sur les vues")
+    s.add_argument("query")
+    s.add_argument("--format", choices=("csv", "json"), default="csv")
+    s.set_defaults(func=cmd_sql)
+    q = sub.add_parser("query", help="exécuter une requête de queries/")
+    q.add_argument("name")
+    q.add_argument("--param", action="append", metavar="NOM=VALEUR")
+    q.add_argument("--format", choices=("csv", "json"), default="csv")
+    q.set_defaults(func=cmd_query)
+    i = sub.add_parser("import", help="importer un fichier CSV ou XLSX")
+    i.add_argument("table", choices=list(schema.TABLES))
+    i.add_argument("file")
+    i.add_argument("--campus")
+    i.add_argument("--user")
+    i.add_argument("--sheet")
+    i.add_argument("--dry-run", action="store_true")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(func=cmd_import)
+    b = sub.add_parser("batches", help="lister les lots importés")
+    b.add_argument("--campus")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=cmd_batches)
+    r = sub.add_parser("revert", help="annuler un lot")
+    r.add_argument("batch_id", type=int)
+    r.add_argument("--user")
+    r.set_defaults(func=cmd_revert)
+    return p
+
+
+def main(argv=None) -> int:
+    a = parser().parse_args(argv)
+    try:
+        return a.func(a)
+    except demo.DemoError as exc:
+        return fail(str(exc))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""French formatting of numbers, amounts and dates: the one helper every view and export uses."""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+LOCALE = "fr_FR"
+UNKNOWN = "non renseigné"
+# plotly: decimal separator then thousands separator (a narrow no-break space, as Babel writes)
+PLOTLY_SEPARATORS = ",\u202f"
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def number(x, decimals: int = 0) -> str:
+    """1234.5 → '1 234,5' (French grouping and decimal comma)."""
+    if _missing(x):
+        return UNKNOWN
+    fmt = "#,##0" + ("." + "#" * decimals if decimals else "")
+    return format_decimal(x, format=fmt, locale=LOCALE)
+
+
+def euros(x, decimals: int = 0) -> str:
+    """1234.5 → '1 234,5 €'; None → 'non renseigné' (never 0)."""
+    if _missing(x):
+        return UNKNOWN
+    return number(x, decimals) + "\u00a0€"
+
+
+def percent(x, decimals: int = 0) -> str:
+    """0.125 → '12,5 %'."""
+    if _missing(x):
+        return UNKNOWN
+    fmt = "#,##0" + ("." + "#" * decimals if decimals else "") + "\u00a0%"
+    return format_percent(x, format=fmt, locale=LOCALE)
+
+
+def day(d) -> str:
+    """A date as '13 juin 2018'."""
+    if _missing(d):
+        return UNKNOWN
+    if isinstance(d, datetime):
+        d = d.date()
+    if not isinstance(d, date):
+        d = datetime.fromisoformat(str(d)).date()
+    return format_date(d, format="long", locale=LOCALE)

@@ -1,0 +1,12 @@
+"""Entry point: the navigation over pages/ and the shared page setup."""
+import streamlit as st
+
+from cmq import ui
+
+st.set_page_config(page_title="Pilotage des CMQ", page_icon=":material/school:", layout="wide")
+ui.store()
+
+pages = [
+    st.Page("pages/overview.py", title="Vue d'ensemble", icon=":material/dashboard:", default=True),
+]
+st.navigation(pages).run()

@@ -1,0 +1,30 @@
+"""Vue d'ensemble: headline figures and two charts for the chosen year and campuses."""
+import streamlit as st
+
+from cmq import charts, fmt, ui
+
+f = ui.filters()
+st.title("Vue d'ensemble des campus")
+k = ui.run("overview_kpis", **f).iloc[0]
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Campus", fmt.number(k["campuses"]))
+c2.metric("Actions", fmt.number(k["actions"]),
+          help=f"{fmt.number(k['actions_terminee'])} terminées, {fmt.number(k['actions_en_cours'])} en cours, "
+               f"{fmt.number(k['actions_prevue'])} prévues")
+c3.metric("Personnes touchées", fmt.number(k["people_reached"]),
+          help=f"Et {fmt.number(k['structures_reached'])} structures (entreprises, établissements, institutionnels). "
+               "Une action commune à plusieurs campus compte une fois.")
+c4.metric("Financements acquis connus", fmt.euros(k["funding_known_eur"]),
+          help=f"{fmt.number(k['funding_unknown_lines'])} financement(s) acquis dont le montant n'est pas renseigné.")
+st.caption(f"Actions : {fmt.number(k['actions_terminee'])} terminées · {fmt.number(k['actions_en_cours'])} en cours · "
+           f"{fmt.number(k['actions_prevue'])} prévues")
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.reach_by_audience(ui.run("reach_by_audience", **f)), key="reach")
+    ui.caption(f, "publics touchés déclarés par les campus")
+with right:
+    st.plotly_chart(charts.actions_by_status(ui.run("actions_by_status", **f)), key="actions")
+    ui.caption(f, "actions déclarées par les campus")
+st.plotly_chart(charts.funding_by_funder(ui.run("funding_by_funder", **f)), key="funding")
+ui.caption(f, "financements déclarés par les campus (montants non renseignés exclus des barres)")
