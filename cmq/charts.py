@@ -90,10 +90,18 @@ def funding_by_funder(df: pd.DataFrame, title: str = "Financements connus par fi
     fig = go.Figure()
     for col, name, colour in (("acquired_eur", "Acquis", PALETTE[0]), ("expected_eur", "Prévu ou demandé", PALETTE[4])):
         vals = known[col].fillna(0)
+        if not vals.any():
+            continue
         fig.add_trace(go.Bar(
             x=vals, y=known["funder"], orientation="h", name=name, marker_color=colour,
             text=[fmt.euros(v) if v else "" for v in vals], textposition="auto",
             hovertemplate="%{y}<br>" + name + " : %{x:,.0f} €<extra></extra>",
         ))
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", bargap=0.35)
     return _layout(fig, title, x_title="Montant (€)", height=max(260, 90 + 36 * len(known)))
+
+
+def unknown_amounts(df: pd.DataFrame) -> str:
+    """The funders with at least one amount not known, in words (shown beside the chart, never as 0)."""
+    names = df[df["lines_amount_unknown"] > 0]["funder"].tolist()
+    return ("Montant non renseigné pour : " + ", ".join(names) + ".") if names else ""

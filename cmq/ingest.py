@@ -372,7 +372,11 @@ def parse(t: Table, sheet: Sheet, campus: str | None = None) -> Report:
     present = set(mapping.values())
     if campus and "campus_id" in t.names and "campus_id" not in present:
         present.add("campus_id")
-    missing = [c for c in t.columns if c.required and c.name not in present]
+    required = [c for c in t.columns if c.required]
+    missing = [c for c in required if c.name not in present]
+    if len(missing) * 2 >= len(required):
+        rep.errors.append(_err(1, None, f"Ce fichier ne ressemble pas à « {t.label} » : il y manque {len(missing)} colonne(s) "
+                                        "obligatoire(s). Avez-vous choisi la bonne table ?"))
     for c in missing:
         rep.errors.append(_err(1, c.header, f"La colonne obligatoire « {c.header} » est absente. Ajoutez-la (voir le modèle)."))
     if missing:
@@ -394,6 +398,11 @@ def parse(t: Table, sheet: Sheet, campus: str | None = None) -> Report:
         col = t.column(name)
         out[name] = _convert(col, raw[i], lines, rep.errors, oui_non_numbers=oui_non and name in ("value", "target"))
     df = pd.DataFrame(out, index=raw.index)
+    for name in df.columns:
+        col = t.column(name)
+        if col.choices:  # « En cours », « en cours », « EN_COURS » → en_cours; unknown values stay for the validator
+            idx = _choice_index(col)
+            df[name] = pd.Series([None if v is None else idx.get(fold(v), v) for v in df[name]], index=df.index, dtype=object)
     for c in t.columns:
         if c.name not in df.columns:
             df[c.name] = None
@@ -428,7 +437,7 @@ def validate(t: Table, rows: pd.DataFrame, lines: list[int], ctx: Context, *, ca
     criteria = ctx.criteria | (own.get("criterion_no", set()) if t.name == "criteria" else set())
     known = {"campuses": campuses, "objectives": objectives, "indicators": indicators, "actions": actions,
              "partners": partners, "criteria": criteria}
-    choice_idx = {c.name: _choice_index(c) for c in t.columns if c.choices}
+    choice_codes = {c.name: set(schema.choice_codes(c)) for c in t.columns if c.choices}
     seen_keys: dict = {}
     for i, r in enumerate(rec):
         ln = lines[i]
@@ -438,13 +447,9 @@ def validate(t: Table, rows: pd.DataFrame, lines: list[int], ctx: Context, *, ca
                 if c.required:
                     errors.append(_err(ln, c.header, f"La colonne « {c.header} » est obligatoire : elle ne peut pas être vide."))
                 continue
-            if c.choices:
-                code = choice_idx[c.name].get(fold(v))
-                if code is None:
-                    allowed = ", ".join(schema.choice_label(c, k) for k in schema.choice_codes(c))
-                    errors.append(_err(ln, c.header, f"« {v} » n'est pas une valeur possible. Écrivez l'une de : {allowed}."))
-                else:
-                    r[c.name] = code
+            if c.choices and v not in choice_codes[c.name]:
+                allowed = ", ".join(schema.choice_label(c, k) for k in schema.choice_codes(c))
+                errors.append(_err(ln, c.header, f"« {v} » n'est pas une valeur possible. Écrivez l'une de : {allowed}."))
             if c.type in ("int", "float"):
                 if c.name == "year" and not (2000 <= v <= this_year + 10):
                     errors.append(_err(ln, c.header, f"L'année {v} n'est pas plausible : écrivez une année entre 2000 et {this_year + 10}."))

@@ -5,15 +5,19 @@ import pandas as pd
 import streamlit as st
 
 from . import fmt, queries
-from .store import Store, open_store
+from .store import Store, default_dir, open_store
 
 ALL_YEARS = "Toutes les années"
 
 
 @st.cache_resource(show_spinner="Préparation des données…")
+def _store(root: str) -> Store:
+    return open_store(root)
+
+
 def store() -> Store:
-    """The store of this app process (the demo is built into it on first start)."""
-    return open_store()
+    """The store of this app (CMQ_DATA_DIR); the demo is built into it on first start."""
+    return _store(str(default_dir().resolve()))
 
 
 @st.cache_resource(max_entries=2)

@@ -26,5 +26,8 @@ with left:
 with right:
     st.plotly_chart(charts.actions_by_status(ui.run("actions_by_status", **f)), key="actions")
     ui.caption(f, "actions déclarées par les campus")
-st.plotly_chart(charts.funding_by_funder(ui.run("funding_by_funder", **f)), key="funding")
+funding = ui.run("funding_by_funder", **f)
+st.plotly_chart(charts.funding_by_funder(funding), key="funding")
+if unknown := charts.unknown_amounts(funding):
+    st.caption(unknown)
 ui.caption(f, "financements déclarés par les campus (montants non renseignés exclus des barres)")

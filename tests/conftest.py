@@ -1,0 +1,46 @@
+"""Shared fixtures: a demo store built once per test process, and writable copies of it."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cmq.store import Store, open_store  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory) -> Path:
+    """A store built from data/demo through the import path; never written by tests."""
+    root = tmp_path_factory.mktemp("demo-store")
+    open_store(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_root) -> Store:
+    return Store(demo_root)
+
+
+@pytest.fixture
+def store_copy(demo_root, tmp_path) -> Store:
+    """A writable copy of the demo store."""
+    dst = tmp_path / "store"
+    shutil.copytree(demo_root, dst, ignore=shutil.ignore_patterns(".lock"))
+    return Store(dst)
+
+
+@pytest.fixture
+def data_dir(store_copy, monkeypatch) -> Path:
+    """CMQ_DATA_DIR pointing at a writable copy of the demo store."""
+    monkeypatch.setenv("CMQ_DATA_DIR", str(store_copy.root))
+    return store_copy.root
+
+
+def snapshot(root: Path) -> dict:
+    """Every file of a store with its bytes: to prove a refused write changed nothing."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"}

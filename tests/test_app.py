@@ -1,0 +1,68 @@
+"""Pages with AppTest: no exception, and the figures a user reads."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+PAGES = ["pages/overview.py"]
+
+
+def app(data_dir) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_overview_shows_the_report_figures(data_dir):
+    at = app(data_dir)
+    m = metrics(at)
+    assert m["Campus"] == "6"
+    assert m["Actions"] == "110"
+    assert m["Financements acquis connus"] == "125\u202f000\u00a0€"
+    assert at.title[0].value == "Vue d'ensemble des campus"
+    assert len(at.get("plotly_chart")) == 3
+    assert any("Données importées le" in c.value for c in at.caption)
+
+
+def test_campus_filter_changes_figures_and_url(data_dir):
+    at = app(data_dir)
+    at.sidebar.multiselect[0].set_value(["MSI"]).run()
+    assert not at.exception
+    m = metrics(at)
+    assert m["Campus"] == "1"
+    assert m["Actions"] == "28"  # the 2018 actions of MSI
+    assert at.query_params["campus"] in ("MSI", ["MSI"])
+
+
+def test_all_years_filter(data_dir):
+    at = app(data_dir)
+    at.sidebar.selectbox[0].set_value("Toutes les années").run()
+    assert not at.exception
+    assert metrics(at)["Actions"] == "114"
+    assert "annee" not in at.query_params
+
+
+def test_empty_store_says_what_is_missing(tmp_path, monkeypatch):
+    from cmq.store import Store
+
+    root = tmp_path / "empty"
+    s = Store(root)
+    s.commit("campuses", __import__("pandas").DataFrame([{"campus_id": "ZZ", "name": "Campus vide", "region": "Corse",
+                                                         "sector": "Tourisme, gastronomie", "label": "standard"}]))
+    monkeypatch.setenv("CMQ_DATA_DIR", str(root))
+    at = app(root)
+    assert metrics(at)["Actions"] == "0"
+    assert metrics(at)["Financements acquis connus"] == "0\u00a0€"
+
+
+def test_every_page_runs(data_dir):
+    for page in PAGES:
+        at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+        at.run()
+        assert not at.exception, (page, at.exception)

@@ -1,0 +1,91 @@
+"""The command line contract (DESIGN.md §5): outputs, French messages, exit codes."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT, snapshot
+
+
+def cli(*args, data_dir):
+    import os
+
+    env = dict(os.environ, CMQ_DATA_DIR=str(data_dir))
+    return subprocess.run([sys.executable, "-m", "cmq", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_first_command_builds_the_demo_into_an_empty_store(tmp_path):
+    r = cli("sql", "select count(*) as n from campuses", data_dir=tmp_path / "fresh")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["n", "6"]
+
+
+def test_sql_is_read_only(data_dir):
+    before = snapshot(data_dir)
+    for statement in ("delete from actions", "drop view actions", "copy actions to 'x.csv'",
+                      "create table t as select 1", "select 1; delete from actions"):
+        r = cli("sql", statement, data_dir=data_dir)
+        assert r.returncode == 1, statement
+        assert "select" in r.stderr.lower()
+    assert snapshot(data_dir) == before
+
+
+def test_sql_json_and_error(data_dir):
+    r = cli("sql", "select campus_id, labelled_year from campuses where campus_id = 'AMF'", "--format", "json", data_dir=data_dir)
+    assert json.loads(r.stdout) == [{"campus_id": "AMF", "labelled_year": 2016}]
+    bad = cli("sql", "select nothing from nowhere", data_dir=data_dir)
+    assert bad.returncode == 1 and "La requête a échoué" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_query_with_parameters(data_dir):
+    r = cli("query", "reach_by_audience", "--param", "year=2018", "--param", "campuses=MSI,MMA", "--format", "json",
+            data_dir=data_dir)
+    assert r.returncode == 0, r.stderr
+    rows = {x["audience"]: x["reached"] for x in json.loads(r.stdout)}
+    assert rows["enseignants"] == 28 + 18 + 60  # the joint ESPE action once
+    unknown = cli("query", "nope", data_dir=data_dir)
+    assert unknown.returncode == 1 and "Requête inconnue" in unknown.stderr
+    badp = cli("query", "campuses", "--param", "year=2018", data_dir=data_dir)
+    assert badp.returncode == 1 and "Paramètre inconnu" in badp.stderr
+
+
+def test_usage_errors_exit_2(data_dir):
+    for args in (("bogus",), ("query",), ("import", "reach")):
+        r = cli(*args, data_dir=data_dir)
+        assert r.returncode == 2 and "Erreur d'utilisation" in r.stderr
+
+
+def test_demo_refuses_to_overwrite_without_force(data_dir):
+    r = cli("demo", data_dir=data_dir)
+    assert r.returncode == 1 and "--force" in r.stderr
+    r = cli("demo", "--force", data_dir=data_dir)
+    assert r.returncode == 0 and "Démonstration construite" in r.stdout
+
+
+def test_import_dry_run_json_then_commit(data_dir, tmp_path):
+    f = tmp_path / "valeurs.csv"
+    f.write_bytes("Code campus;Identifiant indicateur;Année;Valeur\r\nAGT;AGT-I01;2019;1 234,5\r\n".encode("cp1252"))
+    dry = cli("import", "indicator_values", str(f), "--dry-run", "--json", data_dir=data_dir)
+    out = json.loads(dry.stdout)
+    assert dry.returncode == 0 and out["status"] == "valid" and out["inserted"] == 1 and out["batch_id"] is None
+    done = json.loads(cli("import", "indicator_values", str(f), "--json", "--user", "ana", data_dir=data_dir).stdout)
+    assert done["status"] == "committed" and done["batch_id"]
+    again = json.loads(cli("import", "indicator_values", str(f), "--json", data_dir=data_dir).stdout)
+    assert again["status"] == "unchanged" and again["unchanged"] == 1
+    v = cli("sql", "select value from indicator_values where indicator_id = 'AGT-I01' and year = 2019", data_dir=data_dir)
+    assert v.stdout.splitlines()[1] == "1234.5"
+    rv = cli("revert", str(done["batch_id"]), "--user", "ana", data_dir=data_dir)
+    assert rv.returncode == 0 and "annulé" in rv.stdout
+    b = json.loads(cli("batches", "--campus", "AGT", "--json", data_dir=data_dir).stdout)
+    assert any(x["batch_id"] == done["batch_id"] and x["reverted_at"] for x in b)
+
+
+def test_rejected_import_exit_1_and_store_untouched(data_dir, tmp_path):
+    f = tmp_path / "faux.csv"
+    f.write_text("Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I01;deux mille;12\nXXX;AGT-I01;2019;1\n", encoding="utf-8")
+    before = snapshot(data_dir)
+    r = cli("import", "indicator_values", str(f), data_dir=data_dir)
+    assert r.returncode == 1
+    assert "ligne 2" in r.stdout and "ligne 3" in r.stdout and "Rien n'a été écrit" in r.stdout
+    assert snapshot(data_dir) == before

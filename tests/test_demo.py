@@ -1,0 +1,143 @@
+"""The demo is the 2018 activity report of the six CMQ of Bourgogne-Franche-Comté, figure for figure."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from cmq import queries, schema
+from cmq.demo import DEMO_DIR
+
+
+def q(store, sql, **params):
+    return store.read(sql, params)
+
+
+def test_demo_files_are_french_csv_with_a_source_on_every_row():
+    for name in schema.TABLES:
+        raw = (DEMO_DIR / f"{name}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), f"{name}.csv must be UTF-8 with BOM"
+        rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8")), delimiter=";"))
+        assert rows[0] == [c.header for c in schema.table(name).columns]
+        src = rows[0].index("Source")
+        assert all(r[src].startswith("Rapport 2018") for r in rows[1:]), name
+
+
+def test_every_demo_file_went_through_the_import_path(demo_store):
+    b = q(demo_store, "select table_name, rows, inserted from batches")
+    assert set(b["table_name"]) == set(schema.TABLES)
+    assert (b["rows"] == b["inserted"]).all()
+
+
+def test_six_campuses_with_label_year_and_carrier(demo_store):
+    c = q(demo_store, "select * from campuses order by campus_id").set_index("campus_id")
+    assert list(c.index) == ["AGT", "AMF", "ITIP", "MMA", "MSI", "TI"]
+    assert c.loc["AMF", "labelled_year"] == 2016
+    assert (c.drop("AMF")["labelled_year"] == 2017).all()
+    assert c.loc["MMA", "carrier"] == "Lycée des Huisselets" and c.loc["MMA", "carrier_type"] == "lycee"
+    assert c.loc["TI", "carrier"] == "Lycée des Marcs d'Or" and c.loc["TI", "carrier_type"] == "lycee"
+    assert c.loc["ITIP", "carrier_type"] == "enseignement_superieur" and c.loc["MSI", "carrier_type"] == "enseignement_superieur"
+    assert c.loc["AGT", "carrier_type"] == "gip" and c.loc["AMF", "carrier_type"] == "gip"
+    assert set(c["city"]) == {"Dijon", "Montbéliard", "Le Creusot", "Besançon"}
+    assert c["latitude"].between(46, 48.5).all() and c["longitude"].between(3, 7.5).all()
+
+
+def test_region_gives_15k_per_campus_for_three_years(demo_store):
+    r = q(demo_store, "select campus_id, year, amount_eur, status from funding where funder = 'Région Bourgogne-Franche-Comté'")
+    assert len(r) == 18 and (r["amount_eur"] == 15000).all()
+    assert set(r["year"]) == {2018, 2019, 2020}
+    assert set(r[r["year"] == 2018]["status"]) == {"acquis"} and set(r[r["year"] > 2018]["status"]) == {"prevu"}
+
+
+def test_known_funding_figures(demo_store):
+    pma = q(demo_store, "select year, amount_eur from funding where funder = 'Pays de Montbéliard Agglomération' order by year")
+    assert pma.values.tolist() == [[2017, 30000.0], [2018, 15000.0]]
+    ubfc = q(demo_store, "select campus_id, amount_eur from funding where funder like 'UBFC%'")
+    assert ubfc.values.tolist() == [["ITIP", 20000.0]]
+    kpi = queries.run("overview_kpis", store=demo_store, year=2018).iloc[0]
+    assert kpi["funding_known_eur"] == 6 * 15000 + 15000 + 20000
+
+
+def test_amounts_the_report_does_not_give_stay_empty(demo_store):
+    unknown = q(demo_store, "select funder from funding where amount_eur is null")["funder"].tolist()
+    for funder in ("Dijon Métropole", "Communauté Urbaine Creusot Montceau", "Rectorats de Besançon et de Dijon"):
+        assert funder in unknown
+    assert q(demo_store, "select count(*) n from funding where amount_eur = 0")["n"].iloc[0] == 0
+    f = queries.run("funding_by_funder", store=demo_store, year=2018).set_index("funder")
+    assert f.loc["Dijon Métropole", "lines_amount_unknown"] == 1
+    assert f.loc["Dijon Métropole", "acquired_eur"] != f.loc["Dijon Métropole", "acquired_eur"]  # NaN, not 0
+
+
+def test_reach_figures_of_chapter_3(demo_store):
+    def reach(action, audience, campus=None):
+        return q(demo_store, "select count from reach where action_id = $a and audience = $au "
+                             "and ($c is null or campus_id = $c)", a=action, au=audience, c=campus)["count"].tolist()
+    assert reach("MSI-A23", "collegiens") == [221]            # SMILE / Olympiades des Métiers, 8 collèges EP
+    assert reach("MSI-A12", "enseignants") == [60]            # forum École-Entreprise DAFPIC
+    assert reach("MSI-A11", "enseignants") == [18]            # MICRONORA, référents École-Entreprise
+    assert reach("MSI-A09", "enseignants", "MSI") == [28]     # ESPE: 26 stagiaires + 2 enseignants
+    assert reach("AMF-A04", "lyceens") == [8]                 # PSA Sochaux
+    assert reach("AGT-A05", "entreprises") == [60] and reach("AGT-A08", "entreprises") == [25]
+    agt = q(demo_store, "select sum(count) n from reach where action_id = 'AGT-A04'")["n"].iloc[0]
+    assert agt == 31 + 6 + 7 + 10 + 3 + 16 + 15
+
+
+def test_joint_action_counts_once_in_regional_totals(demo_store):
+    both = queries.run("reach_by_audience", store=demo_store, year=2018).set_index("audience")
+    msi = queries.run("reach_by_audience", store=demo_store, year=2018, campuses=["MSI"]).set_index("audience")
+    mma = queries.run("reach_by_audience", store=demo_store, year=2018, campuses=["MMA"]).set_index("audience")
+    assert mma.loc["enseignants", "reached"] == 28
+    assert msi.loc["enseignants", "reached"] == 28 + 18 + 60
+    # the region: AGT's ~50 teachers + MSI's three actions, the joint ESPE action once
+    assert both.loc["enseignants", "reached"] == 50 + 28 + 18 + 60
+
+
+def test_ti_actions_follow_annex_i(demo_store):
+    a = q(demo_store, "select status, count(*) n from actions where campus_id = 'TI' and source like '%Annexe I%' group by 1")
+    assert dict(zip(a["status"], a["n"])) == {"en_cours": 7, "prevue": 5, "terminee": 5}
+
+
+def test_agt_objective_tree_is_annex_a(demo_store):
+    o = q(demo_store, "select * from objectives where campus_id = 'AGT'")
+    strategic = o[o["level"] == "strategique"].sort_values("position")["title"].tolist()
+    assert len(strategic) == 7
+    assert strategic[0] == "Lancement et pilotage du Campus"
+    assert strategic[4] == "Développer les mobilités à l'international des jeunes"
+    ind = q(demo_store, "select i.name, o.level from indicators i join objectives o using (objective_id) where i.campus_id = 'AGT'")
+    assert len(ind) == 59  # every indicator of Annex A
+    assert "Nombre de citations du CMQ dans des articles de presse" in set(ind["name"])
+    assert set(ind["level"]) <= {"operationnel", "realisation"}
+
+
+def test_indicator_values_are_only_the_report_figures(demo_store):
+    v = q(demo_store, "select * from indicator_values")
+    assert v["target"].isna().all(), "the report sets no target"
+    assert v["source"].str.startswith("Rapport 2018").all()
+    got = dict(zip(v["indicator_id"], v["value"]))
+    name = dict(q(demo_store, "select indicator_id, name from indicators").values)
+    by_name = {name[k]: val for k, val in got.items()}
+    assert by_name["Nombre de rencontres auprès des acteurs"] == 88
+    assert by_name["Nombre d'entreprises visitées"] == 13
+    assert by_name["Financements obtenus sur appel à projets"] == 20000
+    assert len(v) < len(name) / 2, "most indicators have no value in the report and stay empty"
+
+
+def test_eleven_criteria_and_positioning(demo_store):
+    assert q(demo_store, "select count(*) n from criteria")["n"].iloc[0] == 11
+    a = q(demo_store, "select campus_id, criterion_no, level, comment from criteria_assessments where year = 2018")
+    assert len(a) == 66
+    assert set(a[a["criterion_no"] == 4]["level"]) == {3}       # gouvernance: au-delà
+    assert set(a[a["criterion_no"] == 10]["level"]) == {0}      # international: à engager
+    amf2 = a[(a["campus_id"] == "AMF") & (a["criterion_no"] == 2)]["comment"].iloc[0]
+    assert "300 km" in amf2
+
+
+@pytest.mark.parametrize("name", ["PFT « Académie du Cuir »", "PFT « Usinage à grande vitesse » (UGV)", "PERCIPIO ROBOTICS",
+                                  "Vitagora", "Lycée Jules Haag"])
+def test_partners_of_annexes(demo_store, name):
+    assert q(demo_store, "select count(*) n from partners where name like '%' || $n || '%'", n=name)["n"].iloc[0] == 1
+
+
+def test_thirteen_technological_platforms(demo_store):
+    assert q(demo_store, "select count(*) n from partners where partner_type = 'plateforme_technologique'")["n"].iloc[0] == 13

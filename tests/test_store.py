@@ -1,0 +1,186 @@
+"""The store: atomic batches, latest wins, revert, compaction, crash safety, concurrent writers."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pandas as pd
+import pytest
+
+from cmq.store import Store, StoreError
+from conftest import ROOT, snapshot
+
+
+def values(rows: list[tuple]) -> pd.DataFrame:
+    """indicator_values rows from (indicator_id, year, value)."""
+    return pd.DataFrame([{"campus_id": "AGT", "indicator_id": i, "year": y, "value": v, "target": None,
+                          "comment": None, "source": "test"} for i, y, v in rows])
+
+
+def value_of(store: Store, indicator: str, year: int):
+    got = store.read("select value, batch_id from indicator_values where indicator_id = $i and year = $y",
+                     {"i": indicator, "y": year})
+    return None if got.empty else got["value"].iloc[0]
+
+
+def test_commit_then_correction_latest_wins(tmp_path):
+    s = Store(tmp_path)
+    b1 = s.commit("indicator_values", values([("AGT-I01", 2019, 10.0), ("AGT-I02", 2019, 5.0)])).batch_id
+    b2 = s.commit("indicator_values", values([("AGT-I01", 2019, 12.0)])).batch_id
+    assert b2 > b1
+    assert value_of(s, "AGT-I01", 2019) == 12.0
+    assert value_of(s, "AGT-I02", 2019) == 5.0  # untouched by the correction
+    hist = s.read("select value, batch_id from indicator_values_history where indicator_id = 'AGT-I01' order by batch_id")
+    assert hist["value"].tolist() == [10.0, 12.0], "history keeps every version with its batch"
+
+
+def test_revert_restores_previous_values_and_stays_visible(tmp_path):
+    s = Store(tmp_path)
+    s.commit("indicator_values", values([("AGT-I01", 2019, 10.0)]), user="alice", file_name="a.csv")
+    bad = s.commit("indicator_values", values([("AGT-I01", 2019, 999.0), ("AGT-I03", 2019, 1.0)]), user="bob").batch_id
+    s.revert(bad, user="alice")
+    assert value_of(s, "AGT-I01", 2019) == 10.0
+    assert value_of(s, "AGT-I03", 2019) is None, "a row the reverted batch inserted disappears"
+    batches = s.read("select batch_id, user_name, reverted_at, reverted_by from batches order by batch_id")
+    assert len(batches) == 2
+    row = batches.set_index("batch_id").loc[bad]
+    assert row["user_name"] == "bob" and row["reverted_by"] == "alice" and row["reverted_at"] is not None
+    with pytest.raises(StoreError, match="déjà annulé"):
+        s.revert(bad)
+    with pytest.raises(StoreError, match="n'existe pas"):
+        s.revert(12345)
+
+
+def test_every_fact_row_keeps_its_batch(demo_store):
+    for table in ("indicator_values", "actions", "reach", "funding", "criteria_assessments"):
+        missing = demo_store.read(f"select count(*) as n from {table} where batch_id is null")["n"].iloc[0]
+        assert missing == 0, table
+
+
+def test_compaction_merges_files_without_losing_history(tmp_path):
+    s = Store(tmp_path)
+    for v in range(20):
+        s.commit("indicator_values", values([("AGT-I01", 2019, float(v)), (f"AGT-I{v + 10:02d}", 2019, 1.0)]))
+    s.revert(20)
+    before = s.read("select * from indicator_values order by indicator_id")
+    hist_before = s.read("select count(*) n from indicator_values_history")["n"].iloc[0]
+    assert len(list((tmp_path / "indicator_values").glob("*.parquet"))) == 20
+    merged = s.compact()
+    assert merged["indicator_values"] == 20
+    assert len(list((tmp_path / "indicator_values").glob("*.parquet"))) == 1
+    pd.testing.assert_frame_equal(before, s.read("select * from indicator_values order by indicator_id"))
+    assert s.read("select count(*) n from indicator_values_history")["n"].iloc[0] == hist_before
+    assert value_of(s, "AGT-I01", 2019) == 18.0, "batch 20 stays reverted after compaction"
+    s.revert(19)  # batches can still be reverted after compaction
+    assert value_of(s, "AGT-I01", 2019) == 17.0
+
+
+def test_orphan_files_from_a_crash_are_ignored(tmp_path):
+    s = Store(tmp_path)
+    s.commit("indicator_values", values([("AGT-I01", 2019, 1.0)]))
+    # a data file written but never recorded in the manifest (as a crash before the commit point leaves it)
+    (tmp_path / "indicator_values" / "b00000099.parquet").write_bytes(
+        (tmp_path / "indicator_values" / "b00000001.parquet").read_bytes())
+    assert len(s.current("indicator_values")) == 1
+    s.commit("indicator_values", values([("AGT-I02", 2019, 2.0)]))
+    assert len(s.current("indicator_values")) == 2
+
+
+WRITER = textwrap.dedent("""
+    import sys, time
+    sys.path.insert(0, {root!r})
+    import pandas as pd
+    from cmq.store import Store
+    store, n, mode = Store(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    df = pd.DataFrame({{"campus_id": "AGT", "indicator_id": [f"X{{i}}" for i in range(n)], "year": 2019,
+                       "value": [float(i) for i in range(n)], "target": None, "comment": "c" * 40, "source": "kill"}})
+    def pause():
+        print("PAUSED", flush=True)
+        time.sleep(60)
+    print("START", flush=True)
+    store.commit("indicator_values", df, file_name="big.csv", _pause=pause if mode == "pause" else None)
+    print("DONE", flush=True)
+""")
+
+
+def _writer(tmp_path, store_root, n, mode):
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER.format(root=str(ROOT)))
+    return subprocess.Popen([sys.executable, str(script), str(store_root), str(n), mode],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def _state(s: Store):
+    return tuple(s.read("select count(*) as n, coalesce(sum(value), 0) as v from indicator_values").iloc[0])
+
+
+def test_sigkill_between_data_and_commit_point_leaves_store_unchanged(store_copy, tmp_path):
+    before_state, before_files = _state(store_copy), snapshot(store_copy.root)
+    proc = _writer(tmp_path, store_copy.root, 50_000, "pause")
+    assert proc.stdout.readline().strip() == "START"
+    assert proc.stdout.readline().strip() == "PAUSED"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _state(store_copy) == before_state
+    assert snapshot(store_copy.root)["manifest.json"] == before_files["manifest.json"]
+    # and the store still takes commits afterwards (the lock died with the process)
+    store_copy.commit("indicator_values", values([("AGT-I01", 2030, 3.0)]))
+    assert value_of(store_copy, "AGT-I01", 2030) == 3.0
+
+
+def test_sigkill_at_random_moments_leaves_before_or_after(store_copy, tmp_path):
+    rng = random.Random(2018)
+    n = 200_000
+    before = _state(store_copy)
+    after = (before[0] + n, before[1] + sum(range(n)))
+    outcomes = set()
+    for _ in range(6):
+        proc = _writer(tmp_path, store_copy.root, n, "run")
+        assert proc.stdout.readline().strip() == "START"
+        time.sleep(rng.uniform(0.0, 0.8))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        state = _state(store_copy)
+        assert state in (before, after), state
+        outcomes.add(state == after)
+        if state == after:
+            store_copy.revert(int(store_copy.read("select max(batch_id) b from batches")["b"].iloc[0]))
+            assert _state(store_copy) == before
+
+
+CONCURRENT = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {root!r})
+    import pandas as pd
+    from cmq.store import Store
+    store, who = Store(sys.argv[1]), int(sys.argv[2])
+    for k in range(8):
+        df = pd.DataFrame([{{"campus_id": "AGT", "indicator_id": f"W{{who}}-{{k}}-{{i}}", "year": 2019, "value": 1.0,
+                            "target": None, "comment": None, "source": "c"}} for i in range(50)])
+        store.commit("indicator_values", df, file_name=f"w{{who}}-{{k}}.csv", user=f"writer{{who}}")
+""")
+
+
+def test_concurrent_writers_lose_nothing(tmp_path):
+    script = tmp_path / "conc.py"
+    script.write_text(CONCURRENT.format(root=str(ROOT)))
+    root = tmp_path / "store"
+    procs = [subprocess.Popen([sys.executable, str(script), str(root), str(w)]) for w in range(4)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    s = Store(root)
+    assert len(s.current("indicator_values")) == 4 * 8 * 50
+    b = s.read("select batch_id, user_name from batches")
+    assert len(b) == 32 and b["batch_id"].is_unique
+    assert sorted(b["user_name"].value_counts().tolist()) == [8, 8, 8, 8]
+
+
+def test_reset_empties_the_store_and_versions_keep_growing(store_copy):
+    v = store_copy.version()
+    store_copy.reset()
+    assert store_copy.current("campuses").empty
+    assert store_copy.version() > v
