@@ -28,8 +28,7 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 
 run: setup
-	$(BIN)/python -c "from cmq.store import open_store; open_store()"
-	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
+	$(BIN)/python -m cmq serve --port $(PORT)
 
 test: setup-test
 	$(BIN)/python -m pytest

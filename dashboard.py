@@ -8,5 +8,8 @@ ui.store()
 
 pages = [
     st.Page("pages/overview.py", title="Vue d'ensemble", icon=":material/dashboard:", default=True),
+    st.Page("pages/campus.py", title="Campus", icon=":material/apartment:"),
+    st.Page("pages/import.py", title="Importer des données", icon=":material/upload_file:"),
+    st.Page("pages/history.py", title="Historique des imports", icon=":material/history:"),
 ]
 st.navigation(pages).run()

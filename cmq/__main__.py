@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import demo, ingest, queries, schema
+from . import demo, ingest, queries, schema, templates
 from .store import StoreError, open_store
 
 READ_ONLY = {duckdb.StatementType.SELECT}
@@ -123,6 +123,34 @@ def cmd_import(a) -> int:
     return 1 if rep.status == "rejected" else 0
 
 
+def cmd_template(a) -> int:
+    store = open_store()
+    if a.campus and a.campus not in set(store.current("campuses")["campus_id"]):
+        return fail(f"Campus inconnu : {a.campus}.")
+    data = (templates.xlsx_bytes if a.format == "xlsx" else templates.csv_bytes)(store, a.table, a.campus)
+    if a.out:
+        Path(a.out).write_bytes(data)
+        print(f"Modèle écrit dans {a.out}.")
+    elif a.format == "xlsx":
+        return fail("Un modèle Excel ne s'affiche pas dans le terminal : ajoutez --out fichier.xlsx.")
+    else:
+        sys.stdout.write(data.decode("utf-8-sig"))
+    return 0
+
+
+def cmd_serve(a) -> int:
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli as streamlit_cli
+
+    # pages/ holds st.navigation pages, not Streamlit's old pages-folder mode: without this, the first request
+    # after a start that lands on a deep link (/import) would run that page alone, without dashboard.py.
+    PagesManager.uses_pages_directory = False
+    open_store()
+    sys.argv = ["streamlit", "run", str(Path(__file__).resolve().parent.parent / "dashboard.py"),
+                "--server.port", str(a.port), "--server.address", a.address]
+    return streamlit_cli.main()
+
+
 def cmd_batches(a) -> int:
     store = open_store()
     df = store.read("select * from batches where $campus is null or campus_id = $campus order by batch_id",
@@ -165,6 +193,16 @@ def parser() -> Parser:
     i.add_argument("--dry-run", action="store_true")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=cmd_import)
+    t = sub.add_parser("template", help="modèle d'import d'une table")
+    t.add_argument("table", choices=list(schema.TABLES))
+    t.add_argument("--campus")
+    t.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    t.add_argument("--out")
+    t.set_defaults(func=cmd_template)
+    sv = sub.add_parser("serve", help="lancer l'application web")
+    sv.add_argument("--port", type=int, default=8501)
+    sv.add_argument("--address", default="0.0.0.0")
+    sv.set_defaults(func=cmd_serve)
     b = sub.add_parser("batches", help="lister les lots importés")
     b.add_argument("--campus")
     b.add_argument("--json", action="store_true")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
@@ -49,3 +50,13 @@ def day(d) -> str:
     if not isinstance(d, date):
         d = datetime.fromisoformat(str(d)).date()
     return format_date(d, format="long", locale=LOCALE)
+
+
+def moment(ts) -> str:
+    """A timestamp as '21 nov. 2026 à 09:45' (local time of the server)."""
+    if ts is None or (isinstance(ts, float) and math.isnan(ts)) or str(ts) in ("NaT", "None", ""):
+        return UNKNOWN
+    t = pd.Timestamp(ts)
+    if t.tzinfo is not None:  # stored in UTC; shown in French time
+        t = t.tz_convert("Europe/Paris").tz_localize(None)
+    return format_date(t.date(), format="medium", locale=LOCALE) + " à " + t.strftime("%H:%M")

@@ -74,6 +74,8 @@ def read_csv_text(text: str) -> Sheet:
     headers: list[str] | None = None
     rows, lines = [], []
     for rec in reader:
+        if rec and rec[0].lstrip().startswith("#"):
+            continue  # explanation lines, as in our templates
         if headers is None:
             if not any(c.strip() for c in rec):
                 continue
@@ -534,8 +536,15 @@ def _row_rules(t: Table, r: dict, ln: int, objectives, indicators, actions, camp
 
 
 # ------------------------------------------------------------------ diff against the store
+def _missing(v) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
 def _same(a, b) -> bool:
-    na, nb = a is None or (isinstance(a, float) and a != a), b is None or (isinstance(b, float) and b != b)
+    na, nb = _missing(a), _missing(b)
     if na or nb:
         return na and nb
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):

@@ -41,6 +41,11 @@ def run(name: str, **params) -> pd.DataFrame:
     return _run(name, frozen, str(s.root), s.version()).copy()
 
 
+def clear_cache() -> None:
+    """Drop cached results after a write (they are keyed on the store version anyway; this frees memory)."""
+    _run.clear()
+
+
 def filters() -> dict:
     """The shared sidebar filters (year, campuses), mirrored in the URL so a link reproduces the view."""
     years = run("years")["year"].tolist()

@@ -30,8 +30,7 @@ def streamlit_server(data_dir: Path):
     port = free_port()
     env = dict(os.environ, CMQ_DATA_DIR=str(data_dir))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        [sys.executable, "-m", "cmq", "serve", "--port", str(port), "--address", "127.0.0.1"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

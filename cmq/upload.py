@@ -1,0 +1,132 @@
+"""The import and history screens: what a director sees before, during and after an upload."""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit as st
+
+from . import fmt, ingest, schema, templates, ui
+from .store import StoreError
+
+IMPORTABLE = ["indicator_values", "actions", "action_objectives", "reach", "funding", "criteria_assessments",
+              "objectives", "indicators", "partners", "campus_partners"]
+MAX_MB = int(os.environ.get("CMQ_MAX_UPLOAD_MB", "20"))
+
+
+def choose() -> tuple[str, str | None, str]:
+    """Table, campus and the person's name, chosen at the top of the page."""
+    campuses = ui.run("campuses")
+    names = dict(zip(campuses["campus_id"], campuses["name"]))
+    c1, c2, c3 = st.columns([2, 2, 1])
+    table = c1.selectbox("Que voulez-vous importer ?", IMPORTABLE, key="imp_table",
+                         format_func=lambda t: schema.table(t).label)
+    campus = c2.selectbox("Pour quel campus ?", [None] + list(names), key="imp_campus",
+                          format_func=lambda c: "Plusieurs campus (colonne « Code campus »)" if c is None else f"{c} – {names[c]}")
+    user = c3.text_input("Votre nom", key="imp_user", help="Enregistré dans l'historique avec l'import.")
+    st.caption(schema.table(table).description)
+    return table, campus, user.strip()
+
+
+def template_buttons(table: str, campus: str | None) -> None:
+    s = ui.store()
+    stem = f"modele_{table}" + (f"_{campus}" if campus else "")
+    c1, c2, c3 = st.columns([1, 1, 3])
+    c1.download_button("Modèle CSV", templates.csv_bytes(s, table, campus), f"{stem}.csv", "text/csv",
+                       icon=":material/download:", key="tpl_csv")
+    c2.download_button("Modèle Excel", templates.xlsx_bytes(s, table, campus), f"{stem}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="tpl_xlsx")
+    with c3.expander("Colonnes attendues"):
+        st.dataframe(templates.columns_doc(table), hide_index=True)
+
+
+def uploaded() -> tuple[str, bytes] | None:
+    """The file the person dropped, as (name, bytes)."""
+    n = st.session_state.setdefault("imp_upload_round", 0)
+    f = st.file_uploader("Déposez votre fichier CSV ou Excel", type=["csv", "txt", "xlsx"], key=f"imp_file_{n}",
+                         max_upload_size=MAX_MB, help="CSV (point-virgule ou virgule) ou classeur Excel .xlsx, "
+                                                      f"{MAX_MB} Mo au plus.")
+    return (f.name, f.getvalue()) if f is not None else None
+
+
+def show_report(rep: ingest.Report) -> None:
+    """Errors line by line, or what will change."""
+    for w in rep.warnings:
+        st.warning(w, icon=":material/info:")
+    if rep.errors:
+        st.error(f"{len(rep.errors)} erreur(s) : rien ne sera écrit. Corrigez le fichier puis déposez-le à nouveau.",
+                 icon=":material/error:")
+        errs = pd.DataFrame(rep.errors).rename(columns={"line": "Ligne", "column": "Colonne", "message": "Message"})
+        errs["Ligne"] = errs["Ligne"].map(lambda v: "" if v is None or pd.isna(v) else str(int(v)))
+        errs["Colonne"] = errs["Colonne"].fillna("")
+        st.dataframe(errs, hide_index=True, key="imp_errors")
+        return
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Lignes à ajouter", fmt.number(rep.inserted))
+    c2.metric("Lignes à modifier", fmt.number(rep.updated))
+    c3.metric("Lignes inchangées", fmt.number(rep.unchanged))
+    if rep.updated:
+        st.subheader("Modifications (ancienne → nouvelle valeur)")
+        ch = rep.changes.rename(columns={"key": "Ligne concernée", "column": "Colonne", "old": "Ancienne valeur", "new": "Nouvelle valeur"})
+        st.dataframe(ch.astype(str).replace({"None": "", "nan": ""}), hide_index=True, key="imp_changes")
+    if rep.inserted:
+        st.subheader("Lignes à ajouter")
+        new = rep.rows[rep.rows["_change"] == "insert"].drop(columns="_change")
+        t = schema.table(rep.table)
+        st.dataframe(new.rename(columns={c.name: c.header for c in t.columns}).head(500), hide_index=True, key="imp_inserts")
+    if rep.status == "unchanged":
+        st.info("Ce fichier ne change rien : toutes ses lignes sont déjà dans le tableau de bord.", icon=":material/check:")
+
+
+def commit(table: str, campus: str | None, user: str, name: str, data: bytes) -> None:
+    """The commit button; on success the uploader is reset so the same file is not committed twice by mistake."""
+    if not user:
+        st.info("Indiquez votre nom en haut de la page pour valider l'import.")
+    if st.button("Valider l'import", type="primary", disabled=not user, key="imp_commit"):
+        rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, max_bytes=MAX_MB * 1024 * 1024)
+        if rep.status == "committed":
+            st.session_state["imp_done"] = (f"Import validé : lot n° {rep.batch_id}, {rep.inserted} ligne(s) ajoutée(s), "
+                                            f"{rep.updated} modifiée(s). Vous pouvez l'annuler dans « Historique des imports ».")
+            st.session_state["imp_upload_round"] += 1
+            ui.clear_cache()
+            st.rerun()
+        elif rep.status == "unchanged":
+            st.info("Rien à importer : les données sont déjà à jour.")
+        else:
+            st.error("Le fichier a été refusé : les données ont changé depuis la vérification. Déposez-le à nouveau.")
+
+
+def history_table(campus: str | None) -> pd.DataFrame:
+    b = ui.run("batch_history", campus=campus)
+    out = pd.DataFrame({
+        "Lot": b["batch_id"],
+        "Données": b["table_name"].map(lambda t: schema.TABLES[t].label if t in schema.TABLES else t),
+        "Campus": b["campus_id"].fillna(""),
+        "Fichier": b["file_name"],
+        "Lignes": b["rows"], "Ajoutées": b["inserted"], "Modifiées": b["updated"], "Inchangées": b["unchanged"],
+        "Par": b["user_name"],
+        "Le": b["committed_at"].map(lambda d: fmt.moment(d)),
+        "État": [f"Annulé le {fmt.moment(r)} par {who or '?'}" if rv else "Actif"
+                 for rv, r, who in zip(b["reverted"], b["reverted_at"], b["reverted_by"])],
+    })
+    return out
+
+
+def revert_form(history: pd.DataFrame, user: str) -> None:
+    """Pick an active batch and revert it, after an explicit confirmation."""
+    active = history[history["État"] == "Actif"]
+    if active.empty:
+        st.info("Aucun import actif à annuler.")
+        return
+    labels = {int(r["Lot"]): f"Lot {r['Lot']} – {r['Données']} – {r['Fichier']} ({r['Le']}, {r['Par']})" for _, r in active.iterrows()}
+    batch = st.selectbox("Import à annuler", list(labels), format_func=labels.get, key="rev_batch")
+    sure = st.checkbox("Je confirme : les valeurs que cet import avait remplacées seront rétablies.", key="rev_sure")
+    if st.button("Annuler cet import", disabled=not (sure and user), key="rev_go"):
+        try:
+            ui.store().revert(batch, user=user)
+        except StoreError as exc:
+            st.error(str(exc))
+            return
+        ui.clear_cache()
+        st.session_state["rev_done"] = f"Lot {batch} annulé : les valeurs précédentes sont rétablies."
+        st.rerun()
