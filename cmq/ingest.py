@@ -113,6 +113,22 @@ def read_xlsx(data: bytes, sheet: str | None = None) -> Sheet:
         wb.close()
 
 
+def sheet_names(data: bytes) -> list[str]:
+    """The sheets of an .xlsx workbook (empty for anything else or an unreadable workbook)."""
+    if data[:4] != b"PK\x03\x04":
+        return []
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    except Exception:  # a corrupt workbook is reported by read_file
+        return []
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
 def read_file(data: bytes, file_name: str = "", sheet: str | None = None) -> tuple[Sheet | None, list[dict]]:
     """Bytes of a CSV or XLSX file → Sheet, or a French error about the file as a whole."""
     if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
@@ -330,6 +346,7 @@ class Report:
     updated: int = 0
     unchanged: int = 0
     changes: pd.DataFrame | None = None
+    columns: list[str] = field(default_factory=list)  # the table columns the file has
 
     def as_json(self) -> dict:
         return {
@@ -410,6 +427,7 @@ def parse(t: Table, sheet: Sheet, campus: str | None = None) -> Report:
             df[c.name] = None
     if campus and "campus_id" in t.names:
         df["campus_id"] = df["campus_id"].map(lambda v: campus if v is None else v)
+    rep.columns = [c.name for c in t.columns if c.name in present]
     rep.rows = df[t.names].astype(object)
     rep.rows = rep.rows.where(rep.rows.notna(), None)
     rep.lines = lines
@@ -554,23 +572,34 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def diff(t: Table, rows: pd.DataFrame, current: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
-    """Per row: 'insert' | 'update' | 'same', and the list of changed cells (old → new)."""
+def diff(t: Table, rows: pd.DataFrame, current: pd.DataFrame, columns: list[str] | None = None
+         ) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
+    """Per row 'insert' | 'update' | 'same', the changed cells (old → new), and the rows to store.
+
+    Columns the file does not have keep their current values: a file with only « Valeur » does not erase comments.
+    """
+    present = set(columns or t.names)
     cur = {tuple(k): rec for k, rec in zip(current[list(t.key)].itertuples(index=False, name=None),
                                           current.to_dict("records"))}
-    kinds, changes = [], []
+    kinds, changes, merged = [], [], []
     for rec in rows.to_dict("records"):
         key = tuple(rec[k] for k in t.key)
         old = cur.get(key)
         if old is None:
             kinds.append("insert")
+            merged.append(rec)
             continue
+        rec = {c: (rec[c] if c in present else old.get(c)) for c in t.names}
         changed = [c.name for c in t.columns if c.name not in t.key and not _same(rec[c.name], old.get(c.name))]
         kinds.append("update" if changed else "same")
+        merged.append(rec)
         for name in changed:
             changes.append({"key": " · ".join(map(str, key)), "column": t.column(name).header,
                             "old": old.get(name), "new": rec[name]})
-    return pd.Series(kinds, index=rows.index, dtype=object), pd.DataFrame(changes, columns=["key", "column", "old", "new"])
+    out = pd.DataFrame(merged, columns=t.names, index=rows.index).astype(object)
+    out = out.where(out.notna(), None)
+    return (pd.Series(kinds, index=rows.index, dtype=object),
+            pd.DataFrame(changes, columns=["key", "column", "old", "new"]), out)
 
 
 # ------------------------------------------------------------------ the whole path
@@ -593,13 +622,15 @@ def check(store, table_name: str, data: bytes, file_name: str = "", *, campus: s
     if parsed.rows is None:
         return rep
     ctx = context or Context.from_store(store)
-    rep.errors += validate(t, parsed.rows, parsed.lines, ctx, campus=campus, scope=scope)
+    unreadable = {(e["line"], e["column"]) for e in parsed.errors}  # one message per bad cell is enough
+    rep.errors += [e for e in validate(t, parsed.rows, parsed.lines, ctx, campus=campus, scope=scope)
+                   if (e["line"], e["column"]) not in unreadable]
     rep.errors.sort(key=lambda e: (e["line"] is not None, e["line"] or 0))
-    rep.rows, rep.lines = parsed.rows, parsed.lines
+    rep.rows, rep.lines, rep.columns = parsed.rows, parsed.lines, parsed.columns
     if rep.errors:
         return rep
-    kinds, rep.changes = diff(t, rep.rows, store.current(t.name))
-    rep.rows = rep.rows.assign(_change=kinds.values)
+    kinds, rep.changes, merged = diff(t, rep.rows, store.current(t.name), rep.columns)
+    rep.rows = merged.assign(_change=kinds.values)
     rep.inserted = int((kinds == "insert").sum())
     rep.updated = int((kinds == "update").sum())
     rep.unchanged = int((kinds == "same").sum())

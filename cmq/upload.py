@@ -40,13 +40,31 @@ def template_buttons(table: str, campus: str | None) -> None:
         st.dataframe(templates.columns_doc(table), hide_index=True)
 
 
-def uploaded() -> tuple[str, bytes] | None:
-    """The file the person dropped, as (name, bytes)."""
+def uploaded() -> tuple[str, bytes, str | None] | None:
+    """The file the person dropped, as (name, bytes, sheet of a workbook)."""
     n = st.session_state.setdefault("imp_upload_round", 0)
     f = st.file_uploader("Déposez votre fichier CSV ou Excel", type=["csv", "txt", "xlsx"], key=f"imp_file_{n}",
                          max_upload_size=MAX_MB, help="CSV (point-virgule ou virgule) ou classeur Excel .xlsx, "
                                                       f"{MAX_MB} Mo au plus.")
-    return (f.name, f.getvalue()) if f is not None else None
+    if f is None:
+        return None
+    data = f.getvalue()
+    sheets = ingest.sheet_names(data)
+    sheet = st.selectbox("Feuille du classeur", sheets, key=f"imp_sheet_{n}") if len(sheets) > 1 else None
+    return f.name, data, sheet
+
+
+def _shown(v) -> str:
+    """A cell as a French reader expects it: 1 234,5 ; 13 juin 2018 ; oui/non ; empty for nothing."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return ""
+    if isinstance(v, bool):
+        return "oui" if v else "non"
+    if isinstance(v, (int, float)):
+        return fmt.number(v, 4)
+    if hasattr(v, "isoformat"):
+        return fmt.day(v)
+    return str(v)
 
 
 def show_report(rep: ingest.Report) -> None:
@@ -67,23 +85,26 @@ def show_report(rep: ingest.Report) -> None:
     c3.metric("Lignes inchangées", fmt.number(rep.unchanged))
     if rep.updated:
         st.subheader("Modifications (ancienne → nouvelle valeur)")
-        ch = rep.changes.rename(columns={"key": "Ligne concernée", "column": "Colonne", "old": "Ancienne valeur", "new": "Nouvelle valeur"})
-        st.dataframe(ch.astype(str).replace({"None": "", "nan": ""}), hide_index=True, key="imp_changes")
+        ch = rep.changes.assign(old=rep.changes["old"].map(_shown), new=rep.changes["new"].map(_shown))
+        ch = ch.rename(columns={"key": "Ligne concernée", "column": "Colonne", "old": "Ancienne valeur", "new": "Nouvelle valeur"})
+        st.dataframe(ch, hide_index=True, key="imp_changes")
     if rep.inserted:
         st.subheader("Lignes à ajouter")
         new = rep.rows[rep.rows["_change"] == "insert"].drop(columns="_change")
         t = schema.table(rep.table)
-        st.dataframe(new.rename(columns={c.name: c.header for c in t.columns}).head(500), hide_index=True, key="imp_inserts")
+        new = new.head(500).apply(lambda col: col.map(_shown))
+        st.dataframe(new.rename(columns={c.name: c.header for c in t.columns}), hide_index=True, key="imp_inserts")
     if rep.status == "unchanged":
         st.info("Ce fichier ne change rien : toutes ses lignes sont déjà dans le tableau de bord.", icon=":material/check:")
 
 
-def commit(table: str, campus: str | None, user: str, name: str, data: bytes) -> None:
+def commit(table: str, campus: str | None, user: str, name: str, data: bytes, sheet: str | None) -> None:
     """The commit button; on success the uploader is reset so the same file is not committed twice by mistake."""
     if not user:
         st.info("Indiquez votre nom en haut de la page pour valider l'import.")
     if st.button("Valider l'import", type="primary", disabled=not user, key="imp_commit"):
-        rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, max_bytes=MAX_MB * 1024 * 1024)
+        rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, sheet=sheet,
+                                  max_bytes=MAX_MB * 1024 * 1024)
         if rep.status == "committed":
             st.session_state["imp_done"] = (f"Import validé : lot n° {rep.batch_id}, {rep.inserted} ligne(s) ajoutée(s), "
                                             f"{rep.updated} modifiée(s). Vous pouvez l'annuler dans « Historique des imports ».")
@@ -100,14 +121,14 @@ def history_table(campus: str | None) -> pd.DataFrame:
     b = ui.run("batch_history", campus=campus)
     out = pd.DataFrame({
         "Lot": b["batch_id"],
+        "État": [f"Annulé le {fmt.moment(r)} par {who or '?'}" if rv else "Actif"
+                 for rv, r, who in zip(b["reverted"], b["reverted_at"], b["reverted_by"])],
         "Données": b["table_name"].map(lambda t: schema.TABLES[t].label if t in schema.TABLES else t),
         "Campus": b["campus_id"].fillna(""),
         "Fichier": b["file_name"],
         "Lignes": b["rows"], "Ajoutées": b["inserted"], "Modifiées": b["updated"], "Inchangées": b["unchanged"],
         "Par": b["user_name"],
-        "Le": b["committed_at"].map(lambda d: fmt.moment(d)),
-        "État": [f"Annulé le {fmt.moment(r)} par {who or '?'}" if rv else "Actif"
-                 for rv, r, who in zip(b["reverted"], b["reverted_at"], b["reverted_by"])],
+        "Le": b["committed_at"].map(fmt.moment),
     })
     return out
 
@@ -128,5 +149,7 @@ def revert_form(history: pd.DataFrame, user: str) -> None:
             st.error(str(exc))
             return
         ui.clear_cache()
+        for key in ("rev_batch", "rev_sure"):  # the reverted batch leaves the list; start the form afresh
+            st.session_state.pop(key, None)
         st.session_state["rev_done"] = f"Lot {batch} annulé : les valeurs précédentes sont rétablies."
         st.rerun()

@@ -10,9 +10,9 @@ table, campus, user = upload.choose()
 upload.template_buttons(table, campus)
 file = upload.uploaded()
 if file:
-    name, data = file
-    rep = ingest.check(ui.store(), table, data, name, campus=campus, max_bytes=upload.MAX_MB * 1024 * 1024)
+    name, data, sheet = file
+    rep = ingest.check(ui.store(), table, data, name, campus=campus, sheet=sheet, max_bytes=upload.MAX_MB * 1024 * 1024)
     st.subheader(f"Vérification de « {name} »")
     upload.show_report(rep)
     if rep.status == "valid":
-        upload.commit(table, campus, user, name, data)
+        upload.commit(table, campus, user, name, data, sheet)

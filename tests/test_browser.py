@@ -36,3 +36,60 @@ def test_overview_in_the_browser(store_copy, page):
         metrics = [m.strip() for m in page.locator('[data-testid="stMetricValue"]').all_inner_texts()]
         assert metrics[0] == "1" and metrics[1] == "28"
         screenshot(page, "overview-msi")
+
+
+def cells(page) -> list[str]:
+    """The text of every data-grid cell on the page (the grid draws on a canvas; these are its accessible cells)."""
+    loc = page.locator('[data-testid="stDataFrame"] [role="gridcell"]')
+    return [loc.nth(i).text_content() for i in range(loc.count())]
+
+
+def indicator_value(page, url, name) -> str:
+    page.goto(url + "/campus?campus=AGT")
+    page.get_by_text("Campus AGT").first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stDataFrame"] [role="gridcell"]').first.wait_for(state="attached")
+    c = cells(page)
+    return c[c.index(name) + 2]
+
+
+def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
+    head = "Code campus;Identifiant indicateur;Année;Valeur;Commentaire\r\n"
+    bad = (head + "AGT;AGT-I01;2018;95;corrigé en réunion\r\nAGT;AGT-I04;deux mille dix-huit;3;\r\n").encode("cp1252")
+    good = (head + "AGT;AGT-I01;2018;95;corrigé en réunion\r\nAGT;AGT-I04;2018;3;\r\n").encode("cp1252")
+    with streamlit_server(store_copy.root) as url:
+        assert indicator_value(page, url, "Nombre de rencontres auprès des acteurs") == "88"
+        page.goto(url + "/import")
+        page.get_by_text("Importer des données").first.wait_for(timeout=60_000)
+        upload = page.locator('input[type="file"]')
+        upload.set_input_files(files=[{"name": "valeurs.csv", "mimeType": "text/csv", "buffer": bad}])
+        page.get_by_text("1 erreur(s)").wait_for(timeout=30_000)
+        page.wait_for_timeout(500)
+        assert any("deux mille dix-huit" in c for c in cells(page))
+        assert page.get_by_role("button", name="Valider l'import").count() == 0
+        screenshot(page, "import-error")
+
+        upload.set_input_files(files=[{"name": "valeurs.csv", "mimeType": "text/csv", "buffer": good}])
+        page.get_by_text("Modifications (ancienne → nouvelle valeur)").wait_for(timeout=30_000)
+        page.get_by_label("Votre nom", exact=True).and_(page.get_by_role("textbox")).fill("Claire Martin")
+        page.get_by_label("Votre nom", exact=True).and_(page.get_by_role("textbox")).press("Enter")
+        commit = page.get_by_role("button", name="Valider l'import")
+        page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes(\"Valider l'import\") && !b.disabled)")
+        screenshot(page, "import-diff")
+        commit.click()
+        page.get_by_text("Import validé").wait_for(timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+        assert indicator_value(page, url, "Nombre de rencontres auprès des acteurs") == "95"
+        screenshot(page, "campus-after-import")
+
+        page.goto(url + "/history")
+        page.get_by_text("Annuler un import").wait_for(timeout=60_000)
+        page.get_by_label("Votre nom", exact=True).and_(page.get_by_role("textbox")).fill("Claire Martin")
+        page.get_by_label("Votre nom", exact=True).and_(page.get_by_role("textbox")).press("Enter")
+        page.get_by_text("Je confirme").click()
+        page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Annuler cet import') && !b.disabled)")
+        page.get_by_role("button", name="Annuler cet import").click()
+        page.get_by_text("les valeurs précédentes sont rétablies").wait_for(timeout=30_000)
+        screenshot(page, "history-after-revert")
+
+        assert indicator_value(page, url, "Nombre de rencontres auprès des acteurs") == "88"

@@ -132,3 +132,37 @@ def test_diff_insert_update_unchanged(store_copy):
     rep = ingest.check(store_copy, "indicator_values", f"{HEAD}\nAGT;AGT-I01;2019;1;\nAGT;AGT-I04;2019;5;\nAGT;AGT-I05;2019;1;\n".encode())
     assert (rep.inserted, rep.updated, rep.unchanged) == (1, 1, 1)
     assert rep.changes.to_dict("records") == [{"key": "AGT-I04 · 2019", "column": "Valeur", "old": 2.0, "new": 5.0}]
+
+
+@pytest.mark.parametrize("cell, ok", [("oui", True), ("Non", True), ("VRAI", True), ("x", True), ("peut-être", False)])
+def test_yes_no_cells(demo_store, cell, ok):
+    text = ("Identifiant indicateur;Code campus;Identifiant objectif;Intitulé;Unité;Sens;Cumulatif\n"
+            f"AGT-NEW;AGT;AGT-S1;Nouvel indicateur;nombre;hausse;{cell}\n")
+    rep = check(demo_store, "indicators", text.encode())
+    assert (rep.errors == []) == ok
+    if not ok:
+        assert "oui ou non" in rep.errors[0]["message"]
+
+
+def test_percentages_stay_between_0_and_100(demo_store):
+    rep = check(demo_store, "indicator_values", f"{HEAD}\nMSI;MSI-I04;2019;120;\n".encode())
+    assert "entre 0 et 100" in rep.errors[0]["message"]
+
+
+def test_columns_absent_from_the_file_keep_their_values(store_copy):
+    rep = ingest.import_bytes(store_copy, "indicator_values", b"Code campus;Identifiant indicateur;Ann\xe9e;Valeur\nAGT;AGT-I01;2018;90\n", "v.csv")
+    assert rep.status == "committed"
+    row = store_copy.read("select value, comment, source from indicator_values where indicator_id = 'AGT-I01' and year = 2018").iloc[0]
+    assert row["value"] == 90 and row["comment"].startswith("Acteurs rencontrés") and row["source"].startswith("Rapport 2018")
+
+
+@pytest.mark.parametrize("table", ["indicator_values", "actions", "reach", "funding", "criteria_assessments", "objectives",
+                                   "indicators", "partners", "campus_partners", "action_objectives"])
+@pytest.mark.parametrize("campus", [None, "TI"])
+def test_templates_import_cleanly(demo_store, table, campus):
+    from cmq import templates
+
+    for data in (templates.csv_bytes(demo_store, table, campus), templates.xlsx_bytes(demo_store, table, campus)):
+        rep = ingest.check(demo_store, table, data, "modele", campus=campus)
+        assert rep.status in ("valid", "unchanged"), rep.errors[:3]
+    assert "# " in templates.csv_bytes(demo_store, table, campus).decode("utf-8-sig")

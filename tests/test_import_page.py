@@ -1,0 +1,93 @@
+"""The import and history pages with AppTest: what a director sees, from a bad file to an undone import."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+HEAD = "Code campus;Identifiant indicateur;Année;Valeur;Commentaire\r\n"
+BAD = (HEAD + "AGT;AGT-I01;2018;95;corrigé\r\nAGT;AGT-I04;deux mille dix-huit;3;\r\n").encode("cp1252")
+GOOD = (HEAD + "AGT;AGT-I01;2018;95;corrigé\r\nAGT;AGT-I04;2018;3;réunions € œ\r\n").encode("cp1252")
+
+
+def page(path: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.switch_page(path)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def frame(at, column: str):
+    """The first table on the page that has `column`."""
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise AssertionError(f"no table with a column {column!r}")
+
+
+def value(store, indicator, year=2018):
+    got = store.read("select value from indicator_values where indicator_id = $i and year = $y", {"i": indicator, "y": year})
+    return None if got.empty else got["value"].iloc[0]
+
+
+def test_bad_file_then_fixed_file_then_commit_then_revert(data_dir, store_copy):
+    at = page("pages/import.py")
+    at.file_uploader[0].upload("valeurs.csv", BAD, "text/csv").run()
+    assert not at.exception
+    assert "1 erreur(s)" in at.error[0].value and "rien ne sera écrit" in at.error[0].value
+    errors = frame(at, "Message")
+    assert errors["Ligne"].tolist() == ["3"] and errors["Colonne"].tolist() == ["Année"]
+    assert "deux mille dix-huit" in errors["Message"].iloc[0]
+    assert not [b for b in at.button if b.key == "imp_commit"], "no commit button while there are errors"
+
+    at.file_uploader[0].upload("valeurs.csv", GOOD, "text/csv").run()
+    m = {x.label: x.value for x in at.metric}
+    assert (m["Lignes à ajouter"], m["Lignes à modifier"], m["Lignes inchangées"]) == ("1", "1", "0")
+    changes = frame(at, "Ancienne valeur")
+    assert changes.iloc[0].tolist() == ["AGT-I01 · 2018", "Valeur", "88", "95"]
+    assert at.button(key="imp_commit").disabled, "a name is needed to commit"
+    at.text_input(key="imp_user").input("Claire Martin").run()
+    at.button(key="imp_commit").click().run()
+    assert not at.exception
+    assert "Import validé" in at.success[0].value
+    assert value(store_copy, "AGT-I01") == 95.0 and value(store_copy, "AGT-I04") == 3.0
+    batch = store_copy.read("select * from batches order by batch_id desc limit 1").iloc[0]
+    assert (batch["user_name"], batch["file_name"], batch["inserted"], batch["updated"]) == ("Claire Martin", "valeurs.csv", 1, 1)
+    assert len(batch["sha256"]) == 64
+
+    hist = page("pages/history.py")
+    table = frame(hist, "État")
+    assert table.iloc[0]["Lot"] == batch["batch_id"] and table.iloc[0]["Par"] == "Claire Martin"
+    assert table.iloc[0]["État"] == "Actif"
+    hist.text_input(key="rev_user").input("Claire Martin").run()
+    assert hist.selectbox(key="rev_batch").value == batch["batch_id"]
+    hist.checkbox(key="rev_sure").check().run()
+    hist.button(key="rev_go").click().run()
+    assert not hist.exception
+    assert "annulé" in hist.success[0].value
+    assert value(store_copy, "AGT-I01") == 88.0, "the report's value is back"
+    assert value(store_copy, "AGT-I04") is None
+    table = frame(hist, "État")
+    assert table.iloc[0]["État"].startswith("Annulé le") and "Claire Martin" in table.iloc[0]["État"]
+
+
+def test_same_file_twice_says_unchanged(data_dir):
+    at = page("pages/import.py")
+    unchanged = (HEAD + "AGT;AGT-I01;2018;88;Acteurs rencontrés par la directrice opérationnelle : 31 + 6 + 7 + 10 + 3 + 16 + 15.\r\n").encode("utf-8-sig")
+    at.file_uploader[0].upload("same.csv", unchanged, "text/csv").run()
+    assert "ne change rien" in at.info[0].value
+
+
+def test_campus_choice_fills_a_missing_campus_column_and_templates_are_offered(data_dir, store_copy):
+    at = page("pages/import.py")
+    at.selectbox(key="imp_campus").set_value("MSI").run()
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Modèle CSV", "Modèle Excel"]
+    data = "Identifiant indicateur;Année;Valeur\nMSI-I01;2019;14\n".encode()
+    at.file_uploader[0].upload("msi.csv", data, "text/csv").run()
+    assert {x.label: x.value for x in at.metric}["Lignes à ajouter"] == "1"
+    other = "Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I01;2019;14\n".encode()
+    at.file_uploader[0].upload("agt.csv", other, "text/csv").run()
+    assert "importé pour MSI" in frame(at, "Message")["Message"].iloc[0]
