@@ -140,8 +140,9 @@ def revert_form(history: pd.DataFrame, user: str) -> None:
         st.info("Aucun import actif à annuler.")
         return
     labels = {int(r["Lot"]): f"Lot {r['Lot']} – {r['Données']} – {r['Fichier']} ({r['Le']}, {r['Par']})" for _, r in active.iterrows()}
-    batch = st.selectbox("Import à annuler", list(labels), format_func=labels.get, key="rev_batch")
-    sure = st.checkbox("Je confirme : les valeurs que cet import avait remplacées seront rétablies.", key="rev_sure")
+    n = st.session_state.setdefault("rev_round", 0)  # new widgets after each revert: the list has changed
+    batch = st.selectbox("Import à annuler", list(labels), format_func=labels.get, key=f"rev_batch_{n}")
+    sure = st.checkbox("Je confirme : les valeurs que cet import avait remplacées seront rétablies.", key=f"rev_sure_{n}")
     if st.button("Annuler cet import", disabled=not (sure and user), key="rev_go"):
         try:
             ui.store().revert(batch, user=user)
@@ -149,7 +150,6 @@ def revert_form(history: pd.DataFrame, user: str) -> None:
             st.error(str(exc))
             return
         ui.clear_cache()
-        for key in ("rev_batch", "rev_sure"):  # the reverted batch leaves the list; start the form afresh
-            st.session_state.pop(key, None)
+        st.session_state["rev_round"] += 1
         st.session_state["rev_done"] = f"Lot {batch} annulé : les valeurs précédentes sont rétablies."
         st.rerun()

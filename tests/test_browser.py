@@ -90,6 +90,10 @@ def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
         page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Annuler cet import') && !b.disabled)")
         page.get_by_role("button", name="Annuler cet import").click()
         page.get_by_text("les valeurs précédentes sont rétablies").wait_for(timeout=30_000)
+        # the reverted batch is no longer offered for revert; the next active one is
+        page.wait_for_function("() => { const s = document.querySelectorAll('[data-testid=\"stSelectbox\"]');"
+                               " return s[s.length - 1].innerHTML.includes('Lot 12 –'); }", timeout=30_000)
+        screenshot(page, "history-after-revert")
         screenshot(page, "history-after-revert")
 
         assert indicator_value(page, url, "Nombre de rencontres auprès des acteurs") == "88"

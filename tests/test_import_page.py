@@ -62,13 +62,15 @@ def test_bad_file_then_fixed_file_then_commit_then_revert(data_dir, store_copy):
     assert table.iloc[0]["Lot"] == batch["batch_id"] and table.iloc[0]["Par"] == "Claire Martin"
     assert table.iloc[0]["État"] == "Actif"
     hist.text_input(key="rev_user").input("Claire Martin").run()
-    assert hist.selectbox(key="rev_batch").value == batch["batch_id"]
-    hist.checkbox(key="rev_sure").check().run()
+    assert hist.selectbox(key="rev_batch_0").value == batch["batch_id"]
+    hist.checkbox(key="rev_sure_0").check().run()
     hist.button(key="rev_go").click().run()
     assert not hist.exception
     assert "annulé" in hist.success[0].value
     assert value(store_copy, "AGT-I01") == 88.0, "the report's value is back"
     assert value(store_copy, "AGT-I04") is None
+    assert hist.selectbox(key="rev_batch_1").value != batch["batch_id"], "a reverted batch is no longer offered"
+    assert not hist.checkbox(key="rev_sure_1").value
     table = frame(hist, "État")
     assert table.iloc[0]["État"].startswith("Annulé le") and "Claire Martin" in table.iloc[0]["État"]
 
