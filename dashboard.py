@@ -7,7 +7,7 @@ st.set_page_config(page_title="Pilotage des CMQ", page_icon=":material/school:",
 ui.store()
 
 pages = [
-    st.Page("pages/overview.py", title="Vue d'ensemble", icon=":material/dashboard:", default=True),
+    st.Page("pages/overview.py", title="Vue régionale", icon=":material/dashboard:", default=True),
     st.Page("pages/campus.py", title="Campus", icon=":material/apartment:"),
     st.Page("pages/import.py", title="Importer des données", icon=":material/upload_file:"),
     st.Page("pages/history.py", title="Historique des imports", icon=":material/history:"),

@@ -1,6 +1,11 @@
 """Pure functions DataFrame → plotly Figure, in French, with one colour-blind-safe palette."""
 from __future__ import annotations
 
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -8,6 +13,9 @@ from . import fmt, schema
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# eleven audiences need eleven distinct colours: Okabe–Ito plus three from Paul Tol's colour-blind-safe sets
+AUDIENCE_COLOURS = dict(zip(schema.AUDIENCES, ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+                                                "#000000", "#882255", "#332288", "#999933", "#F0E442"]))
 STATUS_COLOURS = {"terminee": "#009E73", "en_cours": "#E69F00", "prevue": "#56B4E9"}
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13)
 
@@ -98,10 +106,99 @@ def funding_by_funder(df: pd.DataFrame, title: str = "Financements connus par fi
             hovertemplate="%{y}<br>" + name + " : %{x:,.0f} €<extra></extra>",
         ))
     fig.update_layout(barmode="stack", bargap=0.35)
-    return _layout(fig, title, x_title="Montant (€)", height=max(260, 90 + 36 * len(known)))
+    fig = _layout(fig, title, x_title="Montant (€)", height=max(260, 90 + 36 * len(known)))
+    fig.update_xaxes(nticks=5)
+    return fig
 
 
 def unknown_amounts(df: pd.DataFrame) -> str:
     """The funders with at least one amount not known, in words (shown beside the chart, never as 0)."""
     names = df[df["lines_amount_unknown"] > 0]["funder"].tolist()
     return ("Montant non renseigné pour : " + ", ".join(names) + ".") if names else ""
+
+
+GEOJSON = Path(__file__).resolve().parent.parent / "data" / "reference" / "regions-france-simplifiees.geojson"
+FRANCE = dict(lon=(-5.3, 9.8), lat=(41.2, 51.3))
+
+
+@lru_cache(maxsize=1)
+def _region_outlines() -> tuple[list, list]:
+    """All region borders as one line path (None separates rings)."""
+    xs, ys = [], []
+    for feat in json.loads(GEOJSON.read_text(encoding="utf-8"))["features"]:
+        geom = feat["geometry"]
+        polygons = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+        for poly in polygons:
+            for ring in poly:
+                xs += [p[0] for p in ring] + [None]
+                ys += [p[1] for p in ring] + [None]
+    return xs, ys
+
+
+def _spread(df: pd.DataFrame, step: float = 0.16) -> pd.DataFrame:
+    """Campuses in the same city are set a little apart on a circle, so that every one stays visible."""
+    d = df.copy()
+    d["x"], d["y"] = d["longitude"].astype(float), d["latitude"].astype(float)
+    for _, idx in d.groupby(["latitude", "longitude"]).groups.items():
+        if len(idx) > 1:
+            for k, i in enumerate(idx):
+                angle = 2 * math.pi * k / len(idx)
+                d.loc[i, "x"] += step * math.cos(angle) / math.cos(math.radians(d.loc[i, "y"]))
+                d.loc[i, "y"] += step * math.sin(angle)
+    return d
+
+
+def campus_map(df: pd.DataFrame, title: str = "Carte des campus") -> go.Figure:
+    """The campuses on an outline of France's regions (no tile server), coloured by sector, sized by reach."""
+    d = df.dropna(subset=["latitude", "longitude"])
+    if d.empty:
+        return empty(title, "Aucun campus n'a de coordonnées : renseignez latitude et longitude dans la table Campus.")
+    d = _spread(d)
+    xs, ys = _region_outlines()
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#9a9a9a", width=0.8), hoverinfo="skip",
+                               showlegend=False))
+    biggest = max(float(d["people_reached"].max()), 1.0)
+    for i, (sector, part) in enumerate(d.groupby("sector", sort=True)):
+        sizes = [14 + 34 * math.sqrt(float(v) / biggest) for v in part["people_reached"]]
+        fig.add_trace(go.Scatter(
+            x=part["x"], y=part["y"], name=sector, mode="markers+text" if len(d) <= 30 else "markers",
+            text=part["campus_id"], textposition="top center", textfont=dict(size=12),
+            marker=dict(size=sizes, color=PALETTE[i % len(PALETTE)], line=dict(color="white", width=1.5), opacity=0.9),
+            customdata=part[["name", "city", "people_reached", "actions"]],
+            hovertemplate="<b>%{text} – %{customdata[0]}</b><br>%{customdata[1]}<br>"
+                          "%{customdata[2]:,} personnes touchées<br>%{customdata[3]} action(s)<extra>" + sector + "</extra>",
+        ))
+    pad = 1.2
+    lon = (max(FRANCE["lon"][0], d["x"].min() - pad * 2), min(FRANCE["lon"][1], d["x"].max() + pad * 2))
+    lat = (max(FRANCE["lat"][0], d["y"].min() - pad), min(FRANCE["lat"][1], d["y"].max() + pad))
+    fig.update_xaxes(range=list(lon), visible=False)
+    fig.update_yaxes(range=list(lat), visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(sum(lat) / 2)))
+    fig.add_annotation(text="Fond : IGN / INSEE, via france-geojson · taille : personnes touchées", showarrow=False,
+                       xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom", font=dict(size=10, color="#666"))
+    fig = _layout(fig, title, height=520)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.02, x=0), plot_bgcolor="white")
+    return fig
+
+
+def reach_by_campus(df: pd.DataFrame, title: str = "Publics touchés par campus", top: int = 25) -> go.Figure:
+    """Stacked bars: what each campus reached, by audience; beyond `top` campuses the rest is grouped."""
+    if df.empty:
+        return empty(title, "Aucun public touché n'est renseigné pour ces filtres.")
+    totals = df.groupby("campus_id")["reached"].sum().sort_values(ascending=False)
+    keep = list(totals.index[:top])
+    d = df.copy()
+    if len(totals) > top:
+        d["campus_id"] = d["campus_id"].where(d["campus_id"].isin(keep), f"Autres ({len(totals) - top})")
+        keep.append(f"Autres ({len(totals) - top})")
+        d = d.groupby(["campus_id", "audience"], as_index=False)["reached"].sum()
+    order = keep[::-1]
+    fig = go.Figure()
+    for code, label in schema.AUDIENCES.items():
+        part = d[d["audience"] == code].set_index("campus_id")["reached"].reindex(order)
+        if part.notna().any():
+            fig.add_trace(go.Bar(x=part.fillna(0), y=order, orientation="h", name=label, marker_color=AUDIENCE_COLOURS[code],
+                                 hovertemplate="%{y} · " + label + " : %{x:,}<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig = _layout(fig, title, x_title="Nombre touché", y_title="Campus", height=max(300, 130 + 28 * len(order)))
+    fig.update_layout(legend_traceorder="normal")
+    return fig

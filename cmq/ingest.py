@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 import unicodedata
 import zipfile
@@ -15,7 +16,7 @@ import pandas as pd
 from . import schema
 from .schema import Column, Table
 
-MAX_BYTES_DEFAULT = 20 * 1024 * 1024
+MAX_BYTES_DEFAULT = int(os.environ.get("CMQ_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 MAX_ERRORS = 1000
 
 

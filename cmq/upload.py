@@ -1,8 +1,6 @@
 """The import and history screens: what a director sees before, during and after an upload."""
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +9,7 @@ from .store import StoreError
 
 IMPORTABLE = ["indicator_values", "actions", "action_objectives", "reach", "funding", "criteria_assessments",
               "objectives", "indicators", "partners", "campus_partners"]
-MAX_MB = int(os.environ.get("CMQ_MAX_UPLOAD_MB", "20"))
+MAX_MB = ingest.MAX_BYTES_DEFAULT // (1024 * 1024)
 
 
 def choose() -> tuple[str, str | None, str]:

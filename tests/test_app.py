@@ -25,8 +25,8 @@ def test_overview_shows_the_report_figures(data_dir):
     assert m["Campus"] == "6"
     assert m["Actions"] == "110"
     assert m["Financements acquis connus"] == "125\u202f000\u00a0€"
-    assert at.title[0].value == "Vue d'ensemble des campus"
-    assert len(at.get("plotly_chart")) == 3
+    assert at.title[0].value == "Vue régionale des campus"
+    assert len(at.get("plotly_chart")) == 5
     assert any("Données importées le" in c.value for c in at.caption)
 
 

@@ -21,12 +21,12 @@ def test_overview_in_the_browser(store_copy, page):
     with streamlit_server(store_copy.root) as url:
         page.goto(url)
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-        page.get_by_text("Vue d'ensemble des campus").wait_for()
+        page.get_by_text("Vue régionale des campus").wait_for()
         page.wait_for_timeout(1000)
         assert page.locator('[data-testid="stException"]').count() == 0
         metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
         assert "125\u202f000\u00a0€" in [m.strip() for m in metrics]
-        assert page.locator(".js-plotly-plot").count() == 3
+        assert page.locator(".js-plotly-plot").count() == 5
         assert "Collégiens" in page.locator(".js-plotly-plot").first.inner_text()
         screenshot(page, "overview")
         # a link reproduces the view: the filters come from the URL
