@@ -4,26 +4,36 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from . import fmt, schema
+from . import charts, fmt, schema
+
+
+def _known(v) -> bool:
+    try:
+        if pd.isna(v):
+            return False
+    except (TypeError, ValueError):
+        pass
+    return str(v).strip() != ""
 
 
 def identity(info: pd.Series) -> None:
-    """Sector, label, carrier and city of a campus."""
+    """Sector, label, carrier and city of a campus ('non renseigné' where the store has nothing)."""
     label = schema.LABELS.get(info["label"], info["label"])
-    if pd.notna(info["labelled_year"]):
+    if _known(info["labelled_year"]):
         label += f", labellisé en {int(info['labelled_year'])}"
-    carrier = info["carrier"] or fmt.UNKNOWN
-    if info["carrier_type"]:
+    carrier = info["carrier"] if _known(info["carrier"]) else fmt.UNKNOWN
+    if _known(info["carrier_type"]):
         carrier += f" ({schema.CARRIER_TYPES.get(info['carrier_type'], info['carrier_type']).lower()})"
-    st.markdown(
-        f"**Filière :** {info['sector']}  \n**Label :** {label}  \n"
-        f"**Structure porteuse :** {carrier}  \n**Ville :** {info['city'] or fmt.UNKNOWN} — "
-        f"{info['region']}" + (f", académie de {info['academie']}" if info["academie"] else ""))
+    city = info["city"] if _known(info["city"]) else fmt.UNKNOWN
+    academie = f", académie de {info['academie']}" if _known(info["academie"]) else ""
+    st.markdown(f"**Filière :** {info['sector']}  \n**Label :** {label}  \n"
+                f"**Structure porteuse :** {carrier}  \n**Ville :** {city} — {info['region']}{academie}")
 
 
-def _value(unit: str, v) -> str:
+def value_text(unit: str, v) -> str:
+    """An indicator value in its unit, French style."""
     if v is None or pd.isna(v):
-        return fmt.UNKNOWN
+        return ""
     if unit == "euros":
         return fmt.euros(v)
     if unit == "pourcentage":
@@ -33,23 +43,45 @@ def _value(unit: str, v) -> str:
     return fmt.number(v, 2)
 
 
-def indicator_table(df: pd.DataFrame) -> None:
-    """Each indicator, its value and target per year, and the import that set it."""
-    if df.empty:
-        st.info("Ce campus n'a pas encore d'indicateurs. Importez-les dans « Importer des données » (table Indicateurs).")
-        return
-    out = pd.DataFrame({
-        "Indicateur": df["name"],
-        "Année": df["year"].map(lambda y: "" if pd.isna(y) else str(int(y))),
-        "Valeur": [_value(u, v) for u, v in zip(df["unit"], df["value"])],
-        "Cible": [_value(u, v) if pd.notna(v) else "" for u, v in zip(df["unit"], df["target"])],
-        "Commentaire": df["comment"].fillna(""),
-        "Objectif": df["objective_title"],
-        "Import": [f"{f} – {u} – {fmt.moment(d)}" if pd.notna(b) else "" for b, f, u, d in
-                   zip(df["batch_id"], df["file_name"], df["user_name"], df["committed_at"])],
+def tree_table(tree: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """The objective tree as an indented table: one row per objective or indicator, values and targets by year."""
+    children: dict = {}
+    for r in tree.itertuples():
+        children.setdefault(r.parent_id if pd.notna(r.parent_id) else None, []).append(r)
+    years = sorted({int(y) for y in values["year"].dropna()})
+    by_key = {(r.indicator_id, int(r.year)): r for r in values.dropna(subset=["year"]).itertuples()}
+    rows = []
+
+    def walk(parent, depth):
+        for r in sorted(children.get(parent, []), key=lambda x: (x.kind == "indicateur", x.position, x.node_id)):
+            row = {"Niveau": charts.LEVEL_NAMES.get(r.kind, r.kind),
+                   "Intitulé": "\u2003" * depth + ("• " if r.kind == "indicateur" else "") + r.title}
+            if r.kind == "indicateur":
+                row["État"] = charts.INDICATOR_STATUS[r.status][0]
+                for y in years:
+                    v = by_key.get((r.node_id, y))
+                    row[f"Valeur {y}"] = value_text(r.unit, v.value) if v else ""
+                    row[f"Cible {y}"] = value_text(r.unit, v.target) if v else ""
+            rows.append(row)
+            walk(r.node_id, depth + 1)
+
+    root = tree[tree["kind"] == "campus"]["node_id"]
+    for node in root:
+        walk(node, 0)
+    return pd.DataFrame(rows).fillna("")
+
+
+def actions_table(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Action": df["title"], "Statut": df["status"].map(schema.STATUSES), "Année": df["year"].astype("Int64").astype(str),
+        "Début": df["start_date"].map(lambda d: "" if pd.isna(d) else fmt.day(d)),
+        "Objectifs": df["objectives"].fillna(""), "Porté avec": df["co_campuses"].fillna(""),
     })
-    st.dataframe(out, hide_index=True, key="campus_indicators", column_config={
-        "Indicateur": st.column_config.TextColumn(width="large"),
-        "Année": st.column_config.TextColumn(width="small"),
-        "Objectif": st.column_config.TextColumn(width="medium"),
+
+
+def funding_table(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Année": df["year"].astype(str), "Financeur": df["funder"], "Programme": df["programme"],
+        "Montant": df["amount_eur"].map(fmt.euros), "Nature": df["kind"].map(schema.FUNDING_KINDS),
+        "Statut": df["status"].map(schema.FUNDING_STATUSES), "Commentaire": df["comment"].fillna(""),
     })

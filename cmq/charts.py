@@ -202,3 +202,52 @@ def reach_by_campus(df: pd.DataFrame, title: str = "Publics touchés par campus"
     fig = _layout(fig, title, x_title="Nombre touché", y_title="Campus", height=max(300, 130 + 28 * len(order)))
     fig.update_layout(legend_traceorder="normal")
     return fig
+
+
+INDICATOR_STATUS = {
+    "atteint": ("Cible atteinte", "#009E73"),
+    "en_retard": ("En retard sur la cible", "#D55E00"),
+    "sans_cible": ("Renseigné, sans cible", "#56B4E9"),
+    "non_renseigne": ("Non renseigné", "#DDDDDD"),
+}
+# objectives in warm neutrals, so that the indicator colours (green, vermillion, sky blue, grey) stand out
+LEVEL_COLOURS = {"strategique": "#5B4636", "operationnel": "#8C7560", "realisation": "#BFAE99"}
+LEVEL_NAMES = {"campus": "Campus", "strategique": "Objectif stratégique", "operationnel": "Objectif opérationnel",
+               "realisation": "Réalisation", "indicateur": "Indicateur"}
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def objective_tree(df: pd.DataFrame, title: str = "Arbre d'objectifs et d'indicateurs") -> go.Figure:
+    """Icicle: campus → strategic → operational → realisation → indicator, indicators coloured by status."""
+    if len(df) <= 1:
+        return empty(title, "Ce campus n'a pas encore d'arbre d'objectifs : importez ses objectifs et indicateurs.")
+    d = df.copy()
+    has_children = set(d["parent_id"].dropna())
+    d["size"] = [0 if n in has_children else 1 for n in d["node_id"]]
+    colours, hover = [], []
+    for r in d.itertuples():
+        if r.kind == "indicateur":
+            label, colour = INDICATOR_STATUS[r.status]
+            shown = "" if pd.isna(r.value) else f"<br>Valeur {int(r.year)} : {fmt.number(r.value, 2)}"
+            target = "" if pd.isna(r.target) else f" · cible : {fmt.number(r.target, 2)}"
+            hover.append(f"{label}{shown}{target}")
+        else:
+            colour = LEVEL_COLOURS.get(r.kind, "#3B2F26")
+            hover.append(LEVEL_NAMES.get(r.kind, r.kind))
+        colours.append(colour)
+    fig = go.Figure(go.Icicle(
+        ids=d["node_id"], parents=d["parent_id"].fillna(""), labels=[_short(t) for t in d["title"]],
+        values=d["size"], branchvalues="remainder", marker=dict(colors=colours, line=dict(color="white", width=1)),
+        customdata=list(zip(d["title"], hover)), hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
+        tiling=dict(orientation="h"), maxdepth=-1, textfont=dict(size=11),
+    ))
+    for key, (label, colour) in INDICATOR_STATUS.items():  # a legend for the indicator colours
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, marker=dict(color=colour, size=12, symbol="square")))
+    fig = _layout(fig, title, height=760)
+    fig.update_layout(margin=dict(l=0, r=0, t=70, b=0), showlegend=True)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig

@@ -1,15 +1,36 @@
-"""Campus: one campus's identity and its indicators with values and targets by year."""
+"""Campus: one campus in depth — identity, objective tree with indicators, actions, reach, funding."""
 import streamlit as st
 
-from cmq import campus_view, ui
+from cmq import campus_view, charts, ui
 
 campuses = ui.run("campuses")
 names = dict(zip(campuses["campus_id"], campuses["name"]))
+wanted = st.query_params.get("campus")
 code = st.selectbox("Campus", list(names), format_func=lambda c: f"{c} – {names[c]}", key="campus_pick",
-                    index=list(names).index(st.query_params.get("campus")) if st.query_params.get("campus") in names else 0)
+                    index=list(names).index(wanted) if wanted in names else 0)
 st.query_params["campus"] = code
+f = {"year": None, "campuses": [code]}
 info = campuses.set_index("campus_id").loc[code]
 st.title(f"Campus {code} – {info['name']}")
 campus_view.identity(info)
-st.subheader("Indicateurs")
-campus_view.indicator_table(ui.run("campus_indicator_values", campus=code))
+
+tree = ui.run("objective_tree", campus=code, year=None)
+values = ui.run("campus_indicator_values", campus=code)
+ui.chart(charts.objective_tree(tree), f, "objectifs, indicateurs et valeurs importés par le campus", key="tree")
+st.subheader("Objectifs et indicateurs, année par année")
+st.dataframe(campus_view.tree_table(tree, values), hide_index=True, key="tree_table")
+st.caption("État : dernière valeur renseignée comparée à sa cible. « Non renseigné » : aucune valeur importée.")
+
+st.subheader("Actions")
+actions = ui.run("campus_actions", campus=code, year=None)
+if actions.empty:
+    st.info("Aucune action n'est renseignée : importez-les dans « Importer des données » (table Actions).")
+else:
+    st.dataframe(campus_view.actions_table(actions), hide_index=True, key="campus_actions")
+left, right = st.columns(2)
+with left:
+    ui.chart(charts.reach_by_audience(ui.run("reach_by_audience", **f)), f, "publics touchés déclarés par le campus",
+             ui.run("reach_rows", **f), key="campus_reach")
+with right:
+    st.subheader("Financements")
+    st.dataframe(campus_view.funding_table(ui.run("campus_funding", campus=code, year=None)), hide_index=True, key="campus_funding")
