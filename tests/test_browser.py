@@ -50,8 +50,9 @@ def indicator_value(page, url, name) -> str:
     page.goto(url + "/campus?campus=AGT")
     page.get_by_text("Campus AGT").first.wait_for(timeout=60_000)
     page.locator('[data-testid="stDataFrame"] [role="gridcell"]').first.wait_for(state="attached")
-    c = cells(page)
-    return c[c.index(name) + 2]
+    c = cells(page)  # the first grid is the indented tree table: Niveau, Intitulé, État, Valeur 2018, …
+    idx = next(i for i, text in enumerate(c) if text.strip().endswith("• " + name))
+    return c[idx + 2]
 
 
 def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
