@@ -9,6 +9,7 @@ ui.store()
 pages = [
     st.Page("pages/overview.py", title="Vue régionale", icon=":material/dashboard:", default=True),
     st.Page("pages/campus.py", title="Campus", icon=":material/apartment:"),
+    st.Page("pages/criteria.py", title="Critères de labellisation", icon=":material/verified:"),
     st.Page("pages/import.py", title="Importer des données", icon=":material/upload_file:"),
     st.Page("pages/history.py", title="Historique des imports", icon=":material/history:"),
 ]

@@ -251,3 +251,71 @@ def objective_tree(df: pd.DataFrame, title: str = "Arbre d'objectifs et d'indica
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
+
+
+CRITERION_COLOURS = ["#EFF3FF", "#9ECAE1", "#4292C6", "#08519C"]  # 0 à engager … 3 au-delà (one blue hue)
+
+
+def criteria_heatmap(df: pd.DataFrame, title: str = "Positionnement sur les 11 critères de labellisation") -> go.Figure:
+    """Campuses × criteria, coloured by level, the report's reason on hover."""
+    if df.empty or df["level"].isna().all():
+        return empty(title, "Aucun positionnement renseigné : importez la table « Positionnement sur les critères ».")
+    campuses = sorted(df["campus_id"].unique(), reverse=True)
+    nos = sorted(df["criterion_no"].unique())
+    grid = df.set_index(["campus_id", "criterion_no"])
+    z, text, hover = [], [], []
+    for c in campuses:
+        zr, tr, hr = [], [], []
+        for n in nos:
+            r = grid.loc[(c, n)]
+            lvl = None if pd.isna(r["level"]) else int(r["level"])
+            zr.append(lvl)
+            tr.append("" if lvl is None else schema.CRITERION_LEVELS[str(lvl)])
+            hr.append(f"<b>{c} · {n}. {r['title']}</b><br>"
+                      f"{'Non renseigné' if lvl is None else schema.CRITERION_LEVELS[str(lvl)]}<br>"
+                      + _wrap("" if pd.isna(r["comment"]) else r["comment"]))
+        z.append(zr)
+        text.append(tr)
+        hover.append(hr)
+    scale = [[i / 4, col] for i, col in enumerate(CRITERION_COLOURS) for i in (i, i + 1)]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[f"{n}. {_short(grid.loc[(campuses[0], n)]['title'], 22)}" for n in nos], y=campuses,
+        zmin=-0.5, zmax=3.5, colorscale=scale, text=text, texttemplate="%{text}", textfont=dict(size=11),
+        customdata=hover, hovertemplate="%{customdata}<extra></extra>", xgap=2, ygap=2,
+        colorbar=dict(title="Niveau", tickvals=[0, 1, 2, 3], ticktext=list(schema.CRITERION_LEVELS.values())),
+    ))
+    fig = _layout(fig, title, height=max(300, 140 + 42 * len(campuses)))
+    fig.update_xaxes(tickangle=-35, tickformat=None)
+    return fig
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if len(line) + len(w) + 1 > width:
+            lines.append(line)
+            line = w
+        else:
+            line = (line + " " + w).strip()
+    return "<br>".join(lines + [line])
+
+
+def criteria_radar(df: pd.DataFrame, campus: str, title: str | None = None) -> go.Figure:
+    """One campus's levels on the 11 criteria beside the average of the campuses shown."""
+    title = title or f"Profil de {campus} sur les critères"
+    mine = df[df["campus_id"] == campus].sort_values("criterion_no")
+    if mine["level"].isna().all():
+        return empty(title, f"{campus} n'a pas encore de positionnement sur les critères.")
+    labels = [f"{n}. {_short(t, 18)}" for n, t in zip(mine["criterion_no"], mine["title"])]
+    mean = df.groupby("criterion_no")["level"].mean().reindex(mine["criterion_no"]).tolist()
+    fig = go.Figure()
+    fig.add_trace(go.Scatterpolar(r=mean + mean[:1], theta=labels + labels[:1], name="Moyenne des campus affichés",
+                                  line=dict(color="#999999", dash="dash")))
+    fig.add_trace(go.Scatterpolar(r=mine["level"].tolist() + mine["level"].tolist()[:1], theta=labels + labels[:1],
+                                  name=campus, fill="toself", line=dict(color=PALETTE[0]), opacity=0.8))
+    fig.update_layout(polar=dict(radialaxis=dict(range=[0, 3], tickvals=[0, 1, 2, 3], angle=90, tickangle=90,
+                                                 ticktext=list(schema.CRITERION_LEVELS.values()), tickfont=dict(size=10)),
+                                 angularaxis=dict(tickfont=dict(size=10))))
+    fig = _layout(fig, title, height=480)
+    fig.update_layout(margin=dict(l=90, r=90, t=90, b=40))
+    return fig

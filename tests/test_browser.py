@@ -100,3 +100,15 @@ def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
         screenshot(page, "history-after-revert")
 
         assert indicator_value(page, url, "Nombre de rencontres auprès des acteurs") == "88"
+
+
+def test_every_page_renders_without_an_exception(store_copy, page):
+    pages = {"": "Vue régionale des campus", "campus?campus=MSI": "Campus MSI", "criteria": "Critères de labellisation",
+             "import": "Importer des données", "history": "Historique des imports"}
+    with streamlit_server(store_copy.root) as url:
+        for path, title in pages.items():
+            page.goto(f"{url}/{path}")
+            page.get_by_text(title).first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            assert page.locator('[data-testid="stException"]').count() == 0, path
+            screenshot(page, "page-" + (path.split("?")[0] or "overview"))
