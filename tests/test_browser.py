@@ -47,9 +47,12 @@ def cells(page) -> list[str]:
 
 
 def indicator_value(page, url, name) -> str:
+    """The 2018 value of an AGT indicator, read from the Campus page's tree table once it has rendered."""
     page.goto(url + "/campus?campus=AGT")
     page.get_by_text("Campus AGT").first.wait_for(timeout=60_000)
-    page.locator('[data-testid="stDataFrame"] [role="gridcell"]').first.wait_for(state="attached")
+    page.wait_for_function(
+        "(name) => [...document.querySelectorAll('[data-testid=\"stDataFrame\"] [role=\"gridcell\"]')]"
+        ".some(c => c.textContent.trim().endsWith('• ' + name))", arg=name, timeout=60_000)
     c = cells(page)  # the first grid is the indented tree table: Niveau, Intitulé, État, Valeur 2018, …
     idx = next(i for i, text in enumerate(c) if text.strip().endswith("• " + name))
     return c[idx + 2]
