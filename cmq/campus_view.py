@@ -8,12 +8,7 @@ from . import charts, fmt, schema
 
 
 def _known(v) -> bool:
-    try:
-        if pd.isna(v):
-            return False
-    except (TypeError, ValueError):
-        pass
-    return str(v).strip() != ""
+    return not fmt.missing(v) and str(v).strip() != ""
 
 
 def identity(info: pd.Series) -> None:
@@ -32,7 +27,7 @@ def identity(info: pd.Series) -> None:
 
 def value_text(unit: str, v) -> str:
     """An indicator value in its unit, French style."""
-    if v is None or pd.isna(v):
+    if fmt.missing(v):
         return ""
     if unit == "euros":
         return fmt.euros(v)

@@ -1,7 +1,6 @@
 """French formatting of numbers, amounts and dates: the one helper every view and export uses."""
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 
 import pandas as pd
@@ -14,13 +13,17 @@ UNKNOWN = "non renseigné"
 PLOTLY_SEPARATORS = ",\u202f"
 
 
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+def missing(x) -> bool:
+    """None, NaN, NaT or pandas NA: a value that is not known."""
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):  # lists and other containers are values
+        return False
 
 
 def number(x, decimals: int = 0) -> str:
     """1234.5 → '1 234,5' (French grouping and decimal comma)."""
-    if _missing(x):
+    if missing(x):
         return UNKNOWN
     fmt = "#,##0" + ("." + "#" * decimals if decimals else "")
     return format_decimal(x, format=fmt, locale=LOCALE)
@@ -28,14 +31,14 @@ def number(x, decimals: int = 0) -> str:
 
 def euros(x, decimals: int = 0) -> str:
     """1234.5 → '1 234,5 €'; None → 'non renseigné' (never 0)."""
-    if _missing(x):
+    if missing(x):
         return UNKNOWN
     return number(x, decimals) + "\u00a0€"
 
 
 def percent(x, decimals: int = 0) -> str:
     """0.125 → '12,5 %'."""
-    if _missing(x):
+    if missing(x):
         return UNKNOWN
     fmt = "#,##0" + ("." + "#" * decimals if decimals else "") + "\u00a0%"
     return format_percent(x, format=fmt, locale=LOCALE)
@@ -43,7 +46,7 @@ def percent(x, decimals: int = 0) -> str:
 
 def day(d) -> str:
     """A date as '13 juin 2018'."""
-    if _missing(d):
+    if missing(d):
         return UNKNOWN
     if isinstance(d, datetime):
         d = d.date()
@@ -54,7 +57,7 @@ def day(d) -> str:
 
 def moment(ts) -> str:
     """A timestamp as '21 nov. 2026 à 09:45' (local time of the server)."""
-    if ts is None or (isinstance(ts, float) and math.isnan(ts)) or str(ts) in ("NaT", "None", ""):
+    if missing(ts) or str(ts) == "":
         return UNKNOWN
     t = pd.Timestamp(ts)
     if t.tzinfo is not None:  # stored in UTC; shown in French time

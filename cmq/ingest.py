@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from . import schema
+from . import fmt, schema
 from .schema import Column, Table
 
 MAX_BYTES_DEFAULT = int(os.environ.get("CMQ_MAX_UPLOAD_MB", "20")) * 1024 * 1024
@@ -484,8 +484,6 @@ def validate(t: Table, rows: pd.DataFrame, lines: list[int], ctx: Context, *, ca
         # the campus chosen for the file, and the user's scope
         cid = r.get("campus_id") if t.campus_column else None
         if cid is not None:
-            if t.name != "campuses" and cid not in campuses:
-                pass  # already reported through the reference check
             if campus and cid != campus:
                 errors.append(_err(ln, H("campus_id"), f"Cette ligne concerne le campus {cid}, mais le fichier est importé pour {campus}."))
             if scope is not None and cid not in scope:
@@ -555,15 +553,8 @@ def _row_rules(t: Table, r: dict, ln: int, objectives, indicators, actions, camp
 
 
 # ------------------------------------------------------------------ diff against the store
-def _missing(v) -> bool:
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
 def _same(a, b) -> bool:
-    na, nb = _missing(a), _missing(b)
+    na, nb = fmt.missing(a), fmt.missing(b)
     if na or nb:
         return na and nb
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):

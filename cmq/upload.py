@@ -54,7 +54,7 @@ def uploaded() -> tuple[str, bytes, str | None] | None:
 
 def _shown(v) -> str:
     """A cell as a French reader expects it: 1 234,5 ; 13 juin 2018 ; oui/non ; empty for nothing."""
-    if v is None or (not isinstance(v, str) and pd.isna(v)):
+    if fmt.missing(v):
         return ""
     if isinstance(v, bool):
         return "oui" if v else "non"
