@@ -68,7 +68,7 @@ def filters() -> dict:
         year = st.selectbox("Année", year_options, index=year_options.index(default_year), key="flt_year")
         sector = st.selectbox("Filière", [None] + sectors, index=([None] + sectors).index(url_sector) if url_sector in sectors else 0,
                               format_func=lambda x: "Toutes les filières" if x is None else x, key="flt_sector")
-        pool = [c for c in names if sector is None or campuses.set_index("campus_id").loc[c, "sector"] == sector]
+        pool = list(names) if sector is None else campuses.loc[campuses["sector"] == sector, "campus_id"].tolist()
         chosen = st.multiselect("Campus", pool, default=[c for c in qp.get_all("campus") if c in pool], key="flt_campus",
                                 format_func=lambda c: f"{c} – {names[c]}", placeholder="Tous les campus")
     new = {}

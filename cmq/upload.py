@@ -26,13 +26,31 @@ def choose() -> tuple[str, str | None, str]:
     return table, campus, user.strip()
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _template(kind: str, table: str, campus: str | None, root: str, version: int) -> bytes:
+    make = templates.xlsx_bytes if kind == "xlsx" else templates.csv_bytes
+    return make(ui.store(), table, campus)
+
+
+@st.cache_data(max_entries=8, show_spinner="Vérification du fichier…")
+def _checked(table: str, data: bytes, name: str, campus: str | None, sheet: str | None, root: str, version: int) -> ingest.Report:
+    return ingest.check(ui.store(), table, data, name, campus=campus, sheet=sheet)
+
+
+def check(table: str, name: str, data: bytes, campus: str | None, sheet: str | None) -> ingest.Report:
+    """The dry run of a file, computed once per file and store version (not again when the person types a name)."""
+    s = ui.store()
+    return _checked(table, data, name, campus, sheet, str(s.root), s.version())
+
+
 def template_buttons(table: str, campus: str | None) -> None:
     s = ui.store()
+    root, version = str(s.root), s.version()
     stem = f"modele_{table}" + (f"_{campus}" if campus else "")
     c1, c2, c3 = st.columns([1, 1, 3])
-    c1.download_button("Modèle CSV", templates.csv_bytes(s, table, campus), f"{stem}.csv", "text/csv",
+    c1.download_button("Modèle CSV", _template("csv", table, campus, root, version), f"{stem}.csv", "text/csv",
                        icon=":material/download:", key="tpl_csv")
-    c2.download_button("Modèle Excel", templates.xlsx_bytes(s, table, campus), f"{stem}.xlsx",
+    c2.download_button("Modèle Excel", _template("xlsx", table, campus, root, version), f"{stem}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="tpl_xlsx")
     with c3.expander("Colonnes attendues"):
         st.dataframe(templates.columns_doc(table), hide_index=True)
@@ -101,8 +119,7 @@ def commit(table: str, campus: str | None, user: str, name: str, data: bytes, sh
     if not user:
         st.info("Indiquez votre nom en haut de la page pour valider l'import.")
     if st.button("Valider l'import", type="primary", disabled=not user, key="imp_commit"):
-        rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, sheet=sheet,
-                                  max_bytes=MAX_MB * 1024 * 1024)
+        rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, sheet=sheet)
         if rep.status == "committed":
             st.session_state["imp_done"] = (f"Import validé : lot n° {rep.batch_id}, {rep.inserted} ligne(s) ajoutée(s), "
                                             f"{rep.updated} modifiée(s). Vous pouvez l'annuler dans « Historique des imports ».")

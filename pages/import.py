@@ -1,7 +1,7 @@
 """Importer des données: choose a table, download its template, drop a file, read the check, commit."""
 import streamlit as st
 
-from cmq import ingest, ui, upload
+from cmq import upload
 
 st.title("Importer des données")
 if done := st.session_state.pop("imp_done", None):
@@ -11,7 +11,7 @@ upload.template_buttons(table, campus)
 file = upload.uploaded()
 if file:
     name, data, sheet = file
-    rep = ingest.check(ui.store(), table, data, name, campus=campus, sheet=sheet, max_bytes=upload.MAX_MB * 1024 * 1024)
+    rep = upload.check(table, name, data, campus, sheet)
     st.subheader(f"Vérification de « {name} »")
     upload.show_report(rep)
     if rep.status == "valid":

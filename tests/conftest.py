@@ -41,6 +41,14 @@ def data_dir(store_copy, monkeypatch) -> Path:
     return store_copy.root
 
 
+def frame(at, column: str):
+    """The first table an AppTest page shows that has `column`."""
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise AssertionError(f"no table with a column {column!r}")
+
+
 def snapshot(root: Path) -> dict:
     """Every file of a store with its bytes: to prove a refused write changed nothing."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"}

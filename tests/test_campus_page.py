@@ -5,7 +5,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from cmq import queries
-from conftest import ROOT
+from conftest import ROOT, frame
 
 
 def campus_page(code: str) -> AppTest:
@@ -16,10 +16,6 @@ def campus_page(code: str) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def frame(at, column):
-    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def test_agt_tree_and_values(data_dir):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from cmq import queries
-from conftest import ROOT
+from conftest import ROOT, frame
 
 
 def test_heatmap_radar_and_gap(data_dir):
@@ -15,7 +15,7 @@ def test_heatmap_radar_and_gap(data_dir):
     assert not at.exception, at.exception
     assert len(at.get("plotly_chart")) == 2
     at.selectbox(key="criteria_campus").set_value("MMA").run()
-    gap = next(d.value for d in at.dataframe if "Ce qui manque" in d.value.columns)
+    gap = frame(at, "Ce qui manque")
     intl = gap[gap["Critère"].str.startswith("10.")].iloc[0]
     assert intl["Niveau"] == "À engager" and "diplômes communs" in intl["Ce qui manque"]
     assert not any(gap["Critère"].str.startswith("4.")), "gouvernance is beyond requirements and has no excellence clause"

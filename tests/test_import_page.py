@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, frame
 
 HEAD = "Code campus;Identifiant indicateur;Année;Valeur;Commentaire\r\n"
 BAD = (HEAD + "AGT;AGT-I01;2018;95;corrigé\r\nAGT;AGT-I04;deux mille dix-huit;3;\r\n").encode("cp1252")
@@ -17,14 +17,6 @@ def page(path: str) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def frame(at, column: str):
-    """The first table on the page that has `column`."""
-    for df in at.dataframe:
-        if column in df.value.columns:
-            return df.value
-    raise AssertionError(f"no table with a column {column!r}")
 
 
 def value(store, indicator, year=2018):
