@@ -277,7 +277,8 @@ def criteria_heatmap(df: pd.DataFrame, title: str = "Positionnement sur les 11 c
         z.append(zr)
         text.append(tr)
         hover.append(hr)
-    scale = [[i / 4, col] for i, col in enumerate(CRITERION_COLOURS) for i in (i, i + 1)]
+    # a discrete scale: each level owns a quarter of [0, 1] (z runs from -0.5 to 3.5)
+    scale = [[bound / 4, col] for level, col in enumerate(CRITERION_COLOURS) for bound in (level, level + 1)]
     fig = go.Figure(go.Heatmap(
         z=z, x=[f"{n}. {_short(grid.loc[(campuses[0], n)]['title'], 22)}" for n in nos], y=campuses,
         zmin=-0.5, zmax=3.5, colorscale=scale, text=text, texttemplate="%{text}", textfont=dict(size=11),

@@ -41,7 +41,7 @@ def run(name: str, **params) -> pd.DataFrame:
     """
     s = store()
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items() if not k.startswith("_")))
-    return _run(name, frozen, str(s.root), s.version()).copy()
+    return _run(name, frozen, str(s.root), s.version())  # st.cache_data hands each caller its own copy
 
 
 def clear_cache() -> None:
