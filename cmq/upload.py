@@ -70,10 +70,15 @@ def uploaded() -> tuple[str, bytes, str | None] | None:
     return f.name, data, sheet
 
 
-def _shown(v) -> str:
-    """A cell as a French reader expects it: 1 234,5 ; 13 juin 2018 ; oui/non ; empty for nothing."""
+COUNTS = {"count", "women"}  # the integer columns that are quantities; the others (year, level…) are codes
+
+
+def _shown(v, column: str | None = None) -> str:
+    """A cell as a French reader expects it: 1 234,5 ; 13 juin 2018 ; oui/non ; 2018 (no grouping) ; empty for nothing."""
     if fmt.missing(v):
         return ""
+    if isinstance(v, int) and not isinstance(v, bool) and column and column not in COUNTS:
+        return str(v)
     if isinstance(v, bool):
         return "oui" if v else "non"
     if isinstance(v, (int, float)):
@@ -108,7 +113,7 @@ def show_report(rep: ingest.Report) -> None:
         st.subheader("Lignes à ajouter")
         new = rep.rows[rep.rows["_change"] == "insert"].drop(columns="_change")
         t = schema.table(rep.table)
-        new = new.head(500).apply(lambda col: col.map(_shown))
+        new = new.head(500).apply(lambda col: col.map(lambda v: _shown(v, col.name)))
         st.dataframe(new.rename(columns={c.name: c.header for c in t.columns}), hide_index=True, key="imp_inserts")
     if rep.status == "unchanged":
         st.info("Ce fichier ne change rien : toutes ses lignes sont déjà dans le tableau de bord.", icon=":material/check:")

@@ -39,6 +39,8 @@ def test_bad_file_then_fixed_file_then_commit_then_revert(data_dir, store_copy):
     assert (m["Lignes à ajouter"], m["Lignes à modifier"], m["Lignes inchangées"]) == ("1", "1", "0")
     changes = frame(at, "Ancienne valeur")
     assert changes.iloc[0].tolist() == ["AGT-I01 · 2018", "Valeur", "88", "95"]
+    inserts = frame(at, "Identifiant indicateur")
+    assert inserts.iloc[0][["Identifiant indicateur", "Année", "Valeur"]].tolist() == ["AGT-I04", "2018", "3"]
     assert at.button(key="imp_commit").disabled, "a name is needed to commit"
     at.text_input(key="imp_user").input("Claire Martin").run()
     at.button(key="imp_commit").click().run()
