@@ -40,7 +40,7 @@ def _layout(fig: go.Figure, title: str, x_title: str | None = None, y_title: str
 def empty(title: str, message: str) -> go.Figure:
     """A figure that says what is missing instead of showing blank axes."""
     fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=15))
+    fig.add_annotation(text=_wrap(message, 44), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=14))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return _layout(fig, title, height=260)
@@ -319,4 +319,218 @@ def criteria_radar(df: pd.DataFrame, campus: str, title: str | None = None) -> g
                                  angularaxis=dict(tickfont=dict(size=10))))
     fig = _layout(fig, title, height=480)
     fig.update_layout(margin=dict(l=90, r=90, t=90, b=40))
+    return fig
+
+
+def actions_timeline(df: pd.DataFrame, title: str = "Calendrier des actions datées") -> go.Figure:
+    """One bar per dated action from its start to its end (a one-day action is a one-day bar), coloured by status."""
+    d = df.dropna(subset=["start_date"]).copy()
+    if d.empty:
+        return empty(title, "Aucune action datée pour ces filtres : renseignez « Date de début » dans la table Actions.")
+    d["start"] = pd.to_datetime(d["start_date"])
+    d["end"] = pd.to_datetime(d["end_date"]).fillna(d["start"]) + pd.Timedelta(days=1)
+    d = d.sort_values(["start", "campus_id"], ascending=False)
+    d["label"] = d["campus_id"] + " · " + d["title"].map(lambda t: _short(t, 50))
+    fig = go.Figure()
+    for status in ("terminee", "en_cours", "prevue"):
+        part = d[d["status"] == status]
+        if part.empty:
+            continue
+        fig.add_trace(go.Bar(
+            base=part["start"], x=(part["end"] - part["start"]).dt.total_seconds() * 1000, y=part["label"], orientation="h",
+            name=schema.STATUSES[status], marker_color=STATUS_COLOURS[status],
+            customdata=list(zip(part["title"], part["start_date"].map(fmt.day),
+                                part["end_date"].map(lambda x: fmt.day(x) if not fmt.missing(x) else "date de fin non renseignée"))),
+            hovertemplate="<b>%{customdata[0]}</b><br>du %{customdata[1]} au %{customdata[2]}<extra></extra>",
+        ))
+    fig = _layout(fig, title, height=max(280, 110 + 30 * len(d)))
+    months = pd.date_range(d["start"].min().to_period("M").to_timestamp(), d["end"].max(), freq="MS")
+    step = max(1, len(months) // 8)
+    fig.update_xaxes(type="date", tickvals=months[::step], ticktext=[fmt.month(m) for m in months[::step]])
+    fig.update_layout(showlegend=True)
+    fig.update_yaxes(categoryorder="array", categoryarray=d["label"].tolist())
+    return fig
+
+
+def reach_by_year(df: pd.DataFrame, title: str = "Publics touchés, année par année") -> go.Figure:
+    """Stacked columns: what the chosen campuses reached each year, by audience."""
+    if df.empty:
+        return empty(title, "Aucun public touché n'est renseigné pour ces campus.")
+    years = sorted(df["year"].unique())
+    fig = go.Figure()
+    for code, label in schema.AUDIENCES.items():
+        part = df[df["audience"] == code].set_index("year")["reached"].reindex(years)
+        if part.notna().any():
+            fig.add_trace(go.Bar(x=[str(y) for y in years], y=part.fillna(0), name=label, marker_color=AUDIENCE_COLOURS[code],
+                                 hovertemplate="%{x} · " + label + " : %{y:,}<extra></extra>"))
+    return _by_year(fig, title, "Nombre touché")
+
+
+def _by_year(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+    """Layout of a stacked by-year column chart: years as categories, French numbers, the legend under the plot."""
+    fig.update_layout(barmode="stack")
+    fig = _layout(fig, title, x_title="Année", y_title=y_title, height=440)
+    fig.update_xaxes(type="category", tickformat=None)
+    fig.update_yaxes(tickformat=",~f")
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, traceorder="normal"))
+    return fig
+
+
+def women_share(df: pd.DataFrame, title: str = "Part des femmes parmi les personnes touchées") -> go.Figure:
+    """Share of women per audience, computed only where the number of women is reported."""
+    d = df[df["figures_with_women"] > 0].copy()
+    if d.empty:
+        return empty(title, "Aucun campus n'a renseigné le nombre de femmes (colonne « Dont femmes » des publics touchés).")
+    d["share"] = d["women"] / d["reached_with_women"]
+    d["label"] = d["audience"].map(lambda a: schema.AUDIENCES.get(a, a))
+    d = d.sort_values("share")
+    fig = go.Figure(go.Bar(
+        x=d["share"], y=d["label"], orientation="h", marker_color=PALETTE[3], text=d["share"].map(fmt.percent),
+        textposition="auto", customdata=d[["women", "reached_with_women", "figures_with_women", "figures"]],
+        hovertemplate="%{y} : %{customdata[0]:,} femmes sur %{customdata[1]:,}<br>"
+                      "%{customdata[2]} chiffre(s) sur %{customdata[3]} donnent le nombre de femmes<extra></extra>",
+    ))
+    fig = _layout(fig, title, x_title="Part des femmes", height=max(260, 60 + 34 * len(d)))
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    return fig
+
+
+def _top(df: pd.DataFrame, col: str, top: int, other: str) -> pd.Series:
+    """`col` where the row belongs to the `top` largest by known amount, else `other` (n)."""
+    totals = df.groupby(col)["amount_eur"].sum().sort_values(ascending=False)
+    if len(totals) <= top:
+        return df[col]
+    keep = set(totals.index[:top])
+    return df[col].where(df[col].isin(keep), f"{other} ({len(totals) - top})")
+
+
+def funding_sankey(df: pd.DataFrame, title: str = "Des financeurs aux campus (montants connus)",
+                   top_funders: int = 12, top_campuses: int = 20) -> go.Figure:
+    """Sankey funders → campuses of known amounts; beyond the largest, funders and campuses are grouped."""
+    d = df[df["amount_eur"].notna() & (df["amount_eur"] > 0)].copy()
+    if d.empty:
+        return empty(title, "Aucun montant connu pour ces filtres.")
+    d["funder"] = _top(d, "funder", top_funders, "Autres financeurs")
+    d["campus_id"] = _top(d, "campus_id", top_campuses, "Autres campus")
+    d = d.groupby(["funder", "campus_id"], as_index=False)["amount_eur"].sum()
+    funders = d.groupby("funder")["amount_eur"].sum().sort_values(ascending=False).index.tolist()
+    campuses = d.groupby("campus_id")["amount_eur"].sum().sort_values(ascending=False).index.tolist()
+    nodes = funders + campuses
+    index = {("f", n): i for i, n in enumerate(funders)} | {("c", n): len(funders) + i for i, n in enumerate(campuses)}
+    totals = d.groupby("funder")["amount_eur"].sum().to_dict() | d.groupby("campus_id")["amount_eur"].sum().to_dict()
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node=dict(label=[f"{_short(n, 40)} · {fmt.euros(totals[n])}" for n in nodes], pad=12, thickness=16,
+                  color=[PALETTE[0]] * len(funders) + [PALETTE[1]] * len(campuses),
+                  hovertemplate="%{label}<extra></extra>"),
+        link=dict(source=[index[("f", f)] for f in d["funder"]], target=[index[("c", c)] for c in d["campus_id"]],
+                  value=d["amount_eur"], color="rgba(0, 114, 178, 0.25)",
+                  customdata=[fmt.euros(v) for v in d["amount_eur"]],
+                  hovertemplate="%{source.label} → %{target.label}<br>%{customdata}<extra></extra>"),
+        valueformat=",.0f", valuesuffix=" €", textfont=dict(size=12, color="#222222"),
+    ))
+    return _layout(fig, title, height=max(360, 60 + 30 * max(len(funders), len(campuses))))
+
+
+def funding_by_year(df: pd.DataFrame, title: str = "Financements connus, année par année") -> go.Figure:
+    """Stacked columns of known amounts per year by type of funder; lines with no amount are counted in the hover."""
+    d = df[df["amount_eur"].notna()]
+    if d.empty:
+        return empty(title, "Aucun montant connu pour ces campus.")
+    years = sorted(df["year"].unique())
+    fig = go.Figure()
+    for code, label in schema.FUNDER_TYPES.items():
+        part = df[df["funder_type"] == code].set_index("year").reindex(years)
+        if part["amount_eur"].notna().any():
+            fig.add_trace(go.Bar(
+                x=[str(y) for y in years], y=part["amount_eur"].fillna(0), name=label,
+                customdata=part["lines_amount_unknown"].fillna(0).astype(int),
+                hovertemplate="%{x} · " + label + " : %{y:,.0f} €<br>%{customdata} ligne(s) sans montant<extra></extra>",
+            ))
+    return _by_year(fig, title, "Montant connu (€)")
+
+
+def funding_by_kind_status(df: pd.DataFrame, title: str = "Lignes de financement par nature et statut") -> go.Figure:
+    """Funding lines per kind (financier, en nature, poste), stacked by status; the known amount is written on each part
+    and lines with no amount are counted, so that in-kind support and posts are seen though rarely valued."""
+    if df.empty:
+        return empty(title, "Aucun financement pour ces filtres.")
+    kinds = [k for k in schema.FUNDING_KINDS if k in set(df["kind"])][::-1]
+    labels = [schema.FUNDING_KINDS[k] for k in kinds]
+    fig = go.Figure()
+    for status, name in schema.FUNDING_STATUSES.items():
+        part = df[df["status"] == status].set_index("kind").reindex(kinds)
+        if part["lines"].isna().all():
+            continue
+        amount = [fmt.euros(v) if not fmt.missing(v) else "montant non renseigné" for v in part["amount_eur"]]
+        fig.add_trace(go.Bar(
+            x=part["lines"].fillna(0), y=labels, orientation="h", name=name, marker_color=FUNDING_STATUS_COLOURS[status],
+            text=[fmt.number(n) if n else "" for n in part["lines"].fillna(0)], textposition="inside",
+            customdata=list(zip(amount, part["lines_amount_unknown"].fillna(0).astype(int))),
+            hovertemplate="%{y} · " + name.lower() + " : %{x} ligne(s)<br>connu : %{customdata[0]}"
+                          "<br>%{customdata[1]} ligne(s) sans montant<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack")
+    return _layout(fig, title, x_title="Nombre de lignes de financement", height=max(260, 120 + 50 * len(kinds)))
+
+
+FUNDING_STATUS_COLOURS = {"acquis": "#009E73", "prevu": "#56B4E9", "demande": "#E69F00"}
+COMPLETENESS_COLOURS = ["#D55E00", "#F0E442", "#009E73"]  # none, part, all (Okabe–Ito vermillion, yellow, green)
+
+
+def completeness_heatmap(df: pd.DataFrame, title: str = "Indicateurs renseignés par campus et par année") -> go.Figure:
+    """Campus × year: the share of the campus's indicators that have a value, « n / N » written in each cell."""
+    if df.empty:
+        return empty(title, "Aucun campus pour ces filtres.")
+    campuses = sorted(df["campus_id"].unique(), reverse=True)
+    years = sorted(df["year"].unique())
+    grid = df.set_index(["campus_id", "year"])
+    z, text = [], []
+    for c in campuses:
+        zr, tr = [], []
+        for y in years:
+            r = grid.loc[(c, y)]
+            n, v = int(r["indicators"]), int(r["with_value"])
+            zr.append(None if n == 0 else v / n)
+            tr.append("aucun indicateur" if n == 0 else f"{v} / {n}")
+        z.append(zr)
+        text.append(tr)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[str(y) for y in years], y=campuses, zmin=0, zmax=1, colorscale=[[0, COMPLETENESS_COLOURS[0]],
+        [0.5, COMPLETENESS_COLOURS[1]], [1, COMPLETENESS_COLOURS[2]]], text=text,
+        texttemplate="%{text}" if len(campuses) * len(years) <= 400 else None, textfont=dict(size=11),
+        hovertemplate="%{y} · %{x} : %{text} indicateur(s) renseigné(s)<extra></extra>", xgap=2, ygap=2,
+        colorbar=dict(title="Part renseignée", tickformat=".0%"),
+    ))
+    fig = _layout(fig, title, height=max(300, 140 + min(34, max(12, 2400 // len(campuses))) * len(campuses)))
+    fig.update_xaxes(type="category", tickformat=None, side="top")
+    return fig
+
+
+INDICATOR_STATES = {"renseigne": ("Valeur renseignée", "#009E73"), "inconnu": ("Déclarée inconnue", "#F0E442"),
+                    "manquant": ("Manquante", "#D55E00")}
+
+
+def indicator_completeness(df: pd.DataFrame, title: str = "Valeurs des indicateurs du campus") -> go.Figure:
+    """Indicator × year of one campus: value present, declared unknown (row with no value) or missing."""
+    if df.empty:
+        return empty(title, "Ce campus n'a pas d'indicateur : importez ses objectifs et indicateurs.")
+    ids = list(dict.fromkeys(df["indicator_id"]))[::-1]
+    years = sorted(df["year"].unique())
+    code = {s: i for i, s in enumerate(INDICATOR_STATES)}
+    grid = df.set_index(["indicator_id", "year"])
+    names = df.drop_duplicates("indicator_id").set_index("indicator_id")["name"]
+    z = [[code[grid.loc[(i, y), "state"]] for y in years] for i in ids]
+    hover = [[f"<b>{_wrap(names[i], 60)}</b><br>{y} : {INDICATOR_STATES[grid.loc[(i, y), 'state']][0].lower()}"
+              for y in years] for i in ids]
+    colours = [c for _, c in INDICATOR_STATES.values()]
+    scale = [[bound / 3, col] for k, col in enumerate(colours) for bound in (k, k + 1)]
+    fig = go.Figure(go.Heatmap(z=z, x=[str(y) for y in years], y=[f"{i} · {_short(names[i], 45)}" for i in ids],
+                               zmin=-0.5, zmax=2.5, colorscale=scale, showscale=False, xgap=2, ygap=1,
+                               customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+    for label, colour in INDICATOR_STATES.values():
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, marker=dict(color=colour, size=12, symbol="square")))
+    fig = _layout(fig, title, height=max(300, 130 + 22 * len(ids)))
+    fig.update_xaxes(type="category", tickformat=None, side="top")
+    fig.update_layout(legend=dict(y=-0.02, yanchor="top"))
     return fig

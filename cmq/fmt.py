@@ -44,15 +44,20 @@ def percent(x, decimals: int = 0) -> str:
     return format_percent(x, format=fmt, locale=LOCALE)
 
 
-def day(d) -> str:
-    """A date as '13 juin 2018'."""
+def day(d, style: str = "long") -> str:
+    """A date as '13 juin 2018' (style 'short': '13/06/2018')."""
     if missing(d):
         return UNKNOWN
     if isinstance(d, datetime):
         d = d.date()
     if not isinstance(d, date):
         d = datetime.fromisoformat(str(d)).date()
-    return format_date(d, format="long", locale=LOCALE)
+    return format_date(d, format=style, locale=LOCALE)
+
+
+def month(d) -> str:
+    """A month as 'sept. 2018' (chart ticks: plotly's own month names are English)."""
+    return format_date(pd.Timestamp(d).date(), format="MMM y", locale=LOCALE)
 
 
 def moment(ts) -> str:
