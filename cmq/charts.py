@@ -46,6 +46,22 @@ def empty(title: str, message: str) -> go.Figure:
     return _layout(fig, title, height=260)
 
 
+def _note(fig: go.Figure, text: str) -> None:
+    """A line of text under the plot (what a crowded chart leaves out and how to see it)."""
+    fig.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0, y=1.0, xanchor="left",
+                       yanchor="bottom", yshift=2, font=dict(size=11, color="#555555"))
+
+
+def _legend_below(fig: go.Figure) -> go.Figure:
+    """A horizontal legend under the plot: long legends wrap there instead of running into the title."""
+    height = fig.layout.height or 450
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-90 / max(height - 130, 100), x=0, traceorder="normal"))
+    return fig
+
+
+MAX_ROWS = 30  # campuses (or actions) one bar chart shows before it keeps only the largest
+
+
 def reach_by_audience(df: pd.DataFrame, title: str = "Publics touchés") -> go.Figure:
     """Horizontal bars: people and structures reached per audience."""
     if df.empty:
@@ -69,7 +85,8 @@ def actions_by_status(df: pd.DataFrame, title: str = "Actions par statut") -> go
     """Stacked horizontal bars: actions of each campus by status."""
     if df.empty:
         return empty(title, "Aucune action n'est renseignée pour ces filtres.")
-    campuses = sorted(df["campus_id"].unique(), reverse=True)
+    totals = df.groupby("campus_id")["actions"].sum().sort_values(ascending=False)
+    campuses = sorted(totals.index[:MAX_ROWS], reverse=True)
     fig = go.Figure()
     for status in ("terminee", "en_cours", "prevue"):
         part = df[df["status"] == status].set_index("campus_id")["actions"].reindex(campuses).fillna(0)
@@ -79,7 +96,11 @@ def actions_by_status(df: pd.DataFrame, title: str = "Actions par statut") -> go
             textposition="inside", hovertemplate="%{y} : %{x} action(s) " + schema.STATUSES[status].lower() + "<extra></extra>",
         ))
     fig.update_layout(barmode="stack")
-    return _layout(fig, title, x_title="Nombre d'actions", y_title="Campus", height=max(260, 90 + 36 * len(campuses)))
+    fig = _layout(fig, title, x_title="Nombre d'actions", y_title="Campus", height=max(260, 110 + 30 * len(campuses)))
+    if len(totals) > MAX_ROWS:
+        _note(fig, f"{MAX_ROWS} campus les plus actifs sur {len(totals)} : filtrez pour voir les autres.")
+        _legend_below(fig)
+    return fig
 
 
 def funding_by_funder(df: pd.DataFrame, title: str = "Financements connus par financeur", top: int = 12) -> go.Figure:
@@ -102,7 +123,7 @@ def funding_by_funder(df: pd.DataFrame, title: str = "Financements connus par fi
             continue
         fig.add_trace(go.Bar(
             x=vals, y=known["funder"], orientation="h", name=name, marker_color=colour,
-            text=[fmt.euros(v) if v else "" for v in vals], textposition="auto",
+            text=[fmt.euros(v) if v else "" for v in vals], textposition="inside", insidetextanchor="middle",
             hovertemplate="%{y}<br>" + name + " : %{x:,.0f} €<extra></extra>",
         ))
     fig.update_layout(barmode="stack", bargap=0.35)
@@ -159,7 +180,8 @@ def campus_map(df: pd.DataFrame, title: str = "Carte des campus") -> go.Figure:
                                showlegend=False))
     biggest = max(float(d["people_reached"].max()), 1.0)
     for i, (sector, part) in enumerate(d.groupby("sector", sort=True)):
-        sizes = [14 + 34 * math.sqrt(float(v) / biggest) for v in part["people_reached"]]
+        small, span = (14, 34) if len(d) <= 30 else (5, 14)
+        sizes = [small + span * math.sqrt(float(v) / biggest) for v in part["people_reached"]]
         fig.add_trace(go.Scatter(
             x=part["x"], y=part["y"], name=sector, mode="markers+text" if len(d) <= 30 else "markers",
             text=part["campus_id"], textposition="top center", textfont=dict(size=12),
@@ -181,27 +203,25 @@ def campus_map(df: pd.DataFrame, title: str = "Carte des campus") -> go.Figure:
 
 
 def reach_by_campus(df: pd.DataFrame, title: str = "Publics touchés par campus", top: int = 25) -> go.Figure:
-    """Stacked bars: what each campus reached, by audience; beyond `top` campuses the rest is grouped."""
+    """Stacked bars: what each campus reached, by audience; beyond `top` campuses the largest are shown, the rest named
+    in a note (a bar of « others » would dwarf every campus)."""
     if df.empty:
         return empty(title, "Aucun public touché n'est renseigné pour ces filtres.")
     totals = df.groupby("campus_id")["reached"].sum().sort_values(ascending=False)
-    keep = list(totals.index[:top])
-    d = df.copy()
-    if len(totals) > top:
-        d["campus_id"] = d["campus_id"].where(d["campus_id"].isin(keep), f"Autres ({len(totals) - top})")
-        keep.append(f"Autres ({len(totals) - top})")
-        d = d.groupby(["campus_id", "audience"], as_index=False)["reached"].sum()
-    order = keep[::-1]
+    order = list(totals.index[:top])[::-1]
     fig = go.Figure()
     for code, label in schema.AUDIENCES.items():
-        part = d[d["audience"] == code].set_index("campus_id")["reached"].reindex(order)
+        part = df[df["audience"] == code].set_index("campus_id")["reached"].reindex(order)
         if part.notna().any():
             fig.add_trace(go.Bar(x=part.fillna(0), y=order, orientation="h", name=label, marker_color=AUDIENCE_COLOURS[code],
                                  hovertemplate="%{y} · " + label + " : %{x:,}<extra></extra>"))
     fig.update_layout(barmode="stack")
-    fig = _layout(fig, title, x_title="Nombre touché", y_title="Campus", height=max(300, 130 + 28 * len(order)))
-    fig.update_layout(legend_traceorder="normal")
-    return fig
+    fig = _layout(fig, title, x_title="Nombre touché", y_title="Campus", height=max(320, 150 + 28 * len(order)))
+    if len(totals) > top:
+        rest = totals.iloc[top:]
+        _note(fig, f"Les {top} campus qui touchent le plus, sur {len(totals)} ; les {len(rest)} autres ont touché "
+                   f"{fmt.number(rest.sum())} personnes ou structures : filtrez par filière ou campus.")
+    return _legend_below(fig)
 
 
 INDICATOR_STATUS = {
@@ -290,6 +310,28 @@ def criteria_heatmap(df: pd.DataFrame, title: str = "Positionnement sur les 11 c
     return fig
 
 
+def criteria_distribution(df: pd.DataFrame, title: str = "Répartition des campus par niveau, critère par critère") -> go.Figure:
+    """For many campuses: per criterion, how many campuses stand at each level (stacked bars)."""
+    d = df.dropna(subset=["level"])
+    if d.empty:
+        return empty(title, "Aucun positionnement renseigné : importez la table « Positionnement sur les critères ».")
+    titles = df.drop_duplicates("criterion_no").set_index("criterion_no")["title"]
+    nos = sorted(titles.index, reverse=True)
+    labels = [f"{n}. {_short(titles[n], 40)}" for n in nos]
+    counts = d.groupby(["criterion_no", "level"]).size()
+    fig = go.Figure()
+    for level, colour in enumerate(CRITERION_COLOURS):
+        name = schema.CRITERION_LEVELS[str(level)]
+        values = [int(counts.get((n, level), 0)) for n in nos]
+        fig.add_trace(go.Bar(x=values, y=labels, orientation="h", name=name, marker=dict(color=colour, line=dict(color="#4292C6", width=0.5)),
+                             text=[v or "" for v in values], textposition="inside",
+                             hovertemplate="%{y}<br>" + name + " : %{x} campus<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig = _layout(fig, title, x_title="Nombre de campus", height=120 + 40 * len(nos))
+    fig.update_layout(legend_traceorder="normal")
+    return fig
+
+
 def _wrap(text: str, width: int = 70) -> str:
     words, lines, line = text.split(), [], ""
     for w in words:
@@ -329,7 +371,8 @@ def actions_timeline(df: pd.DataFrame, title: str = "Calendrier des actions dat�
         return empty(title, "Aucune action datée pour ces filtres : renseignez « Date de début » dans la table Actions.")
     d["start"] = pd.to_datetime(d["start_date"])
     d["end"] = pd.to_datetime(d["end_date"]).fillna(d["start"]) + pd.Timedelta(days=1)
-    d = d.sort_values(["start", "campus_id"], ascending=False)
+    dated = len(d)
+    d = d.sort_values(["start", "campus_id"], ascending=False).head(MAX_ROWS * 2)
     d["label"] = d["campus_id"] + " · " + d["title"].map(lambda t: _short(t, 50))
     fig = go.Figure()
     for status in ("terminee", "en_cours", "prevue"):
@@ -348,6 +391,10 @@ def actions_timeline(df: pd.DataFrame, title: str = "Calendrier des actions dat�
     step = max(1, len(months) // 8)
     fig.update_xaxes(type="date", tickvals=months[::step], ticktext=[fmt.month(m) for m in months[::step]])
     fig.update_layout(showlegend=True)
+    if dated > len(d):
+        _note(fig, f"Les {len(d)} actions qui commencent le plus tard sur {fmt.number(dated)} datées : "
+                   "choisissez un campus, un statut ou un mot pour voir les autres.")
+        _legend_below(fig)
     fig.update_yaxes(categoryorder="array", categoryarray=d["label"].tolist())
     return fig
 
@@ -372,8 +419,7 @@ def _by_year(fig: go.Figure, title: str, y_title: str) -> go.Figure:
     fig = _layout(fig, title, x_title="Année", y_title=y_title, height=440)
     fig.update_xaxes(type="category", tickformat=None)
     fig.update_yaxes(tickformat=",~f")
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, traceorder="normal"))
-    return fig
+    return _legend_below(fig)
 
 
 def women_share(df: pd.DataFrame, title: str = "Part des femmes parmi les personnes touchées") -> go.Figure:
@@ -405,13 +451,16 @@ def _top(df: pd.DataFrame, col: str, top: int, other: str) -> pd.Series:
 
 
 def funding_sankey(df: pd.DataFrame, title: str = "Des financeurs aux campus (montants connus)",
-                   top_funders: int = 12, top_campuses: int = 20) -> go.Figure:
-    """Sankey funders → campuses of known amounts; beyond the largest, funders and campuses are grouped."""
+                   top_funders: int = 12, top_campuses: int = 25) -> go.Figure:
+    """Sankey funders → campuses of known amounts; beyond `top_funders` the smaller funders are grouped, beyond
+    `top_campuses` the flows go to the campuses' regions."""
     d = df[df["amount_eur"].notna() & (df["amount_eur"] > 0)].copy()
     if d.empty:
         return empty(title, "Aucun montant connu pour ces filtres.")
     d["funder"] = _top(d, "funder", top_funders, "Autres financeurs")
-    d["campus_id"] = _top(d, "campus_id", top_campuses, "Autres campus")
+    by_region = d["campus_id"].nunique() > top_campuses
+    if by_region:  # two hundred campus nodes are unreadable: the flows go to regions
+        d["campus_id"] = d["region"]
     d = d.groupby(["funder", "campus_id"], as_index=False)["amount_eur"].sum()
     funders = d.groupby("funder")["amount_eur"].sum().sort_values(ascending=False).index.tolist()
     campuses = d.groupby("campus_id")["amount_eur"].sum().sort_values(ascending=False).index.tolist()
@@ -429,7 +478,11 @@ def funding_sankey(df: pd.DataFrame, title: str = "Des financeurs aux campus (mo
                   hovertemplate="%{source.label} → %{target.label}<br>%{customdata}<extra></extra>"),
         valueformat=",.0f", valuesuffix=" €", textfont=dict(size=12, color="#222222"),
     ))
-    return _layout(fig, title, height=max(360, 60 + 30 * max(len(funders), len(campuses))))
+    fig = _layout(fig, title, height=max(360, 60 + 30 * max(len(funders), len(campuses))))
+    if by_region:
+        _note(fig, f"{df['campus_id'].nunique()} campus : les flux vont aux régions ; filtrez par filière ou campus "
+                   "pour voir chaque campus.")
+    return fig
 
 
 def funding_by_year(df: pd.DataFrame, title: str = "Financements connus, année par année") -> go.Figure:
@@ -482,7 +535,9 @@ def completeness_heatmap(df: pd.DataFrame, title: str = "Indicateurs renseignés
     """Campus × year: the share of the campus's indicators that have a value, « n / N » written in each cell."""
     if df.empty:
         return empty(title, "Aucun campus pour ces filtres.")
-    campuses = sorted(df["campus_id"].unique(), reverse=True)
+    share = df.groupby("campus_id").apply(lambda g: g["with_value"].sum() / max(g["indicators"].sum(), 1),
+                                          include_groups=False).sort_values(kind="stable")
+    campuses = list(share.index[:MAX_ROWS + 10])[::-1]  # the least complete at the top
     years = sorted(df["year"].unique())
     grid = df.set_index(["campus_id", "year"])
     z, text = [], []
@@ -498,12 +553,14 @@ def completeness_heatmap(df: pd.DataFrame, title: str = "Indicateurs renseignés
     fig = go.Figure(go.Heatmap(
         z=z, x=[str(y) for y in years], y=campuses, zmin=0, zmax=1, colorscale=[[0, COMPLETENESS_COLOURS[0]],
         [0.5, COMPLETENESS_COLOURS[1]], [1, COMPLETENESS_COLOURS[2]]], text=text,
-        texttemplate="%{text}" if len(campuses) * len(years) <= 400 else None, textfont=dict(size=11),
+        texttemplate="%{text}" if len(years) <= 12 else None, textfont=dict(size=11),
         hovertemplate="%{y} · %{x} : %{text} indicateur(s) renseigné(s)<extra></extra>", xgap=2, ygap=2,
         colorbar=dict(title="Part renseignée", tickformat=".0%"),
     ))
-    fig = _layout(fig, title, height=max(300, 140 + min(34, max(12, 2400 // len(campuses))) * len(campuses)))
+    fig = _layout(fig, title, height=max(300, 150 + 30 * len(campuses)))
     fig.update_xaxes(type="category", tickformat=None, side="top")
+    if len(share) > len(campuses):
+        fig.update_layout(title_text=f"{title} : les {len(campuses)} campus les moins complets sur {len(share)}")
     return fig
 
 

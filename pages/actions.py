@@ -1,7 +1,7 @@
 """Actions: the searchable register, the calendar of dated actions, and each campus's actions × objectives matrix."""
 import streamlit as st
 
-from cmq import charts, schema, ui, views
+from cmq import charts, fmt, schema, ui, views
 
 f = ui.filters()
 st.title("Actions des campus")
@@ -14,7 +14,7 @@ objective = c2.selectbox("Objectif", [None] + list(titles), format_func=lambda o
                          key="act_objective")
 search = c3.text_input("Rechercher", placeholder="Un mot du titre ou de la description", key="act_search").strip()
 register = ui.run("action_register", **f, statuses=statuses or None, objective=objective, search=search or None)
-st.caption(f"{len(register)} action(s) pour ces critères. Une action commune apparaît sous chacun de ses campus.")
+st.caption(f"{fmt.number(len(register))} action(s) pour ces critères. Une action commune apparaît sous chacun de ses campus.")
 st.dataframe(views.register(register), hide_index=True, key="act_register",
              column_config={"Action": st.column_config.TextColumn(width="large")})
 

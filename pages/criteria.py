@@ -6,7 +6,12 @@ from cmq import charts, criteria_view, ui
 f = ui.filters()
 st.title("Critères de labellisation")
 grid = ui.run("criteria_grid", **f)
-ui.chart(charts.criteria_heatmap(grid), f, "positionnement des campus (rapport d'activité, §4.1)", grid, key="criteria_heatmap")
+source = "positionnement des campus déclaré dans leurs rapports d'activité"
+if grid["campus_id"].nunique() <= charts.MAX_ROWS:
+    ui.chart(charts.criteria_heatmap(grid), f, source, grid, key="criteria_heatmap")
+else:  # a grid of hundreds of rows is unreadable: the distribution, and the grid once the committee narrows the list
+    ui.chart(charts.criteria_distribution(grid), f, source, grid, key="criteria_distribution")
+    st.caption(f"Filtrez par filière ou choisissez au plus {charts.MAX_ROWS} campus pour voir la grille campus par campus.")
 if not grid.empty:
     campus = st.selectbox("Profil du campus", sorted(grid["campus_id"].unique()), key="criteria_campus")
     left, right = st.columns([1, 1])

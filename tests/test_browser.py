@@ -100,18 +100,23 @@ def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
         page.wait_for_function("() => { const s = document.querySelectorAll('[data-testid=\"stSelectbox\"]');"
                                " return s[s.length - 1].innerHTML.includes('Lot 12 –'); }", timeout=30_000)
         screenshot(page, "history-after-revert")
-        screenshot(page, "history-after-revert")
 
         assert indicator_value(page, url, "Nombre de rencontres auprès des acteurs") == "88"
 
 
 def test_every_page_renders_without_an_exception(store_copy, page):
-    pages = {"": "Vue régionale des campus", "campus?campus=MSI": "Campus MSI", "criteria": "Critères de labellisation",
-             "import": "Importer des données", "history": "Historique des imports"}
+    # path: (title, charts drawn)
+    pages = {"": ("Vue régionale des campus", 5), "campus?campus=MSI": ("Campus MSI", 2),
+             "actions": ("Actions des campus", 1), "reach": ("Publics touchés", 4), "funding": ("Financements", 3),
+             "criteria": ("Critères de labellisation", 2), "completeness": ("Complétude des indicateurs", 2),
+             "import": ("Importer des données", 0), "history": ("Historique des imports", 0)}
     with streamlit_server(store_copy.root) as url:
-        for path, title in pages.items():
+        for path, (title, charts) in pages.items():
             page.goto(f"{url}/{path}")
             page.get_by_text(title).first.wait_for(timeout=60_000)
+            if charts:
+                page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {charts}",
+                                       timeout=60_000)
             page.wait_for_timeout(1500)
             assert page.locator('[data-testid="stException"]').count() == 0, path
             screenshot(page, "page-" + (path.split("?")[0] or "overview"))

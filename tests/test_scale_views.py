@@ -1,0 +1,60 @@
+"""At national size (200 campuses) every page still renders and no chart grows past what one can read."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cmq import charts, synth
+from cmq.store import Store
+from conftest import ROOT
+from test_committee_pages import figure
+
+PAGES = ["overview", "actions", "reach", "funding", "criteria", "completeness"]
+PER_CAMPUS = ("comp_detail",)  # one campus's indicators: as long as its plan, whatever the number of campuses
+
+
+@pytest.fixture(scope="module")
+def national_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("national")
+    synth.generate(Store(root), synth.Size(200, 2, 2017), batches="table")
+    return root
+
+
+def categories(fig: dict) -> int:
+    """How many rows (or nodes) a chart draws: the most categories of any trace's y axis, or Sankey nodes."""
+    most = 0
+    for t in fig["data"]:
+        if t.get("type") == "sankey":
+            most = max(most, len(t["node"]["label"]))
+        elif t.get("type") in ("bar", "heatmap") and isinstance(t.get("y"), list):
+            most = max(most, len(set(map(str, t["y"]))))
+    return most
+
+
+def page(root, monkeypatch, name: str) -> AppTest:
+    monkeypatch.setenv("CMQ_DATA_DIR", str(root))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.switch_page(f"pages/{name}.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_readable_at_200_campuses(national_root, monkeypatch, name):
+    at = page(national_root, monkeypatch, name)
+    for chart in at.get("plotly_chart"):
+        if any(k in chart.proto.id for k in PER_CAMPUS):
+            continue
+        fig = figure(at, chart.proto.id)
+        n = categories(fig)
+        assert n <= charts.MAX_ROWS * 2, f"{chart.proto.id}: {n} rows drawn at 200 campuses"
+
+
+def test_crowded_charts_say_what_they_leave_out(national_root, monkeypatch):
+    at = page(national_root, monkeypatch, "overview")
+    notes = [a["text"] for c in at.get("plotly_chart") for a in figure(at, c.proto.id)["layout"].get("annotations", [])]
+    assert any("sur 200" in n and "filtrez" in n for n in notes), notes
+    sankey = figure(page(national_root, monkeypatch, "funding"), "fund_sankey")["data"][0]
+    assert any(label.startswith(synth.METROPOLE) for label in sankey["node"]["label"]), "200 campuses: flows go to regions"
