@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -9,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import demo, ingest, queries, schema, templates
-from .store import StoreError, open_store
+from . import auth, demo, ingest, queries, schema, templates
+from .store import Store, StoreError, default_dir, open_store
 
 READ_ONLY = {duckdb.StatementType.SELECT}
 
@@ -103,8 +104,10 @@ def cmd_import(a) -> int:
     path = Path(a.file)
     if not path.is_file():
         return fail(f"Fichier introuvable : {a.file}")
+    if not a.dry_run and not a.user:
+        return fail("Précisez --user NOM : le compte au nom duquel importer (python -m cmq user list).")
     store = open_store()
-    rep = ingest.import_bytes(store, a.table, path.read_bytes(), path.name, user=a.user or "", campus=a.campus,
+    rep = ingest.import_bytes(store, a.table, path.read_bytes(), path.name, user=a.user, campus=a.campus,
                               dry_run=a.dry_run, sheet=a.sheet)
     if a.json:
         print(json.dumps(rep.as_json(), ensure_ascii=False, default=str))
@@ -162,10 +165,64 @@ def cmd_batches(a) -> int:
 def cmd_revert(a) -> int:
     store = open_store()
     try:
-        store.revert(a.batch_id, user=a.user or "")
+        store.revert(a.batch_id, user=a.user)
     except StoreError as exc:
         return fail(str(exc))
     print(f"Lot {a.batch_id} annulé : les valeurs qu'il avait remplacées sont rétablies.")
+    return 0
+
+
+def read_password(prompt: str = "Mot de passe : ") -> str:
+    """From the terminal (asked twice, not echoed) or one line of standard input; never from the command line."""
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Confirmez : ") != first:
+            raise auth.AuthError("Les deux mots de passe diffèrent.")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_init(a) -> int:
+    store = Store(default_dir())
+    try:
+        store.init(auth.new_account(a.admin, "admin", password=read_password(), email=a.email))
+    except (auth.AuthError, StoreError) as exc:
+        return fail(str(exc))
+    print(f"Magasin créé dans {store.root}, sans données de démonstration. Administrateur : {a.admin}.")
+    return 0
+
+
+def cmd_user_add(a) -> int:
+    store = open_store()
+    try:
+        store.put_account(auth.new_account(a.name, a.role, a.campus, read_password(), a.email))
+    except (auth.AuthError, StoreError) as exc:
+        return fail(str(exc))
+    print(f"Compte {auth.describe(store.account(a.name))} créé.")
+    return 0
+
+
+def cmd_user_list(a) -> int:
+    rows = [{"name": x["name"], "role": x["role"], "campuses": ",".join(x["campuses"]), "email": x.get("email") or "",
+             "disabled": bool(x.get("disabled")), "locked": auth.locked_until(x) is not None}
+            for x in open_store().accounts().values()]
+    output(pd.DataFrame(rows, columns=["name", "role", "campuses", "email", "disabled", "locked"]), "json" if a.json else "csv")
+    return 0
+
+
+def cmd_user_change(a) -> int:
+    store = open_store()
+    try:
+        if a.verb == "password":
+            store.update_account(a.name, password_hash=auth.hash_password(read_password("Nouveau mot de passe : ")),
+                                 failed=0, locked_until=None)
+        else:
+            store.update_account(a.name, disabled=a.verb == "disable", **({"failed": 0, "locked_until": None}
+                                                                             if a.verb == "enable" else {}))
+    except (auth.AuthError, StoreError) as exc:
+        return fail(str(exc))
+    print({"disable": "Compte désactivé", "enable": "Compte réactivé", "password": "Mot de passe changé"}[a.verb]
+          + f" : {a.name}.")
     return 0
 
 
@@ -209,8 +266,28 @@ def parser() -> Parser:
     b.set_defaults(func=cmd_batches)
     r = sub.add_parser("revert", help="annuler un lot")
     r.add_argument("batch_id", type=int)
-    r.add_argument("--user")
+    r.add_argument("--user", required=True, help="le compte au nom duquel annuler")
     r.set_defaults(func=cmd_revert)
+    ini = sub.add_parser("init", help="créer un magasin réel (sans démonstration) et son premier administrateur")
+    ini.add_argument("--admin", required=True, metavar="NOM")
+    ini.add_argument("--email")
+    ini.set_defaults(func=cmd_init)
+    u = sub.add_parser("user", help="gérer les comptes")
+    us = u.add_subparsers(dest="action", required=True, parser_class=Parser)
+    ua = us.add_parser("add", help="créer un compte (mot de passe demandé au terminal ou lu sur l'entrée standard)")
+    ua.add_argument("name")
+    ua.add_argument("--role", required=True, choices=list(auth.ROLES))
+    ua.add_argument("--campus", action="append", default=[], help="campus d'un directeur (répétable)")
+    ua.add_argument("--email", help="adresse utilisée par l'authentification unique")
+    ua.set_defaults(func=cmd_user_add)
+    ul = us.add_parser("list", help="lister les comptes")
+    ul.add_argument("--json", action="store_true")
+    ul.set_defaults(func=cmd_user_list)
+    for verb, helptext in (("disable", "désactiver un compte"), ("enable", "réactiver un compte (et le débloquer)"),
+                           ("password", "changer le mot de passe d'un compte")):
+        ud = us.add_parser(verb, help=helptext)
+        ud.add_argument("name")
+        ud.set_defaults(func=cmd_user_change, verb=verb)
     return p
 
 

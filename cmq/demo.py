@@ -3,10 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import ingest, schema
+from . import auth, ingest, schema
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
-DEMO_USER = "démo (rapport d'activité 2018)"
+# One account per role, listed with their passwords on the login page of the demo store only.
+DEMO_ACCOUNTS = [
+    # name, role, campuses, password
+    ("admin", "admin", [], "admin-demo-2018"),
+    ("comite", "lecteur", [], "comite-demo-2018"),
+    ("directeur-agt", "directeur", ["AGT"], "agt-demo-2018"),
+]
+DEMO_USER = "admin"  # the demo data is imported by the demo administrator
 
 
 class DemoError(Exception):
@@ -14,7 +21,12 @@ class DemoError(Exception):
 
 
 def build(store, demo_dir: Path = DEMO_DIR) -> list[ingest.Report]:
-    """Import every demo CSV, references first; stop at the first rejected file."""
+    """Create the demo accounts, then import every demo CSV as the demo administrator, references first;
+    stop at the first rejected file."""
+    if store.manifest().get("kind") == "real":
+        raise DemoError("Ce magasin est un magasin réel (créé par « init ») : la démonstration ne s'y construit pas.")
+    for name, role, campuses, password in DEMO_ACCOUNTS:
+        store.put_account(auth.new_account(name, role, campuses, password, demo=True), replace=True)
     reports = []
     for name in schema.LOAD_ORDER:
         path = demo_dir / f"{name}.csv"

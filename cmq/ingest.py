@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import fmt, schema
 from .schema import Column, Table
+from .store import StoreError
 
 MAX_BYTES_DEFAULT = int(os.environ.get("CMQ_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 MAX_ERRORS = 1000
@@ -633,17 +634,29 @@ def check(store, table_name: str, data: bytes, file_name: str = "", *, campus: s
 def import_bytes(store, table_name: str, data: bytes, file_name: str = "", *, user: str = "",
                  campus: str | None = None, scope: set | None = None, dry_run: bool = False,
                  sheet: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT) -> Report:
-    """Check a file and, when it is clean and changes something, commit it as one batch."""
+    """Check a file and, when it is clean and changes something, commit it as one batch in the name of account `user`.
+
+    A director's file is checked against their campuses line by line; the store refuses the write anyway
+    when the account may not make it (the refusal comes back as the report's error, nothing written).
+    """
     with store.lock:  # validation and commit see the same store state
+        account = store.account(user)
+        if scope is None and account and account["role"] == "directeur":
+            scope = set(account["campuses"])
         rep = check(store, table_name, data, file_name, campus=campus, scope=scope, sheet=sheet, max_bytes=max_bytes)
         if dry_run or rep.status != "valid":
             return rep
         changed = rep.rows[rep.rows["_change"] != "same"].drop(columns="_change")
         campuses = sorted({c for c in changed.get("campus_id", pd.Series(dtype=object)).dropna()})
-        res = store.commit(
-            table_name, changed, file_name=file_name, sha256=rep.sha256, user=user,
-            campus_id=campuses[0] if len(campuses) == 1 else (",".join(campuses) or None),
-            counts={"rows": len(rep.rows), "inserted": rep.inserted, "updated": rep.updated, "unchanged": rep.unchanged},
-        )
+        try:
+            res = store.commit(
+                table_name, changed, file_name=file_name, sha256=rep.sha256, user=user,
+                campus_id=campuses[0] if len(campuses) == 1 else (",".join(campuses) or None),
+                counts={"rows": len(rep.rows), "inserted": rep.inserted, "updated": rep.updated, "unchanged": rep.unchanged},
+            )
+        except StoreError as exc:
+            rep.status = "rejected"
+            rep.errors.append(_err(None, None, str(exc)))
+            return rep
         rep.status, rep.batch_id = "committed", res.batch_id
         return rep

@@ -5,7 +5,11 @@ Layout under the store directory:
     <table>/b<id>.parquet    the rows of one batch (all rows carry batch_id)
     _batches/b<id>.parquet   one row per batch: who, when, which file, counts
     _reverts/r<n>.parquet    one row per revert
+    accounts.json            the accounts (Argon2 hashes, roles, campuses, lockout counters)
     .lock                    serialises writers across processes (readers never take it)
+
+Every commit and revert names an account; its role and campuses are checked here (auth.write_refusal,
+auth.revert_refusal) before anything is written, whichever way the write comes (page, command line, script).
 
 A commit writes its data files first (temp file, fsync, rename), then swaps the manifest (same dance).
 A crash before the manifest swap leaves orphan files that no view reads: the store is unchanged.
@@ -25,9 +29,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from filelock import FileLock
 
-from . import schema
+from . import auth, schema
 
 MANIFEST = "manifest.json"
+ACCOUNTS = "accounts.json"
 BATCHES = "_batches"
 REVERTS = "_reverts"
 
@@ -123,6 +128,12 @@ class Store:
         t = schema.table(table_name)
         counts = counts or {}
         with self.lock:
+            campuses = set()
+            if t.campus_column and t.campus_column in rows.columns:
+                campuses = {str(c) for c in rows[t.campus_column].dropna()}
+            refusal = auth.write_refusal(self.account(user), user, t.label, t.campus_column, campuses)
+            if refusal:
+                raise StoreError(refusal)
             m = self.manifest()
             batch_id = int(m["next_batch"])
             data = rows.copy()
@@ -153,11 +164,14 @@ class Store:
             con = self.connect()
             try:
                 found = con.execute(
-                    "select reverted_at from batches where batch_id = $b", {"b": int(batch_id)}).fetchall()
+                    "select reverted_at, campus_id from batches where batch_id = $b", {"b": int(batch_id)}).fetchall()
             finally:
                 con.close()
             if not found:
                 raise StoreError(f"Le lot {batch_id} n'existe pas.")
+            refusal = auth.revert_refusal(self.account(user), user, {c for c in (found[0][1] or "").split(",") if c})
+            if refusal:
+                raise StoreError(refusal)
             if found[0][0] is not None:
                 raise StoreError(f"Le lot {batch_id} est déjà annulé.")
             m = self.manifest()
@@ -202,6 +216,54 @@ class Store:
             self._write_manifest(m)
             for r in old:
                 (self.root / r).unlink(missing_ok=True)
+
+    # ---------------------------------------------------------------- accounts
+    def accounts(self) -> dict[str, dict]:
+        """Every account by name (hashes included: never show them)."""
+        path = self.root / ACCOUNTS
+        if not path.exists():
+            return {}
+        return {a["name"]: a for a in json.loads(path.read_text(encoding="utf-8"))["accounts"]}
+
+    def account(self, name: str | None) -> dict | None:
+        return self.accounts().get(name or "")
+
+    def _write_accounts(self, accounts: dict[str, dict]) -> None:
+        data = json.dumps({"accounts": sorted(accounts.values(), key=lambda a: a["name"])}, ensure_ascii=False,
+                          indent=1).encode("utf-8")
+        _atomic_write_bytes(self.root / ACCOUNTS, lambda fh: fh.write(data))
+
+    def put_account(self, account: dict, *, replace: bool = False) -> None:
+        """Add an account (from auth.new_account); an existing name is refused unless `replace`."""
+        with self.lock:
+            accounts = self.accounts()
+            if account["name"] in accounts and not replace:
+                raise StoreError(f"Le compte « {account['name']} » existe déjà.")
+            email = account.get("email")
+            if email and any(a.get("email") == email and a["name"] != account["name"] for a in accounts.values()):
+                raise StoreError(f"L'adresse {email} est déjà celle d'un autre compte.")
+            accounts[account["name"]] = account
+            self._write_accounts(accounts)
+
+    def update_account(self, name: str, **changes) -> dict:
+        """Change fields of one account (role, campuses, disabled, password_hash, lockout counters)."""
+        with self.lock:
+            accounts = self.accounts()
+            if name not in accounts:
+                raise StoreError(f"Le compte « {name} » n'existe pas.")
+            accounts[name] = {**accounts[name], **changes}
+            self._write_accounts(accounts)
+            return accounts[name]
+
+    def init(self, admin: dict) -> None:
+        """Make this empty directory a real store: its first administrator, no demo data, no demo account."""
+        with self.lock:
+            if not self.is_empty() or self.accounts():
+                raise StoreError(f"Le magasin {self.root} n'est pas vide : rien n'a été changé.")
+            self._write_accounts({admin["name"]: admin})
+            m = self.manifest()
+            m["kind"] = "real"
+            self._write_manifest(m)
 
     # ---------------------------------------------------------------- reads
     def connect(self, manifest: dict | None = None) -> duckdb.DuckDBPyConnection:

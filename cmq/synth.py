@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import schema
+from . import auth, schema
 from .store import Store
 
 METROPOLE = schema.REGIONS[:13]
@@ -20,7 +20,7 @@ FUNDERS = [("Région", "region"), ("Rectorat", "etat"), ("DRAAF", "etat"), ("Fon
            ("Métropole", "collectivite"), ("Département", "collectivite"), ("Branche professionnelle", "entreprise"),
            ("Entreprises mécènes", "entreprise"), ("Programme d'investissements d'avenir", "etat"),
            ("Chambre de commerce", "autre")]
-USER = "générateur synthétique"
+USER = "generateur"  # an administrator account with no password: it writes, nobody logs in with it
 
 
 @dataclass
@@ -124,6 +124,7 @@ def generate(store: Store, size: Size = NATIONAL, *, seed: int = 2018, batches: 
     """Fill an empty store. batches="upload": one batch per campus × year × table, as directors would upload;
     "table": one batch per table (quick, for looking at charts at scale). Returns row counts per table."""
     rng = np.random.default_rng(seed)
+    store.put_account(auth.new_account(USER, "admin"), replace=True)
     ref = reference_tables(size, rng)
     counts = {}
     for name in ("campuses", "criteria", "partners", "objectives", "indicators", "campus_partners"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from . import fmt, ingest, schema, templates, ui
+from . import auth, fmt, ingest, schema, templates, ui
 from .store import StoreError
 
 IMPORTABLE = ["indicator_values", "actions", "action_objectives", "reach", "funding", "criteria_assessments",
@@ -12,18 +12,25 @@ IMPORTABLE = ["indicator_values", "actions", "action_objectives", "reach", "fund
 MAX_MB = ingest.MAX_BYTES_DEFAULT // (1024 * 1024)
 
 
-def choose() -> tuple[str, str | None, str]:
-    """Table, campus and the person's name, chosen at the top of the page."""
+def scope(account: dict) -> tuple[str, ...] | None:
+    """The campuses an account may write for (None: every campus, for an administrator)."""
+    return tuple(account["campuses"]) if account["role"] == "directeur" else None
+
+
+def choose(account: dict) -> tuple[str, str | None]:
+    """Table and campus, chosen at the top of the page; a director sees only their campuses and campus tables."""
     campuses = ui.run("campuses")
     names = dict(zip(campuses["campus_id"], campuses["name"]))
-    c1, c2, c3 = st.columns([2, 2, 1])
-    table = c1.selectbox("Que voulez-vous importer ?", IMPORTABLE, key="imp_table",
-                         format_func=lambda t: schema.table(t).label)
-    campus = c2.selectbox("Pour quel campus ?", [None] + list(names), key="imp_campus",
+    mine = scope(account)
+    tables = [t for t in IMPORTABLE if mine is None or schema.table(t).campus_column]
+    codes = [c for c in names if mine is None or c in mine]
+    c1, c2 = st.columns(2)
+    table = c1.selectbox("Que voulez-vous importer ?", tables, key="imp_table", format_func=lambda t: schema.table(t).label)
+    options = ([None] if len(codes) > 1 else []) + codes
+    campus = c2.selectbox("Pour quel campus ?", options, key="imp_campus",
                           format_func=lambda c: "Plusieurs campus (colonne « Code campus »)" if c is None else f"{c} – {names[c]}")
-    user = c3.text_input("Votre nom", key="imp_user", help="Enregistré dans l'historique avec l'import.")
-    st.caption(schema.table(table).description)
-    return table, campus, user.strip()
+    st.caption(schema.table(table).description + f" Import enregistré au nom de {auth.describe(account)}.")
+    return table, campus
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -33,14 +40,15 @@ def _template(kind: str, table: str, campus: str | None, root: str, version: int
 
 
 @st.cache_data(max_entries=8, show_spinner="Vérification du fichier…")
-def _checked(table: str, data: bytes, name: str, campus: str | None, sheet: str | None, root: str, version: int) -> ingest.Report:
-    return ingest.check(ui.store(), table, data, name, campus=campus, sheet=sheet)
+def _checked(table: str, data: bytes, name: str, campus: str | None, sheet: str | None, mine: tuple | None,
+             root: str, version: int) -> ingest.Report:
+    return ingest.check(ui.store(), table, data, name, campus=campus, sheet=sheet, scope=None if mine is None else set(mine))
 
 
-def check(table: str, name: str, data: bytes, campus: str | None, sheet: str | None) -> ingest.Report:
-    """The dry run of a file, computed once per file and store version (not again when the person types a name)."""
+def check(table: str, name: str, data: bytes, campus: str | None, sheet: str | None, account: dict) -> ingest.Report:
+    """The dry run of a file against the account's campuses, computed once per file and store version."""
     s = ui.store()
-    return _checked(table, data, name, campus, sheet, str(s.root), s.version())
+    return _checked(table, data, name, campus, sheet, scope(account), str(s.root), s.version())
 
 
 def template_buttons(table: str, campus: str | None) -> None:
@@ -121,9 +129,7 @@ def show_report(rep: ingest.Report) -> None:
 
 def commit(table: str, campus: str | None, user: str, name: str, data: bytes, sheet: str | None) -> None:
     """The commit button; on success the uploader is reset so the same file is not committed twice by mistake."""
-    if not user:
-        st.info("Indiquez votre nom en haut de la page pour valider l'import.")
-    if st.button("Valider l'import", type="primary", disabled=not user, key="imp_commit"):
+    if st.button("Valider l'import", type="primary", key="imp_commit"):
         rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, sheet=sheet)
         if rep.status == "committed":
             st.session_state["imp_done"] = (f"Import validé : lot n° {rep.batch_id}, {rep.inserted} ligne(s) ajoutée(s), "
@@ -134,7 +140,8 @@ def commit(table: str, campus: str | None, user: str, name: str, data: bytes, sh
         elif rep.status == "unchanged":
             st.info("Rien à importer : les données sont déjà à jour.")
         else:
-            st.error("Le fichier a été refusé : les données ont changé depuis la vérification. Déposez-le à nouveau.")
+            st.error("Le fichier a été refusé : " + (rep.errors[-1]["message"] if rep.errors else
+                     "les données ont changé depuis la vérification. Déposez-le à nouveau."))
 
 
 def history_table(campus: str | None) -> pd.DataFrame:
@@ -153,17 +160,21 @@ def history_table(campus: str | None) -> pd.DataFrame:
     return out
 
 
-def revert_form(history: pd.DataFrame, user: str) -> None:
-    """Pick an active batch and revert it, after an explicit confirmation."""
+def revert_form(history: pd.DataFrame, account: dict) -> None:
+    """Pick an active batch the account may revert (a director: their campuses' only), confirm, revert."""
+    mine = scope(account)
     active = history[history["État"] == "Actif"]
+    if mine is not None:
+        active = active[active["Campus"].map(lambda c: bool(c) and set(c.split(",")) <= set(mine))]
     if active.empty:
-        st.info("Aucun import actif à annuler.")
+        st.info("Aucun import actif que vous puissiez annuler.")
         return
+    user = account["name"]
     labels = {int(r["Lot"]): f"Lot {r['Lot']} – {r['Données']} – {r['Fichier']} ({r['Le']}, {r['Par']})" for _, r in active.iterrows()}
     n = st.session_state.setdefault("rev_round", 0)  # new widgets after each revert: the list has changed
     batch = st.selectbox("Import à annuler", list(labels), format_func=labels.get, key=f"rev_batch_{n}")
     sure = st.checkbox("Je confirme : les valeurs que cet import avait remplacées seront rétablies.", key=f"rev_sure_{n}")
-    if st.button("Annuler cet import", disabled=not (sure and user), key="rev_go"):
+    if st.button("Annuler cet import", disabled=not sure, key="rev_go"):
         try:
             ui.store().revert(batch, user=user)
         except StoreError as exc:

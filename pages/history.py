@@ -1,8 +1,9 @@
-"""Historique des imports: every batch per campus, its counts and status; revert a batch."""
+"""Historique des imports: every batch per campus, its counts and status; revert a batch (directors: their campuses)."""
 import streamlit as st
 
-from cmq import ui, upload
+from cmq import auth, session, ui, upload
 
+account = session.current()
 st.title("Historique des imports")
 if done := st.session_state.pop("rev_done", None):
     st.success(done, icon=":material/undo:")
@@ -11,6 +12,6 @@ campus = st.selectbox("Campus", [None] + campuses, format_func=lambda c: "Tous l
 history = upload.history_table(campus)
 st.dataframe(history, hide_index=True, key="hist_table")
 st.caption("Un import annulé reste visible ; ses valeurs ne comptent plus et celles qu'il avait remplacées reviennent.")
-st.subheader("Annuler un import")
-user = st.text_input("Votre nom", key="rev_user")
-upload.revert_form(history, user.strip())
+if auth.may_import(account):
+    st.subheader("Annuler un import")
+    upload.revert_form(history, account)

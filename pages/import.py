@@ -1,18 +1,22 @@
 """Importer des données: choose a table, download its template, drop a file, read the check, commit."""
 import streamlit as st
 
-from cmq import upload
+from cmq import auth, session, upload
 
+account = session.current()
 st.title("Importer des données")
+if not auth.may_import(account):
+    st.error("L'import est réservé aux directeurs de campus et aux administrateurs.")
+    st.stop()
 if done := st.session_state.pop("imp_done", None):
     st.success(done, icon=":material/check_circle:")
-table, campus, user = upload.choose()
+table, campus = upload.choose(account)
 upload.template_buttons(table, campus)
 file = upload.uploaded()
 if file:
     name, data, sheet = file
-    rep = upload.check(table, name, data, campus, sheet)
+    rep = upload.check(table, name, data, campus, sheet, account)
     st.subheader(f"Vérification de « {name} »")
     upload.show_report(rep)
     if rep.status == "valid":
-        upload.commit(table, campus, user, name, data, sheet)
+        upload.commit(table, campus, account["name"], name, data, sheet)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,27 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cmq import auth  # noqa: E402
 from cmq.store import Store, open_store  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+ADMIN = "admin"  # the demo administrator (cmq/demo.py)
+
+
+def admin_store(root) -> Store:
+    """A new, empty store with one administrator account (no password) that tests commit as."""
+    s = Store(root)
+    s.put_account(auth.new_account(ADMIN, "admin"), replace=True)
+    return s
+
+
+def app_test(account: str | None = ADMIN) -> AppTest:
+    """The app as `account` signed in (None: nobody signed in, the login page)."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    if account:
+        now = datetime.now(timezone.utc)
+        at.session_state["account"] = {"name": account, "since": now, "seen": now, "sso": False}
+    return at
 
 
 @pytest.fixture(scope="session")

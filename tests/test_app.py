@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ADMIN, ROOT, admin_store, app_test
 
 PAGES = ["pages/overview.py"]
 
 
 def app(data_dir) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = app_test()
     at.run()
     assert not at.exception, at.exception
     return at
@@ -52,9 +52,9 @@ def test_empty_store_says_what_is_missing(tmp_path, monkeypatch):
     from cmq.store import Store
 
     root = tmp_path / "empty"
-    s = Store(root)
+    s = admin_store(root)
     s.commit("campuses", __import__("pandas").DataFrame([{"campus_id": "ZZ", "name": "Campus vide", "region": "Corse",
-                                                         "sector": "Tourisme, gastronomie", "label": "standard"}]))
+                                                         "sector": "Tourisme, gastronomie", "label": "standard"}]), user=ADMIN)
     monkeypatch.setenv("CMQ_DATA_DIR", str(root))
     at = app(root)
     assert metrics(at)["Actions"] == "0"
@@ -64,5 +64,6 @@ def test_empty_store_says_what_is_missing(tmp_path, monkeypatch):
 def test_every_page_runs(data_dir):
     for page in PAGES:
         at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+        at.session_state["account"] = app_test().session_state["account"]
         at.run()
         assert not at.exception, (page, at.exception)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_ARGS, screenshot, streamlit_server
+from browser import CHROMIUM, CHROMIUM_ARGS, open_as, screenshot, streamlit_server
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -19,9 +19,11 @@ def page():
 
 def test_overview_in_the_browser(store_copy, page):
     with streamlit_server(store_copy.root) as url:
-        page.goto(url)
+        open_as(page, url, "comite", "comite-demo-2018")
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)
         page.get_by_text("Vue régionale des campus").wait_for()
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Historique des imports" in nav and "Importer" not in nav and "Administration" not in nav
         page.wait_for_timeout(1000)
         assert page.locator('[data-testid="stException"]').count() == 0
         metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
@@ -32,7 +34,7 @@ def test_overview_in_the_browser(store_copy, page):
         assert "Collégiens" in charts[1]
         screenshot(page, "overview")
         # a link reproduces the view: the filters come from the URL
-        page.goto(url + "/?annee=2018&campus=MSI")
+        open_as(page, url + "/?annee=2018&campus=MSI", "comite", "comite-demo-2018")
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)
         page.wait_for_timeout(1000)
         metrics = [m.strip() for m in page.locator('[data-testid="stMetricValue"]').all_inner_texts()]
@@ -48,7 +50,7 @@ def cells(page) -> list[str]:
 
 def indicator_value(page, url, name) -> str:
     """The 2018 value of an AGT indicator, read from the Campus page's tree table once it has rendered."""
-    page.goto(url + "/campus?campus=AGT")
+    open_as(page, url + "/campus?campus=AGT", "comite", "comite-demo-2018")
     page.get_by_text("Campus AGT").first.wait_for(timeout=60_000)
     page.wait_for_function(
         "(name) => [...document.querySelectorAll('[data-testid=\"stDataFrame\"] [role=\"gridcell\"]')]"
@@ -64,8 +66,15 @@ def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
     good = (head + "AGT;AGT-I01;2018;95;corrigé en réunion\r\nAGT;AGT-I04;2018;3;\r\n").encode("cp1252")
     with streamlit_server(store_copy.root) as url:
         assert indicator_value(page, url, "Nombre de rencontres auprès des acteurs") == "88"
-        page.goto(url + "/import")
+        # the director of AGT: their campus only, no administration
+        open_as(page, url + "/import", "directeur-agt", "agt-demo-2018")
         page.get_by_text("Importer des données").first.wait_for(timeout=60_000)
+        assert "Administration" not in page.locator('[data-testid="stSidebarNav"]').inner_text()
+        campus_box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Pour quel campus ?")
+        campus_box.click()
+        options = page.locator('[role="option"]').all_inner_texts()
+        assert options == ["AGT – Alimentation, Goût, Tourisme"], options
+        page.keyboard.press("Escape")
         upload = page.locator('input[type="file"]')
         upload.set_input_files(files=[{"name": "valeurs.csv", "mimeType": "text/csv", "buffer": bad}])
         page.get_by_text("1 erreur(s)").wait_for(timeout=30_000)
@@ -76,8 +85,6 @@ def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
 
         upload.set_input_files(files=[{"name": "valeurs.csv", "mimeType": "text/csv", "buffer": good}])
         page.get_by_text("Modifications (ancienne → nouvelle valeur)").wait_for(timeout=30_000)
-        page.get_by_label("Votre nom", exact=True).and_(page.get_by_role("textbox")).fill("Claire Martin")
-        page.get_by_label("Votre nom", exact=True).and_(page.get_by_role("textbox")).press("Enter")
         commit = page.get_by_role("button", name="Valider l'import")
         page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes(\"Valider l'import\") && !b.disabled)")
         screenshot(page, "import-diff")
@@ -88,17 +95,16 @@ def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
         assert indicator_value(page, url, "Nombre de rencontres auprès des acteurs") == "95"
         screenshot(page, "campus-after-import")
 
-        page.goto(url + "/history")
+        open_as(page, url + "/history", "directeur-agt", "agt-demo-2018")
         page.get_by_text("Annuler un import").wait_for(timeout=60_000)
-        page.get_by_label("Votre nom", exact=True).and_(page.get_by_role("textbox")).fill("Claire Martin")
-        page.get_by_label("Votre nom", exact=True).and_(page.get_by_role("textbox")).press("Enter")
+        offered = page.locator('[data-testid="stSelectbox"]').filter(has_text="Import à annuler").inner_html()
+        assert "valeurs.csv" in offered and "directeur-agt" in offered, "the batch records who made it"
         page.get_by_text("Je confirme").click()
         page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Annuler cet import') && !b.disabled)")
         page.get_by_role("button", name="Annuler cet import").click()
         page.get_by_text("les valeurs précédentes sont rétablies").wait_for(timeout=30_000)
-        # the reverted batch is no longer offered for revert; the next active one is
-        page.wait_for_function("() => { const s = document.querySelectorAll('[data-testid=\"stSelectbox\"]');"
-                               " return s[s.length - 1].innerHTML.includes('Lot 12 –'); }", timeout=30_000)
+        # the reverted batch is no longer offered; the demo's batches span all six campuses: not the director's to revert
+        page.get_by_text("Aucun import actif que vous puissiez annuler").wait_for(timeout=30_000)
         screenshot(page, "history-after-revert")
 
         assert indicator_value(page, url, "Nombre de rencontres auprès des acteurs") == "88"
@@ -109,10 +115,11 @@ def test_every_page_renders_without_an_exception(store_copy, page):
     pages = {"": ("Vue régionale des campus", 5), "campus?campus=MSI": ("Campus MSI", 2),
              "actions": ("Actions des campus", 1), "reach": ("Publics touchés", 4), "funding": ("Financements", 3),
              "criteria": ("Critères de labellisation", 2), "completeness": ("Complétude des indicateurs", 2),
-             "import": ("Importer des données", 0), "history": ("Historique des imports", 0)}
+             "import": ("Importer des données", 0), "history": ("Historique des imports", 0),
+             "admin": ("Administration des comptes", 0)}
     with streamlit_server(store_copy.root) as url:
         for path, (title, charts) in pages.items():
-            page.goto(f"{url}/{path}")
+            open_as(page, f"{url}/{path}")
             page.get_by_text(title).first.wait_for(timeout=60_000)
             if charts:
                 page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {charts}",

@@ -5,11 +5,11 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from cmq import queries
-from conftest import ROOT, frame
+from conftest import ROOT, frame, app_test
 
 
 def campus_page(code: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = app_test()
     at.query_params["campus"] = code
     at.run()
     at.switch_page("pages/campus.py")
@@ -44,7 +44,7 @@ def test_tree_status_against_target(store_copy):
 
     data = ("Code campus;Identifiant indicateur;Année;Valeur;Cible\n"
             "AGT;AGT-I01;2019;100;90\nAGT;AGT-I04;2019;2;4\n").encode()
-    assert ingest.import_bytes(store_copy, "indicator_values", data, "t.csv").status == "committed"
+    assert ingest.import_bytes(store_copy, "indicator_values", data, "t.csv", user="admin").status == "committed"
     tree = queries.run("objective_tree", store=store_copy, campus="AGT", year=2019).set_index("node_id")
     assert tree.loc["AGT-I01", "status"] == "atteint"
     assert tree.loc["AGT-I04", "status"] == "en_retard"
@@ -57,7 +57,7 @@ def test_campus_without_data_says_what_to_import(store_copy, monkeypatch):
     from cmq import ingest
 
     new = ("Code campus;Nom;Région;Filière;Label\nNEW;Nouveau campus;Bretagne;Numérique, télécommunications;standard\n").encode()
-    assert ingest.import_bytes(store_copy, "campuses", new, "c.csv").status == "committed"
+    assert ingest.import_bytes(store_copy, "campuses", new, "c.csv", user="admin").status == "committed"
     monkeypatch.setenv("CMQ_DATA_DIR", str(store_copy.root))
     at = campus_page("NEW")
     infos = [i.value for i in at.info]

@@ -69,13 +69,13 @@ def test_import_dry_run_json_then_commit(data_dir, tmp_path):
     dry = cli("import", "indicator_values", str(f), "--dry-run", "--json", data_dir=data_dir)
     out = json.loads(dry.stdout)
     assert dry.returncode == 0 and out["status"] == "valid" and out["inserted"] == 1 and out["batch_id"] is None
-    done = json.loads(cli("import", "indicator_values", str(f), "--json", "--user", "ana", data_dir=data_dir).stdout)
+    done = json.loads(cli("import", "indicator_values", str(f), "--json", "--user", "admin", data_dir=data_dir).stdout)
     assert done["status"] == "committed" and done["batch_id"]
-    again = json.loads(cli("import", "indicator_values", str(f), "--json", data_dir=data_dir).stdout)
+    again = json.loads(cli("import", "indicator_values", str(f), "--json", "--user", "admin", data_dir=data_dir).stdout)
     assert again["status"] == "unchanged" and again["unchanged"] == 1
     v = cli("sql", "select value from indicator_values where indicator_id = 'AGT-I01' and year = 2019", data_dir=data_dir)
     assert v.stdout.splitlines()[1] == "1234.5"
-    rv = cli("revert", str(done["batch_id"]), "--user", "ana", data_dir=data_dir)
+    rv = cli("revert", str(done["batch_id"]), "--user", "admin", data_dir=data_dir)
     assert rv.returncode == 0 and "annulé" in rv.stdout
     b = json.loads(cli("batches", "--campus", "AGT", "--json", data_dir=data_dir).stdout)
     assert any(x["batch_id"] == done["batch_id"] and x["reverted_at"] for x in b)
@@ -85,7 +85,7 @@ def test_rejected_import_exit_1_and_store_untouched(data_dir, tmp_path):
     f = tmp_path / "faux.csv"
     f.write_text("Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I01;deux mille;12\nXXX;AGT-I01;2019;1\n", encoding="utf-8")
     before = snapshot(data_dir)
-    r = cli("import", "indicator_values", str(f), data_dir=data_dir)
+    r = cli("import", "indicator_values", str(f), "--user", "admin", data_dir=data_dir)
     assert r.returncode == 1
     assert "ligne 2" in r.stdout and "ligne 3" in r.stdout and "Rien n'a été écrit" in r.stdout
     assert snapshot(data_dir) == before

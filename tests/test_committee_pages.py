@@ -9,11 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 from cmq import ingest, queries
 from cmq.store import Store
-from conftest import ROOT, frame
+from conftest import ROOT, frame, app_test
 
 
 def page(name: str, **params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = app_test()
     for k, v in params.items():
         at.query_params[k] = v
     at.run()
@@ -104,7 +104,7 @@ def test_reach_page_counts_joint_action_once(data_dir):
 def test_women_share_from_the_figures_that_give_it(data_dir, store_copy):
     csv = ("Code campus;Identifiant action;Année;Public;Nombre;Dont femmes\n"
            "MSI;MSI-A23;2018;collegiens;221;100\n").encode()
-    assert ingest.import_bytes(store_copy, "reach", csv, "femmes.csv", user="test").status == "committed"
+    assert ingest.import_bytes(store_copy, "reach", csv, "femmes.csv", user="admin").status == "committed"
     at = page("reach")
     assert metric(at, "Part des femmes") == "45\u00a0%", "100 women out of the 221 pupils of the one figure giving it"
     share = figure(at, "reach_women")["data"][0]
@@ -125,7 +125,7 @@ def test_funding_page_known_unknown_and_private_share(data_dir, store_copy):
     assert sum(sankey["link"]["value"]) == 125000
     csv = ("Code campus;Financeur;Année;Programme;Type de financeur;Montant (€);Nature;Statut\n"
            "AGT;Entreprise X;2018;Mécénat;entreprise;25 000;financier;acquis\n").encode("cp1252")
-    assert ingest.import_bytes(store_copy, "funding", csv, "mecenat.csv", user="test").status == "committed"
+    assert ingest.import_bytes(store_copy, "funding", csv, "mecenat.csv", user="admin").status == "committed"
     at = page("funding")
     assert metric(at, "Part privée") == "17\u00a0%", "25 000 € of 150 000 € known"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from cmq import queries
-from conftest import ROOT, frame
+from conftest import ROOT, frame, app_test
 
 
 def test_heatmap_radar_and_gap(data_dir):
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = app_test()
     at.run()
     at.switch_page("pages/criteria.py")
     at.run()

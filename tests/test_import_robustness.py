@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from cmq import ingest
 from cmq.store import Store
 from conftest import ROOT
+from cmq import auth
 
 VALID = ("Code campus;Identifiant indicateur;Année;Valeur;Cible;Commentaire\r\n"
          "AGT;AGT-I01;2019;1 234,5;1 500;« très » bien\r\n"
@@ -76,7 +77,7 @@ def _big_store(store: Store, tmp_path, n_indicators: int):
     """Give AGT many indicators so that a values file can be large."""
     lines = ["Identifiant indicateur;Code campus;Identifiant objectif;Intitulé;Unité;Sens;Cumulatif"]
     lines += [f"AGT-X{i};AGT;AGT-S1;Indicateur {i};nombre;hausse;non" for i in range(n_indicators)]
-    rep = ingest.import_bytes(store, "indicators", "\n".join(lines).encode(), "ind.csv")
+    rep = ingest.import_bytes(store, "indicators", "\n".join(lines).encode(), "ind.csv", user="admin")
     assert rep.status == "committed", rep.errors[:3]
     values = tmp_path / "valeurs.csv"
     rows = [f"AGT;AGT-X{i};2019;{i},5;" for i in range(n_indicators)]
@@ -102,7 +103,7 @@ def test_sigkill_during_import_leaves_before_or_after(store_copy, tmp_path):
     rng = random.Random(4)
     seen = []
     for _ in range(5):
-        proc = _cli(["import", "indicator_values", str(values), "--user", "kill"], store_copy.root)
+        proc = _cli(["import", "indicator_values", str(values), "--user", "admin"], store_copy.root)
         time.sleep(rng.uniform(0.5, 4.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -111,9 +112,9 @@ def test_sigkill_during_import_leaves_before_or_after(store_copy, tmp_path):
         seen.append(state[0] == after[0])
         if seen[-1]:
             last = int(store_copy.read("select max(batch_id) b from batches")["b"].iloc[0])
-            store_copy.revert(last)
+            store_copy.revert(last, user="admin")
     # the file itself is fine: without a kill it goes in
-    done = _cli(["import", "indicator_values", str(values), "--json"], store_copy.root)
+    done = _cli(["import", "indicator_values", str(values), "--json", "--user", "admin"], store_copy.root)
     out, err = done.communicate(timeout=300)
     assert done.returncode == 0, err
     assert _values_state(store_copy)[0] == after[0]
@@ -126,11 +127,13 @@ def test_campuses_import_at_the_same_time(store_copy, tmp_path):
         f = tmp_path / f"{campus}.csv"
         f.write_text("Code campus;Identifiant indicateur;Année;Valeur\n" + "\n".join(rows), encoding="utf-8")
         files[campus] = (f, len(rows))
-    procs = [_cli(["import", "indicator_values", str(f), "--campus", c, "--user", c, "--json"], store_copy.root)
+    for c in files:
+        store_copy.put_account(auth.new_account(f"directeur-{c}", "directeur", [c]), replace=True)
+    procs = [_cli(["import", "indicator_values", str(f), "--campus", c, "--user", f"directeur-{c}", "--json"], store_copy.root)
              for c, (f, _) in files.items()]
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], [r[1] for r in results]
     got = store_copy.read("select campus_id, count(*) n from indicator_values where year >= 2019 group by 1")
     assert dict(zip(got["campus_id"], got["n"])) == {c: n for c, (_, n) in files.items()}
     users = set(store_copy.read("select user_name from batches")["user_name"])
-    assert {"AGT", "MSI", "TI"} <= users
+    assert {"directeur-AGT", "directeur-MSI", "directeur-TI"} <= users

@@ -121,13 +121,13 @@ def test_scope_refuses_other_campuses(demo_store):
 
 def test_rejected_import_leaves_store_byte_identical(store_copy):
     before = snapshot(store_copy.root)
-    rep = ingest.import_bytes(store_copy, "indicator_values", f"{HEAD}\nAGT;NOPE;2019;1;\n".encode(), "x.csv")
+    rep = ingest.import_bytes(store_copy, "indicator_values", f"{HEAD}\nAGT;NOPE;2019;1;\n".encode(), "x.csv", user="admin")
     assert rep.status == "rejected"
     assert snapshot(store_copy.root) == before
 
 
 def test_diff_insert_update_unchanged(store_copy):
-    first = ingest.import_bytes(store_copy, "indicator_values", f"{HEAD}\nAGT;AGT-I01;2019;1;\nAGT;AGT-I04;2019;2;\n".encode(), "a.csv")
+    first = ingest.import_bytes(store_copy, "indicator_values", f"{HEAD}\nAGT;AGT-I01;2019;1;\nAGT;AGT-I04;2019;2;\n".encode(), "a.csv", user="admin")
     assert first.status == "committed", first.errors
     rep = ingest.check(store_copy, "indicator_values", f"{HEAD}\nAGT;AGT-I01;2019;1;\nAGT;AGT-I04;2019;5;\nAGT;AGT-I05;2019;1;\n".encode())
     assert (rep.inserted, rep.updated, rep.unchanged) == (1, 1, 1)
@@ -150,7 +150,7 @@ def test_percentages_stay_between_0_and_100(demo_store):
 
 
 def test_columns_absent_from_the_file_keep_their_values(store_copy):
-    rep = ingest.import_bytes(store_copy, "indicator_values", b"Code campus;Identifiant indicateur;Ann\xe9e;Valeur\nAGT;AGT-I01;2018;90\n", "v.csv")
+    rep = ingest.import_bytes(store_copy, "indicator_values", b"Code campus;Identifiant indicateur;Ann\xe9e;Valeur\nAGT;AGT-I01;2018;90\n", "v.csv", user="admin")
     assert rep.status == "committed"
     row = store_copy.read("select value, comment, source from indicator_values where indicator_id = 'AGT-I01' and year = 2018").iloc[0]
     assert row["value"] == 90 and row["comment"].startswith("Acteurs rencontrés") and row["source"].startswith("Rapport 2018")

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from cmq import charts, synth
 from cmq.store import Store
-from conftest import ROOT
+from conftest import ROOT, app_test
 from test_committee_pages import figure
 
 PAGES = ["overview", "actions", "reach", "funding", "criteria", "completeness"]
@@ -33,7 +33,7 @@ def categories(fig: dict) -> int:
 
 def page(root, monkeypatch, name: str) -> AppTest:
     monkeypatch.setenv("CMQ_DATA_DIR", str(root))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at = app_test()
     at.run()
     at.switch_page(f"pages/{name}.py")
     at.run()

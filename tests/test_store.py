@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from cmq.store import Store, StoreError
-from conftest import ROOT, snapshot
+from conftest import ADMIN, ROOT, admin_store, snapshot
+from cmq import auth
 
 
 def values(rows: list[tuple]) -> pd.DataFrame:
@@ -29,9 +30,9 @@ def value_of(store: Store, indicator: str, year: int):
 
 
 def test_commit_then_correction_latest_wins(tmp_path):
-    s = Store(tmp_path)
-    b1 = s.commit("indicator_values", values([("AGT-I01", 2019, 10.0), ("AGT-I02", 2019, 5.0)])).batch_id
-    b2 = s.commit("indicator_values", values([("AGT-I01", 2019, 12.0)])).batch_id
+    s = admin_store(tmp_path)
+    b1 = s.commit("indicator_values", values([("AGT-I01", 2019, 10.0), ("AGT-I02", 2019, 5.0)]), user=ADMIN).batch_id
+    b2 = s.commit("indicator_values", values([("AGT-I01", 2019, 12.0)]), user=ADMIN).batch_id
     assert b2 > b1
     assert value_of(s, "AGT-I01", 2019) == 12.0
     assert value_of(s, "AGT-I02", 2019) == 5.0  # untouched by the correction
@@ -40,7 +41,9 @@ def test_commit_then_correction_latest_wins(tmp_path):
 
 
 def test_revert_restores_previous_values_and_stays_visible(tmp_path):
-    s = Store(tmp_path)
+    s = admin_store(tmp_path)
+    for name in ("alice", "bob"):
+        s.put_account(auth.new_account(name, "admin"))
     s.commit("indicator_values", values([("AGT-I01", 2019, 10.0)]), user="alice", file_name="a.csv")
     bad = s.commit("indicator_values", values([("AGT-I01", 2019, 999.0), ("AGT-I03", 2019, 1.0)]), user="bob").batch_id
     s.revert(bad, user="alice")
@@ -51,9 +54,9 @@ def test_revert_restores_previous_values_and_stays_visible(tmp_path):
     row = batches.set_index("batch_id").loc[bad]
     assert row["user_name"] == "bob" and row["reverted_by"] == "alice" and row["reverted_at"] is not None
     with pytest.raises(StoreError, match="déjà annulé"):
-        s.revert(bad)
+        s.revert(bad, user="bob")
     with pytest.raises(StoreError, match="n'existe pas"):
-        s.revert(12345)
+        s.revert(12345, user="bob")
 
 
 def test_every_fact_row_keeps_its_batch(demo_store):
@@ -63,10 +66,10 @@ def test_every_fact_row_keeps_its_batch(demo_store):
 
 
 def test_compaction_merges_files_without_losing_history(tmp_path):
-    s = Store(tmp_path)
+    s = admin_store(tmp_path)
     for v in range(20):
-        s.commit("indicator_values", values([("AGT-I01", 2019, float(v)), (f"AGT-I{v + 10:02d}", 2019, 1.0)]))
-    s.revert(20)
+        s.commit("indicator_values", values([("AGT-I01", 2019, float(v)), (f"AGT-I{v + 10:02d}", 2019, 1.0)]), user=ADMIN)
+    s.revert(20, user=ADMIN)
     before = s.read("select * from indicator_values order by indicator_id")
     hist_before = s.read("select count(*) n from indicator_values_history")["n"].iloc[0]
     assert len(list((tmp_path / "indicator_values").glob("*.parquet"))) == 20
@@ -76,18 +79,18 @@ def test_compaction_merges_files_without_losing_history(tmp_path):
     pd.testing.assert_frame_equal(before, s.read("select * from indicator_values order by indicator_id"))
     assert s.read("select count(*) n from indicator_values_history")["n"].iloc[0] == hist_before
     assert value_of(s, "AGT-I01", 2019) == 18.0, "batch 20 stays reverted after compaction"
-    s.revert(19)  # batches can still be reverted after compaction
+    s.revert(19, user=ADMIN)  # batches can still be reverted after compaction
     assert value_of(s, "AGT-I01", 2019) == 17.0
 
 
 def test_orphan_files_from_a_crash_are_ignored(tmp_path):
-    s = Store(tmp_path)
-    s.commit("indicator_values", values([("AGT-I01", 2019, 1.0)]))
+    s = admin_store(tmp_path)
+    s.commit("indicator_values", values([("AGT-I01", 2019, 1.0)]), user=ADMIN)
     # a data file written but never recorded in the manifest (as a crash before the commit point leaves it)
     (tmp_path / "indicator_values" / "b00000099.parquet").write_bytes(
         (tmp_path / "indicator_values" / "b00000001.parquet").read_bytes())
     assert len(s.current("indicator_values")) == 1
-    s.commit("indicator_values", values([("AGT-I02", 2019, 2.0)]))
+    s.commit("indicator_values", values([("AGT-I02", 2019, 2.0)]), user=ADMIN)
     assert len(s.current("indicator_values")) == 2
 
 
@@ -103,7 +106,7 @@ WRITER = textwrap.dedent("""
         print("PAUSED", flush=True)
         time.sleep(60)
     print("START", flush=True)
-    store.commit("indicator_values", df, file_name="big.csv", _pause=pause if mode == "pause" else None)
+    store.commit("indicator_values", df, file_name="big.csv", user="admin", _pause=pause if mode == "pause" else None)
     print("DONE", flush=True)
 """)
 
@@ -129,7 +132,7 @@ def test_sigkill_between_data_and_commit_point_leaves_store_unchanged(store_copy
     assert _state(store_copy) == before_state
     assert snapshot(store_copy.root)["manifest.json"] == before_files["manifest.json"]
     # and the store still takes commits afterwards (the lock died with the process)
-    store_copy.commit("indicator_values", values([("AGT-I01", 2030, 3.0)]))
+    store_copy.commit("indicator_values", values([("AGT-I01", 2030, 3.0)]), user=ADMIN)
     assert value_of(store_copy, "AGT-I01", 2030) == 3.0
 
 
@@ -149,7 +152,7 @@ def test_sigkill_at_random_moments_leaves_before_or_after(store_copy, tmp_path):
         assert state in (before, after), state
         outcomes.add(state == after)
         if state == after:
-            store_copy.revert(int(store_copy.read("select max(batch_id) b from batches")["b"].iloc[0]))
+            store_copy.revert(int(store_copy.read("select max(batch_id) b from batches")["b"].iloc[0]), user=ADMIN)
             assert _state(store_copy) == before
 
 
@@ -157,8 +160,10 @@ CONCURRENT = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})
     import pandas as pd
+    from cmq import auth
     from cmq.store import Store
     store, who = Store(sys.argv[1]), int(sys.argv[2])
+    store.put_account(auth.new_account(f"writer{{who}}", "directeur", ["AGT"]))
     for k in range(8):
         df = pd.DataFrame([{{"campus_id": "AGT", "indicator_id": f"W{{who}}-{{k}}-{{i}}", "year": 2019, "value": 1.0,
                             "target": None, "comment": None, "source": "c"}} for i in range(50)])

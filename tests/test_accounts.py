@@ -1,0 +1,191 @@
+"""Accounts and roles: login, lockout, session expiry, scope enforced by the store, account commands."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from cmq import auth, ingest
+from cmq.store import Store, StoreError
+from conftest import ROOT, app_test, snapshot
+
+AMF_VALUE = "Code campus;Identifiant indicateur;Année;Valeur\nAMF;AMF-I01;2019;5\n".encode()
+
+
+def login(at, name: str, password: str):
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input(password)
+    return at.button[0].click().run()
+
+
+# ---- login page
+
+
+def test_login_wrong_password_then_right_one(data_dir):
+    at = app_test(None).run()
+    assert at.title[0].value.startswith("Pilotage") and not at.metric, "no figure before signing in"
+    shown = at.table[0].value
+    assert list(shown["Compte"]) == ["admin", "comite", "directeur-agt"], "the demo store lists its demo accounts"
+    login(at, "comite", "pas-le-bon-mot")
+    assert "incorrect" in at.error[0].value and "Encore 4 essai(s)" in at.error[0].value
+    login(at, "comite", "comite-demo-2018")
+    assert at.title[0].value == "Vue régionale des campus"
+    assert "comite" in at.sidebar.caption[0].value
+
+
+def test_unknown_name_gets_the_same_message(data_dir):
+    at = login(app_test(None).run(), "personne", "un-mot-de-passe")
+    assert at.error[0].value == "Nom de compte ou mot de passe incorrect."
+
+
+def test_lockout_after_five_failures_is_persisted(data_dir, store_copy):
+    at = app_test(None).run()
+    for _ in range(auth.MAX_FAILURES):
+        login(at, "directeur-agt", "mauvais-mot-de-passe")
+    assert "bloqué après 5 essais" in at.error[0].value
+    assert auth.locked_until(store_copy.account("directeur-agt")) is not None, "the lock is in the store"
+    again = login(app_test(None).run(), "directeur-agt", "agt-demo-2018")  # a new session, the right password
+    assert "bloqué" in again.error[0].value and not again.metric
+    store_copy.update_account("directeur-agt", locked_until=None)  # what « Débloquer » does
+    assert login(app_test(None).run(), "directeur-agt", "agt-demo-2018").title[0].value == "Vue régionale des campus"
+
+
+def test_session_expires_after_idle_time(data_dir):
+    at = app_test("comite")
+    old = datetime.now(timezone.utc) - timedelta(minutes=auth.SESSION_IDLE_MINUTES + 1)
+    at.session_state["account"] = {"name": "comite", "since": old, "seen": old, "sso": False}
+    at.run()
+    assert "expiré" in at.warning[0].value and at.text_input(key="login_name")
+
+
+def test_disabled_account_is_signed_out(data_dir, store_copy):
+    assert app_test("comite").run().title[0].value == "Vue régionale des campus"
+    store_copy.update_account("comite", disabled=True)
+    at = app_test("comite").run()  # a session opened before the account was disabled
+    assert "plus actif" in at.warning[0].value and not at.metric
+
+
+def test_admin_page_creates_and_disables_accounts(data_dir, store_copy):
+    at = app_test("admin").run()
+    at.switch_page("pages/admin.py").run()
+    table = at.dataframe[0].value
+    assert set(table["Compte"]) == {"admin", "comite", "directeur-agt"} and "password_hash" not in table.columns
+    # fields of the form, by label
+    field = {w.label: w for w in list(at.text_input) + list(at.selectbox) + list(at.multiselect)}
+    field["Nom du compte"].input("directeur-msi")
+    field["Rôle"].set_value("directeur")
+    field["Campus (directeur)"].set_value(["MSI"])
+    field[f"Mot de passe ({auth.MIN_PASSWORD} caractères au moins)"].input("court")
+    at.button[0].click().run()
+    assert "au moins 12 caractères" in at.error[0].value and store_copy.account("directeur-msi") is None
+    field = {w.label: w for w in list(at.text_input) + list(at.selectbox) + list(at.multiselect)}
+    field["Nom du compte"].input("directeur-msi")
+    field["Rôle"].set_value("directeur")
+    field["Campus (directeur)"].set_value(["MSI"])
+    field[f"Mot de passe ({auth.MIN_PASSWORD} caractères au moins)"].input("msi-microtech-2026")
+    at.button[0].click().run()
+    assert "créé" in at.success[0].value
+    created = store_copy.account("directeur-msi")
+    assert created["campuses"] == ["MSI"] and created["password_hash"].startswith("$argon2id$")
+    at.selectbox(key="admin_pick").set_value("directeur-msi").run()
+    at.button(key="admin_disable").click().run()
+    assert store_copy.account("directeur-msi")["disabled"]
+
+
+# ---- the store enforces the scope
+
+
+def test_director_of_agt_importing_amf_is_refused_and_nothing_written(store_copy):
+    before = snapshot(store_copy.root)
+    rep = ingest.import_bytes(store_copy, "indicator_values", AMF_VALUE, "amf.csv", user="directeur-agt")
+    assert rep.status == "rejected" and "vos campus : AGT" in rep.errors[0]["message"]
+    rows = pd.DataFrame([{"campus_id": "AMF", "indicator_id": "AMF-I01", "year": 2019, "value": 5.0}])
+    with pytest.raises(StoreError, match="directeur de AGT.*pour AMF"):
+        store_copy.commit("indicator_values", rows, user="directeur-agt")  # straight at the store: refused too
+    for user, pattern in (("comite", "peut consulter mais pas importer"), ("personne", "n'existe pas"), ("", "n'existe pas")):
+        with pytest.raises(StoreError, match=pattern):
+            store_copy.commit("indicator_values", rows, user=user)
+    with pytest.raises(StoreError, match="seul un administrateur"):
+        store_copy.commit("partners", pd.DataFrame([{"partner_id": "X", "name": "X", "partner_type": "entreprise"}]),
+                          user="directeur-agt")
+    assert snapshot(store_copy.root) == before
+
+
+def test_revert_scope(store_copy):
+    agt = "Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I01;2019;5\n".encode()
+    mine = ingest.import_bytes(store_copy, "indicator_values", agt, "agt.csv", user="directeur-agt").batch_id
+    theirs = ingest.import_bytes(store_copy, "indicator_values", AMF_VALUE, "amf.csv", user="admin").batch_id
+    before = snapshot(store_copy.root)
+    for user, batch in (("directeur-agt", theirs), ("comite", mine), ("directeur-agt", 1)):  # batch 1: all campuses
+        with pytest.raises(StoreError, match="ne peut pas annuler"):
+            store_copy.revert(batch, user=user)
+    assert snapshot(store_copy.root) == before
+    store_copy.revert(mine, user="directeur-agt")
+    store_copy.revert(theirs, user="admin")
+    reverted = store_copy.read("select batch_id, reverted_by from batches where reverted_at is not null")
+    assert dict(zip(reverted["batch_id"], reverted["reverted_by"])) == {mine: "directeur-agt", theirs: "admin"}
+
+
+# ---- command line
+
+
+def cli(*args, data_dir, stdin: str = ""):
+    env = {"CMQ_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "cmq", *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_cli_refuses_another_campus_with_exit_1(data_dir, tmp_path):
+    f = tmp_path / "amf.csv"
+    f.write_bytes(AMF_VALUE)
+    before = snapshot(data_dir)
+    r = cli("import", "indicator_values", str(f), "--user", "directeur-agt", data_dir=data_dir)
+    assert r.returncode == 1 and "vos campus : AGT" in r.stdout
+    r = cli("revert", "1", "--user", "directeur-agt", data_dir=data_dir)
+    assert r.returncode == 1 and "ne peut pas annuler" in r.stderr
+    r = cli("import", "indicator_values", str(f), data_dir=data_dir)
+    assert r.returncode == 1 and "--user" in r.stderr
+    assert snapshot(data_dir) == before
+
+
+def test_cli_user_add_list_disable(data_dir, tmp_path):
+    r = cli("user", "add", "directeur-amf", "--role", "directeur", "--campus", "AMF", data_dir=data_dir,
+            stdin="court\n")
+    assert r.returncode == 1 and "au moins 12" in r.stderr
+    r = cli("user", "add", "directeur-amf", "--role", "directeur", "--campus", "AMF", "--email", "Dir.AMF@ac-besancon.fr",
+            data_dir=data_dir, stdin="automobile-2026\n")
+    assert r.returncode == 0, r.stderr
+    assert "automobile-2026" not in (data_dir / "accounts.json").read_text(), "only the hash is stored"
+    listed = json.loads(cli("user", "list", "--json", data_dir=data_dir).stdout)
+    amf = next(a for a in listed if a["name"] == "directeur-amf")
+    assert amf["campuses"] == "AMF" and amf["email"] == "dir.amf@ac-besancon.fr" and "password_hash" not in amf
+    f = tmp_path / "amf.csv"
+    f.write_bytes(AMF_VALUE)
+    assert cli("import", "indicator_values", str(f), "--user", "directeur-amf", data_dir=data_dir).returncode == 0
+    assert cli("user", "disable", "directeur-amf", data_dir=data_dir).returncode == 0
+    f.write_bytes(AMF_VALUE.replace(b";5\n", b";6\n"))
+    r = cli("import", "indicator_values", str(f), "--user", "directeur-amf", data_dir=data_dir)
+    assert r.returncode == 1 and "désactivé" in r.stdout
+
+
+def test_init_makes_a_real_store_without_demo_accounts(tmp_path, monkeypatch):
+    root = tmp_path / "vrai"
+    r = cli("init", "--admin", "coordination", data_dir=root, stdin="un-long-mot-de-passe\n")
+    assert r.returncode == 0, r.stderr
+    s = Store(root)
+    assert list(s.accounts()) == ["coordination"] and s.current("campuses").empty, "no demo data, no demo account"
+    assert cli("demo", data_dir=root).returncode == 1, "the demo is never built into a real store"
+    assert cli("init", "--admin", "autre", data_dir=root, stdin="un-long-mot-de-passe\n").returncode == 1
+    monkeypatch.setenv("CMQ_DATA_DIR", str(root))
+    at = app_test(None).run()
+    assert not at.table and not any("demo" in (m.value or "") for m in at.markdown), "a real store shows no password"
+    assert login(at, "coordination", "un-long-mot-de-passe").title[0].value == "Vue régionale des campus"
+
+
+def test_no_user_text_is_rendered_as_html():
+    for path in list((ROOT / "pages").glob("*.py")) + list((ROOT / "cmq").glob("*.py")) + [ROOT / "dashboard.py"]:
+        assert "unsafe_allow_html" not in path.read_text(encoding="utf-8"), path
