@@ -25,10 +25,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(data_dir: Path):
-    """Start the app on a free loopback port; stop it afterwards."""
-    port = free_port()
+def streamlit_server(data_dir: Path, port: int | None = None, secrets: Path | None = None):
+    """Start the app on a free loopback port (or `port`), with a secrets file when given; stop it afterwards."""
+    port = port or free_port()
     env = dict(os.environ, CMQ_DATA_DIR=str(data_dir))
+    if secrets:
+        env["STREAMLIT_SECRETS_FILES"] = str(secrets)
     proc = subprocess.Popen(
         [sys.executable, "-m", "cmq", "serve", "--port", str(port), "--address", "127.0.0.1"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

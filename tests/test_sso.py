@@ -1,0 +1,48 @@
+"""Single sign-on: st.login against a local OpenID Connect provider (oidc-provider-mock) started by the test."""
+from __future__ import annotations
+
+import pytest
+
+from browser import CHROMIUM, CHROMIUM_ARGS, free_port, screenshot, streamlit_server
+
+playwright = pytest.importorskip("playwright.sync_api")
+oidc = pytest.importorskip("oidc_provider_mock")
+
+SECRETS = """
+[auth]
+redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
+cookie_secret = "a-test-only-cookie-secret-of-enough-length"
+client_id = "cmq-dashboard"
+client_secret = "test-only-secret"
+server_metadata_url = "http://127.0.0.1:{idp}/.well-known/openid-configuration"
+"""
+
+
+def test_sso_round_trip_maps_the_email_to_the_account(store_copy, tmp_path):
+    store_copy.update_account("directeur-agt", email="directeur.agt@ac-dijon.fr")
+    users = [oidc.User(sub="direction-agt", claims={"email": "directeur.agt@ac-dijon.fr"}),
+             oidc.User(sub="inconnu", claims={"email": "personne@example.org"})]
+    with oidc.run_server_in_thread(user_claims=users) as idp:
+        port = free_port()
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text(SECRETS.format(port=port, idp=idp.server_port), encoding="utf-8")
+        with streamlit_server(store_copy.root, port=port, secrets=secrets) as url, \
+                playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.get_by_role("button", name="Se connecter avec l'authentification unique").click()
+            page.get_by_role("button", name="direction-agt").click()  # the provider's page: pick the user
+            page.get_by_text("Connecté :").wait_for(timeout=60_000)
+            assert "directeur-agt" in page.get_by_text("Connecté :").inner_text()
+            nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+            assert "Importer des données" in nav and "Administration" not in nav
+            screenshot(page, "sso-signed-in")
+            # an address no account carries: refused in French, nothing shown
+            other = browser.new_context().new_page()
+            other.goto(url)
+            other.get_by_role("button", name="Se connecter avec l'authentification unique").click()
+            other.get_by_role("button", name="inconnu").click()
+            other.get_by_text("Aucun compte actif n'est associé à l'adresse personne@example.org").wait_for(timeout=60_000)
+            assert other.locator('[data-testid="stMetricValue"]').count() == 0
+            browser.close()
