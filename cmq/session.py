@@ -82,7 +82,7 @@ def _remember_destination() -> None:
             path = urlparse(st.context.url or "").path.strip("/")
         except Exception:
             path = ""
-        st.session_state["wanted"] = (path.rsplit("/", 1)[-1], st.query_params.to_dict())
+        st.session_state["wanted"] = (path.rsplit("/", 1)[-1], {k: st.query_params.get_all(k) for k in st.query_params})
 
 
 def go_to_destination(pages: list) -> None:
@@ -115,7 +115,9 @@ def login_page() -> None:
             else:
                 st.session_state[KEY] = {"name": account["name"], "since": _now(), "seen": _now(), "sso": False}
                 st.rerun()
-        if sso_configured():
+        if _sso_email():  # signed in at the provider, but with an address no active account carries
+            st.button("Quitter l'authentification unique", on_click=st.logout, icon=":material/logout:", key="login_sso_out")
+        elif sso_configured():
             st.button("Se connecter avec l'authentification unique", on_click=st.login, icon=":material/key:",
                       key="login_sso")
         if shown := demo_accounts():
@@ -152,7 +154,7 @@ def sidebar(account: dict) -> None:
     with st.sidebar:
         st.caption(f"Connecté : {auth.describe(account)}")
         if st.button("Se déconnecter", icon=":material/logout:", key="logout"):
-            st.session_state.pop(KEY, None)
-            if st.session_state.get("sso_logout") or _sso_email():
-                st.logout()
+            signed = st.session_state.pop(KEY, None) or {}
+            if signed.get("sso"):
+                st.logout()  # also clears Streamlit's sign-in cookie, and reruns
             st.rerun()
