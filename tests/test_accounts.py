@@ -190,9 +190,3 @@ def test_no_user_text_is_rendered_as_html():
     for path in list((ROOT / "pages").glob("*.py")) + list((ROOT / "cmq").glob("*.py")) + [ROOT / "dashboard.py"]:
         assert "unsafe_allow_html" not in path.read_text(encoding="utf-8"), path
 
-
-def test_sign_out_returns_to_the_login_page(data_dir):
-    at = login(app_test(None).run(), "comite", "comite-demo-2018")
-    assert at.metric
-    at.sidebar.button(key="logout").click().run()
-    assert at.text_input(key="login_name") and not at.metric

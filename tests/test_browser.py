@@ -40,6 +40,9 @@ def test_overview_in_the_browser(store_copy, page):
         metrics = [m.strip() for m in page.locator('[data-testid="stMetricValue"]').all_inner_texts()]
         assert metrics[0] == "1" and metrics[1] == "28"
         screenshot(page, "overview-msi")
+        page.get_by_role("button", name="Se déconnecter").click()
+        page.get_by_label("Nom du compte").wait_for(timeout=30_000)
+        assert page.locator('[data-testid="stMetricValue"]').count() == 0, "signed out: no figure left on screen"
 
 
 def cells(page) -> list[str]:
