@@ -31,7 +31,7 @@ def add_form(campus_codes: list[str]) -> None:
         c1, c2, c3 = st.columns(3)
         name = c1.text_input("Nom du compte")
         role = c2.selectbox("Rôle", list(auth.ROLES), format_func=auth.ROLES.get)
-        campuses = c3.multiselect("Campus (directeur)", campus_codes)
+        campuses = c3.multiselect("Campus (directeur)", campus_codes, placeholder="Choisissez le ou les campus")
         c4, c5 = st.columns(2)
         email = c4.text_input("Adresse électronique (facultative, pour l'authentification unique)")
         password = c5.text_input(f"Mot de passe ({auth.MIN_PASSWORD} caractères au moins)", type="password")
