@@ -168,6 +168,11 @@ def revert_refusal(account: dict | None, user: str, batch_campuses: set[str]) ->
     return f"Le compte {describe(account)} ne peut pas annuler cet import : l'import n'est pas annulé."
 
 
+def campus_scope(account: dict | None) -> set[str] | None:
+    """The campuses a director's files are checked against, line by line; None for everyone else."""
+    return set(account["campuses"]) if account and account["role"] == "directeur" else None
+
+
 def may_import(account: dict | None) -> bool:
     return bool(account) and account["role"] in ("directeur", "admin")
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from . import fmt, schema
+from . import auth, fmt, schema
 from .schema import Column, Table
 from .store import StoreError
 
@@ -640,9 +640,8 @@ def import_bytes(store, table_name: str, data: bytes, file_name: str = "", *, us
     when the account may not make it (the refusal comes back as the report's error, nothing written).
     """
     with store.lock:  # validation and commit see the same store state
-        account = store.account(user)
-        if scope is None and account and account["role"] == "directeur":
-            scope = set(account["campuses"])
+        if scope is None:
+            scope = auth.campus_scope(store.account(user))
         rep = check(store, table_name, data, file_name, campus=campus, scope=scope, sheet=sheet, max_bytes=max_bytes)
         if dry_run or rep.status != "valid":
             return rep

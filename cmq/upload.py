@@ -12,17 +12,13 @@ IMPORTABLE = ["indicator_values", "actions", "action_objectives", "reach", "fund
 MAX_MB = ingest.MAX_BYTES_DEFAULT // (1024 * 1024)
 
 
-def scope(account: dict) -> tuple[str, ...] | None:
-    """The campuses an account may write for (None: every campus, for an administrator)."""
-    return tuple(account["campuses"]) if account["role"] == "directeur" else None
-
-
 def choose(account: dict) -> tuple[str, str | None]:
     """Table and campus, chosen at the top of the page; a director sees only their campuses and campus tables."""
     campuses = ui.run("campuses")
     names = dict(zip(campuses["campus_id"], campuses["name"]))
-    mine = scope(account)
-    tables = [t for t in IMPORTABLE if mine is None or schema.table(t).campus_column]
+    mine = auth.campus_scope(account)
+    own = mine or set()
+    tables = [t for t in IMPORTABLE if auth.write_refusal(account, account["name"], t, schema.table(t).campus_column, own) is None]
     codes = [c for c in names if mine is None or c in mine]
     c1, c2 = st.columns(2)
     table = c1.selectbox("Que voulez-vous importer ?", tables, key="imp_table", format_func=lambda t: schema.table(t).label)
@@ -40,7 +36,7 @@ def _template(kind: str, table: str, campus: str | None, root: str, version: int
 
 
 @st.cache_data(max_entries=8, show_spinner="Vérification du fichier…")
-def _checked(table: str, data: bytes, name: str, campus: str | None, sheet: str | None, mine: tuple | None,
+def _checked(table: str, data: bytes, name: str, campus: str | None, sheet: str | None, mine: frozenset | None,
              root: str, version: int) -> ingest.Report:
     return ingest.check(ui.store(), table, data, name, campus=campus, sheet=sheet, scope=None if mine is None else set(mine))
 
@@ -48,7 +44,8 @@ def _checked(table: str, data: bytes, name: str, campus: str | None, sheet: str 
 def check(table: str, name: str, data: bytes, campus: str | None, sheet: str | None, account: dict) -> ingest.Report:
     """The dry run of a file against the account's campuses, computed once per file and store version."""
     s = ui.store()
-    return _checked(table, data, name, campus, sheet, scope(account), str(s.root), s.version())
+    mine = auth.campus_scope(account)
+    return _checked(table, data, name, campus, sheet, None if mine is None else frozenset(mine), str(s.root), s.version())
 
 
 def template_buttons(table: str, campus: str | None) -> None:
@@ -162,10 +159,8 @@ def history_table(campus: str | None) -> pd.DataFrame:
 
 def revert_form(history: pd.DataFrame, account: dict) -> None:
     """Pick an active batch the account may revert (a director: their campuses' only), confirm, revert."""
-    mine = scope(account)
     active = history[history["État"] == "Actif"]
-    if mine is not None:
-        active = active[active["Campus"].map(lambda c: bool(c) and set(c.split(",")) <= set(mine))]
+    active = active[[auth.revert_refusal(account, account["name"], set(c.split(",")) - {""}) is None for c in active["Campus"]]]
     if active.empty:
         st.info("Aucun import actif que vous puissiez annuler.")
         return

@@ -1,7 +1,9 @@
 """Shared fixtures: a demo store built once per test process, and writable copies of it."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -60,6 +62,13 @@ def data_dir(store_copy, monkeypatch) -> Path:
     """CMQ_DATA_DIR pointing at a writable copy of the demo store."""
     monkeypatch.setenv("CMQ_DATA_DIR", str(store_copy.root))
     return store_copy.root
+
+
+def cli(*args, data_dir, stdin: str = ""):
+    """python -m cmq ARGS on the store `data_dir`, `stdin` as standard input."""
+    env = dict(os.environ, CMQ_DATA_DIR=str(data_dir))
+    return subprocess.run([sys.executable, "-m", "cmq", *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
+                          text=True, timeout=300)
 
 
 def frame(at, column: str):

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
@@ -11,7 +9,7 @@ import pytest
 
 from cmq import auth, ingest
 from cmq.store import Store, StoreError
-from conftest import ROOT, app_test, snapshot
+from conftest import ROOT, app_test, cli, snapshot
 
 AMF_VALUE = "Code campus;Identifiant indicateur;Année;Valeur\nAMF;AMF-I01;2019;5\n".encode()
 
@@ -131,12 +129,6 @@ def test_revert_scope(store_copy):
 
 
 # ---- command line
-
-
-def cli(*args, data_dir, stdin: str = ""):
-    env = {"CMQ_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "cmq", *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
-                          text=True, timeout=120)
 
 
 def test_cli_refuses_another_campus_with_exit_1(data_dir, tmp_path):

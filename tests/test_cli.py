@@ -2,17 +2,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-from conftest import ROOT, snapshot
-
-
-def cli(*args, data_dir):
-    import os
-
-    env = dict(os.environ, CMQ_DATA_DIR=str(data_dir))
-    return subprocess.run([sys.executable, "-m", "cmq", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+from conftest import cli, snapshot
 
 
 def test_first_command_builds_the_demo_into_an_empty_store(tmp_path):
