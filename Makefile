@@ -22,12 +22,13 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 setup: $(VENV)/.runtime
 setup-test: $(VENV)/.dev browser
 
-# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+# Debian's Chromium: kaleido draws the exported images with it, Playwright drives it in the browser tests (neither
+# downloads a browser). DejaVu fonts: the PDF meeting pack embeds them.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+	@{ command -v chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf; } >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 
-run: setup
+run: setup browser
 	$(BIN)/python -m cmq serve --port $(PORT)
 
 test: setup-test

@@ -141,6 +141,25 @@ def cmd_template(a) -> int:
     return 0
 
 
+def cmd_export(a) -> int:
+    from . import pack
+    from .export import ExportError
+
+    scope = "region" if a.scope.lower() in ("region", "région") else a.scope
+    out = Path(a.out)
+    if not out.parent.is_dir():
+        return fail(f"Dossier introuvable : {out.parent}.")
+    try:
+        data = pack.render(pack.build_from_store(open_store(), scope, a.year), a.format)
+    except ExportError as exc:
+        return fail(str(exc))
+    tmp = out.with_name(out.name + ".partiel")
+    tmp.write_bytes(data)  # a reader of --out never sees half a file
+    tmp.replace(out)
+    print(f"Dossier de séance écrit dans {out} ({len(data) // 1024} Ko).")
+    return 0
+
+
 def cmd_serve(a) -> int:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli as streamlit_cli
@@ -256,6 +275,12 @@ def parser() -> Parser:
     t.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     t.add_argument("--out")
     t.set_defaults(func=cmd_template)
+    e = sub.add_parser("export", help="produire le dossier de séance (PowerPoint, PDF ou Excel)")
+    e.add_argument("--scope", required=True, metavar="region|CAMPUS", help="la région (tous les campus) ou un code campus")
+    e.add_argument("--year", required=True, type=int)
+    e.add_argument("--format", required=True, choices=("pptx", "pdf", "xlsx"))
+    e.add_argument("--out", required=True)
+    e.set_defaults(func=cmd_export)
     sv = sub.add_parser("serve", help="lancer l'application web")
     sv.add_argument("--port", type=int, default=8501)
     sv.add_argument("--address", default="0.0.0.0")

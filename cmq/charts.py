@@ -59,6 +59,13 @@ def _legend_below(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def relayout_legend(fig: go.Figure) -> go.Figure:
+    """After a change of height (an export's 16:9 size), put a legend that sits under the plot back under it."""
+    if fig.layout.legend.y is not None and fig.layout.legend.y < -0.05:
+        _legend_below(fig)
+    return fig
+
+
 MAX_ROWS = 30  # campuses (or actions) one bar chart shows before it keeps only the largest
 
 
@@ -387,9 +394,17 @@ def actions_timeline(df: pd.DataFrame, title: str = "Calendrier des actions dat√
             hovertemplate="<b>%{customdata[0]}</b><br>du %{customdata[1]} au %{customdata[2]}<extra></extra>",
         ))
     fig = _layout(fig, title, height=max(280, 110 + 30 * len(d)))
-    months = pd.date_range(d["start"].min().to_period("M").to_timestamp(), d["end"].max(), freq="MS")
-    step = max(1, len(months) // 8)
-    fig.update_xaxes(type="date", tickvals=months[::step], ticktext=[fmt.month(m) for m in months[::step]])
+    # at least two months wide and eight rows high: a lone one-day action stays a short, thin bar between dated ticks
+    first, last = d["start"].min() - pd.Timedelta(days=15), d["end"].max() + pd.Timedelta(days=15)
+    if last - first <= pd.Timedelta(days=92):  # a few weeks: a tick a week, with its day
+        ticks = pd.date_range(first.normalize(), last, freq="7D")
+        text = [fmt.day(t, "d MMM y") for t in ticks]
+    else:
+        ticks = pd.date_range(first.to_period("M").to_timestamp(), last, freq="MS")
+        ticks = ticks[::max(1, len(ticks) // 8)]
+        text = [fmt.month(m) for m in ticks]
+    fig.update_xaxes(type="date", range=[first, last], tickvals=ticks, ticktext=text)
+    fig.update_yaxes(range=[-0.5, max(len(d), 8) - 0.5])
     fig.update_layout(showlegend=True)
     if dated > len(d):
         _note(fig, f"Les {len(d)} actions qui commencent le plus tard sur {fmt.number(dated)} dat√©es : "

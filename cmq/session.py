@@ -134,6 +134,7 @@ READ_PAGES = [  # (file, title, icon): every role
     ("pages/funding.py", "Financements", ":material/euro:"),
     ("pages/criteria.py", "Critères de labellisation", ":material/verified:"),
     ("pages/completeness.py", "Complétude", ":material/fact_check:"),
+    ("pages/pack.py", "Dossier de séance", ":material/slideshow:"),
 ]
 IMPORT_PAGE = ("pages/import.py", "Importer des données", ":material/upload_file:")
 HISTORY_PAGE = ("pages/history.py", "Historique des imports", ":material/history:")

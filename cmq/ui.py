@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from . import fmt, queries, schema
+from . import export, fmt, queries
+from .figures import FIGURES
 from .store import Store, default_dir, open_store
 
 ALL_YEARS = "Toutes les années"
@@ -85,46 +86,71 @@ def filters() -> dict:
     return {"year": None if year == ALL_YEARS else int(year), "campuses": selected, "_sector": sector}
 
 
-def describe(f: dict) -> str:
-    """The filters in words, for captions and exports."""
-    year = f"année {f['year']}" if f.get("year") else "toutes les années"
-    campuses = ", ".join(f["campuses"]) if f.get("campuses") else "tous les campus"
-    sector = f" · filière {f['_sector']}" if f.get("_sector") else ""
-    return f"{year}{sector} · {campuses}"
-
-
 def caption(f: dict, source: str) -> None:
     """Under a chart: what was filtered, where the figures come from and how fresh they are."""
+    st.caption(f"{export.describe(f)} — Source : {source}. Données importées le {data_date()}.")
+
+
+def data_date() -> str:
+    """The day of the last import, in French."""
     last = run("data_freshness")["last_commit"].iloc[0]
-    when = fmt.day(pd.Timestamp(last).date()) if pd.notna(last) else fmt.UNKNOWN
-    st.caption(f"{describe(f)} — Source : {source}. Données importées le {when}.")
+    return fmt.day(pd.Timestamp(last).date()) if pd.notna(last) else fmt.UNKNOWN
 
 
-# French column names for the rows behind a chart
-ROW_HEADERS = {c.name: c.header for t in schema.TABLES.values() for c in t.columns} | {
-    "campus_name": "Campus", "action_title": "Action", "audience_label": "Public", "file_name": "Fichier importé",
-    "user_name": "Importé par", "committed_at": "Importé le", "batch_id": "Lot",
-}
+def figure(name: str, f: dict, key: str, **extra) -> pd.DataFrame:
+    """Figure `name` of the registry (cmq/figures.py) drawn for the filters `f`, with its caption, the rows behind it
+    and its export buttons; returns the data it was drawn from."""
+    spec = FIGURES[name]
+    ctx = {"campus": None, **f, **extra}
+    data = run(spec.query, **spec.params(ctx))
+    rows = run(spec.rows, **spec.params(ctx, spec.rows)) if spec.rows else None
+    chart(spec.chart(data, ctx), spec.context(ctx), spec.source, rows, key=key, data=data, name=spec.name)
+    return data
 
 
-def rows_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows behind a chart, with French headers and French-formatted dates of import."""
-    out = df.copy()
-    if "committed_at" in out:
-        out["committed_at"] = out["committed_at"].map(fmt.moment)
-    for col in out.columns:
-        if out[col].dtype == bool or col in ("approximate", "cumulative"):
-            out[col] = out[col].map(lambda v: "" if v is None or pd.isna(v) else ("oui" if v else "non"))
-    return out.rename(columns=lambda c: ROW_HEADERS.get(c, c))
-
-
-def chart(fig, f: dict, source: str, rows: pd.DataFrame | None = None, key: str | None = None) -> None:
-    """A chart, its caption (filters, source, freshness) and the rows behind it in « Voir les données »."""
+def chart(fig, f: dict, source: str, rows: pd.DataFrame | None = None, key: str | None = None,
+          data: pd.DataFrame | None = None, name: str | None = None) -> None:
+    """A chart, its caption (filters, source, freshness), the rows behind it in « Voir les données », and buttons that
+    download it as PNG or SVG and its data as CSV or Excel (files named after what, whom and which year)."""
     st.plotly_chart(fig, key=key, config={"displaylogo": False})
     caption(f, source)
+    if name is not None:
+        downloads(fig, f, source, data, name, key)
     if rows is not None:
         with st.expander("Voir les données"):
             if rows.empty:
                 st.write("Aucune ligne pour ces filtres.")
             else:
-                st.dataframe(rows_table(rows), hide_index=True)
+                st.dataframe(export.french(rows), hide_index=True)
+
+
+def downloads(fig, f: dict, source: str, data: pd.DataFrame | None, name: str, key: str) -> None:
+    """Four download buttons under a chart; files are made on click (an image takes a warm browser ~0,2 s)."""
+    title = export.title_of(fig)
+    heading = [title, f"{export.describe(f)} · Source : {source} · Données au {data_date()}"] + export.notes_of(fig)
+    table = export.french(data) if data is not None else pd.DataFrame()
+    files = {
+        "png": ("Image PNG", lambda: export.image(fig, "png")),
+        "svg": ("Image SVG", lambda: export.image(fig, "svg")),
+        "csv": ("Données CSV", lambda: export.csv_bytes(table)),
+        "xlsx": ("Données Excel", lambda: export.xlsx_bytes([export.Sheet(export.sheet_name(title, set()), heading, table)])),
+    }
+    with st.container(horizontal=True, gap="small", key=f"{key}_exports"):
+        for ext, (label, make) in files.items():
+            if data is None and ext in ("csv", "xlsx"):
+                continue
+            st.download_button(label, make, file_name=export.file_name(name, f, ext), mime=export.MIME[ext],
+                               key=f"{key}_{ext}", type="tertiary", icon=":material/download:", on_click="ignore")
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner="Préparation du dossier…")
+def _pack(root: str, version: int, scope: str, year: int):
+    from . import pack
+
+    return pack.build(run, scope, year)  # images drawn once on first download, then kept with the pack
+
+
+def meeting_pack(scope: str, year: int):
+    """The meeting pack of a scope and year, built once per store version and shared by every session."""
+    s = store()
+    return _pack(str(s.root), s.version(), scope, year)

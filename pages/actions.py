@@ -1,7 +1,7 @@
 """Actions: the searchable register, the calendar of dated actions, and each campus's actions × objectives matrix."""
 import streamlit as st
 
-from cmq import charts, fmt, schema, ui, views
+from cmq import fmt, schema, ui, views
 
 f = ui.filters()
 st.title("Actions des campus")
@@ -18,7 +18,8 @@ st.caption(f"{fmt.number(len(register))} action(s) pour ces critères. Une actio
 st.dataframe(views.register(register), hide_index=True, key="act_register",
              column_config={"Action": st.column_config.TextColumn(width="large")})
 
-ui.chart(charts.actions_timeline(register), f, "dates de début et de fin des actions", key="act_timeline")
+ui.figure("calendrier-des-actions", f, key="act_timeline", statuses=statuses or None, objective=objective,
+          search=search or None)
 undated = register["start_date"].isna().sum()
 if undated:
     st.caption(f"{undated} action(s) sans date de début ne figurent pas sur le calendrier.")

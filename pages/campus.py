@@ -1,7 +1,7 @@
 """Campus: one campus in depth — identity, objective tree with indicators, actions, reach, funding."""
 import streamlit as st
 
-from cmq import campus_view, charts, ui
+from cmq import campus_view, ui
 
 campuses = ui.run("campuses")
 names = dict(zip(campuses["campus_id"], campuses["name"]))
@@ -14,9 +14,8 @@ info = campuses.set_index("campus_id").loc[code]
 st.title(f"Campus {code} – {info['name']}")
 campus_view.identity(info)
 
-tree = ui.run("objective_tree", campus=code, year=None)
+tree = ui.figure("arbre-objectifs", f, key="tree", campus=code)
 values = ui.run("campus_indicator_values", campus=code)
-ui.chart(charts.objective_tree(tree), f, "objectifs, indicateurs et valeurs importés par le campus", key="tree")
 st.subheader("Objectifs et indicateurs, année par année")
 st.dataframe(campus_view.tree_table(tree, values), hide_index=True, key="tree_table")
 st.caption("État : dernière valeur renseignée comparée à sa cible. « Non renseigné » : aucune valeur importée.")
@@ -29,8 +28,7 @@ else:
     st.dataframe(campus_view.actions_table(actions), hide_index=True, key="campus_actions")
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.reach_by_audience(ui.run("reach_by_audience", **f)), f, "publics touchés déclarés par le campus",
-             ui.run("reach_rows", **f), key="campus_reach")
+    ui.figure("publics-touches", f, key="campus_reach")
 with right:
     st.subheader("Financements")
     st.dataframe(campus_view.funding_table(ui.run("campus_funding", campus=code, year=None)), hide_index=True, key="campus_funding")

@@ -1,12 +1,11 @@
 """Complétude: which campus has reported which indicator for which year, so that the coordinator sees who has not."""
 import streamlit as st
 
-from cmq import charts, ui, views
+from cmq import ui, views
 
 f = ui.filters()
 st.title("Complétude des indicateurs")
-grid = ui.run("completeness_grid", **f)
-ui.chart(charts.completeness_heatmap(grid), f, "indicateurs et valeurs importés par les campus", key="comp_grid")
+grid = ui.figure("completude", f, key="comp_grid")
 gaps = views.missing_reports(grid)
 if not gaps.empty:
     st.subheader("Campus sans aucune valeur d'indicateur")
@@ -15,6 +14,4 @@ st.subheader("Indicateur par indicateur")
 pool = sorted(grid["campus_id"].unique()) if not grid.empty else []
 if pool:
     campus = st.selectbox("Campus", pool, key="comp_campus")
-    detail = ui.run("completeness_indicators", campus=campus, year=f["year"])
-    ui.chart(charts.indicator_completeness(detail), {**f, "campuses": [campus]},
-             "indicateurs et valeurs importés par le campus", key="comp_detail")
+    ui.figure("completude-indicateurs", {**f, "campuses": [campus]}, key="comp_detail", campus=campus)

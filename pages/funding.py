@@ -1,7 +1,7 @@
 """Financements: funders → campuses, by year, kind and status; unknown amounts listed, never summed as 0."""
 import streamlit as st
 
-from cmq import charts, fmt, ui, views
+from cmq import fmt, ui, views
 
 f = ui.filters()
 st.title("Financements")
@@ -15,15 +15,12 @@ c3.metric("Part privée", fmt.percent(views.private_share(k)),
                f"dont {fmt.number(k['private_lines_amount_unknown'])} sans montant.")
 c4.metric("Montants non renseignés", fmt.number(k["lines_amount_unknown"]) + " ligne(s)",
           help="Listées plus bas ; jamais comptées comme 0.")
-source = "financements déclarés par les campus"
-rows = ui.run("funding_rows", **f)
-ui.chart(charts.funding_sankey(ui.run("funding_flows", **f)), f, source, rows, key="fund_sankey")
+ui.figure("flux-de-financement", f, key="fund_sankey")
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.funding_by_year(ui.run("funding_by_year", campuses=f["campuses"])), {**f, "year": None}, source,
-             key="fund_year")
+    ui.figure("financements-par-annee", f, key="fund_year")
 with right:
-    ui.chart(charts.funding_by_kind_status(ui.run("funding_by_kind_status", **f)), f, source, key="fund_kind")
+    ui.figure("financements-par-nature", f, key="fund_kind")
 st.subheader("Montants non renseignés")
 unknown = ui.run("funding_unknown", **f)
 if unknown.empty:

@@ -21,19 +21,14 @@ st.caption(f"Actions : {fmt.number(k['actions_terminee'])} terminées · {fmt.nu
 
 left, right = st.columns([3, 2])
 with left:
-    ui.chart(charts.campus_map(ui.run("campus_map", **f)), f, "table Campus et publics touchés", key="map")
+    ui.figure("carte", f, key="map")
 with right:
-    ui.chart(charts.reach_by_audience(ui.run("reach_by_audience", **f)), f, "publics touchés déclarés par les campus",
-             ui.run("reach_rows", **f), key="reach")
-ui.chart(charts.reach_by_campus(ui.run("reach_by_campus_audience", **f)), f, "publics touchés déclarés par les campus",
-         key="reach_campus")
+    ui.figure("publics-touches", f, key="reach")
+ui.figure("publics-par-campus", f, key="reach_campus")
 left, right = st.columns(2)
 with left:
-    funding = ui.run("funding_by_funder", **f)
-    ui.chart(charts.funding_by_funder(funding), f, "financements déclarés par les campus", ui.run("funding_rows", **f),
-             key="funding")
+    funding = ui.figure("financements", f, key="funding")
     if unknown := charts.unknown_amounts(funding):
         st.caption(unknown)
 with right:
-    ui.chart(charts.actions_by_status(ui.run("actions_by_status", **f)), f, "actions déclarées par les campus",
-             ui.run("action_rows", **f), key="actions")
+    ui.figure("actions-par-statut", f, key="actions")

@@ -1,7 +1,7 @@
 """Publics touchés: reach by audience, campus and year, the share of women where known; joint actions counted once."""
 import streamlit as st
 
-from cmq import charts, fmt, ui, views
+from cmq import fmt, ui, views
 
 f = ui.filters()
 st.title("Publics touchés")
@@ -14,13 +14,10 @@ c2.metric("Structures touchées", fmt.number(k["structures_reached"]), help="Ent
 c3.metric("Part des femmes", fmt.percent(views.share(women["women"].sum(), women["reached_with_women"].sum())),
           help=f"Calculée sur les {fmt.number(known)} chiffre(s) sur {fmt.number(women['figures'].sum())} "
                "qui donnent le nombre de femmes.")
-source = "publics touchés déclarés par les campus"
-rows = ui.run("reach_rows", **f)
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.reach_by_audience(ui.run("reach_by_audience", **f)), f, source, rows, key="reach_audience")
+    ui.figure("publics-touches", f, key="reach_audience")
 with right:
-    ui.chart(charts.women_share(women), f, source, key="reach_women")
-ui.chart(charts.reach_by_campus(ui.run("reach_by_campus_audience", **f)), f, source, key="reach_campus")
-ui.chart(charts.reach_by_year(ui.run("reach_by_year_audience", campuses=f["campuses"])), {**f, "year": None}, source,
-         key="reach_year")
+    ui.figure("part-des-femmes", f, key="reach_women")
+ui.figure("publics-par-campus", f, key="reach_campus")
+ui.figure("publics-par-annee", f, key="reach_year")

@@ -1,0 +1,84 @@
+"""Every figure the dashboard shows, once: its query, its chart, its source. Pages, per-chart exports and the
+meeting pack draw the same figure from the same definition, so a slide can never disagree with the screen."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import charts, queries
+
+REACH = "publics touchés déclarés par les campus"
+FUNDING = "financements déclarés par les campus"
+ACTIONS = "actions déclarées par les campus"
+CRITERIA = "positionnement des campus déclaré dans leurs rapports d'activité"
+INDICATORS = "indicateurs et valeurs importés par les campus"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure: the query that answers it, the function that draws it, where its figures come from."""
+
+    name: str  # file-name stem: financements → financements_AMF_2018.png
+    query: str
+    draw: Callable[..., go.Figure]
+    source: str
+    rows: str | None = None  # the query listing the rows behind it, with their import batch
+    every_year: bool = False  # a year-by-year chart: the year filter does not apply
+    per_campus: bool = False  # draws one campus: draw(data, campus)
+
+    def context(self, ctx: dict) -> dict:
+        """The filters this figure applies: a year-by-year chart shows every year; a campus's profile chosen alone is
+        compared with every campus (compared with itself it would say nothing)."""
+        if self.every_year:
+            ctx = {**ctx, "year": None}
+        if self.per_campus and ctx.get("campuses") == [ctx.get("campus")]:
+            ctx = {**ctx, "campuses": None}
+        return ctx
+
+    def params(self, ctx: dict, query: str | None = None) -> dict:
+        """The parameters of its query (or of `query`, the rows behind it) out of the filters: year, campuses, campus
+        and page-specific ones."""
+        ctx = self.context(ctx)
+        return {p: ctx.get(p) for p in queries.parameters(query or self.query)}
+
+    def chart(self, data: pd.DataFrame, ctx: dict) -> go.Figure:
+        """The plotly figure of `data`."""
+        return self.draw(data, ctx["campus"]) if self.per_campus else self.draw(data)
+
+
+def _criteria(df: pd.DataFrame) -> go.Figure:
+    # a grid of hundreds of rows is unreadable: the distribution, until the committee narrows the list
+    if df["campus_id"].nunique() <= charts.MAX_ROWS:
+        return charts.criteria_heatmap(df)
+    return charts.criteria_distribution(df)
+
+
+FIGURES = {f.name: f for f in (
+    Figure("carte", "campus_map", charts.campus_map, "table Campus et publics touchés"),
+    Figure("publics-touches", "reach_by_audience", charts.reach_by_audience, REACH, rows="reach_rows"),
+    Figure("publics-par-campus", "reach_by_campus_audience", charts.reach_by_campus, REACH, rows="reach_rows"),
+    Figure("publics-par-annee", "reach_by_year_audience", charts.reach_by_year, REACH, every_year=True),
+    Figure("part-des-femmes", "reach_women", charts.women_share, REACH),
+    Figure("financements", "funding_by_funder", charts.funding_by_funder, FUNDING, rows="funding_rows"),
+    Figure("flux-de-financement", "funding_flows", charts.funding_sankey, FUNDING, rows="funding_rows"),
+    Figure("financements-par-annee", "funding_by_year", charts.funding_by_year, FUNDING, every_year=True),
+    Figure("financements-par-nature", "funding_by_kind_status", charts.funding_by_kind_status, FUNDING),
+    Figure("actions-par-statut", "actions_by_status", charts.actions_by_status, ACTIONS, rows="action_rows"),
+    Figure("calendrier-des-actions", "action_register", charts.actions_timeline, "dates de début et de fin des actions"),
+    Figure("criteres", "criteria_grid", _criteria, CRITERIA, rows="criteria_grid"),
+    Figure("profil-criteres", "criteria_grid", charts.criteria_radar, CRITERIA, per_campus=True),
+    Figure("completude", "completeness_grid", charts.completeness_heatmap, INDICATORS),
+    Figure("completude-indicateurs", "completeness_indicators", charts.indicator_completeness, INDICATORS),
+    Figure("arbre-objectifs", "objective_tree", charts.objective_tree, INDICATORS, every_year=True),
+)}
+
+# the meeting pack « Dossier de séance », in the order of the slides
+REGION_PACK = ("carte", "publics-touches", "publics-par-campus", "publics-par-annee", "part-des-femmes", "financements",
+               "flux-de-financement", "financements-par-annee", "financements-par-nature", "actions-par-statut",
+               "criteres", "completude")
+CAMPUS_PACK = ("arbre-objectifs", "completude-indicateurs", "publics-touches", "publics-par-annee", "part-des-femmes",
+               "financements", "financements-par-annee", "financements-par-nature", "actions-par-statut",
+               "calendrier-des-actions", "profil-criteres")
