@@ -118,7 +118,7 @@ def test_every_page_renders_without_an_exception(store_copy, page):
     pages = {"": ("Vue régionale des campus", 5), "campus?campus=MSI": ("Campus MSI", 2),
              "actions": ("Actions des campus", 1), "reach": ("Publics touchés", 4), "funding": ("Financements", 3),
              "criteria": ("Critères de labellisation", 2), "completeness": ("Complétude des indicateurs", 2),
-             "import": ("Importer des données", 0), "history": ("Historique des imports", 0),
+             "pack": ("Dossier de séance", 0), "import": ("Importer des données", 0), "history": ("Historique des imports", 0),
              "admin": ("Administration des comptes", 0)}
     with streamlit_server(store_copy.root) as url:
         for path, (title, charts) in pages.items():
@@ -130,3 +130,34 @@ def test_every_page_renders_without_an_exception(store_copy, page):
             page.wait_for_timeout(1500)
             assert page.locator('[data-testid="stException"]').count() == 0, path
             screenshot(page, "page-" + (path.split("?")[0] or "overview"))
+
+
+def test_download_a_chart_image_and_the_meeting_pack(store_copy, page, tmp_path):
+    from PIL import Image
+    from pptx import Presentation
+
+    with streamlit_server(store_copy.root) as url:
+        open_as(page, url + "/?annee=2018&campus=AMF", "comite", "comite-demo-2018")
+        page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+        buttons = page.get_by_role("button", name="Image PNG")
+        buttons.first.wait_for(timeout=30_000)
+        assert buttons.count() == 5  # one under every chart of the page
+        funding = page.locator(".stElementContainer", has=page.get_by_role("button", name="Image PNG")).nth(3)
+        with page.expect_download(timeout=60_000) as d:
+            funding.get_by_role("button", name="Image PNG").click()
+        assert d.value.suggested_filename == "financements_AMF_2018.png"
+        png = tmp_path / "chart.png"
+        d.value.save_as(png)
+        assert Image.open(png).size == (1920, 1080)
+
+        open_as(page, url + "/pack", "comite", "comite-demo-2018")
+        page.get_by_text("Contenu").first.wait_for(timeout=60_000)
+        with page.expect_download(timeout=120_000) as d:
+            page.get_by_role("button", name="Télécharger le dossier (PowerPoint)").click()
+        assert d.value.suggested_filename == "dossier-de-seance_region_2018.pptx"
+        deck = tmp_path / "dossier.pptx"
+        d.value.save_as(deck)
+        prs = Presentation(str(deck))
+        assert prs.slides[0].shapes.title.text == "Dossier de séance"
+        assert sum(1 for s in prs.slides for sh in s.shapes if sh.has_chart) >= 7  # native, editable charts
+        screenshot(page, "pack")
