@@ -34,5 +34,9 @@ run: setup browser
 test: setup-test
 	$(BIN)/python -m pytest
 
+# the benchmark (docs/benchmarks.md): national size, with the browser figures
+bench: setup-test
+	$(BIN)/python -m cmq bench --browser
+
 clean:
 	rm -rf $(VENV) data/store test-output .pytest_cache

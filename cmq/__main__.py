@@ -160,6 +160,12 @@ def cmd_export(a) -> int:
     return 0
 
 
+def cmd_bench(a) -> int:
+    from . import bench
+
+    return bench.main(a)
+
+
 def cmd_serve(a) -> int:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli as streamlit_cli
@@ -281,6 +287,13 @@ def parser() -> Parser:
     e.add_argument("--format", required=True, choices=("pptx", "pdf", "xlsx"))
     e.add_argument("--out", required=True)
     e.set_defaults(func=cmd_export)
+    bn = sub.add_parser("bench", help="mesurer les performances sur un magasin synthétique (cibles et références)")
+    bn.add_argument("--campuses", type=int, default=200)
+    bn.add_argument("--years", type=int, default=10)
+    bn.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    bn.add_argument("--browser", action="store_true", help="mesurer aussi l'application dans Chromium")
+    bn.add_argument("--keep", metavar="DOSSIER", help="garder (ou réutiliser) le magasin synthétique dans ce dossier")
+    bn.set_defaults(func=cmd_bench)
     sv = sub.add_parser("serve", help="lancer l'application web")
     sv.add_argument("--port", type=int, default=8501)
     sv.add_argument("--address", default="0.0.0.0")

@@ -2,9 +2,11 @@
 
 Layout under the store directory:
     manifest.json            the commit point: which Parquet files are live, the store version
-    <table>/b<id>.parquet    the rows of one batch (all rows carry batch_id)
-    _batches/b<id>.parquet   one row per batch: who, when, which file, counts
-    _reverts/r<n>.parquet    one row per revert
+    <table>/d<id>.parquet    the history of a table, row for row, every row with its batch_id, in a few segments:
+    <table>/c<v>.parquet     the last one (d<id>, the delta) holds the batches since the snapshot and is rewritten
+                             with each commit; older ones are frozen (c<v>: segments merged by a compaction)
+    _current/<table>/v<n>.parquet  the table's current rows (latest non-reverted batch per key) up to a batch
+    _batches/…, _reverts/…   one row per batch (who, when, which file, counts) and per revert, the same way
     accounts.json            the accounts (Argon2 hashes, roles, campuses, lockout counters)
     .lock                    serialises writers across processes (readers never take it)
 
@@ -13,6 +15,11 @@ auth.revert_refusal) before anything is written, whichever way the write comes (
 
 A commit writes its data files first (temp file, fsync, rename), then swaps the manifest (same dance).
 A crash before the manifest swap leaves orphan files that no view reads: the store is unchanged.
+
+Reads stay fast however many batches come in: a table is read from two files, its snapshot and its delta (the
+batches since). Past TAIL_MAX batches or DELTA_ROWS_MAX rows, a commit folds: the delta is frozen as a history segment
+and the snapshot rebuilt. A revert of a batch inside the snapshot folds too. Segments are merged into one beyond
+SEGMENTS_MAX. `compact()` merges everything at once.
 """
 from __future__ import annotations
 
@@ -35,6 +42,10 @@ MANIFEST = "manifest.json"
 ACCOUNTS = "accounts.json"
 BATCHES = "_batches"
 REVERTS = "_reverts"
+CURRENT = "_current"
+TAIL_MAX = 32  # batches a delta holds before a commit folds it into the snapshot
+DELTA_ROWS_MAX = 50_000  # rows a delta holds before a commit folds it (each commit rewrites the delta)
+SEGMENTS_MAX = 8  # frozen history segments of a table before they are merged into one
 
 
 class StoreError(Exception):
@@ -82,9 +93,14 @@ def _arrow(df: pd.DataFrame, columns) -> pa.Table:
     fields = [pa.field(n, schema.ARROW_TYPES[t]) for n, t in columns]
     arrays = []
     for f in fields:
-        values = df[f.name] if f.name in df.columns else pd.Series([None] * len(df), dtype="object")
-        values = values.astype(object).where(pd.notna(values), None)
-        arrays.append(pa.array(values.tolist(), type=f.type))
+        if f.name not in df.columns:
+            arrays.append(pa.nulls(len(df), type=f.type))
+            continue
+        try:  # vectorised: NaN, None and NA become null
+            arrays.append(pa.array(df[f.name], type=f.type, from_pandas=True))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: one value at a time
+            values = df[f.name].astype(object).where(pd.notna(df[f.name]), None)
+            arrays.append(pa.array(values.tolist(), type=f.type))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
@@ -138,8 +154,8 @@ class Store:
             batch_id = int(m["next_batch"])
             data = rows.copy()
             data["batch_id"] = batch_id
-            rel = f"{table_name}/b{batch_id:08d}.parquet"
-            _write_parquet(self.root / rel, _arrow(data, [(c.name, c.type) for c in t.columns] + [("batch_id", "int")]))
+            retired = self._append(m, table_name, batch_id,
+                                   _arrow(data, [(c.name, c.type) for c in t.columns] + [("batch_id", "int")]))
             if _pause:
                 _pause()  # test hook: lets a test kill the writer between the data and the commit point
             record = pd.DataFrame([{
@@ -149,13 +165,11 @@ class Store:
                 "unchanged": int(counts.get("unchanged", 0)), "user_name": user,
                 "committed_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
             }])
-            brel = f"{BATCHES}/b{batch_id:08d}.parquet"
-            _write_parquet(self.root / brel, _arrow(record, schema.BATCH_COLUMNS))
-            files = m["files"]
-            files.setdefault(table_name, []).append(rel)
-            files.setdefault(BATCHES, []).append(brel)
+            retired += self._append(m, BATCHES, batch_id, _arrow(record, schema.BATCH_COLUMNS))
             m["next_batch"] = batch_id + 1
+            retired += self._fold(m, table_name) + self._fold(m, BATCHES)
             self._write_manifest(m)
+            self._remove(retired)
         return CommitResult(batch_id=batch_id, rows=len(rows))
 
     def revert(self, batch_id: int, *, user: str = "") -> None:
@@ -163,8 +177,8 @@ class Store:
         with self.lock:
             con = self.connect()
             try:
-                found = con.execute(
-                    "select reverted_at, campus_id from batches where batch_id = $b", {"b": int(batch_id)}).fetchall()
+                found = con.execute("select reverted_at, campus_id, table_name from batches where batch_id = $b",
+                                    {"b": int(batch_id)}).fetchall()
             finally:
                 con.close()
             if not found:
@@ -179,40 +193,96 @@ class Store:
             rec = pd.DataFrame([{"batch_id": int(batch_id),
                                  "reverted_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
                                  "reverted_by": user}])
-            rel = f"{REVERTS}/r{n:08d}.parquet"
-            _write_parquet(self.root / rel, _arrow(rec, schema.REVERT_COLUMNS))
-            m["files"].setdefault(REVERTS, []).append(rel)
+            retired = self._append(m, REVERTS, n, _arrow(rec, schema.REVERT_COLUMNS))
             m["next_revert"] = n + 1
+            retired += self._fold(m, REVERTS)
+            if m.get("current", {}).get(found[0][2], {}).get("upto", 0) >= int(batch_id):
+                retired += self._fold(m, found[0][2], force=True)  # the reverted rows are in the snapshot: rebuild it
             self._write_manifest(m)
+            self._remove(retired)
 
     def compact(self) -> dict:
-        """Merge each table's batch files into one file, keeping every row and its batch_id."""
-        merged = {}
+        """Merge each table's files into one file, keeping every row and its batch_id, and rebuild its snapshot.
+        Returns how many files each table had."""
         with self.lock:
             m = self.manifest()
-            old = []
-            for name, rels in list(m["files"].items()):
-                if len(rels) < 2:
-                    continue
-                tbl = pa.concat_tables([pq.read_table(self.root / r) for r in rels], promote_options="default")
-                tbl = tbl.sort_by([("batch_id", "ascending")])
-                rel = f"{name}/c{m['version'] + 1:08d}.parquet"
-                _write_parquet(self.root / rel, tbl)
-                old.extend(rels)
-                m["files"][name] = [rel]
-                merged[name] = len(rels)
+            merged = {name: len(rels) for name, rels in m["files"].items() if len(rels) >= 2}
+            retired = []
+            for name in list(m["files"]):
+                retired += self._fold(m, name, force=True, merge_all=True)
             if merged:
                 self._write_manifest(m)
-                for r in old:
-                    (self.root / r).unlink(missing_ok=True)
+                self._remove(retired)
         return merged
+
+    def _append(self, m: dict, name: str, number: int, rows: pa.Table) -> list[str]:
+        """In `m` (not yet written): a new delta of `name` = its old delta + `rows`. Returns the retired delta."""
+        state = m.setdefault("current", {}).setdefault(name, {})
+        old = state.get("delta")
+        if old:
+            rows = pa.concat_tables([pq.read_table(self.root / old), rows], promote_options="default")
+        rel = f"{name}/d{number:08d}.parquet"
+        _write_parquet(self.root / rel, rows)
+        files = m["files"].setdefault(name, [])
+        m["files"][name] = [r for r in files if r != old] + [rel]
+        state.update(delta=rel, batches=state.get("batches", 0) + 1, rows=rows.num_rows)
+        return [old] if old else []
+
+    def _fold(self, m: dict, name: str, force: bool = False, merge_all: bool = False) -> list[str]:
+        """In `m` (not yet written): past TAIL_MAX batches or DELTA_ROWS_MAX rows in the delta (or when forced), freeze
+        the delta as a history segment and rebuild the snapshot; past SEGMENTS_MAX segments (or with merge_all), merge
+        every segment into one. Returns retired files."""
+        state = m.setdefault("current", {}).setdefault(name, {})
+        files = m["files"].get(name, [])
+        full = state.get("batches", 0) > TAIL_MAX or state.get("rows", 0) > DELTA_ROWS_MAX
+        if not files or not (force or full):
+            return []
+        retired = []
+        if len(files) > 1 and (merge_all or len(files) > SEGMENTS_MAX):
+            merged = f"{name}/c{m['version'] + 1:08d}.parquet"
+            tbl = pa.concat_tables([pq.read_table(self.root / r) for r in files], promote_options="default")
+            _write_parquet(self.root / merged, tbl.sort_by([("batch_id", "ascending")]))
+            retired, m["files"][name] = files, [merged]
+        state.update(delta=None, batches=0, rows=0)
+        if name in schema.TABLES:
+            retired += self._snapshot(m, name)
+        return retired
+
+    def _snapshot(self, m: dict, name: str) -> list[str]:
+        """Write the current rows of table `name` as of `m` (latest non-reverted batch per key), a campus's rows
+        together; record it in `m`. Returns the snapshot file it replaces."""
+        t = schema.table(name)
+        cols = [(c.name, c.type) for c in t.columns] + [("batch_id", "int")]
+        reverts = self._scan(m["files"].get(REVERTS, []), schema.REVERT_COLUMNS)
+        order = ", ".join(([t.campus_column] if t.campus_column else []) + list(t.key))
+        con = duckdb.connect()
+        try:
+            tbl = con.sql(
+                f"select * from ({self._scan(m['files'].get(name, []), cols)}) "
+                f"where batch_id not in (select batch_id from ({reverts})) "
+                f"qualify row_number() over (partition by {', '.join(t.key)} order by batch_id desc) = 1 "
+                f"order by {order}").to_arrow_table()
+        finally:
+            con.close()
+        rel = f"{CURRENT}/{name}/v{m['version'] + 1:08d}.parquet"
+        _write_parquet(self.root / rel, tbl)
+        state = m.setdefault("current", {}).setdefault(name, {})
+        old = state.get("file")
+        state.update(file=rel, upto=int(m["next_batch"]) - 1)
+        return [old] if old and old != rel else []
+
+    def _remove(self, rels: list[str]) -> None:
+        """Delete files the manifest no longer names (after the manifest swap: a crash before it loses nothing)."""
+        for r in rels:
+            (self.root / r).unlink(missing_ok=True)
 
     def reset(self) -> None:
         """Empty the store (every table, every batch); the version keeps counting up."""
         with self.lock:
             m = self.manifest()
             old = [r for rels in m["files"].values() for r in rels]
-            m["files"] = {}
+            old += [c["file"] for c in m.get("current", {}).values() if "file" in c]
+            m["files"], m["current"] = {}, {}
             self._write_manifest(m)
             for r in old:
                 (self.root / r).unlink(missing_ok=True)
@@ -284,12 +354,34 @@ class Store:
             con.execute(
                 f"create view {t.name}_history as select r.*, b.file_name, b.user_name, b.committed_at, "
                 f"b.reverted_at is not null as reverted from raw_{t.name} r join batches b using (batch_id)")
-            key = ", ".join(t.key)
-            names = ", ".join(t.names + ["batch_id"])
-            con.execute(
-                f"create view {t.name} as select {names} from {t.name}_history where not reverted "
-                f"qualify row_number() over (partition by {key} order by batch_id desc) = 1")
+            con.execute(f"create view {t.name} as " + self._current_sql(t, m, cols))
         return con
+
+    def _current_sql(self, t, m: dict, cols) -> str:
+        """The current rows of table t: its snapshot, minus the keys that newer batch files change, plus those."""
+        key = ", ".join(t.key)
+        names = ", ".join(t.names + ["batch_id"])
+        state = m.get("current", {}).get(t.name, {})
+        if not state.get("file"):  # no snapshot yet (a young store): resolve the whole history
+            return (f"select {names} from {t.name}_history where not reverted "
+                    f"qualify row_number() over (partition by {key} order by batch_id desc) = 1")
+        if not state.get("delta"):
+            return f"select {names} from ({self._scan([state['file']], cols)})"
+        newer = (f"select {names} from ({self._scan([state['delta']], cols)}) "
+                 f"where batch_id not in (select batch_id from raw{REVERTS}) "
+                 f"qualify row_number() over (partition by {key} order by batch_id desc) = 1")
+        same = " and ".join(f"s.{k} is not distinct from n.{k}" for k in t.key)
+        snapshot = self._scan([state["file"]], cols)
+        if not t.campus_column:  # small shared tables: compare every key
+            return (f"with newer as ({newer}) select s.* from ({snapshot}) s "
+                    f"anti join newer n on {same} union all by name select * from newer")
+        # most uploads touch one campus: the snapshot rows of other campuses are taken as they are (one column
+        # compared), only the touched campuses' rows are compared key by key
+        c = t.campus_column
+        return (f"with newer as ({newer}), touched as (select distinct {c} from newer) "
+                f"select * from ({snapshot}) where {c} not in (select {c} from touched) "
+                f"union all by name select s.* from (select * from ({snapshot}) where {c} in (select {c} from touched)) s "
+                f"anti join newer n on {same} union all by name select * from newer")
 
     def _scan(self, rels: list[str], cols) -> str:
         typed = ", ".join(f"cast({n} as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
