@@ -37,21 +37,33 @@ PAGES = {
     "history": ([], ["batch_history"]),
 }
 COMMON = ["years", "campuses", "data_freshness"]  # the sidebar filters and every caption
+# the tables a pandas version of each page loads (besides campuses and batches; actions, reach and funding give the
+# year list)
+PANDAS_TABLES = {
+    "overview": ["reach", "actions", "funding"], "campus": ["objectives", "indicators", "indicator_values",
+                                                           "action_objectives", "reach", "funding", "actions"],
+    "actions": ["actions", "action_objectives", "objectives", "reach"], "reach": ["reach", "actions", "funding"],
+    "funding": ["funding", "actions", "reach"], "criteria": ["criteria", "criteria_assessments", "actions", "reach",
+                                                             "funding"],
+    "completeness": ["indicators", "indicator_values", "actions", "reach", "funding"],
+    "history": ["actions", "reach", "funding"],
+}
 
 
 def page_queries(page: str, ctx: dict) -> list[tuple[str, dict]]:
-    """The (query, parameters) a page runs for the filters `ctx`."""
+    """The (query, parameters) a page runs for the filters `ctx`, each once (the app caches a repeated one); the rows
+    behind a chart are read only when « Voir les données » is opened, so they are not part of a page's load."""
     names, extra = PAGES[page]
-    ctx = {**ctx, "campuses": [ctx["campus"]]} if page == "campus" else ctx
     if page == "campus":
-        ctx = {**ctx, "year": None}
-    out = [(q, {}) for q in COMMON]
-    for n in names:
-        f = FIGURES[n]
-        out.append((f.query, f.params(ctx)))
-        if f.rows:
-            out.append((f.rows, f.params(ctx, f.rows)))
-    out += [(q, {p: ctx.get(p) for p in queries.parameters(q)}) for q in extra]
+        ctx = {**ctx, "campuses": [ctx["campus"]], "year": None}
+    wanted = [(q, {}) for q in COMMON] + [(FIGURES[n].query, FIGURES[n].params(ctx)) for n in names]
+    wanted += [(q, {p: ctx.get(p) for p in queries.parameters(q)}) for q in extra]
+    out, seen = [], set()
+    for q, p in wanted:
+        key = (q, json.dumps(p, sort_keys=True, default=str))
+        if key not in seen:
+            seen.add(key)
+            out.append((q, p))
     return out
 
 
@@ -112,12 +124,14 @@ def _timed(fn, reps: int) -> list[float]:
 
 # ---------------------------------------------------------------- the pandas baseline
 
-def load_tables(store: Store) -> dict[str, pd.DataFrame]:
+def load_tables(store: Store, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """Every table as a DataFrame, the usual Streamlit way: pd.read_parquet of its files (its snapshot and delta, or
     its whole history), the latest batch per key kept."""
     m = store.manifest()
     out = {}
     for t in schema.TABLES.values():
+        if names is not None and t.name not in names + ["campuses"]:
+            continue
         state = m.get("current", {}).get(t.name, {})
         files = m["files"].get(t.name, [])
         if state.get("file"):
@@ -134,10 +148,6 @@ def _once(reach: pd.DataFrame) -> pd.DataFrame:
     return reach.groupby(["action_id", "year", "audience"], as_index=False)["count"].max()
 
 
-def _rows(df: pd.DataFrame, t: dict) -> pd.DataFrame:
-    return df.merge(t["batches"][["batch_id", "file_name", "user_name", "committed_at"]], on="batch_id", how="left")
-
-
 def pandas_page(page: str, t: dict, ctx: dict) -> list:
     """The same aggregations as the page's SQL, in pandas."""
     year, campus = ctx["year"], ctx["campus"]
@@ -148,13 +158,12 @@ def pandas_page(page: str, t: dict, ctx: dict) -> list:
     if page in ("overview", "reach"):
         once = _once(reach)
         out = [actions.groupby("status").size(), once["count"].sum(), once.groupby("audience")["count"].sum(),
-               reach.groupby(["campus_id", "audience"])["count"].sum(),
-               _rows(reach.merge(t["actions"][["action_id", "title"]], on="action_id", how="left"), t)]
+               reach.groupby(["campus_id", "audience"])["count"].sum()]
         if page == "overview":
             per_campus = reach.groupby("campus_id")["count"].sum().rename("reached").reset_index()
             out += [t["campuses"].merge(per_campus, on="campus_id", how="left"),
-                    funding.groupby(["funder", "status"])["amount_eur"].sum(), _rows(funding, t),
-                    actions.groupby(["campus_id", "status"]).size(), _rows(actions, t)]
+                    funding.groupby(["funder", "status"])["amount_eur"].sum(),
+                    actions.groupby(["campus_id", "status"]).size()]
         else:
             out += [reach.groupby("audience")[["count", "women"]].sum(),
                     _once(t["reach"]).groupby(["year", "audience"])["count"].sum()]
@@ -165,7 +174,7 @@ def pandas_page(page: str, t: dict, ctx: dict) -> list:
         tree = mine(t["objectives"]).merge(mine(t["indicators"]), on=["campus_id"], how="left", suffixes=("", "_i"))
         return common + [tree.groupby("objective_id").size(), values.sort_values(["indicator_id", "year"]),
                          mine(t["actions"]).merge(t["action_objectives"], on="action_id", how="left"),
-                         _once(mine(t["reach"])).groupby("audience")["count"].sum(), _rows(mine(t["reach"]), t),
+                         _once(mine(t["reach"])).groupby("audience")["count"].sum(),
                          mine(t["funding"]).sort_values(["year", "funder"])]
     if page == "actions":
         links = actions.merge(t["action_objectives"], on="action_id", how="left")
@@ -175,7 +184,7 @@ def pandas_page(page: str, t: dict, ctx: dict) -> list:
     if page == "funding":
         flows = funding.merge(t["campuses"][["campus_id", "region"]], on="campus_id")
         return common + [funding.groupby("status")["amount_eur"].agg(["sum", "count"]),
-                         flows.groupby(["funder", "region"])["amount_eur"].sum(), _rows(funding, t),
+                         flows.groupby(["funder", "region"])["amount_eur"].sum(),
                          t["funding"].groupby(["year", "funder_type"])["amount_eur"].sum(),
                          funding.groupby(["kind", "status"])["amount_eur"].agg(["sum", "count"]),
                          funding[funding["amount_eur"].isna()]]
@@ -194,7 +203,8 @@ def pandas_page(page: str, t: dict, ctx: dict) -> list:
 
 
 def pandas_cold(store: Store, page: str, ctx: dict) -> None:
-    pandas_page(page, load_tables(store), ctx)
+    """A new process's first run of a page the pandas way: read the page's tables, then aggregate."""
+    pandas_page(page, load_tables(store, PANDAS_TABLES[page] + ["actions", "reach", "funding"]), ctx)
 
 
 # ---------------------------------------------------------------- measurements
@@ -247,6 +257,7 @@ from cmq import bench
 from cmq.store import Store
 store, mode = Store(sys.argv[1]), sys.argv[2]
 ctx = bench.default_context(store)
+import plotly, streamlit  # both ways are Streamlit apps drawing plotly charts
 if mode == "app":
     from cmq import charts, ui  # what the app process holds: streamlit, plotly, duckdb
     from cmq.figures import FIGURES

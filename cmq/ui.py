@@ -1,6 +1,8 @@
 """Streamlit glue shared by the pages: the cached store and read path, the sidebar filters, captions."""
 from __future__ import annotations
 
+from typing import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -103,25 +105,28 @@ def figure(name: str, f: dict, key: str, **extra) -> pd.DataFrame:
     spec = FIGURES[name]
     ctx = {"campus": None, **f, **extra}
     data = run(spec.query, **spec.params(ctx))
-    rows = run(spec.rows, **spec.params(ctx, spec.rows)) if spec.rows else None
+    rows = (lambda: run(spec.rows, **spec.params(ctx, spec.rows))) if spec.rows else None
     chart(spec.chart(data, ctx), spec.context(ctx), spec.source, rows, key=key, data=data, name=spec.name)
     return data
 
 
-def chart(fig, f: dict, source: str, rows: pd.DataFrame | None = None, key: str | None = None,
+def chart(fig, f: dict, source: str, rows: Callable[[], pd.DataFrame] | None = None, key: str = "chart",
           data: pd.DataFrame | None = None, name: str | None = None) -> None:
-    """A chart, its caption (filters, source, freshness), the rows behind it in « Voir les données », and buttons that
-    download it as PNG or SVG and its data as CSV or Excel (files named after what, whom and which year)."""
+    """A chart, its caption (filters, source, freshness), buttons that download it as PNG or SVG and its data as CSV or
+    Excel (files named after what, whom and which year), and the rows behind it in « Voir les données », read only
+    once the expander is opened (tens of thousands of rows at national scale)."""
     st.plotly_chart(fig, key=key, config={"displaylogo": False})
     caption(f, source)
     if name is not None:
         downloads(fig, f, source, data, name, key)
     if rows is not None:
-        with st.expander("Voir les données"):
-            if rows.empty:
-                st.write("Aucune ligne pour ces filtres.")
+        box = st.expander("Voir les données", key=f"{key}_rows", on_change="rerun")
+        if box.open:
+            table = rows()
+            if table.empty:
+                box.write("Aucune ligne pour ces filtres.")
             else:
-                st.dataframe(export.french(rows), hide_index=True)
+                box.dataframe(export.french(table), hide_index=True)
 
 
 def downloads(fig, f: dict, source: str, data: pd.DataFrame | None, name: str, key: str) -> None:

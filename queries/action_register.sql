@@ -8,6 +8,19 @@ with recursive below(objective_id) as (
     select o.objective_id from objectives o join below b on o.parent_id = b.objective_id
 ),
 
+-- the actions the filters keep, before anything is joined to them
+selected as (
+    select
+        *
+    from actions a
+    where ($campuses is null or list_contains($campuses, a.campus_id)
+            or list_has_any($campuses, string_split(replace(coalesce(a.co_campuses, ''), ' ', ''), ',')))
+        and ($year is null or a.year = $year)
+        and ($statuses is null or list_contains($statuses, a.status))
+        and ($search is null or strip_accents(lower(concat_ws(' ', a.action_id, a.title, a.description)))
+            like '%' || strip_accents(lower($search)) || '%')
+),
+
 linked as (
     select
         ao.action_id,
@@ -15,6 +28,7 @@ linked as (
         bool_or(ao.objective_id in (select objective_id from below)) as under_objective
     from action_objectives ao
     join objectives o using (objective_id)
+    where ao.action_id in (select action_id from selected)
     group by ao.action_id
 ),
 
@@ -27,6 +41,7 @@ reached as (
         select action_id, year, audience, max(count) as count
         from reach
         where audience not in ('entreprises', 'etablissements', 'institutionnels')
+            and action_id in (select action_id from selected)
         group by action_id, year, audience
     )
     group by action_id
@@ -45,16 +60,10 @@ final as (
         l.objectives,
         r.people_reached,
         a.description
-    from actions a
+    from selected a
     left join linked l using (action_id)
     left join reached r using (action_id)
-    where ($campuses is null or list_contains($campuses, a.campus_id)
-            or list_has_any($campuses, string_split(replace(coalesce(a.co_campuses, ''), ' ', ''), ',')))
-        and ($year is null or a.year = $year)
-        and ($statuses is null or list_contains($statuses, a.status))
-        and ($objective is null or coalesce(l.under_objective, false))
-        and ($search is null or strip_accents(lower(concat_ws(' ', a.action_id, a.title, a.description)))
-            like '%' || strip_accents(lower($search)) || '%')
+    where $objective is null or coalesce(l.under_objective, false)
     order by a.campus_id, a.year desc, a.action_id
 )
 select * from final

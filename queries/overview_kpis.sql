@@ -1,18 +1,21 @@
 -- question: the headline figures of the overview: campuses, actions by status, people and structures reached, known funding
 -- grain: one row
 -- params: $year (integer or null for every year), $campuses (list of campus codes or null for all)
-with selected_campuses as (
+with campus_count as (
     select
-        campus_id
+        count(*) as campuses
     from campuses
     where $campuses is null or list_contains($campuses, campus_id)
 ),
 
-selected_actions as (
+action_counts as (
     select
-        status
+        count(*) as actions,
+        count(*) filter (where status = 'terminee') as actions_terminee,
+        count(*) filter (where status = 'en_cours') as actions_en_cours,
+        count(*) filter (where status = 'prevue') as actions_prevue
     from actions
-    where campus_id in (select campus_id from selected_campuses)
+    where ($campuses is null or list_contains($campuses, campus_id))
         and ($year is null or year = $year)
 ),
 
@@ -24,32 +27,33 @@ reach_once as (
         audience,
         max(count) as count
     from reach
-    where campus_id in (select campus_id from selected_campuses)
+    where ($campuses is null or list_contains($campuses, campus_id))
         and ($year is null or year = $year)
     group by action_id, year, audience
 ),
 
-selected_funding as (
+reach_totals as (
     select
-        amount_eur
+        cast(coalesce(sum(count) filter (
+            where audience not in ('entreprises', 'etablissements', 'institutionnels')), 0) as bigint) as people_reached,
+        cast(coalesce(sum(count) filter (
+            where audience in ('entreprises', 'etablissements', 'institutionnels')), 0) as bigint) as structures_reached
+    from reach_once
+),
+
+funding_totals as (
+    select
+        coalesce(sum(amount_eur), 0) as funding_known_eur,
+        count(*) filter (where amount_eur is null) as funding_unknown_lines
     from funding
-    where campus_id in (select campus_id from selected_campuses)
+    where ($campuses is null or list_contains($campuses, campus_id))
         and ($year is null or year = $year)
         and status = 'acquis'
 ),
 
 final as (
     select
-        (select count(*) from selected_campuses) as campuses,
-        (select count(*) from selected_actions) as actions,
-        (select count(*) from selected_actions where status = 'terminee') as actions_terminee,
-        (select count(*) from selected_actions where status = 'en_cours') as actions_en_cours,
-        (select count(*) from selected_actions where status = 'prevue') as actions_prevue,
-        (select cast(coalesce(sum(count), 0) as bigint) from reach_once
-            where audience not in ('entreprises', 'etablissements', 'institutionnels')) as people_reached,
-        (select cast(coalesce(sum(count), 0) as bigint) from reach_once
-            where audience in ('entreprises', 'etablissements', 'institutionnels')) as structures_reached,
-        (select coalesce(sum(amount_eur), 0) from selected_funding) as funding_known_eur,
-        (select count(*) from selected_funding where amount_eur is null) as funding_unknown_lines
+        *
+    from campus_count, action_counts, reach_totals, funding_totals
 )
 select * from final

@@ -2,11 +2,11 @@
 -- grain: one row per year, most recent first
 -- params: none
 with all_years as (
-    select year from indicator_values
-    union select year from actions
-    union select year from reach
-    union select year from funding
-    union select year from criteria_assessments
+    select distinct year from indicator_values
+    union select distinct year from actions
+    union select distinct year from reach
+    union select distinct year from funding
+    union select distinct year from criteria_assessments
 ),
 
 final as (

@@ -155,3 +155,14 @@ def test_campus_that_has_not_reported_is_named(demo_store):
     grid = queries.run("completeness_grid", store=demo_store, year=2019, campuses=None)
     assert set(grid["campus_id"]) == {"AGT", "AMF", "ITIP", "MMA", "MSI", "TI"}
     assert (grid["with_value"] == 0).all() and (grid.set_index("campus_id").loc["AGT", "indicators"] == 59)
+
+
+def test_rows_behind_a_chart_are_read_when_the_expander_opens(data_dir):
+    at = app_test()
+    at.run()
+    assert not any("Fichier importé" in df.value.columns for df in at.dataframe)  # closed: nothing read
+    at.session_state["reach_rows"] = True  # the « Voir les données » expander under « Publics touchés »
+    at.run()
+    rows = frame(at, "Fichier importé")
+    assert set(rows["Fichier importé"]) == {"reach.csv"} and len(rows) == 30  # the 2018 figures
+    assert set(rows["Importé par"]) == {"admin"}
