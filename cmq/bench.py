@@ -251,7 +251,7 @@ def measure_pages(store: Store, report: Report, reps: int, cold_target: float, n
 
 
 RSS_CHILD = """
-import resource, sys
+import sys
 sys.path.insert(0, {root!r})
 from cmq import bench
 from cmq.store import Store
@@ -272,7 +272,8 @@ else:
     tables = bench.load_tables(store)
     for page in bench.PAGES:
         bench.pandas_page(page, tables, ctx)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's peak across fork and exec)
+print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")) // 1024)
 """
 
 

@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from . import auth, fmt, schema
@@ -554,15 +555,33 @@ def _row_rules(t: Table, r: dict, ln: int, objectives, indicators, actions, camp
 
 
 # ------------------------------------------------------------------ diff against the store
-def _same(a, b) -> bool:
-    na, nb = fmt.missing(a), fmt.missing(b)
-    if na or nb:
-        return na and nb
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        return abs(float(a) - float(b)) < 1e-9
-    if hasattr(a, "isoformat") or hasattr(b, "isoformat"):
-        return str(pd.Timestamp(a).date()) == str(pd.Timestamp(b).date())
-    return a == b
+
+
+def _key_text(t: Table, df: pd.DataFrame) -> pd.Series:
+    """One comparable text per row for the key columns (2018, 2018.0 and "2018" are the same year)."""
+    parts = []
+    for k in t.key:
+        col = df[k]
+        if t.column(k).type == "int":
+            col = pd.to_numeric(col, errors="coerce").astype("Int64")
+        parts.append(col.astype(str).where(col.notna(), ""))
+    return parts[0].str.cat(parts[1:], sep="\x1f") if len(parts) > 1 else parts[0]
+
+
+def _same_column(kind: str, new: pd.Series, old: pd.Series) -> pd.Series:
+    """Cell by cell over a column: both unknown, or equal (numbers to 1e-9, dates by day)."""
+    na_new, na_old = new.isna(), old.isna()
+    both = ~na_new & ~na_old
+    if kind in ("int", "float"):
+        a = pd.to_numeric(new.where(both), errors="coerce").astype(float)
+        b = pd.to_numeric(old.where(both), errors="coerce").astype(float)
+        equal = (a - b).abs() < 1e-9
+    elif kind == "date":
+        equal = (pd.to_datetime(new.where(both), errors="coerce").dt.date
+                 == pd.to_datetime(old.where(both), errors="coerce").dt.date)
+    else:
+        equal = new.where(both).astype(object) == old.where(both).astype(object)
+    return (na_new & na_old) | (both & equal.fillna(False).astype(bool))
 
 
 def diff(t: Table, rows: pd.DataFrame, current: pd.DataFrame, columns: list[str] | None = None
@@ -570,29 +589,36 @@ def diff(t: Table, rows: pd.DataFrame, current: pd.DataFrame, columns: list[str]
     """Per row 'insert' | 'update' | 'same', the changed cells (old → new), and the rows to store.
 
     Columns the file does not have keep their current values: a file with only « Valeur » does not erase comments.
+    Column by column over the whole file (a 100 000-row file is compared in a fraction of a second).
     """
     present = set(columns or t.names)
-    cur = {tuple(k): rec for k, rec in zip(current[list(t.key)].itertuples(index=False, name=None),
-                                          current.to_dict("records"))}
-    kinds, changes, merged = [], [], []
-    for rec in rows.to_dict("records"):
-        key = tuple(rec[k] for k in t.key)
-        old = cur.get(key)
-        if old is None:
-            kinds.append("insert")
-            merged.append(rec)
+    keys = list(t.key)
+    new = rows.reindex(columns=t.names).astype(object)
+    old_rows = current.reindex(columns=t.names).astype(object)
+    position = pd.Series(range(len(old_rows)), index=_key_text(t, old_rows).values)
+    position = position[~position.index.duplicated(keep="last")]
+    found = _key_text(t, new).map(position)
+    exists = found.notna().values
+    old = old_rows.iloc[found[exists].astype(int).values].set_index(rows.index[exists])
+    merged = new.copy()
+    changed = pd.DataFrame(False, index=rows.index[exists], columns=[c.name for c in t.columns if c.name not in keys])
+    for c in t.columns:
+        if c.name in keys:
             continue
-        rec = {c: (rec[c] if c in present else old.get(c)) for c in t.names}
-        changed = [c.name for c in t.columns if c.name not in t.key and not _same(rec[c.name], old.get(c.name))]
-        kinds.append("update" if changed else "same")
-        merged.append(rec)
-        for name in changed:
-            changes.append({"key": " · ".join(map(str, key)), "column": t.column(name).header,
-                            "old": old.get(name), "new": rec[name]})
-    out = pd.DataFrame(merged, columns=t.names, index=rows.index).astype(object)
-    out = out.where(out.notna(), None)
-    return (pd.Series(kinds, index=rows.index, dtype=object),
-            pd.DataFrame(changes, columns=["key", "column", "old", "new"]), out)
+        if c.name not in present:  # kept as it is
+            merged.loc[exists, c.name] = old[c.name].values
+        else:
+            changed[c.name] = ~_same_column(c.type, new.loc[exists, c.name], old[c.name]).values
+    kinds = pd.Series("insert", index=rows.index, dtype=object)
+    kinds[exists] = np.where(changed.any(axis=1).values, "update", "same") if len(changed.columns) else "same"
+    changes = []
+    for index, row in changed[changed.any(axis=1)].iterrows():  # only the changed cells are listed one by one
+        key = " · ".join(str(new.at[index, k]) for k in keys)
+        for name in row.index[row.values]:
+            changes.append({"key": key, "column": t.column(name).header, "old": old.at[index, name],
+                            "new": merged.at[index, name]})
+    merged = merged.where(merged.notna(), None)
+    return kinds, pd.DataFrame(changes, columns=["key", "column", "old", "new"]), merged
 
 
 # ------------------------------------------------------------------ the whole path
