@@ -438,7 +438,7 @@ def run(campuses: int = 200, years: int = 10, browser: bool = False, reps: int =
             report.add("generation · commits per second", (store.manifest()["next_batch"] - 1) / took, "/s")
         else:
             report.size |= {"batches": store.manifest()["next_batch"] - 1}
-        measure_pages(store, report, reps, cold_target=300 if national else 1000, national=national)
+        measure_pages(store, report, reps if national else 3, cold_target=300 if national else 1000, national=national)
         if national:
             app, base = peak_rss(store, "app"), peak_rss(store, "pandas")
             report.add("peak RSS · app process (every page)", app, "MB", baseline=base, target=400)

@@ -133,12 +133,12 @@ def downloads(fig, f: dict, source: str, data: pd.DataFrame | None, name: str, k
     """Four download buttons under a chart; files are made on click (an image takes a warm browser ~0,2 s)."""
     title = export.title_of(fig)
     heading = [title, f"{export.describe(f)} · Source : {source} · Données au {data_date()}"] + export.notes_of(fig)
-    table = export.french(data) if data is not None else pd.DataFrame()
-    files = {
+    files = {  # made on click only
         "png": ("Image PNG", lambda: export.image(fig, "png")),
         "svg": ("Image SVG", lambda: export.image(fig, "svg")),
-        "csv": ("Données CSV", lambda: export.csv_bytes(table)),
-        "xlsx": ("Données Excel", lambda: export.xlsx_bytes([export.Sheet(export.sheet_name(title, set()), heading, table)])),
+        "csv": ("Données CSV", lambda: export.csv_bytes(export.french(data))),
+        "xlsx": ("Données Excel", lambda: export.xlsx_bytes(
+            [export.Sheet(export.sheet_name(title, set()), heading, export.french(data))])),
     }
     with st.container(horizontal=True, gap="small", key=f"{key}_exports"):
         for ext, (label, make) in files.items():
