@@ -162,6 +162,12 @@ def cmd_export(a) -> int:
     return 0
 
 
+def cmd_compact(a) -> int:
+    merged = open_store().compact()
+    print("Rien à compacter." if not merged else "Compacté : " + ", ".join(f"{t} ({n} fichiers)" for t, n in merged.items()))
+    return 0
+
+
 def cmd_bench(a) -> int:
     from . import bench
 
@@ -293,12 +299,16 @@ def parser() -> Parser:
     e.add_argument("--format", required=True, choices=("pptx", "pdf", "xlsx"))
     e.add_argument("--out", required=True)
     e.set_defaults(func=cmd_export)
+    cp = sub.add_parser("compact", help="fusionner l'historique de chaque table en un fichier (rien n'est perdu)")
+    cp.set_defaults(func=cmd_compact)
     bn = sub.add_parser("bench", help="mesurer les performances sur un magasin synthétique (cibles et références)")
     bn.add_argument("--campuses", type=int, default=200)
     bn.add_argument("--years", type=int, default=10)
     bn.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
     bn.add_argument("--browser", action="store_true", help="mesurer aussi l'application dans Chromium")
     bn.add_argument("--keep", metavar="DOSSIER", help="garder (ou réutiliser) le magasin synthétique dans ce dossier")
+    bn.add_argument("--reps", type=int, default=7, help="répétitions de chaque mesure (médiane et p95)")
+    bn.add_argument("--small-batches", type=int, default=1000, help="petits lots importés avant la compaction")
     bn.set_defaults(func=cmd_bench)
     sv = sub.add_parser("serve", help="lancer l'application web")
     sv.add_argument("--port", type=int, default=8501)

@@ -72,7 +72,9 @@ def build(run: Run, scope: str, year: int) -> Pack:
     campuses = run("campuses")
     years = [int(y) for y in run("years")["year"]]
     if scope != "region" and scope not in set(campuses["campus_id"]):
-        raise ExportError(f"Campus inconnu : « {scope} ». Campus possibles : region, {', '.join(campuses['campus_id'])}.")
+        codes = campuses["campus_id"].tolist()
+        listed = ", ".join(codes[:12]) + (f" … ({len(codes)} campus)" if len(codes) > 12 else "")
+        raise ExportError(f"Campus inconnu : « {scope} ». Périmètres possibles : region, {listed}.")
     if year not in years:
         raise ExportError(f"Aucune donnée pour l'année {year}. Années disponibles : "
                           f"{', '.join(str(y) for y in years) or 'aucune'}.")

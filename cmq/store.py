@@ -203,12 +203,14 @@ class Store:
 
     def compact(self) -> dict:
         """Merge each table's files into one file, keeping every row and its batch_id, and rebuild its snapshot.
-        Returns how many files each table had."""
+        Returns how many files each table it changed had (a table already in one file with no delta is left)."""
         with self.lock:
             m = self.manifest()
-            merged = {name: len(rels) for name, rels in m["files"].items() if len(rels) >= 2}
+            current = m.get("current", {})
+            merged = {name: len(rels) for name, rels in m["files"].items()
+                      if len(rels) >= 2 or current.get(name, {}).get("delta")}
             retired = []
-            for name in list(m["files"]):
+            for name in merged:
                 retired += self._fold(m, name, force=True, merge_all=True)
             if merged:
                 self._write_manifest(m)

@@ -14,7 +14,7 @@ import pytest
 
 from cmq.store import Store, StoreError
 from conftest import ADMIN, ROOT, admin_store, snapshot
-from cmq import auth
+from cmq import auth, schema
 
 
 def values(rows: list[tuple]) -> pd.DataFrame:
@@ -198,7 +198,7 @@ CONCURRENT = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})
     import pandas as pd
-    from cmq import auth
+    from cmq import auth, schema
     from cmq.store import Store
     store, who = Store(sys.argv[1]), int(sys.argv[2])
     store.put_account(auth.new_account(f"writer{{who}}", "directeur", ["AGT"]))
@@ -227,3 +227,18 @@ def test_reset_empties_the_store_and_versions_keep_growing(store_copy):
     store_copy.reset()
     assert store_copy.current("campuses").empty
     assert store_copy.version() > v
+
+
+def test_compact_command_keeps_every_current_row(store_copy):
+    from conftest import cli
+
+    def rows(t):
+        df = store_copy.current(t)  # batch_id included: each row still names the batch that set it
+        return df.sort_values(list(schema.table(t).key)).reset_index(drop=True)
+
+    before = {t: rows(t) for t in ("reach", "funding", "actions")}
+    r = cli("compact", data_dir=store_copy.root)
+    assert r.returncode == 0 and r.stdout.startswith("Compacté : ")
+    for t, df in before.items():
+        pd.testing.assert_frame_equal(df, rows(t))
+    assert cli("compact", data_dir=store_copy.root).stdout.strip() == "Rien à compacter."

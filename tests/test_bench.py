@@ -1,0 +1,57 @@
+"""The benchmark: it measures what the pages really run, and reports figures in the agreed JSON form."""
+from __future__ import annotations
+
+import json
+
+from cmq import bench, queries
+from cmq.figures import FIGURES
+from conftest import cli
+
+
+def test_every_page_query_runs_on_the_demo_and_none_is_counted_twice(demo_store):
+    ctx = bench.default_context(demo_store)
+    assert ctx["year"] == 2020 and ctx["campus"] == "AGT"  # the latest year with figures, the first campus
+    con = demo_store.connect()
+    for page in bench.PAGES:
+        wanted = bench.page_queries(page, ctx)
+        assert len({(q, json.dumps(p, sort_keys=True, default=str)) for q, p in wanted}) == len(wanted), page
+        for name, params in wanted:
+            queries.run(name, con=con, **params)
+    # the rows behind charts are read on demand, never as part of a page's load
+    assert not any(q.endswith("_rows") for page in bench.PAGES for q, _ in bench.page_queries(page, ctx))
+    assert {n for names, _ in bench.PAGES.values() for n in names} <= set(FIGURES)
+
+
+def test_figures_carry_ratio_target_and_whether_it_was_met():
+    lower = bench.Figure("cold p95 · overview", 120.0, "ms", baseline=400.0, target=300).as_dict()
+    assert lower == {"name": "cold p95 · overview", "value": 120.0, "unit": "ms", "baseline": 400.0, "ratio": 0.3,
+                     "target": 300, "met": True}
+    assert bench.Figure("speed-up", 2.0, "×", target=3, higher_is_better=True).as_dict()["met"] is False
+    assert bench.Figure("generation", 80.0, "/s").as_dict()["met"] is None
+
+
+def test_pandas_baseline_computes_the_same_reach_as_the_sql(demo_store):
+    ctx = {**bench.default_context(demo_store), "year": 2018}
+    tables = bench.load_tables(demo_store, bench.PANDAS_TABLES["reach"] + ["actions", "reach", "funding"])
+    once = bench._once(tables["reach"][tables["reach"]["year"] == 2018])
+    by_audience = once.groupby("audience")["count"].sum()
+    sql = queries.run("reach_by_audience", store=demo_store, year=2018).set_index("audience")["reached"]
+    assert by_audience.sort_index().tolist() == sql.sort_index().tolist()
+    assert bench.pandas_page("reach", tables, ctx)
+
+
+def test_bench_json_on_a_tiny_size(tmp_path):
+    r = cli("bench", "--campuses", "3", "--years", "1", "--reps", "2", "--small-batches", "20", "--json",
+            data_dir=tmp_path / "unused")
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout)
+    assert out["size"]["campuses"] == 3 and out["size"]["years"] == 1 and out["size"]["batches"] > 0
+    names = {f["name"] for f in out["figures"]}
+    for page in bench.PAGES:
+        assert {f"cold p95 · {page}", f"warm p95 · {page}", f"cold speed-up vs pandas · {page}"} <= names
+    assert {"peak RSS · app process (every page)", "region meeting pack PPTX + PDF · demo",
+            "reach page after 20 small batches, compacted / single batch"} <= names
+    for f in out["figures"]:
+        assert set(f) == {"name", "value", "unit", "baseline", "ratio", "target", "met"}
+        assert f["value"] > 0
+        assert (f["met"] is None) == (f["target"] is None)
