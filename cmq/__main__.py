@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import importlib
 import json
 import sys
-import threading
 from pathlib import Path
 
 import duckdb
@@ -182,10 +180,6 @@ def cmd_serve(a) -> int:
     # after a start that lands on a deep link (/import) would run that page alone, without dashboard.py.
     PagesManager.uses_pages_directory = False
     open_store()
-    # the pages' modules (plotly, charts, exports…) load while the server starts, not on the first visitor's clock
-    threading.Thread(target=lambda: [importlib.import_module(m) for m in ("cmq.ui", "cmq.figures", "cmq.export",
-                                                                         "cmq.session", "cmq.views")],
-                     daemon=True).start()
     sys.argv = ["streamlit", "run", str(Path(__file__).resolve().parent.parent / "dashboard.py"),
                 "--server.port", str(a.port), "--server.address", a.address]
     return streamlit_cli.main()
