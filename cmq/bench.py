@@ -36,6 +36,10 @@ PAGES = {
     "completeness": (["completude", "completude-indicateurs"], []),
     "history": ([], ["batch_history"]),
 }
+# Debian's Chromium, headless, with nothing that calls out to the internet (the browser tests use the same)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 COMMON = ["years", "campuses", "data_freshness"]  # the sidebar filters and every caption
 # the tables a pandas version of each page loads (besides campuses and batches; actions, reach and funding give the
 # year list)
@@ -380,10 +384,8 @@ def measure_browser(store: Store, report: Report) -> None:
     name, _, _, password = next(a for a in DEMO_ACCOUNTS if a[0] == "comite")
     store.put_account(auth.new_account(name, "lecteur", [], password), replace=True)
     port = 8765
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "cmq", "serve", "--port", str(port), "--address", "127.0.0.1"],

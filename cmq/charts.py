@@ -243,10 +243,6 @@ LEVEL_NAMES = {"campus": "Campus", "strategique": "Objectif stratégique", "oper
                "realisation": "Réalisation", "indicateur": "Indicateur"}
 
 
-def _short(text: str, n: int = 60) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
-
-
 def objective_tree(df: pd.DataFrame, title: str = "Arbre d'objectifs et d'indicateurs") -> go.Figure:
     """Icicle: campus → strategic → operational → realisation → indicator, indicators coloured by status."""
     if len(df) <= 1:
@@ -266,7 +262,7 @@ def objective_tree(df: pd.DataFrame, title: str = "Arbre d'objectifs et d'indica
             hover.append(LEVEL_NAMES.get(r.kind, r.kind))
         colours.append(colour)
     fig = go.Figure(go.Icicle(
-        ids=d["node_id"], parents=d["parent_id"].fillna(""), labels=[_short(t) for t in d["title"]],
+        ids=d["node_id"], parents=d["parent_id"].fillna(""), labels=[fmt.short(t) for t in d["title"]],
         values=d["size"], branchvalues="remainder", marker=dict(colors=colours, line=dict(color="white", width=1)),
         customdata=list(zip(d["title"], hover)), hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
         tiling=dict(orientation="h"), maxdepth=-1, textfont=dict(size=11),
@@ -307,7 +303,7 @@ def criteria_heatmap(df: pd.DataFrame, title: str = "Positionnement sur les 11 c
     # a discrete scale: each level owns a quarter of [0, 1] (z runs from -0.5 to 3.5)
     scale = [[bound / 4, col] for level, col in enumerate(CRITERION_COLOURS) for bound in (level, level + 1)]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[f"{n}. {_short(grid.loc[(campuses[0], n)]['title'], 22)}" for n in nos], y=campuses,
+        z=z, x=[f"{n}. {fmt.short(grid.loc[(campuses[0], n)]['title'], 22)}" for n in nos], y=campuses,
         zmin=-0.5, zmax=3.5, colorscale=scale, text=text, texttemplate="%{text}", textfont=dict(size=11),
         customdata=hover, hovertemplate="%{customdata}<extra></extra>", xgap=2, ygap=2,
         colorbar=dict(title="Niveau", tickvals=[0, 1, 2, 3], ticktext=list(schema.CRITERION_LEVELS.values())),
@@ -324,7 +320,7 @@ def criteria_distribution(df: pd.DataFrame, title: str = "Répartition des campu
         return empty(title, "Aucun positionnement renseigné : importez la table « Positionnement sur les critères ».")
     titles = df.drop_duplicates("criterion_no").set_index("criterion_no")["title"]
     nos = sorted(titles.index, reverse=True)
-    labels = [f"{n}. {_short(titles[n], 40)}" for n in nos]
+    labels = [f"{n}. {fmt.short(titles[n], 40)}" for n in nos]
     counts = d.groupby(["criterion_no", "level"]).size()
     fig = go.Figure()
     for level, colour in enumerate(CRITERION_COLOURS):
@@ -356,7 +352,7 @@ def criteria_radar(df: pd.DataFrame, campus: str, title: str | None = None) -> g
     mine = df[df["campus_id"] == campus].sort_values("criterion_no")
     if mine["level"].isna().all():
         return empty(title, f"{campus} n'a pas encore de positionnement sur les critères.")
-    labels = [f"{n}. {_short(t, 18)}" for n, t in zip(mine["criterion_no"], mine["title"])]
+    labels = [f"{n}. {fmt.short(t, 18)}" for n, t in zip(mine["criterion_no"], mine["title"])]
     mean = df.groupby("criterion_no")["level"].mean().reindex(mine["criterion_no"]).tolist()
     fig = go.Figure()
     fig.add_trace(go.Scatterpolar(r=mean + mean[:1], theta=labels + labels[:1], name="Moyenne des campus affichés",
@@ -380,7 +376,7 @@ def actions_timeline(df: pd.DataFrame, title: str = "Calendrier des actions dat�
     d["end"] = pd.to_datetime(d["end_date"]).fillna(d["start"]) + pd.Timedelta(days=1)
     dated = len(d)
     d = d.sort_values(["start", "campus_id"], ascending=False).head(MAX_ROWS * 2)
-    d["label"] = d["campus_id"] + " · " + d["title"].map(lambda t: _short(t, 50))
+    d["label"] = d["campus_id"] + " · " + d["title"].map(lambda t: fmt.short(t, 50))
     fig = go.Figure()
     for status in ("terminee", "en_cours", "prevue"):
         part = d[d["status"] == status]
@@ -484,7 +480,7 @@ def funding_sankey(df: pd.DataFrame, title: str = "Des financeurs aux campus (mo
     totals = d.groupby("funder")["amount_eur"].sum().to_dict() | d.groupby("campus_id")["amount_eur"].sum().to_dict()
     fig = go.Figure(go.Sankey(
         arrangement="snap",
-        node=dict(label=[f"{_short(n, 40)} · {fmt.euros(totals[n])}" for n in nodes], pad=12, thickness=16,
+        node=dict(label=[f"{fmt.short(n, 40)} · {fmt.euros(totals[n])}" for n in nodes], pad=12, thickness=16,
                   color=[PALETTE[0]] * len(funders) + [PALETTE[1]] * len(campuses),
                   hovertemplate="%{label}<extra></extra>"),
         link=dict(source=[index[("f", f)] for f in d["funder"]], target=[index[("c", c)] for c in d["campus_id"]],
@@ -597,7 +593,7 @@ def indicator_completeness(df: pd.DataFrame, title: str = "Valeurs des indicateu
               for y in years] for i in ids]
     colours = [c for _, c in INDICATOR_STATES.values()]
     scale = [[bound / 3, col] for k, col in enumerate(colours) for bound in (k, k + 1)]
-    fig = go.Figure(go.Heatmap(z=z, x=[str(y) for y in years], y=[f"{i} · {_short(names[i], 45)}" for i in ids],
+    fig = go.Figure(go.Heatmap(z=z, x=[str(y) for y in years], y=[f"{i} · {fmt.short(names[i], 45)}" for i in ids],
                                zmin=-0.5, zmax=2.5, colorscale=scale, showscale=False, xgap=2, ygap=1,
                                customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
     for label, colour in INDICATOR_STATES.values():

@@ -268,7 +268,7 @@ def _has_data(trace) -> bool:
         seq = getattr(trace, attr, None) if attr in trace else None
         if seq is not None and any(not fmt.missing(v) for v in _values(seq)):
             return True
-    return trace.type in ("sankey",)
+    return trace.type == "sankey"  # its figures are in its links
 
 
 def _number(v):

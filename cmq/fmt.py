@@ -21,6 +21,11 @@ def missing(x) -> bool:
         return False
 
 
+def short(text: str, n: int = 60) -> str:
+    """A label cut to n characters, « … » ending what was cut."""
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
 def number(x, decimals: int = 0) -> str:
     """1234.5 → '1 234,5' (French grouping and decimal comma)."""
     if missing(x):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -34,7 +35,7 @@ class Item:
     def title(self) -> str:
         return export.title_of(self.fig)
 
-    @property
+    @cached_property
     def native(self) -> Native | None:
         return export.native(self.fig)
 
@@ -364,10 +365,6 @@ def _figures_table(item: Item) -> tuple[pd.DataFrame, str]:
     return text, (f"… et {fmt.number(cut)} ligne(s) de plus dans le classeur Excel." if cut > 0 else "")
 
 
-def _short(text: str, n: int = 38) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
 def _pdf_table(doc, table: pd.DataFrame, more: str, x: float, width: float, widths: list[float] | None = None) -> None:
     if table.empty:
         doc.set_font("DejaVu", size=9)
@@ -382,9 +379,9 @@ def _pdf_table(doc, table: pd.DataFrame, more: str, x: float, width: float, widt
     room = [max(int((w * width - 2) / (0.23 * size)), 4) for w in widths]
     with doc.table(width=width, col_widths=widths, align="LEFT", line_height=4.2, text_align="LEFT",
                    first_row_as_headings=True) as t:
-        t.row([_short(str(c), n) for c, n in zip(table.columns, room)])
+        t.row([fmt.short(str(c), n) for c, n in zip(table.columns, room)])
         for values in table.itertuples(index=False):
-            t.row([_short(str(v), n) for v, n in zip(values, room)])
+            t.row([fmt.short(str(v), n) for v, n in zip(values, room)])
     if more:
         doc.set_x(x)
         doc.set_font("DejaVu", size=7)

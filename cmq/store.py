@@ -88,6 +88,11 @@ def _sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
+def _columns(t) -> list[tuple[str, str]]:
+    """(name, type) of every column a table's files hold: its own and the batch that wrote the row."""
+    return [(c.name, c.type) for c in t.columns] + [("batch_id", "int")]
+
+
 def _arrow(df: pd.DataFrame, columns) -> pa.Table:
     """Typed Arrow table for (name, type) pairs from a DataFrame."""
     fields = [pa.field(n, schema.ARROW_TYPES[t]) for n, t in columns]
@@ -155,7 +160,7 @@ class Store:
             data = rows.copy()
             data["batch_id"] = batch_id
             retired = self._append(m, table_name, batch_id,
-                                   _arrow(data, [(c.name, c.type) for c in t.columns] + [("batch_id", "int")]))
+                                   _arrow(data, _columns(t)))
             if _pause:
                 _pause()  # test hook: lets a test kill the writer between the data and the commit point
             record = pd.DataFrame([{
@@ -254,16 +259,11 @@ class Store:
         """Write the current rows of table `name` as of `m` (latest non-reverted batch per key), a campus's rows
         together; record it in `m`. Returns the snapshot file it replaces."""
         t = schema.table(name)
-        cols = [(c.name, c.type) for c in t.columns] + [("batch_id", "int")]
-        reverts = self._scan(m["files"].get(REVERTS, []), schema.REVERT_COLUMNS)
+        reverts = f"({self._scan(m['files'].get(REVERTS, []), schema.REVERT_COLUMNS)})"
         order = ", ".join(([t.campus_column] if t.campus_column else []) + list(t.key))
         con = duckdb.connect()
         try:
-            tbl = con.sql(
-                f"select * from ({self._scan(m['files'].get(name, []), cols)}) "
-                f"where batch_id not in (select batch_id from ({reverts})) "
-                f"qualify row_number() over (partition by {', '.join(t.key)} order by batch_id desc) = 1 "
-                f"order by {order}").to_arrow_table()
+            tbl = con.sql(self._latest(t, m["files"].get(name, []), reverts) + f" order by {order}").to_arrow_table()
         finally:
             con.close()
         rel = f"{CURRENT}/{name}/v{m['version'] + 1:08d}.parquet"
@@ -350,39 +350,33 @@ class Store:
             "left join (select batch_id, min(reverted_at) as reverted_at, any_value(reverted_by) as reverted_by "
             "from raw_reverts group by batch_id) r using (batch_id)")
         for t in schema.TABLES.values():
-            cols = [(c.name, c.type) for c in t.columns] + [("batch_id", "int")]
-            con.execute(f"create view raw_{t.name} as " + self._scan(files.get(t.name, []), cols))
+            con.execute(f"create view raw_{t.name} as " + self._scan(files.get(t.name, []), _columns(t)))
             # history: every row ever committed for this table, with its batch and whether it was reverted
             con.execute(
                 f"create view {t.name}_history as select r.*, b.file_name, b.user_name, b.committed_at, "
                 f"b.reverted_at is not null as reverted from raw_{t.name} r join batches b using (batch_id)")
-            con.execute(f"create view {t.name} as " + self._current_sql(t, m, cols))
+            con.execute(f"create view {t.name} as " + self._current_sql(t, m))
         return con
 
-    def _current_sql(self, t, m: dict, cols) -> str:
-        """The current rows of table t: its snapshot, minus the keys that newer batch files change, plus those."""
-        key = ", ".join(t.key)
-        names = ", ".join(t.names + ["batch_id"])
+    # The view and snapshot SQL below is built from schema names and quoted file paths, never from user values:
+    # DuckDB binds no parameters in a view's definition.
+    def _latest(self, t, rels: list[str], reverts: str) -> str:
+        """The latest non-reverted row per key of table t among the files `rels` (`reverts`: a relation of batch_id)."""
+        return (f"select * from ({self._scan(rels, _columns(t))}) where batch_id not in (select batch_id from {reverts}) "
+                f"qualify row_number() over (partition by {', '.join(t.key)} order by batch_id desc) = 1")
+
+    def _current_sql(self, t, m: dict) -> str:
+        """The current rows of table t: its snapshot, minus the keys that its delta changes, plus those."""
         state = m.get("current", {}).get(t.name, {})
+        reverts = f"raw{REVERTS}"
         if not state.get("file"):  # no snapshot yet (a young store): resolve the whole history
-            return (f"select {names} from {t.name}_history where not reverted "
-                    f"qualify row_number() over (partition by {key} order by batch_id desc) = 1")
+            return self._latest(t, m["files"].get(t.name, []), reverts)
+        cols = _columns(t)
         if not state.get("delta"):
-            return f"select {names} from ({self._scan([state['file']], cols)})"
-        newer = (f"select {names} from ({self._scan([state['delta']], cols)}) "
-                 f"where batch_id not in (select batch_id from raw{REVERTS}) "
-                 f"qualify row_number() over (partition by {key} order by batch_id desc) = 1")
+            return self._scan([state["file"]], cols)
+        newer = self._latest(t, [state["delta"]], reverts)
         same = " and ".join(f"s.{k} is not distinct from n.{k}" for k in t.key)
-        snapshot = self._scan([state["file"]], cols)
-        if not t.campus_column:  # small shared tables: compare every key
-            return (f"with newer as ({newer}) select s.* from ({snapshot}) s "
-                    f"anti join newer n on {same} union all by name select * from newer")
-        # most uploads touch one campus: the snapshot rows of other campuses are taken as they are (one column
-        # compared), only the touched campuses' rows are compared key by key
-        c = t.campus_column
-        return (f"with newer as ({newer}), touched as (select distinct {c} from newer) "
-                f"select * from ({snapshot}) where {c} not in (select {c} from touched) "
-                f"union all by name select s.* from (select * from ({snapshot}) where {c} in (select {c} from touched)) s "
+        return (f"with newer as ({newer}) select s.* from ({self._scan([state['file']], cols)}) s "
                 f"anti join newer n on {same} union all by name select * from newer")
 
     def _scan(self, rels: list[str], cols) -> str:

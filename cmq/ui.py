@@ -110,15 +110,14 @@ def figure(name: str, f: dict, key: str, **extra) -> pd.DataFrame:
     return data
 
 
-def chart(fig, f: dict, source: str, rows: Callable[[], pd.DataFrame] | None = None, key: str = "chart",
-          data: pd.DataFrame | None = None, name: str | None = None) -> None:
+def chart(fig, f: dict, source: str, rows: Callable[[], pd.DataFrame] | None, key: str, data: pd.DataFrame,
+          name: str) -> None:
     """A chart, its caption (filters, source, freshness), buttons that download it as PNG or SVG and its data as CSV or
     Excel (files named after what, whom and which year), and the rows behind it in « Voir les données », read only
     once the expander is opened (tens of thousands of rows at national scale)."""
     st.plotly_chart(fig, key=key, config={"displaylogo": False})
     caption(f, source)
-    if name is not None:
-        downloads(fig, f, source, data, name, key)
+    downloads(fig, f, source, data, name, key)
     if rows is not None:
         box = st.expander("Voir les données", key=f"{key}_rows", on_change="rerun")
         if box.open:
@@ -129,7 +128,7 @@ def chart(fig, f: dict, source: str, rows: Callable[[], pd.DataFrame] | None = N
                 box.dataframe(export.french(table), hide_index=True)
 
 
-def downloads(fig, f: dict, source: str, data: pd.DataFrame | None, name: str, key: str) -> None:
+def downloads(fig, f: dict, source: str, data: pd.DataFrame, name: str, key: str) -> None:
     """Four download buttons under a chart; files are made on click (an image takes a warm browser ~0,2 s)."""
     title = export.title_of(fig)
     heading = [title, f"{export.describe(f)} · Source : {source} · Données au {data_date()}"] + export.notes_of(fig)
@@ -142,8 +141,6 @@ def downloads(fig, f: dict, source: str, data: pd.DataFrame | None, name: str, k
     }
     with st.container(horizontal=True, gap="small", key=f"{key}_exports"):
         for ext, (label, make) in files.items():
-            if data is None and ext in ("csv", "xlsx"):
-                continue
             st.download_button(label, make, file_name=export.file_name(name, f, ext), mime=export.MIME[ext],
                                key=f"{key}_{ext}", type="tertiary", icon=":material/download:", on_click="ignore")
 
