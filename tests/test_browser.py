@@ -81,7 +81,9 @@ def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
         upload = page.locator('input[type="file"]')
         upload.set_input_files(files=[{"name": "valeurs.csv", "mimeType": "text/csv", "buffer": bad}])
         page.get_by_text("1 erreur(s)").wait_for(timeout=30_000)
-        page.wait_for_timeout(500)
+        # the error table draws after the count (slower under load): wait for its grid cells, then read them
+        page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stDataFrame\"] [role=\"gridcell\"]')]"
+                               ".some(c => c.textContent.includes('deux mille'))", timeout=30_000)
         assert any("deux mille dix-huit" in c for c in cells(page))
         assert page.get_by_role("button", name="Valider l'import").count() == 0
         screenshot(page, "import-error")
