@@ -309,7 +309,7 @@ class Context:
 
     @classmethod
     def from_store(cls, store) -> "Context":
-        con = store.connect()
+        con = store.connect(build=False)  # a write is coming: no catalogue for a version about to be replaced
         try:
             q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
             ctx = cls()
@@ -648,7 +648,7 @@ def check(store, table_name: str, data: bytes, file_name: str = "", *, campus: s
     rep.rows, rep.lines, rep.columns = parsed.rows, parsed.lines, parsed.columns
     if rep.errors:
         return rep
-    kinds, rep.changes, merged = diff(t, rep.rows, store.current(t.name), rep.columns)
+    kinds, rep.changes, merged = diff(t, rep.rows, store.current(t.name, build=False), rep.columns)
     rep.rows = merged.assign(_change=kinds.values)
     rep.inserted = int((kinds == "insert").sum())
     rep.updated = int((kinds == "update").sum())

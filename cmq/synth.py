@@ -78,7 +78,8 @@ def reference_tables(size: Size, rng: np.random.Generator) -> dict[str, pd.DataF
                              "partner_type": rng.choice(list(schema.PARTNER_TYPES), n * 10)})
     campus_partners = pd.DataFrame({"campus_id": np.repeat(codes, 10), "partner_id": partners["partner_id"]})
     return {"campuses": campuses, "objectives": objectives, "indicators": indicators, "criteria": criteria,
-            "partners": partners, "campus_partners": campus_partners}
+            "partners": partners, "campus_partners": campus_partners,
+            "associate_of": dict(zip(codes, codes[1:] + codes[:1])) if n > 1 else {}}
 
 
 def year_tables(ref: dict, campus: str, year: int, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
@@ -99,6 +100,10 @@ def year_tables(ref: dict, campus: str, year: int, rng: np.random.Generator) -> 
         "end_date": pd.Series((start + pd.to_timedelta(rng.integers(0, 60, n), unit="D")).date).where(dated, None),
         "year": year,
     })
+    # about one action in twenty is joint with the next campus, which reports the same reach figures (counted once)
+    associate = ref["associate_of"].get(campus)
+    joint = (rng.random(n) < 0.05) & (associate is not None)
+    actions["co_campuses"] = pd.Series(np.where(joint, associate, None), dtype=object)
     objs = ref["objectives_by_campus"][campus]
     links = pd.DataFrame({"campus_id": campus, "action_id": ids, "objective_id": rng.choice(objs, n)})
     extra = links.sample(frac=0.5, random_state=int(rng.integers(1 << 30))).assign(objective_id=lambda d: rng.choice(objs, len(d)))
@@ -109,6 +114,8 @@ def year_tables(ref: dict, campus: str, year: int, rng: np.random.Generator) -> 
                           "audience": [a for m in k for a in rng.choice(audiences, m, replace=False)]})
     reach["count"] = rng.integers(1, 300, len(reach))
     reach["women"] = np.where(rng.random(len(reach)) < 0.4, (reach["count"] * rng.random(len(reach))).astype(int), None)
+    shared = reach[reach["action_id"].isin(actions["action_id"][joint])].assign(campus_id=associate)
+    reach = pd.concat([reach, shared], ignore_index=True)
     f = rng.choice(len(FUNDERS), int(rng.integers(4, 9)), replace=False)
     funding = pd.DataFrame({"campus_id": campus, "funder": [FUNDERS[i][0] for i in f], "year": year,
                             "programme": "Fonctionnement", "funder_type": [FUNDERS[i][1] for i in f]})

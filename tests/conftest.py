@@ -80,5 +80,7 @@ def frame(at, column: str):
 
 
 def snapshot(root: Path) -> dict:
-    """Every file of a store with its bytes: to prove a refused write changed nothing."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"}
+    """Every file of a store with its bytes: to prove a refused write changed nothing. The read catalogues
+    (_catalogue/, built by reads, derived from the Parquet files) are not the store's data."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != ".lock" and p.relative_to(root).parts[0] != "_catalogue"}
