@@ -8,6 +8,7 @@ Layout under the store directory:
     _current/<table>/v<n>.parquet  the table's current rows (latest non-reverted batch per key) up to a batch
     _batches/…, _reverts/…   one row per batch (who, when, which file, counts) and per revert, the same way
     accounts.json            the accounts (Argon2 hashes, roles, campuses, lockout counters)
+    _catalogue/v<n>-<key>.duckdb  a version's read catalogue: derived from the files above on its first read
     .lock                    serialises writers across processes (readers never take it)
 
 Every commit and revert names an account; its role and campuses are checked here (auth.write_refusal,
@@ -20,6 +21,10 @@ Reads stay fast however many batches come in: a table is read from two files, it
 batches since). Past TAIL_MAX batches or DELTA_ROWS_MAX rows, a commit folds: the delta is frozen as a history segment
 and the snapshot rebuilt. A revert of a batch inside the snapshot folds too. Segments are merged into one beyond
 SEGMENTS_MAX. `compact()` merges everything at once.
+
+Pages read a version's catalogue (see connect): its current rows as native DuckDB tables, so a cold page does not
+decode Parquet nor resolve snapshot and delta per query; each catalogue is made from the previous one, the tables
+whose files changed rebuilt.
 """
 from __future__ import annotations
 
