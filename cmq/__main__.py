@@ -179,7 +179,7 @@ def cmd_serve(a) -> int:
     # pages/ holds st.navigation pages, not Streamlit's old pages-folder mode: without this, the first request
     # after a start that lands on a deep link (/import) would run that page alone, without dashboard.py.
     PagesManager.uses_pages_directory = False
-    open_store()
+    open_store().connect().close()  # the demo on a first start, and the current version's read catalogue
     sys.argv = ["streamlit", "run", str(Path(__file__).resolve().parent.parent / "dashboard.py"),
                 "--server.port", str(a.port), "--server.address", a.address]
     return streamlit_cli.main()

@@ -2,8 +2,8 @@
 -- grain: one row per year and audience; a joint action reported by several campuses counts once
 -- params: $campuses (list of campus codes or null for all)
 -- Only a joint action (one with associated campuses) can be reported by several campuses (the importer refuses
--- another campus's figure for any other action): the others are summed as they are, and only the joint ones go
--- through the once-per-action step, which would otherwise group every figure of every year.
+-- another campus's figure for any other action). So: every figure summed, minus what the joint actions' figures add
+-- beyond their largest one, rather than grouping every figure of every year per action.
 with chosen as (
     select
         action_id,
@@ -21,20 +21,33 @@ joint as (
     where coalesce(co_campuses, '') <> ''
 ),
 
-once_per_action as (
-    select year, audience, count from chosen anti join joint using (action_id)
-    union all
-    select year, audience, max(count) as count from chosen semi join joint using (action_id)
+totals as (
+    select
+        year,
+        audience,
+        sum(count) as reached
+    from chosen
+    group by year, audience
+),
+
+reported_twice as (
+    select
+        year,
+        audience,
+        sum(count) - max(count) as excess
+    from chosen
+    semi join joint using (action_id)
     group by action_id, year, audience
 ),
 
 final as (
     select
-        year,
-        audience,
-        cast(sum(count) as bigint) as reached
-    from once_per_action
-    group by year, audience
-    order by year, audience
+        t.year,
+        t.audience,
+        cast(t.reached - coalesce(sum(r.excess), 0) as bigint) as reached
+    from totals t
+    left join reported_twice r using (year, audience)
+    group by t.year, t.audience, t.reached
+    order by t.year, t.audience
 )
 select * from final
