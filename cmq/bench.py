@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -391,48 +392,57 @@ def measure_pack(store: Store, report: Report, label: str, target: float) -> Non
     assert pptx and pdf
 
 
-def measure_browser(store: Store, report: Report) -> None:
-    """Server start to first chart visible (signing in included), then a page switch, in headless Chromium."""
+def measure_browser(store: Store, report: Report, reps: int = 3) -> None:
+    """Server start to first chart visible (signing in included) over `reps` starts, each with a new browser (nothing
+    cached), then a page switch, in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
     from .demo import DEMO_ACCOUNTS
 
     name, _, _, password = next(a for a in DEMO_ACCOUNTS if a[0] == "comite")
     store.put_account(auth.new_account(name, "lecteur", [], password), replace=True)
-    port = 8765
+    port, url = 8765, "http://127.0.0.1:8765"
+    firsts, switches = [], []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "cmq", "serve", "--port", str(port), "--address", "127.0.0.1"],
-                                env=dict(os.environ, CMQ_DATA_DIR=str(store.root)), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            while True:
-                try:
-                    page.goto(url, timeout=2000)
-                    page.get_by_label("Nom du compte").wait_for(timeout=30_000)
-                    break
-                except Exception:
-                    if time.perf_counter() - t0 > 60:
-                        raise
-                    time.sleep(0.1)
-            page.get_by_label("Nom du compte").fill(name)
-            page.get_by_label("Mot de passe").fill(password)
-            page.get_by_role("button", name="Se connecter", exact=True).click()
-            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-            report.add("browser · server start to first chart", time.perf_counter() - t0, "s", target=4)
-            page.wait_for_timeout(1500)
-            t = time.perf_counter()
-            page.get_by_role("link", name="Financements").click()
-            page.get_by_role("heading", name="Financements").wait_for(timeout=30_000)
-            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-            report.add("browser · page switch (Financements)", time.perf_counter() - t, "s", target=1.5)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-            browser.close()
+        for _ in range(reps):
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            t0 = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-m", "cmq", "serve", "--port", str(port), "--address",
+                                     "127.0.0.1"], env=dict(os.environ, CMQ_DATA_DIR=str(store.root)),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    cwd=Path(__file__).resolve().parent.parent)
+            try:
+                # open the page once the server says it is up, as a person would (a browser sent to a closed port
+                # shows an error page; measured: retrying that way adds ~0.8 s that nobody would wait)
+                while True:
+                    try:
+                        urllib.request.urlopen(url + "/_stcore/health", timeout=1).close()
+                        break
+                    except OSError:
+                        if time.perf_counter() - t0 > 60 or proc.poll() is not None:
+                            raise
+                        time.sleep(0.05)
+                page.goto(url)
+                page.get_by_label("Nom du compte").fill(name)
+                page.get_by_label("Mot de passe").fill(password)
+                page.get_by_role("button", name="Se connecter", exact=True).click()
+                page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+                firsts.append(time.perf_counter() - t0)
+                page.wait_for_timeout(1500)
+                t = time.perf_counter()
+                page.get_by_role("link", name="Financements").click()
+                page.get_by_role("heading", name="Financements").wait_for(timeout=30_000)
+                page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+                switches.append(time.perf_counter() - t)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=10)
+                browser.close()
+    report.add(f"browser · server start to first chart (median of {reps})", statistics.median(firsts), "s", target=4)
+    report.add(f"browser · server start to first chart (slowest of {reps})", max(firsts), "s")
+    report.add(f"browser · page switch to Financements (median of {reps})", statistics.median(switches), "s",
+               target=1.5)
 
 
 def run(campuses: int = 200, years: int = 10, browser: bool = False, reps: int = 7, keep: Path | None = None,
