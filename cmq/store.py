@@ -33,6 +33,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -406,14 +407,11 @@ class Store:
             for stale in path.parent.glob(".tmp-*"):  # left by a builder that died (builders hold the lock)
                 stale.unlink(missing_ok=True)
             older = sorted(p for p in path.parent.glob("v*.duckdb") if p.name < path.name)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".duckdb", dir=path.parent)
-            os.close(fd)
+            tmp = path.parent / f".tmp-{uuid.uuid4().hex}.duckdb"
             try:
                 if older:
                     shutil.copyfile(older[-1], tmp)
-                else:
-                    os.unlink(tmp)  # DuckDB creates its own file
-                con = duckdb.connect(tmp)
+                con = duckdb.connect(str(tmp))
                 try:
                     self._fill_catalogue(con, m, known=bool(older))
                 finally:
@@ -422,20 +420,22 @@ class Store:
                     os.fsync(fh.fileno())
                 os.replace(tmp, path)
             except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                Path(tmp + ".wal").unlink(missing_ok=True)
+                tmp.unlink(missing_ok=True)
+                tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
                 raise
             for p in older[:-1]:  # keep the previous version for readers still on it
                 p.unlink(missing_ok=True)
 
     def _fill_catalogue(self, con: duckdb.DuckDBPyConnection, m: dict, known: bool) -> None:
         signed = dict(con.execute("select name, signature from _signatures").fetchall()) if known else {}
+        signatures = {name: self._signature(name, m) for name in schema.TABLES}
         self._views(m, con, catalogue=True)
         for t in schema.TABLES.values():
-            if signed.get(t.name) != self._signature(t.name, m):
+            if signed.get(t.name) != signatures[t.name]:
                 con.execute(f"create or replace table {t.name} as " + self._current_sql(t, m))
-        con.execute("create or replace table _signatures as select * from (values " + ", ".join(
-            f"({_sql_str(t)}, {_sql_str(self._signature(t, m))})" for t in schema.TABLES) + ") v(name, signature)")
+        con.execute("create or replace table _signatures (name varchar, signature varchar)")
+        con.executemany("insert into _signatures values ($name, $signature)",
+                        [{"name": n, "signature": sig} for n, sig in signatures.items()])
         con.execute("checkpoint")
 
     @staticmethod

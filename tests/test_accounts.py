@@ -72,20 +72,17 @@ def test_admin_page_creates_and_disables_accounts(data_dir, store_copy):
     at.switch_page("pages/admin.py").run()
     table = at.dataframe[0].value
     assert set(table["Compte"]) == {"admin", "comite", "directeur-agt"} and "password_hash" not in table.columns
-    # fields of the form, by label
-    field = {w.label: w for w in list(at.text_input) + list(at.selectbox) + list(at.multiselect)}
-    field["Nom du compte"].input("directeur-msi")
-    field["Rôle"].set_value("directeur")
-    field["Campus (directeur)"].set_value(["MSI"])
-    field[f"Mot de passe ({auth.MIN_PASSWORD} caractères au moins)"].input("court")
-    at.button[0].click().run()
+    def create_director_msi(password: str) -> None:
+        field = {w.label: w for w in list(at.text_input) + list(at.selectbox) + list(at.multiselect)}  # by label
+        field["Nom du compte"].input("directeur-msi")
+        field["Rôle"].set_value("directeur")
+        field["Campus (directeur)"].set_value(["MSI"])
+        field[f"Mot de passe ({auth.MIN_PASSWORD} caractères au moins)"].input(password)
+        at.button[0].click().run()
+
+    create_director_msi("court")
     assert "au moins 12 caractères" in at.error[0].value and store_copy.account("directeur-msi") is None
-    field = {w.label: w for w in list(at.text_input) + list(at.selectbox) + list(at.multiselect)}
-    field["Nom du compte"].input("directeur-msi")
-    field["Rôle"].set_value("directeur")
-    field["Campus (directeur)"].set_value(["MSI"])
-    field[f"Mot de passe ({auth.MIN_PASSWORD} caractères au moins)"].input("msi-microtech-2026")
-    at.button[0].click().run()
+    create_director_msi("msi-microtech-2026")
     assert "créé" in at.success[0].value
     created = store_copy.account("directeur-msi")
     assert created["campuses"] == ["MSI"] and created["password_hash"].startswith("$argon2id$")

@@ -284,11 +284,14 @@ def test_catalogue_answers_like_the_parquet_files_through_commits_reverts_and_co
 
 def test_a_damaged_or_moved_catalogue_is_rebuilt(store_copy, tmp_path):
     s = store_copy
-    before = s.current("reach")
+    def reach():  # in key order: the Parquet views and a catalogue table may hand rows out in different orders
+        return s.current("reach").sort_values(list(schema.table("reach").key)).reset_index(drop=True)
+
+    before = reach()
     path = s._catalogue_path(s.manifest())
     assert path.exists()
     path.write_bytes(b"not a database" * 100)  # a disk error, or a file from another DuckDB version
-    pd.testing.assert_frame_equal(s.current("reach"), before)
+    pd.testing.assert_frame_equal(reach(), before)
     assert s.read("select count(*) as n from reach")["n"].iloc[0] == len(before)
     # the store moved (restored elsewhere): histories are read from the new place, not the old one
     moved = tmp_path / "moved"
