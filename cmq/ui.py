@@ -52,23 +52,30 @@ def clear_cache() -> None:
     _run.clear()
 
 
+def default_year(years: pd.DataFrame) -> int | None:
+    """The year the views open on (the `years` query's rows): the latest one campuses have reported figures for (reach,
+    indicator values), not a later year that only has plans or funding yet; None when nothing is reported."""
+    done = years.loc[years["reported"].astype(bool), "year"]
+    return int(done.max()) if len(done) else None
+
+
 def filters() -> dict:
     """The shared sidebar filters (year, sector, campuses), mirrored in the URL so a link reproduces the view.
 
     Returns query parameters: year (None = every year) and campuses (None = all), the sector folded into campuses.
     """
-    years = run("years")["year"].tolist()
+    known = run("years")
+    years = known["year"].tolist()
     campuses = run("campuses")
     names = dict(zip(campuses["campus_id"], campuses["name"]))
     sectors = sorted(campuses["sector"].dropna().unique())
     qp = st.query_params
     url_year, url_sector = qp.get("annee"), qp.get("filiere")
     year_options = [ALL_YEARS] + years
-    default_year = int(url_year) if url_year and url_year.isdigit() and int(url_year) in years else (
-        2018 if 2018 in years else ALL_YEARS)
+    opening = int(url_year) if url_year and url_year.isdigit() and int(url_year) in years else default_year(known)
     with st.sidebar:
         st.header("Filtres")
-        year = st.selectbox("Année", year_options, index=year_options.index(default_year), key="flt_year")
+        year = st.selectbox("Année", year_options, index=year_options.index(opening or ALL_YEARS), key="flt_year")
         sector = st.selectbox("Filière", [None] + sectors, index=([None] + sectors).index(url_sector) if url_sector in sectors else 0,
                               format_func=lambda x: "Toutes les filières" if x is None else x, key="flt_sector")
         pool = list(names) if sector is None else campuses.loc[campuses["sector"] == sector, "campus_id"].tolist()

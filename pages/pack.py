@@ -8,14 +8,15 @@ st.write("Tous les graphiques d'un périmètre et d'une année, prêts pour la s
          "aux graphiques modifiables, un PDF A4 paysage et un classeur Excel avec les données de chaque graphique.")
 campuses = ui.run("campuses")
 names = dict(zip(campuses["campus_id"], campuses["name"]))
-years = sorted(ui.run("years")["year"].tolist(), reverse=True)
+known = ui.run("years")
+years = sorted(known["year"].tolist(), reverse=True)
 if not years:
     st.info("Aucune donnée importée : le dossier serait vide.")
     st.stop()
 c1, c2 = st.columns([3, 1])
 scope = c1.selectbox("Périmètre", ["region"] + list(names), key="pack_scope",
                      format_func=lambda c: "Tous les campus (région)" if c == "region" else f"Campus {c} – {names[c]}")
-year = c2.selectbox("Année", years, index=years.index(2018) if 2018 in years else 0, key="pack_year")
+year = c2.selectbox("Année", years, index=years.index(ui.default_year(known) or years[0]), key="pack_year")
 p = ui.meeting_pack(scope, year)
 with st.container(horizontal=True, key="pack_downloads"):
     for kind, label in (("pptx", "PowerPoint"), ("pdf", "PDF"), ("xlsx", "Excel")):

@@ -1,4 +1,5 @@
--- question: which years have any figure (indicator value, action, reach, funding, criteria)?
+-- question: which years have any figure (indicator value, action, reach, funding, criteria), and which of them have
+-- figures the campuses report after the fact (reach, indicator values: plans and funding may run years ahead)?
 -- grain: one row per year, most recent first
 -- params: none
 with all_years as (
@@ -9,11 +10,18 @@ with all_years as (
     union select distinct year from criteria_assessments
 ),
 
+reported as (
+    select distinct year from indicator_values
+    union select distinct year from reach
+),
+
 final as (
     select
-        year
-    from all_years
-    where year is not null
-    order by year desc
+        a.year,
+        r.year is not null as reported
+    from all_years as a
+    left join reported as r on r.year = a.year
+    where a.year is not null
+    order by a.year desc
 )
 select * from final

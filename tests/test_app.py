@@ -48,6 +48,26 @@ def test_all_years_filter(data_dir):
     assert "annee" not in at.query_params
 
 
+def test_views_open_on_the_latest_reported_year(store_copy, data_dir):
+    """Reach reported for 2019 and funding planned for 2021: the views and the meeting pack open on 2019, not on the
+    report's 2018 nor on a year that only has plans."""
+    import pandas as pd
+
+    store_copy.commit("reach", pd.DataFrame([{"campus_id": "AGT", "action_id": "AGT-A03", "year": 2019,
+                                              "audience": "lyceens", "count": 70}]), user=ADMIN)
+    store_copy.commit("funding", pd.DataFrame([{"campus_id": "AGT", "funder": "Région Bourgogne-Franche-Comté",
+                                                "year": 2021, "funder_type": "region", "amount_eur": 15000.0,
+                                                "kind": "financier", "status": "prevu"}]), user=ADMIN)
+    at = app(data_dir)
+    assert at.sidebar.selectbox[0].value == 2019
+    assert at.query_params["annee"] in ("2019", ["2019"])
+    assert metrics(at)["Personnes touchées"] == "70"
+    at.switch_page("pages/pack.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="pack_year").value == 2019
+    assert at.selectbox(key="pack_year").options[0] == "2021"  # later years stay one click away
+
+
 def test_empty_store_says_what_is_missing(tmp_path, monkeypatch):
     from cmq.store import Store
 
