@@ -124,6 +124,7 @@ def login_page() -> None:
             st.info("Magasin de démonstration : un compte par rôle.", icon=":material/info:")
             st.table({"Compte": [n for n, _, _ in shown], "Rôle": [r for _, r, _ in shown],
                       "Mot de passe": [p for _, _, p in shown]})
+    ui.preload_first_page()
 
 
 READ_PAGES = [  # (file, title, icon): every role

@@ -68,6 +68,13 @@ def test_views_open_on_the_latest_reported_year(store_copy, data_dir):
     assert at.selectbox(key="pack_year").options[0] == "2021"  # later years stay one click away
 
 
+def test_the_login_page_knows_the_code_the_first_page_needs():
+    """Streamlit names its front-end modules with a hash per release: an upgrade that renames one is caught here."""
+    from cmq import ui
+
+    assert [name.split(".")[0] for name in ui._front_end_modules()] == list(ui.FIRST_PAGE_MODULES)
+
+
 def test_empty_store_says_what_is_missing(tmp_path, monkeypatch):
     from cmq.store import Store
 

@@ -19,6 +19,12 @@ def page():
 
 def test_overview_in_the_browser(store_copy, page):
     with streamlit_server(store_copy.root) as url:
+        # the code of the first page's charts loads while the person signs in: the login page draws no chart
+        page.goto(url)
+        page.get_by_label("Nom du compte").wait_for(timeout=60_000)
+        page.wait_for_function("() => performance.getEntriesByType('resource').some(e => e.name.includes('/PlotlyChart.'))",
+                               timeout=20_000)
+        assert page.locator(".js-plotly-plot").count() == 0
         open_as(page, url, "comite", "comite-demo-2018")
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)
         page.get_by_text("Vue régionale des campus").wait_for()
