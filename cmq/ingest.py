@@ -10,6 +10,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -259,40 +260,50 @@ def _type_hint(col: Column) -> str:
     }.get(col.type, "un texte")
 
 
+_UNREADABLE, _NOT_INT, _MISSING = object(), object(), object()
+
+
+def _each_distinct(values: list, read: Callable) -> list:
+    """`read` of every cell, computed once per distinct cell (a 100 000-row file has a few thousand distinct numbers
+    and a handful of years); 2, 2.0 and True stay apart."""
+    cache, out = {}, []
+    for v in values:
+        try:
+            r = cache.get((v.__class__, v), _MISSING)
+            if r is _MISSING:
+                r = cache[(v.__class__, v)] = read(v)
+        except TypeError:  # an unhashable cell
+            r = read(v)
+        out.append(r)
+    return out
+
+
 def _convert(col: Column, raw: pd.Series, lines: list[int], errors: list[dict], oui_non_numbers=False) -> pd.Series:
     """Raw cells of one column → typed values; unreadable cells become errors."""
-    present = raw.map(lambda v: not _empty(v))
     if col.type == "text":
-        return pd.Series([None if _empty(v) else _text(v) for v in raw], index=raw.index, dtype=object)
+        return pd.Series(_each_distinct(raw.tolist(), lambda v: None if _empty(v) else _text(v)), index=raw.index,
+                         dtype=object)
     parser = {"int": parse_number, "float": parse_number, "date": parse_date, "bool": parse_bool}[col.type]
 
-    def parse(v):
+    def read(v):
         if _empty(v):
             return None
         if oui_non_numbers and isinstance(v, str) and fold(v) in ("oui", "non"):
             return 1.0 if fold(v) == "oui" else 0.0
-        return parser(v)
+        x = parser(v)
+        if x is None or x != x:
+            return _UNREADABLE
+        if col.type == "int":
+            return int(x) if float(x) == int(x) else _NOT_INT
+        return x
 
-    cache = {}
-
-    def cached(v):
-        k = (type(v), v)
-        if k not in cache:
-            cache[k] = parse(v)
-        return cache[k]
-
-    out = raw.map(cached)
-    bad = present & out.isna()
-    if col.type == "int":
-        not_int = present & ~bad & out.map(lambda x: x is not None and x == x and float(x) != int(x))
-        for i in not_int[not_int].index:
-            errors.append(_err(lines[i], col.header, f"« {raw[i]} » n'est pas un nombre entier : écrivez {_type_hint(col)}."))
-        bad_all = bad | not_int
-        out = out.map(lambda x: None if x is None or x != x else int(x))
-        out[bad_all] = None
-    for i in bad[bad].index:
-        errors.append(_err(lines[i], col.header, f"« {raw[i]} » n'est pas lisible : écrivez {_type_hint(col)}."))
-    return pd.Series([None if x is None or x != x else x for x in out], index=raw.index, dtype=object)
+    out = _each_distinct(raw.tolist(), read)
+    cells = raw.tolist()
+    for marker, problem in ((_NOT_INT, "n'est pas un nombre entier"), (_UNREADABLE, "n'est pas lisible")):
+        for i, r in enumerate(out):
+            if r is marker:
+                errors.append(_err(lines[i], col.header, f"« {cells[i]} » {problem} : écrivez {_type_hint(col)}."))
+    return pd.Series([None if r is _UNREADABLE or r is _NOT_INT else r for r in out], index=raw.index, dtype=object)
 
 
 # ------------------------------------------------------------------ context from the store
@@ -308,17 +319,27 @@ class Context:
     criteria: set = field(default_factory=set)
 
     @classmethod
-    def from_store(cls, store) -> "Context":
+    def from_store(cls, store, tables: set[str] | None = None) -> "Context":
+        """The keys of the reference tables `tables` (every one when None): a file of indicator values needs campuses
+        and indicators, not the 200 000 actions of a national store."""
+        wanted = lambda name: tables is None or name in tables  # noqa: E731
         con = store.connect(build=False)  # a write is coming: no catalogue for a version about to be replaced
         try:
             q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
             ctx = cls()
-            ctx.campuses = {r[0] for r in q("select campus_id from campuses")}
-            ctx.objectives = {r[0]: (r[1], r[2]) for r in q("select objective_id, campus_id, level from objectives")}
-            ctx.indicators = {r[0]: (r[1], r[2]) for r in q("select indicator_id, campus_id, unit from indicators")}
-            ctx.actions = {r[0]: _action_campuses(r[1], r[2]) for r in q("select action_id, campus_id, co_campuses from actions")}
-            ctx.partners = {r[0] for r in q("select partner_id from partners")}
-            ctx.criteria = {r[0] for r in q("select criterion_no from criteria")}
+            if wanted("campuses"):
+                ctx.campuses = {r[0] for r in q("select campus_id from campuses")}
+            if wanted("objectives"):
+                ctx.objectives = {r[0]: (r[1], r[2]) for r in q("select objective_id, campus_id, level from objectives")}
+            if wanted("indicators"):
+                ctx.indicators = {r[0]: (r[1], r[2]) for r in q("select indicator_id, campus_id, unit from indicators")}
+            if wanted("actions"):
+                ctx.actions = {r[0]: _action_campuses(r[1], r[2])
+                               for r in q("select action_id, campus_id, co_campuses from actions")}
+            if wanted("partners"):
+                ctx.partners = {r[0] for r in q("select partner_id from partners")}
+            if wanted("criteria"):
+                ctx.criteria = {r[0] for r in q("select criterion_no from criteria")}
             return ctx
         finally:
             con.close()
@@ -424,7 +445,8 @@ def parse(t: Table, sheet: Sheet, campus: str | None = None) -> Report:
         col = t.column(name)
         if col.choices:  # « En cours », « en cours », « EN_COURS » → en_cours; unknown values stay for the validator
             idx = _choice_index(col)
-            df[name] = pd.Series([None if v is None else idx.get(fold(v), v) for v in df[name]], index=df.index, dtype=object)
+            df[name] = pd.Series(_each_distinct(df[name].tolist(), lambda v: None if v is None else idx.get(fold(v), v)),
+                                 index=df.index, dtype=object)
     for c in t.columns:
         if c.name not in df.columns:
             df[c.name] = None
@@ -443,7 +465,8 @@ def validate(t: Table, rows: pd.DataFrame, lines: list[int], ctx: Context, *, ca
     errors: list[dict] = []
     H = lambda name: t.column(name).header  # noqa: E731
     this_year = date.today().year
-    rec = rows.to_dict("records")
+    names = list(rows.columns)
+    rec = [dict(zip(names, values)) for values in zip(*(rows[n].tolist() for n in names))]
     # references defined by this very file count as existing
     own = {name: {r[name] for r in rec if r.get(name) is not None} for name in t.key}
     campuses = ctx.campuses | (own.get("campus_id", set()) if t.name == "campuses" else set())
@@ -640,7 +663,7 @@ def check(store, table_name: str, data: bytes, file_name: str = "", *, campus: s
     rep.warnings, rep.errors = parsed.warnings, parsed.errors
     if parsed.rows is None:
         return rep
-    ctx = context or Context.from_store(store)
+    ctx = context or Context.from_store(store, {c.ref[0] for c in t.columns if c.ref})  # every rule checks a reference
     unreadable = {(e["line"], e["column"]) for e in parsed.errors}  # one message per bad cell is enough
     rep.errors += [e for e in validate(t, parsed.rows, parsed.lines, ctx, campus=campus, scope=scope)
                    if (e["line"], e["column"]) not in unreadable]
