@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import os
 import re
 import unicodedata
@@ -169,11 +170,11 @@ FALSE_WORDS = {"non", "n", "faux", "false", "no", "0"}
 
 
 def parse_number(v):
-    """French or plain number → float, None when unreadable."""
+    """French or plain number → float, None when unreadable (or beyond what a float holds, such as 1e400)."""
     if isinstance(v, bool):
         return None
     if isinstance(v, (int, float)):
-        return float(v)
+        return float(v) if math.isfinite(v) else None
     s = str(v).strip().translate(_NUM_SPACES)
     s = s.replace("\u2212", "-")
     if not s:
@@ -187,9 +188,10 @@ def parse_number(v):
     elif not _RE_PLAIN.match(s):
         return None
     try:
-        return float(s)
+        x = float(s)
     except ValueError:
         return None
+    return x if math.isfinite(x) else None
 
 
 _DATE_PATTERNS = (

@@ -121,6 +121,12 @@ def test_a_bad_cell_repeated_is_reported_on_each_line_and_excel_types_stay_apart
     assert not {(2, "Année"), (3, "Année"), (5, "Année"), (5, "Valeur")} & set(errors)
 
 
+def test_numbers_beyond_a_float_are_unreadable_not_a_crash(demo_store):
+    rep = check(demo_store, "indicator_values", f"{HEAD}\nAGT;AGT-I01;1e400;-1e400;\n".encode())
+    assert {(e["line"], e["column"]) for e in rep.errors} == {(2, "Année"), (2, "Valeur")}
+    assert all("n'est pas lisible" in e["message"] for e in rep.errors)
+
+
 def test_ranges_and_cross_column_rules(demo_store):
     text = ("Code campus;Identifiant action;Année;Public;Nombre;Dont femmes\n"
             "MSI;MSI-A23;2018;collégiens;10;12\n"
