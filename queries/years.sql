@@ -2,26 +2,24 @@
 -- figures the campuses report after the fact (reach, indicator values: plans and funding may run years ahead)?
 -- grain: one row per year, most recent first
 -- params: none
-with all_years as (
+with reported as (
     select distinct year from indicator_values
-    union select distinct year from actions
     union select distinct year from reach
+),
+
+planned_or_other as (
+    select distinct year from actions
     union select distinct year from funding
     union select distinct year from criteria_assessments
 ),
 
-reported as (
-    select distinct year from indicator_values
-    union select distinct year from reach
-),
-
-final as (
+final as (  -- each table read once (a full join rather than a union of all five plus a second read of two)
     select
-        a.year,
+        coalesce(r.year, o.year) as year,
         r.year is not null as reported
-    from all_years as a
-    left join reported as r on r.year = a.year
-    where a.year is not null
-    order by a.year desc
+    from reported as r
+    full join planned_or_other as o on o.year = r.year
+    where coalesce(r.year, o.year) is not null
+    order by 1 desc
 )
 select * from final
