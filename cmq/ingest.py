@@ -299,8 +299,8 @@ def _convert(col: Column, raw: pd.Series, lines: list[int], errors: list[dict], 
             return int(x) if float(x) == int(x) else _NOT_INT
         return x
 
-    out = _each_distinct(raw.tolist(), read)
     cells = raw.tolist()
+    out = _each_distinct(cells, read)
     for marker, problem in ((_NOT_INT, "n'est pas un nombre entier"), (_UNREADABLE, "n'est pas lisible")):
         for i, r in enumerate(out):
             if r is marker:
