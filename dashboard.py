@@ -1,16 +1,31 @@
 """Entry point: sign-in, then the navigation over pages/ that the account's role may use."""
 import streamlit as st
 
-from cmq import session, ui
+from cmq import fmt, session, ui
+from cmq.store import StoreError
 
 st.set_page_config(page_title="Pilotage des CMQ", page_icon=":material/school:", layout="wide")
-ui.store()
-account = session.current()
-if account is None:
-    session.login_page()
+
+
+def damaged(exc: StoreError) -> None:
+    """A damaged store (its manifest or accounts unreadable) says so in French, with no path nor traceback."""
+    st.error(fmt.md(exc), icon=":material/report:")
     st.stop()
+
+
+try:
+    ui.store()
+    account = session.current()
+    if account is None:
+        session.login_page()
+        st.stop()
+except StoreError as exc:
+    damaged(exc)
 pages = session.pages(account)
 session.sidebar(account)
 nav = st.navigation(pages)
 session.go_to_destination(pages)
-nav.run()
+try:
+    nav.run()
+except StoreError as exc:
+    damaged(exc)

@@ -11,7 +11,8 @@ import duckdb
 import pandas as pd
 
 from . import auth, demo, ingest, queries, schema, templates
-from .store import Store, StoreError, default_dir, open_store
+from .demo import open_store
+from .store import Store, StoreError, default_dir
 
 READ_ONLY = {duckdb.StatementType.SELECT}
 
@@ -49,10 +50,11 @@ def value(text: str):
 
 
 def cmd_demo(a) -> int:
-    store = open_store(ensure_demo=False)
-    if not store.is_empty():
+    store = Store(default_dir())
+    if not store.is_pristine() and not store.is_empty():
         if not a.force:
             return fail("Le magasin contient déjà des données. Ajoutez --force pour l'effacer et reconstruire la démonstration.")
+        demo.refuse_if_real(store)  # before anything is erased
         store.reset()
     with store.lock:
         reports = demo.build(store)
@@ -193,6 +195,29 @@ def cmd_batches(a) -> int:
     return 0
 
 
+def cmd_check(a) -> int:
+    store = Store(default_dir())
+    problems, repairs = store.check()
+    if not problems:
+        print("Magasin sain : aucun problème trouvé." if store.is_pristine() else
+              f"Magasin sain : version {store.version()}, {len(store.data_files(store.manifest()))} fichier(s) de données "
+              "vérifié(s), comptes lisibles.")
+        return 0
+    print("Problèmes trouvés :")
+    for p in problems:
+        print(f"- {p}")
+    if a.repair and (done := store.repair()):
+        print("Réparé :")
+        for r in done:
+            print(f"- {r}")
+        return 0
+    if repairs:
+        print("Réparation possible (python -m cmq check --repair) :")
+        for r in repairs:
+            print(f"- {r}")
+    return 1
+
+
 def cmd_revert(a) -> int:
     store = open_store()
     try:
@@ -312,6 +337,9 @@ def parser() -> Parser:
     b.add_argument("--campus")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_batches)
+    ck = sub.add_parser("check", help="vérifier le magasin (manifeste, comptes, fichiers de données)")
+    ck.add_argument("--repair", action="store_true", help="rétablir le manifeste et les comptes depuis leur copie")
+    ck.set_defaults(func=cmd_check)
     r = sub.add_parser("revert", help="annuler un lot")
     r.add_argument("batch_id", type=int)
     r.add_argument("--user", required=True, help="le compte au nom duquel annuler")
@@ -343,7 +371,7 @@ def main(argv=None) -> int:
     a = parser().parse_args(argv)
     try:
         return a.func(a)
-    except demo.DemoError as exc:
+    except (demo.DemoError, StoreError) as exc:  # a damaged store, a refused write: French, no traceback
         return fail(str(exc))
 
 

@@ -22,7 +22,7 @@ def accounts_table(accounts: dict) -> pd.DataFrame:
 
 
 def _done(message: str) -> None:
-    st.session_state["admin_done"] = message
+    st.session_state["admin_done"] = fmt.md(message)
     st.rerun()
 
 
@@ -40,7 +40,7 @@ def add_form(campus_codes: list[str]) -> None:
                 account = auth.new_account(name, role, campuses, password, email)
                 ui.store().put_account(account)
             except (auth.AuthError, StoreError) as exc:
-                st.error(str(exc))
+                st.error(fmt.md(exc))
                 return
             _done(f"Compte {auth.describe(account)} créé.")
 
@@ -69,6 +69,6 @@ def change_form(accounts: dict, me: str) -> None:
             try:
                 store.update_account(name, password_hash=auth.hash_password(new), failed=0, locked_until=None)
             except auth.AuthError as exc:
-                st.error(str(exc))
+                st.error(fmt.md(exc))
                 return
             _done(f"Mot de passe de « {name} » changé.")

@@ -155,6 +155,30 @@ def write_refusal(account: dict | None, user: str, table: str, campus_column: st
     return None
 
 
+def import_refusal(account: dict | None, user: str, table: str, campus_column: str | None,
+                   campus: str | None) -> str | None:
+    """Why `user` may not import into this table at all (for `campus` when one is chosen), in French, before any file
+    is read; None when they may (each row is checked later)."""
+    return write_refusal(account, user, table, campus_column, {campus} if campus else
+                         set((account or {}).get("campuses") or []) or {"?"})
+
+
+def split_campuses(codes) -> set[str]:
+    """Campus codes written as one text (« AGT, MSI »)."""
+    return {c.strip() for c in str(codes or "").split(",") if c.strip()}
+
+
+def owner_refusal(account: dict, owners: set[frozenset]) -> str | None:
+    """Why a director may not write rows that replace or point to rows owned by `owners` (each a set of campuses that
+    own one row together: one of them is enough); None when allowed."""
+    mine = set(account["campuses"])
+    foreign = sorted({c for owner in owners if not owner & mine for c in owner if c})
+    if not foreign:
+        return None
+    return (f"Le compte {describe(account)} ne peut pas modifier ni utiliser des données du campus "
+            f"{', '.join(foreign)} : rien n'a été enregistré.")
+
+
 def revert_refusal(account: dict | None, user: str, batch_campuses: set[str]) -> str | None:
     """Why `user` may not revert a batch touching these campuses; None when allowed."""
     if account is None:

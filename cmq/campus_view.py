@@ -21,8 +21,9 @@ def identity(info: pd.Series) -> None:
         carrier += f" ({schema.CARRIER_TYPES.get(info['carrier_type'], info['carrier_type']).lower()})"
     city = info["city"] if _known(info["city"]) else fmt.UNKNOWN
     academie = f", académie de {info['academie']}" if _known(info["academie"]) else ""
-    st.markdown(f"**Filière :** {info['sector']}  \n**Label :** {label}  \n"
-                f"**Structure porteuse :** {carrier}  \n**Ville :** {city} — {info['region']}{academie}")
+    md = fmt.md
+    st.markdown(f"**Filière :** {md(info['sector'])}  \n**Label :** {md(label)}  \n"
+                f"**Structure porteuse :** {md(carrier)}  \n**Ville :** {md(city)} — {md(info['region'])}{md(academie)}")
 
 
 def value_text(unit: str, v) -> str:

@@ -2,6 +2,7 @@
 file names that say what they hold, and the chart data a native PowerPoint chart is built from."""
 from __future__ import annotations
 
+import html
 import io
 import re
 import threading
@@ -73,14 +74,7 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=lambda c: HEADERS.get(c, c))
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+neutralise = fmt.neutralise
 
 
 def _safe(df: pd.DataFrame) -> pd.DataFrame:
@@ -305,7 +299,8 @@ def native(fig: go.Figure) -> Native | None:
                             colorway)
     if types == {"pie"} and len(traces) == 1:
         t = traces[0]
-        return Native("pie", False, _values(t.labels), [(t.name or "", [_number(v) for v in _values(t.values)], None)],
+        return Native("pie", False, [html.unescape(str(c)) for c in _values(t.labels)],
+                      [(html.unescape(t.name or ""), [_number(v) for v in _values(t.values)], None)],
                       number_format)
     return None
 
@@ -320,8 +315,8 @@ def _categorised(kind, stacked, traces, pairs, number_format, colorway) -> Nativ
             colour = t.line.color
         if colour is None and colorway:  # plotly's default colours, the same on the slide as on screen
             colour = colorway[i % len(colorway)]
-        series.append((t.name or "Valeur", [_number(by_cat.get(c)) for c in categories], colour))
-    return Native(kind, stacked, [str(c) for c in categories], series, number_format)
+        series.append((html.unescape(t.name or "Valeur"), [_number(by_cat.get(c)) for c in categories], colour))
+    return Native(kind, stacked, [html.unescape(str(c)) for c in categories], series, number_format)
 
 
 def title_of(fig: go.Figure) -> str:
@@ -335,4 +330,4 @@ def notes_of(fig: go.Figure) -> list[str]:
 
 
 def _plain(text: str) -> str:
-    return re.sub(r"<[^>]+>", " ", text.replace("<br>", " ")).replace("  ", " ").strip()
+    return html.unescape(re.sub(r"<[^>]+>", " ", text.replace("<br>", " ")).replace("  ", " ").strip())

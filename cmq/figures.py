@@ -8,7 +8,7 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, queries
+from . import charts, fmt, queries
 
 REACH = "publics touchés déclarés par les campus"
 FUNDING = "financements déclarés par les campus"
@@ -45,8 +45,19 @@ class Figure:
         return {p: ctx.get(p) for p in queries.parameters(query or self.query)}
 
     def chart(self, data: pd.DataFrame, ctx: dict) -> go.Figure:
-        """The plotly figure of `data`."""
+        """The plotly figure of `data`; every text from the store drawn as typed (plotly reads <a>, <br> and entities
+        in labels and hovers as markup: an imported « <a href=…> » must not become a live link)."""
+        data = _as_text(data)
         return self.draw(data, ctx["campus"]) if self.per_campus else self.draw(data)
+
+
+def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with its texts escaped for plotly's markup (export.native unescapes what it takes back from a figure)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: fmt.plain(v) if isinstance(v, str) else v)
+    return out
 
 
 def _criteria(df: pd.DataFrame) -> go.Figure:

@@ -1,6 +1,8 @@
 """French formatting of numbers, amounts and dates: the one helper every view and export uses."""
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, datetime
 
 import pandas as pd
@@ -19,6 +21,32 @@ def missing(x) -> bool:
         return bool(pd.isna(x))
     except (TypeError, ValueError):  # lists and other containers are values
         return False
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text) -> str:
+    """Text from a file or an account, safe inside Streamlit's Markdown (titles, captions, messages): every character
+    Markdown, HTML or LaTeX would act on is escaped, so an imported « ![x](http://…) » shows as typed, never as an
+    image fetched from elsewhere nor as a link."""
+    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def plain(text) -> str:
+    """Text from a file, safe in plotly labels and hovers (which read <a>, <b>, <br> and entities as markup)."""
+    return html.escape(str(text), quote=False)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe (in a CSV file,
+    which has no cell types; the importer takes that apostrophe off again)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def short(text: str, n: int = 60) -> str:

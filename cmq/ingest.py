@@ -42,17 +42,40 @@ def _err(line: int | None, column: str | None, message: str) -> dict:
 
 
 # ------------------------------------------------------------------ reading files
+MAX_ROWS = 500_000  # lines of data a file may hold (a national year of indicator values is ~20 000)
+XLSX_UNZIPPED_MAX = 200 * 1024 * 1024  # what a workbook may unpack to: a zip bomb is refused before it is opened
+# Excel's error values, in English and French, as a cell (or a CSV export of it) shows them
+EXCEL_ERRORS = {"#N/A", "#NA", "#DIV/0!", "#VALUE!", "#VALEUR!", "#REF!", "#NAME?", "#NOM?", "#NUM!", "#NOMBRE!",
+                "#NULL!", "#NUL!", "#SPILL!", "#PROPAGATION!", "#CALC!", "#GETTING_DATA", "#N/A N/A"}
+
+
+class FileProblem(ValueError):
+    """What makes a whole file unreadable, in French."""
+
+
 @dataclass
 class Sheet:
-    """What a file holds before typing: headers and rows of raw cells, each with its line number."""
+    """What a file holds before typing: headers and rows of raw cells, each with its line number, and the problems
+    of single cells found while reading (a formula Excel never computed, a line with more cells than headers)."""
 
     headers: list[str]
     rows: list[list]
     lines: list[int]
+    errors: list[dict] = field(default_factory=list)
+
+
+def _too_many_rows() -> FileProblem:
+    return FileProblem(f"Le fichier compte plus de {fmt.number(MAX_ROWS)} lignes de données : découpez-le (par "
+                       "exemple un fichier par année ou par campus).")
+
+
+# Letters a French text holds: the encoding that gives more of them is the one the file was written in.
+_FRENCH = set("éèêëàâäçîïôöùûüœÉÈÊÀÇÔŒ«»’")
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
+    """UTF-8 (with or without BOM), else Windows-1252 (Latin-1 for its five unused bytes); a Mac OS Roman file
+    (« Ž » where « é » was meant) is refused rather than committed garbled."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -62,74 +85,201 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252")
+        text = data.decode("cp1252")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        text = data.decode("latin-1")
+    mac = data.decode("mac_roman")
+    french = lambda t: sum(ch in _FRENCH for ch in t)  # noqa: E731
+    if french(mac) > french(text):
+        line = next(n for n, (a, b) in enumerate(zip(text.splitlines(), mac.splitlines()), start=1) if a != b)
+        raise FileProblem(f"Ce fichier semble enregistré en « Mac OS Roman » (ligne {line} : « {_first_diff(text, mac)} »"
+                          " au lieu des lettres accentuées). Dans Excel, enregistrez-le au format « CSV UTF-8 » "
+                          "ou « CSV (séparateur : point-virgule) », puis déposez-le à nouveau.")
+    return text
+
+
+def _first_diff(text: str, mac: str) -> str:
+    """The first word the two readings disagree on, as the wrong one shows it."""
+    i = next(i for i, (a, b) in enumerate(zip(text, mac)) if a != b)
+    start = max(text.rfind(" ", 0, i), text.rfind(";", 0, i), text.rfind("\n", 0, i)) + 1
+    ends = [j for j in (text.find(" ", i), text.find(";", i), text.find("\n", i)) if j >= 0]
+    return text[start:min(ends) if ends else len(text)].strip()[:40]
+
+
+def _comment(rec: list[str]) -> bool:
+    """A line of explanation (our templates write them): one cell starting with # and nothing else. Excel's error
+    values (#N/A…) are data, never comments."""
+    if not rec or not rec[0].lstrip().startswith("#") or rec[0].strip().upper() in EXCEL_ERRORS:
+        return False
+    return not any(c.strip() for c in rec[1:])
 
 
 def _delimiter(text: str) -> str:
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    """The delimiter of the first line that is neither empty nor a # comment: ; tab or ,."""
+    first = ""
+    for ln in text.splitlines():
+        if ln.strip() and not (ln.lstrip().startswith("#") and ln.strip().split(";")[0].split(",")[0].upper()
+                               not in EXCEL_ERRORS):
+            first = ln
+            break
     counts = {d: first.count(d) for d in (";", "\t", ",")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ";"
 
 
+_SEP_LINE = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
+
+
 def read_csv_text(text: str) -> Sheet:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    """Headers and rows of a CSV text. Excel's « sep=; » first line names the delimiter; # lines are explanations;
+    a quote left open, a line with more cells than headers or a cell over the size limit is an error with its line."""
+    lines_of_text = text.split("\n", 1)
+    forced = _SEP_LINE.match(lines_of_text[0].rstrip("\r"))
+    skip = 1 if forced else 0
+    if forced:
+        text = lines_of_text[1] if len(lines_of_text) > 1 else ""
+    delimiter = forced.group(1) if forced else _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     headers: list[str] | None = None
-    rows, lines = [], []
-    for rec in reader:
-        if rec and rec[0].lstrip().startswith("#"):
-            continue  # explanation lines, as in our templates
-        if headers is None:
-            if not any(c.strip() for c in rec):
+    rows, lines, errors = [], [], []
+    previous_end = 0
+    try:
+        for rec in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if _comment(rec):
                 continue
-            headers = rec
-            continue
-        rows.append(rec)
-        lines.append(reader.line_num)
-    return Sheet(headers or [], rows, lines)
+            if headers is None:
+                if not any(c.strip() for c in rec):
+                    continue
+                headers = rec
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise _too_many_rows()
+            # a quote left open swallows the next lines into one cell: they show as lines full of delimiters
+            record_like = max(1, (len(headers) - 1) // 2)
+            if any("\n" in c and any(part.count(delimiter) >= record_like for part in c.split("\n")[1:]) for c in rec):
+                raise FileProblem(f"Ligne {start + skip} : un guillemet ouvert n'est pas refermé dans sa cellule, qui "
+                                  f"avale les lignes suivantes (jusqu'à la ligne {reader.line_num + skip}). Fermez le "
+                                  "guillemet (ou retirez-le) puis déposez à nouveau le fichier.")
+            extra = [c for c in rec[len(headers):] if c.strip()]
+            if extra:
+                hint = (" Dans un fichier séparé par des virgules, une virgule décimale (« 3,5 ») coupe le nombre en "
+                        "deux : mettez ces nombres entre guillemets ou enregistrez le fichier avec le point-virgule."
+                        if delimiter == "," else "")
+                errors.append(_err(start + skip, None, f"Cette ligne a {len(headers) + len(extra)} cellules remplies "
+                                                       f"pour {len(headers)} colonnes d'en-tête : les valeurs seraient "
+                                                       f"décalées.{hint}"))
+            rows.append(rec)
+            lines.append(start + skip)
+    except csv.Error as exc:
+        line = reader.line_num + skip
+        if "field larger than field limit" in str(exc):
+            raise FileProblem(f"Ligne {line} : une cellule dépasse {fmt.number(csv.field_size_limit())} caractères. "
+                              "Raccourcissez-la (un commentaire tient en quelques lignes).") from None
+        raise FileProblem(f"Ligne {line} : le fichier CSV est mal formé (un guillemet au milieu d'une cellule ?). "
+                          "Vérifiez les guillemets de cette ligne.") from None
+    return Sheet(headers or [], rows, lines, errors)
+
+
+def _percent_format(fmt_code: str | None) -> bool:
+    """A number format that shows a fraction as a percentage (« 45 % » for 0.45); % in quotes is literal text."""
+    return bool(fmt_code) and "%" in re.sub(r'"[^"]*"|\\.', "", fmt_code)
+
+
+def _xlsx_guard(data: bytes) -> bool:
+    """Refuse a workbook that would unpack to more than XLSX_UNZIPPED_MAX (the sizes its zip declares bound what
+    reading can inflate); True when a worksheet holds formulas."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        members = z.infolist()
+        if sum(m.file_size for m in members) > XLSX_UNZIPPED_MAX:
+            raise FileProblem(f"Ce classeur se décompresse en plus de {XLSX_UNZIPPED_MAX // (1024 * 1024)} Mo : il est "
+                              "refusé. Enregistrez les données utiles seules, au format .xlsx ou CSV (point-virgule).")
+        formulas = False
+        for m in members:
+            if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml"):
+                with z.open(m) as fh:
+                    while chunk := fh.read(1 << 20):
+                        if b"<f>" in chunk or b"<f " in chunk or b":f>" in chunk or b":f " in chunk:
+                            formulas = True
+                            break
+        return formulas
 
 
 def read_xlsx(data: bytes, sheet: str | None = None) -> Sheet:
+    """The first visible sheet (or `sheet`) of a workbook. Cells show what Excel shows: a percent-formatted 0.45 is
+    45; a formula is its value as Excel last computed it, and a formula never computed (a file written by a script)
+    is an error on its line, never an empty cell."""
     import openpyxl
 
+    formulas = _xlsx_guard(data)
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         if sheet:
             if sheet not in wb.sheetnames:
-                raise ValueError(f"La feuille « {sheet} » n'existe pas. Feuilles du classeur : {', '.join(wb.sheetnames)}.")
+                raise FileProblem(f"La feuille « {sheet} » n'existe pas. Feuilles du classeur : {', '.join(wb.sheetnames)}.")
             ws = wb[sheet]
         else:
-            ws = wb.worksheets[0]
+            visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
+            ws = (visible or wb.worksheets)[0]
         headers: list[str] | None = None
-        rows, lines = [], []
-        for n, rec in enumerate(ws.iter_rows(values_only=True), start=1):
-            rec = list(rec)
+        rows, lines, empty_cells = [], [], []
+        for n, cells in enumerate(ws.iter_rows(), start=1):
+            rec = []
+            for i, c in enumerate(cells):
+                v = c.value
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and _percent_format(c.number_format):
+                    v = round(v * 100, 10)
+                elif v is None:
+                    empty_cells.append((n, i))
+                rec.append(v)
             if headers is None:
                 if not any(not _empty(c) for c in rec):
                     continue
                 headers = ["" if c is None else str(c) for c in rec]
                 continue
+            if len(rows) >= MAX_ROWS:
+                raise _too_many_rows()
             rows.append(rec)
             lines.append(n)
-        return Sheet(headers or [], rows, lines)
+        errors = _uncomputed(data, ws.title, set(empty_cells), headers or []) if formulas else []
+        return Sheet(headers or [], rows, lines, errors)
+    finally:
+        wb.close()
+
+
+def _uncomputed(data: bytes, title: str, empty: set, headers: list[str]) -> list[dict]:
+    """Cells of sheet `title` that hold a formula but no value Excel computed (they read as empty)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        out = []
+        for n, rec in enumerate(wb[title].iter_rows(values_only=True), start=1):
+            for i, v in enumerate(rec):
+                if (n, i) in empty and v is not None and (not isinstance(v, str) or v.startswith("=")):
+                    column = headers[i] if i < len(headers) and headers[i] else None
+                    out.append(_err(n, column, f"Cette cellule contient une formule ({str(getattr(v, 'text', v))[:60]}) "
+                                               "dont Excel n'a jamais calculé la valeur (fichier produit par un "
+                                               "programme ?). Ouvrez le fichier dans Excel ou LibreOffice, enregistrez-le, "
+                                               "puis déposez-le à nouveau."))
+        return out
     finally:
         wb.close()
 
 
 def sheet_names(data: bytes) -> list[str]:
-    """The sheets of an .xlsx workbook (empty for anything else or an unreadable workbook)."""
+    """The visible sheets of an .xlsx workbook (empty for anything else or an unreadable workbook)."""
     if data[:4] != b"PK\x03\x04":
         return []
     import openpyxl
 
     try:
+        _xlsx_guard(data)
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    except Exception:  # a corrupt workbook is reported by read_file
+    except Exception:  # a corrupt workbook or a zip bomb is reported by read_file
         return []
     try:
-        return list(wb.sheetnames)
+        return [w.title for w in wb.worksheets if w.sheet_state == "visible"]
     finally:
         wb.close()
 
@@ -138,26 +288,29 @@ def read_file(data: bytes, file_name: str = "", sheet: str | None = None) -> tup
     """Bytes of a CSV or XLSX file → Sheet, or a French error about the file as a whole."""
     if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         return None, [_err(None, None, "Le fichier est vide. Utilisez le modèle : une ligne d'en-têtes puis une ligne par valeur.")]
-    if data[:4] == b"PK\x03\x04":
-        try:
-            return read_xlsx(data, sheet), []
-        except ValueError as exc:
-            return None, [_err(None, None, str(exc))]
-        except (zipfile.BadZipFile, KeyError, OSError, Exception):  # openpyxl raises many kinds on bad files
-            return None, [_err(None, None, "Le classeur Excel est illisible ou endommagé. Réenregistrez-le au format .xlsx ou en CSV (point-virgule).")]
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return None, [_err(None, None, "Les classeurs Excel 97-2003 (.xls) ne sont pas lus. Enregistrez le fichier au format .xlsx ou CSV (point-virgule).")]
-    head = data[:4096]
-    if b"\x00" in head and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, [_err(None, None, "Ce fichier n'est pas un fichier texte CSV ni un classeur Excel. Déposez un fichier .csv ou .xlsx.")]
-    text = decode(data)
-    control = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t")
-    if control > 8:
-        return None, [_err(None, None, "Ce fichier n'est pas un fichier texte CSV ni un classeur Excel. Déposez un fichier .csv ou .xlsx.")]
     try:
+        if data[:4] == b"PK\x03\x04":
+            try:
+                return read_xlsx(data, sheet), []
+            except FileProblem:
+                raise
+            except Exception:  # openpyxl raises many kinds (with English messages) on bad files
+                raise FileProblem("Le classeur Excel est illisible ou endommagé. Réenregistrez-le au format .xlsx ou "
+                                  "en CSV (point-virgule).") from None
+        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise FileProblem("Les classeurs Excel 97-2003 (.xls) ne sont pas lus. Enregistrez le fichier au format "
+                              ".xlsx ou CSV (point-virgule).")
+        head = data[:4096]
+        not_text = FileProblem("Ce fichier n'est pas un fichier texte CSV ni un classeur Excel. Déposez un fichier .csv "
+                               "ou .xlsx.")
+        if b"\x00" in head and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise not_text
+        text = decode(data)
+        if sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t") > 8:
+            raise not_text
         return read_csv_text(text), []
-    except csv.Error as exc:
-        return None, [_err(None, None, f"Le fichier CSV est mal formé ({exc}). Vérifiez les guillemets.")]
+    except FileProblem as exc:
+        return None, [_err(None, None, str(exc))]
 
 
 # ------------------------------------------------------------------ typing cells
@@ -167,6 +320,7 @@ _RE_THOUSANDS_DOT = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
 _RE_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 TRUE_WORDS = {"oui", "o", "vrai", "true", "yes", "y", "1", "x"}
 FALSE_WORDS = {"non", "n", "faux", "false", "no", "0"}
+YES_NO_WORDS = {"oui", "non", "vrai", "faux", "true", "false"}  # words (not 1 and 0) that answer an oui/non indicator
 
 
 def parse_number(v):
@@ -250,7 +404,9 @@ def _text(v) -> str:
         return str(int(v))
     if isinstance(v, datetime):
         return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat()
-    return str(v).strip()
+    text = str(v).strip()
+    # our CSV exports and templates write « '=… » for a text a spreadsheet would run as a formula: the text is « =… »
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
 
 def _type_hint(col: Column) -> str:
@@ -262,7 +418,7 @@ def _type_hint(col: Column) -> str:
     }.get(col.type, "un texte")
 
 
-_UNREADABLE, _NOT_INT, _MISSING = object(), object(), object()
+_UNREADABLE, _NOT_INT, _MISSING, _AMBIGUOUS, _TOO_BIG, _EXCEL_ERROR = (object() for _ in range(6))
 
 
 def _each_distinct(values: list, read: Callable) -> list:
@@ -280,32 +436,70 @@ def _each_distinct(values: list, read: Callable) -> list:
     return out
 
 
-def _convert(col: Column, raw: pd.Series, lines: list[int], errors: list[dict], oui_non_numbers=False) -> pd.Series:
-    """Raw cells of one column → typed values; unreadable cells become errors."""
-    if col.type == "text":
-        return pd.Series(_each_distinct(raw.tolist(), lambda v: None if _empty(v) else _text(v)), index=raw.index,
-                         dtype=object)
-    parser = {"int": parse_number, "float": parse_number, "date": parse_date, "bool": parse_bool}[col.type]
+class YesNo(float):
+    """1.0 or 0.0 read from a yes/no answer (oui, non, VRAI, FALSE, Excel's TRUE): a number for an oui/non indicator,
+    an error for any other unit."""
 
-    def read(v):
-        if _empty(v):
-            return None
-        if oui_non_numbers and isinstance(v, str) and fold(v) in ("oui", "non"):
-            return 1.0 if fold(v) == "oui" else 0.0
-        x = parser(v)
-        if x is None or x != x:
-            return _UNREADABLE
-        if col.type == "int":
-            return int(x) if float(x) == int(x) else _NOT_INT
-        return x
+    def __repr__(self) -> str:
+        return "oui" if self else "non"
+
+
+_RE_AMBIGUOUS = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")  # 1.234: a thousand and more, or one and a bit?
+INT_MAX = 2 ** 53  # the largest whole number every layer (Parquet, DuckDB, pandas, JSON) holds exactly
+
+
+def _cell_problem(marker, cell, col: Column) -> str:
+    shown = str(cell).strip()
+    if marker is _AMBIGUOUS:
+        return (f"« {shown} » est ambigu : écrivez {shown.replace('.', '')} (ou {shown.replace('.', ' ')}) pour un "
+                f"nombre entier, ou {shown.replace('.', ',')} avec une virgule décimale.")
+    if marker is _TOO_BIG:
+        return f"« {shown} » est trop grand : écrivez un nombre entier de moins de 16 chiffres."
+    if marker is _EXCEL_ERROR:
+        return f"La cellule contient l'erreur Excel « {shown} » : corrigez la formule dans le classeur ou videz la cellule."
+    if marker is _NOT_INT:
+        return f"« {cell} » n'est pas un nombre entier : écrivez {_type_hint(col)}."
+    return f"« {cell} » n'est pas lisible : écrivez {_type_hint(col)}."
+
+
+def _convert(col: Column, raw: pd.Series, lines: list[int], errors: list[dict], yes_no_numbers=False) -> pd.Series:
+    """Raw cells of one column → typed values; unreadable, ambiguous or Excel-error cells become errors."""
+    markers = (_UNREADABLE, _NOT_INT, _AMBIGUOUS, _TOO_BIG, _EXCEL_ERROR)
+    if col.type == "text":
+        def read(v):
+            if _empty(v):
+                return None
+            text = _text(v)
+            return _EXCEL_ERROR if text.upper() in EXCEL_ERRORS else text
+    else:
+        parser = {"int": parse_number, "float": parse_number, "date": parse_date, "bool": parse_bool}[col.type]
+
+        def read(v):
+            if _empty(v):
+                return None
+            if isinstance(v, str):
+                text = v.strip()
+                if text.upper() in EXCEL_ERRORS:
+                    return _EXCEL_ERROR
+                if col.type in ("int", "float") and _RE_AMBIGUOUS.match(text.translate(_NUM_SPACES)):
+                    return _AMBIGUOUS
+            if yes_no_numbers and (isinstance(v, bool) or isinstance(v, str) and fold(v) in YES_NO_WORDS):
+                return YesNo(parse_bool(v))
+            x = parser(v)
+            if x is None or x != x:
+                return _UNREADABLE
+            if col.type == "int":
+                if abs(x) >= INT_MAX:
+                    return _TOO_BIG
+                return int(x) if float(x) == int(x) else _NOT_INT
+            return x
 
     cells = raw.tolist()
     out = _each_distinct(cells, read)
-    for marker, problem in ((_NOT_INT, "n'est pas un nombre entier"), (_UNREADABLE, "n'est pas lisible")):
-        for i, r in enumerate(out):
-            if r is marker:
-                errors.append(_err(lines[i], col.header, f"« {cells[i]} » {problem} : écrivez {_type_hint(col)}."))
-    return pd.Series([None if r is _UNREADABLE or r is _NOT_INT else r for r in out], index=raw.index, dtype=object)
+    for i, r in enumerate(out):
+        if any(r is m for m in markers):
+            errors.append(_err(lines[i], col.header, _cell_problem(r, cells[i], col)))
+    return pd.Series([None if any(r is m for m in markers) else r for r in out], index=raw.index, dtype=object)
 
 
 # ------------------------------------------------------------------ context from the store
@@ -373,6 +567,8 @@ class Report:
     unchanged: int = 0
     changes: pd.DataFrame | None = None
     columns: list[str] = field(default_factory=list)  # the table columns the file has
+    version: int | None = None  # the store version the rows were checked against
+    stale: bool = False  # refused because the store changed since the preview
 
     def as_json(self) -> dict:
         return {
@@ -389,19 +585,23 @@ def match_headers(t: Table, headers: list[str]) -> tuple[dict[int, str], list[st
     for c in t.columns:
         wanted[fold(c.header)] = c.name
         wanted[fold(c.name)] = c.name
-    mapping, warnings, errors, seen = {}, [], [], {}
+    mapping, warnings, errors, seen, unknown = {}, [], [], {}, []
     for i, h in enumerate(headers):
         if _empty(h):
             continue
         name = wanted.get(fold(h))
         if name is None:
-            warnings.append(f"La colonne « {str(h).strip()} » n'est pas une colonne de « {t.label} » : elle est ignorée.")
+            unknown.append(str(h).strip()[:60])
             continue
         if name in seen:
             errors.append(_err(1, str(h).strip(), f"La colonne « {t.column(name).header} » apparaît deux fois ; gardez-en une seule."))
             continue
         seen[name] = i
         mapping[i] = name
+    if unknown:  # one message, however many (a file of 10 000 stray columns makes one warning)
+        shown = ", ".join(f"« {h} »" for h in unknown[:10]) + (f" et {len(unknown) - 10} autre(s)" if len(unknown) > 10 else "")
+        warnings.append(f"{len(unknown)} colonne(s) ne sont pas des colonnes de « {t.label} » et sont ignorées : {shown}."
+                        if len(unknown) > 1 else f"La colonne {shown} n'est pas une colonne de « {t.label} » : elle est ignorée.")
     return mapping, warnings, errors
 
 
@@ -409,6 +609,7 @@ def parse(t: Table, sheet: Sheet, campus: str | None = None) -> Report:
     """Typed rows of table `t` from a sheet, with every reading error."""
     rep = Report(table=t.name)
     mapping, rep.warnings, rep.errors = match_headers(t, sheet.headers)
+    rep.errors += sheet.errors
     if not mapping:
         expected = ", ".join(c.header for c in t.columns if c.required)
         rep.errors.append(_err(1, None, f"Aucune colonne de « {t.label} » n'a été reconnue. Ce fichier est-il le bon ? "
@@ -438,10 +639,9 @@ def parse(t: Table, sheet: Sheet, campus: str | None = None) -> Report:
     raw = pd.DataFrame([(list(r) + [None] * width)[:width] for r in keep], dtype=object)
     raw.index = range(len(raw))
     out = {}
-    oui_non = t.name == "indicator_values"
     for i, name in mapping.items():
         col = t.column(name)
-        out[name] = _convert(col, raw[i], lines, rep.errors, oui_non_numbers=oui_non and name in ("value", "target"))
+        out[name] = _convert(col, raw[i], lines, rep.errors, yes_no_numbers=col.yes_no)
     df = pd.DataFrame(out, index=raw.index)
     for name in df.columns:
         col = t.column(name)
@@ -541,7 +741,10 @@ def _row_rules(t: Table, r: dict, ln: int, objectives, indicators, actions, camp
             v = r[name]
             if v is None:
                 continue
-            if unit == "pourcentage" and not 0 <= v <= 100:
+            if isinstance(v, YesNo) and unit != "oui_non":
+                errs.append(_err(ln, H(name), f"« {v!r} » est une réponse oui/non, mais l'indicateur {r['indicator_id']} "
+                                              f"se mesure en {schema.UNITS.get(unit, unit).lower()} : écrivez un nombre."))
+            elif unit == "pourcentage" and not 0 <= v <= 100:
                 errs.append(_err(ln, H(name), f"Un pourcentage est compris entre 0 et 100 (ici {v:g})."))
             elif unit == "oui_non" and v not in (0, 1):
                 errs.append(_err(ln, H(name), "Cet indicateur se renseigne par oui ou non."))
@@ -647,10 +850,10 @@ def diff(t: Table, rows: pd.DataFrame, current: pd.DataFrame, columns: list[str]
 
 
 # ------------------------------------------------------------------ the whole path
-def check(store, table_name: str, data: bytes, file_name: str = "", *, campus: str | None = None,
-          scope: set | None = None, sheet: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT,
-          context: Context | None = None) -> Report:
-    """Read, type, validate and diff a file without writing anything."""
+def read(table_name: str, data: bytes, file_name: str = "", *, campus: str | None = None, sheet: str | None = None,
+         max_bytes: int = MAX_BYTES_DEFAULT) -> Report:
+    """Read and type a file: the costly part, which needs no store (and so no lock). Its rows are None when the file
+    as a whole cannot be read."""
     t = schema.table(table_name)
     rep = Report(table=t.name, file_name=file_name, sha256=hashlib.sha256(data or b"").hexdigest())
     if len(data or b"") > max_bytes:
@@ -663,17 +866,30 @@ def check(store, table_name: str, data: bytes, file_name: str = "", *, campus: s
         return rep
     parsed = parse(t, sheet_data, campus)
     rep.warnings, rep.errors = parsed.warnings, parsed.errors
-    if parsed.rows is None:
-        return rep
-    ctx = context or Context.from_store(store, {c.ref[0] for c in t.columns if c.ref})  # every rule checks a reference
-    unreadable = {(e["line"], e["column"]) for e in parsed.errors}  # one message per bad cell is enough
-    rep.errors += [e for e in validate(t, parsed.rows, parsed.lines, ctx, campus=campus, scope=scope)
-                   if (e["line"], e["column"]) not in unreadable]
-    rep.errors.sort(key=lambda e: (e["line"] is not None, e["line"] or 0))
     rep.rows, rep.lines, rep.columns = parsed.rows, parsed.lines, parsed.columns
+    return rep
+
+
+def review(store, rep: Report, *, campus: str | None = None, scope: set | None = None,
+           context: Context | None = None) -> Report:
+    """Validate the rows of a read file against the store and diff them with its current rows (nothing written):
+    every error with its line, or what a commit would add and change."""
+    if rep.rows is None:
+        return rep
+    t = schema.table(rep.table)
+    rep.version = store.version()
+    ctx = context or Context.from_store(store, {c.ref[0] for c in t.columns if c.ref})  # every rule checks a reference
+    unreadable = {(e["line"], e["column"]) for e in rep.errors}  # one message per bad cell is enough
+    rep.errors += [e for e in validate(t, rep.rows, rep.lines, ctx, campus=campus, scope=scope)
+                   if (e["line"], e["column"]) not in unreadable]
+    if rep.errors:
+        rep.errors.sort(key=lambda e: (e["line"] is not None, e["line"] or 0))
+        return rep
+    current = store.current(t.name, build=False)
+    rep.errors = _foreign_rows(t, rep.rows, rep.lines, current, scope)
     if rep.errors:
         return rep
-    kinds, rep.changes, merged = diff(t, rep.rows, store.current(t.name, build=False), rep.columns)
+    kinds, rep.changes, merged = diff(t, rep.rows, current, rep.columns)
     rep.rows = merged.assign(_change=kinds.values)
     rep.inserted = int((kinds == "insert").sum())
     rep.updated = int((kinds == "update").sum())
@@ -682,18 +898,66 @@ def check(store, table_name: str, data: bytes, file_name: str = "", *, campus: s
     return rep
 
 
+def _foreign_rows(t: Table, rows: pd.DataFrame, lines: list[int], current: pd.DataFrame, scope: set | None) -> list[dict]:
+    """Lines whose key is already a row of a campus outside `scope` (a director's file may not take it over, even
+    when the line names the director's own campus)."""
+    if scope is None or not t.campus_column or current.empty:
+        return []
+    owner = pd.Series(current[t.campus_column].values, index=_key_text(t, current).values)
+    found = _key_text(t, rows).map(owner[~owner.index.duplicated(keep="last")])
+    errors = []
+    for i in np.flatnonzero((found.notna() & ~found.isin(scope)).values):
+        key = " · ".join(str(rows[k].iloc[i]) for k in t.key)
+        errors.append(_err(lines[i], t.column(t.key[0]).header,
+                           f"« {key} » appartient déjà au campus {found.iloc[i]} : vous ne pouvez pas le modifier "
+                           f"(vos campus : {', '.join(sorted(scope)) or 'aucun'}). Choisissez un autre identifiant."))
+    return errors
+
+
+def check(store, table_name: str, data: bytes, file_name: str = "", *, campus: str | None = None,
+          scope: set | None = None, sheet: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT,
+          context: Context | None = None) -> Report:
+    """Read, type, validate and diff a file without writing anything."""
+    rep = read(table_name, data, file_name, campus=campus, sheet=sheet, max_bytes=max_bytes)
+    return review(store, rep, campus=campus, scope=scope, context=context)
+
+
+def same_outcome(a: Report, b: Report) -> bool:
+    """Two checks of one file would write the same rows (what a preview showed is what a commit writes)."""
+    return (a.status == b.status and a.rows is not None and b.rows is not None and a.rows.equals(b.rows)
+            and (a.changes is None) == (b.changes is None) and (a.changes is None or a.changes.equals(b.changes)))
+
+
 def import_bytes(store, table_name: str, data: bytes, file_name: str = "", *, user: str = "",
                  campus: str | None = None, scope: set | None = None, dry_run: bool = False,
-                 sheet: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT) -> Report:
+                 sheet: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT, preview: Report | None = None) -> Report:
     """Check a file and, when it is clean and changes something, commit it as one batch in the name of account `user`.
 
-    A director's file is checked against their campuses line by line; the store refuses the write anyway
-    when the account may not make it (the refusal comes back as the report's error, nothing written).
+    An account that may not write is refused before the file is read. The file is read outside the writers' lock;
+    validation, diff and commit happen under it, so they see one store state. With `preview` (what the person was
+    shown), the commit is refused if the store has changed what it would write since: the new diff is shown instead.
+    A director's file is checked against their campuses line by line; the store refuses the write anyway when the
+    account may not make it (the refusal comes back as the report's error, nothing written).
     """
+    t = schema.table(table_name)
+    if not dry_run:
+        refusal = auth.import_refusal(store.account(user), user, t.label, t.campus_column, campus)
+        if refusal:
+            return Report(table=t.name, file_name=file_name, errors=[_err(None, None, refusal)])
+    rep = read(table_name, data, file_name, campus=campus, sheet=sheet, max_bytes=max_bytes)
+    if rep.rows is None:
+        return rep
     with store.lock:  # validation and commit see the same store state
         if scope is None:
             scope = auth.campus_scope(store.account(user))
-        rep = check(store, table_name, data, file_name, campus=campus, scope=scope, sheet=sheet, max_bytes=max_bytes)
+        review(store, rep, campus=campus, scope=scope)
+        if preview is not None and rep.status != "rejected" and not same_outcome(preview, rep):
+            rep.stale = True
+            rep.status = "rejected"
+            rep.errors.append(_err(None, None, "Les données ont changé depuis l'aperçu (un autre import a été "
+                                               "enregistré entre-temps) : rien n'a été enregistré. Vérifiez le nouvel "
+                                               "aperçu ci-dessous, puis validez à nouveau."))
+            return rep
         if dry_run or rep.status != "valid":
             return rep
         changed = rep.rows[rep.rows["_change"] != "same"].drop(columns="_change")
@@ -703,6 +967,7 @@ def import_bytes(store, table_name: str, data: bytes, file_name: str = "", *, us
                 table_name, changed, file_name=file_name, sha256=rep.sha256, user=user,
                 campus_id=campuses[0] if len(campuses) == 1 else (",".join(campuses) or None),
                 counts={"rows": len(rep.rows), "inserted": rep.inserted, "updated": rep.updated, "unchanged": rep.unchanged},
+                expected_version=rep.version,
             )
         except StoreError as exc:
             rep.status = "rejected"

@@ -204,8 +204,31 @@ def _text(slide, left, top, width, height, lines: list[str], size: int) -> None:
         p.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
 
-def _chart(slide, native: Native, left, top, width, height) -> None:
+def _chart_data(number_format: str):
+    """python-pptx's chart data, whose embedded workbook keeps every text as text: XlsxWriter would otherwise write an
+    imported label starting with « = » (a funder, an action) as a live formula in the chart's workbook."""
+    from contextlib import contextmanager
+
     from pptx.chart.data import CategoryChartData
+    from pptx.chart.xlsx import CategoryWorkbookWriter
+    from xlsxwriter import Workbook
+
+    class TextWriter(CategoryWorkbookWriter):
+        @contextmanager
+        def _open_worksheet(self, xlsx_file):
+            workbook = Workbook(xlsx_file, {"in_memory": True, "strings_to_formulas": False})
+            yield workbook, workbook.add_worksheet()
+            workbook.close()
+
+    class TextChartData(CategoryChartData):
+        @property
+        def _workbook_writer(self):
+            return TextWriter(self)
+
+    return TextChartData(number_format=number_format)
+
+
+def _chart(slide, native: Native, left, top, width, height) -> None:
     from pptx.dml.color import RGBColor
     from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
     from pptx.util import Pt
@@ -214,7 +237,7 @@ def _chart(slide, native: Native, left, top, width, height) -> None:
              ("column", False): XL_CHART_TYPE.COLUMN_CLUSTERED, ("column", True): XL_CHART_TYPE.COLUMN_STACKED,
              ("line", False): XL_CHART_TYPE.LINE_MARKERS, ("pie", False): XL_CHART_TYPE.PIE,
              ("radar", False): XL_CHART_TYPE.RADAR_MARKERS}
-    data = CategoryChartData(number_format=native.number_format)
+    data = _chart_data(native.number_format)
     data.categories = native.categories
     for name, values, _ in native.series:
         data.add_series(name, values)

@@ -54,14 +54,12 @@ def bind(name: str, params: dict) -> dict:
 
 
 def run(name: str, con: duckdb.DuckDBPyConnection | None = None, store=None, **params) -> pd.DataFrame:
-    """Run query `name` and return its rows."""
+    """Run query `name` on a read connection `con`, or on a new connection to `store`, and return its rows."""
     sql, bound = sql_text(name), bind(name, params)
     if con is not None:
         return con.execute(sql, bound).df()
     if store is None:
-        from .store import open_store
-
-        store = open_store()
+        raise QueryError("Précisez le magasin ou la connexion sur lesquels lancer la requête.")
     own = store.connect()
     try:
         return own.execute(sql, bound).df()

@@ -101,6 +101,7 @@ class Column:
     min: float | None = None
     max: float | None = None
     help: str = ""
+    yes_no: bool = False  # a number that may be written oui/non (VRAI/FAUX): 1/0, for the rows whose unit allows it
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -118,6 +119,7 @@ class Table:
     key: tuple[str, ...]
     campus_column: str | None = "campus_id"
     description: str = ""
+    co_campus_column: str | None = None  # campuses that carry a row jointly with its campus (comma-separated codes)
     by_header: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -246,8 +248,8 @@ _table(
         CAMPUS,
         _c("indicator_id", "text", "Identifiant indicateur", required=True, ref=("indicators", "indicator_id")),
         YEAR,
-        _c("value", "float", "Valeur", help="Laisser vide si la valeur n'est pas connue."),
-        _c("target", "float", "Cible"),
+        _c("value", "float", "Valeur", help="Laisser vide si la valeur n'est pas connue.", yes_no=True),
+        _c("target", "float", "Cible", yes_no=True),
         _c("comment", "text", "Commentaire"),
         SOURCE,
     ),
@@ -271,6 +273,7 @@ _table(
     ),
     key=("action_id",),
     description="Les actions menées par les campus, avec leur statut.",
+    co_campus_column="co_campuses",
 )
 _table(
     "action_objectives", "Actions × objectifs", "fact",

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from . import auth, demo, ui
+from . import auth, demo, fmt, ui
 
 KEY = "account"
 
@@ -154,7 +154,7 @@ def pages(account: dict) -> list:
 
 def sidebar(account: dict) -> None:
     with st.sidebar:
-        st.caption(f"Connecté : {auth.describe(account)}")
+        st.caption(f"Connecté : {fmt.md(auth.describe(account))}")
         if st.button("Se déconnecter", icon=":material/logout:", key="logout"):
             signed = st.session_state.pop(KEY, None) or {}
             if signed.get("sso"):

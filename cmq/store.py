@@ -2,17 +2,22 @@
 
 Layout under the store directory:
     manifest.json            the commit point: which Parquet files are live, the store version
+    manifest.backup.json     a copy of the last manifest written: `python -m cmq check --repair` restores it
     <table>/d<id>.parquet    the history of a table, row for row, every row with its batch_id, in a few segments:
     <table>/c<v>.parquet     the last one (d<id>, the delta) holds the batches since the snapshot and is rewritten
                              with each commit; older ones are frozen (c<v>: segments merged by a compaction)
     _current/<table>/v<n>.parquet  the table's current rows (latest non-reverted batch per key) up to a batch
     _batches/…, _reverts/…   one row per batch (who, when, which file, counts) and per revert, the same way
-    accounts.json            the accounts (Argon2 hashes, roles, campuses, lockout counters)
+    accounts.json            the accounts (Argon2 hashes, roles, campuses, lockout counters), and its backup copy
     _catalogue/v<n>-<key>.duckdb  a version's read catalogue: derived from the files above on its first read
     .lock                    serialises writers across processes (readers never take it)
 
 Every commit and revert names an account; its role and campuses are checked here (auth.write_refusal,
-auth.revert_refusal) before anything is written, whichever way the write comes (page, command line, script).
+auth.revert_refusal) before anything is written, whichever way the write comes (page, command line, script): the
+campus of every row written, of every row it replaces, and of every objective, indicator or action it points to.
+
+A folder that holds anything but a valid manifest is a damaged store, never an empty one: every read and write
+refuses it in French (StoreDamaged) and touches nothing; `python -m cmq check` says what is wrong.
 
 A commit writes its data files first (temp file, fsync, rename), then swaps the manifest (same dance).
 A crash before the manifest swap leaves orphan files that no view reads: the store is unchanged.
@@ -34,6 +39,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,6 +54,7 @@ from . import auth, schema
 
 MANIFEST = "manifest.json"
 ACCOUNTS = "accounts.json"
+BACKUP = {MANIFEST: "manifest.backup.json", ACCOUNTS: "accounts.backup.json"}  # the last good copy of each
 BATCHES = "_batches"
 REVERTS = "_reverts"
 CURRENT = "_current"
@@ -59,6 +66,33 @@ SEGMENTS_MAX = 8  # frozen history segments of a table before they are merged in
 
 class StoreError(Exception):
     """A refused write, with a French message."""
+
+
+class StaleError(StoreError):
+    """The store changed since the person was shown what a write would do."""
+
+
+class StoreDamaged(StoreError):
+    """The store's manifest or accounts are missing or unreadable: nothing is read or written until it is repaired."""
+
+
+DAMAGED = ("Le magasin de données est endommagé : {what}. Rien n'a été lu ni modifié. Un administrateur peut lancer "
+           "« python -m cmq check » pour le diagnostic, puis « python -m cmq check --repair » pour rétablir la "
+           "dernière copie saine (conservée à côté).")
+
+# What a failed write says, by errno (the system's own text is English and may carry a path).
+WRITE_FAILURES = {28: "le disque est plein", 122: "le quota du disque est atteint", 27: "un fichier dépasse la taille permise",
+                  30: "le disque est en lecture seule", 13: "le dossier du magasin n'est pas accessible en écriture",
+                  5: "erreur d'entrée-sortie du disque"}
+
+
+def write_failed(exc: BaseException) -> StoreError:
+    """A French StoreError for a write that failed (no path, no traceback)."""
+    if isinstance(exc, OSError):
+        why = WRITE_FAILURES.get(exc.errno or 0, "le système a refusé l'écriture")
+    else:  # a value beyond what a column holds (OverflowError, Arrow's conversions)
+        why = "une valeur dépasse ce qu'une colonne du magasin peut contenir"
+    return StoreError(f"L'enregistrement a échoué ({why}) : rien n'a été enregistré, le magasin est inchangé.")
 
 
 def default_dir() -> Path:
@@ -91,6 +125,19 @@ def _atomic_write_bytes(path: Path, write) -> None:
 
 def _write_parquet(path: Path, tbl: pa.Table) -> None:
     _atomic_write_bytes(path, lambda fh: pq.write_table(tbl, fh, compression="zstd"))
+    if _written is not None:
+        _written.append(path)
+
+
+_written: list[Path] | None = None  # the data files the write under way has made (removed if it fails)
+
+
+def _read_json(path: Path):
+    """The JSON in `path`, or None when it is empty, truncated or not JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
 
 
 def _sql_str(s: str) -> str:
@@ -133,35 +180,65 @@ class Store:
         self.lock = FileLock(str(self.root / ".lock"), timeout=120)
 
     # ---------------------------------------------------------------- manifest
+    def is_pristine(self) -> bool:
+        """Nothing in the folder but the writers' lock: the only store the demo may be built into."""
+        return all(p.name == ".lock" for p in self.root.iterdir())
+
     def manifest(self) -> dict:
         path = self.root / MANIFEST
         if not path.exists():
-            return {"version": 0, "next_batch": 1, "next_revert": 1, "files": {}}
-        return json.loads(path.read_text(encoding="utf-8"))
+            if self.is_pristine():
+                return {"version": 0, "next_batch": 1, "next_revert": 1, "files": {}}
+            raise StoreDamaged(DAMAGED.format(what="le fichier manifest.json est absent alors que le dossier contient "
+                                                   "des données"))
+        m = _read_json(path)
+        if not isinstance(m, dict) or not {"version", "next_batch", "files"} <= set(m):
+            raise StoreDamaged(DAMAGED.format(what="le fichier manifest.json est illisible ou tronqué"))
+        return m
 
     def version(self) -> int:
         return int(self.manifest()["version"])
 
     def is_empty(self) -> bool:
-        return self.manifest()["version"] == 0
+        """No batch was ever committed (a new store, or one just made with its first accounts)."""
+        m = self.manifest()
+        return int(m["next_batch"]) == 1 and not m["files"]
+
+    def _start(self) -> None:
+        """Under the lock, before the first write into a folder that holds nothing: its first manifest, so that the
+        folder is a store from its first file on (a folder with files but no manifest is a damaged store)."""
+        if not (self.root / MANIFEST).exists() and self.is_pristine():
+            self._write_manifest(self.manifest())
 
     def _write_manifest(self, m: dict) -> None:
         m["version"] = int(m["version"]) + 1
-        data = json.dumps(m, ensure_ascii=False, indent=1).encode("utf-8")
-        _atomic_write_bytes(self.root / MANIFEST, lambda fh: fh.write(data))
+        self._write_with_backup(MANIFEST, json.dumps(m, ensure_ascii=False, indent=1).encode("utf-8"))
+
+    def _write_with_backup(self, name: str, data: bytes) -> None:
+        """Swap `name` (the commit point), then its backup copy: at every instant one of the two is whole and names
+        only files that exist (files are removed after both)."""
+        _atomic_write_bytes(self.root / name, lambda fh: fh.write(data))
+        _atomic_write_bytes(self.root / BACKUP[name], lambda fh: fh.write(data))
 
     # ---------------------------------------------------------------- writes
     def commit(self, table_name: str, rows: pd.DataFrame, *, file_name: str = "", sha256: str = "",
                user: str = "", campus_id: str | None = None, counts: dict | None = None,
-               _pause=None) -> CommitResult:
-        """Record `rows` (already validated, canonical column names) as one batch of `table_name`."""
+               expected_version: int | None = None, _pause=None) -> CommitResult:
+        """Record `rows` (already validated, canonical column names) as one batch of `table_name`; with
+        `expected_version`, only if the store is still at that version (what the person was shown)."""
         t = schema.table(table_name)
         counts = counts or {}
-        with self.lock:
+        with self._writing():
+            if expected_version is not None and self.version() != expected_version:
+                raise StaleError("Les données ont changé depuis la vérification du fichier (un autre import a été "
+                                 "enregistré entre-temps) : rien n'a été enregistré. Vérifiez le nouvel aperçu.")
             campuses = set()
             if t.campus_column and t.campus_column in rows.columns:
                 campuses = {str(c) for c in rows[t.campus_column].dropna()}
-            refusal = auth.write_refusal(self.account(user), user, t.label, t.campus_column, campuses)
+            account = self.account(user)
+            refusal = auth.write_refusal(account, user, t.label, t.campus_column, campuses)
+            if refusal is None and auth.campus_scope(account) is not None:
+                refusal = auth.owner_refusal(account, self._owners(t, rows))
             if refusal:
                 raise StoreError(refusal)
             m = self.manifest()
@@ -188,7 +265,7 @@ class Store:
 
     def revert(self, batch_id: int, *, user: str = "") -> None:
         """Mark a batch as reverted: the values it replaced come back."""
-        with self.lock:
+        with self._writing():
             con = self.connect(build=False)
             try:
                 found = con.execute("select reverted_at, campus_id, table_name from batches where batch_id = $b",
@@ -218,7 +295,7 @@ class Store:
     def compact(self) -> dict:
         """Merge each table's files into one file, keeping every row and its batch_id, and rebuild its snapshot.
         Returns how many files each table it changed had (a table already in one file with no delta is left)."""
-        with self.lock:
+        with self._writing():
             m = self.manifest()
             current = m.get("current", {})
             merged = {name: len(rels) for name, rels in m["files"].items()
@@ -230,6 +307,54 @@ class Store:
                 self._write_manifest(m)
                 self._remove(retired)
         return merged
+
+    @contextmanager
+    def _writing(self):
+        """The writers' lock for one write; if the write fails, the data files it made are removed (no manifest
+        names them) and a disk or value problem comes out as a French StoreError."""
+        global _written
+        with self.lock:
+            self._start()
+            outer, _written = _written, []
+            try:
+                yield
+            except BaseException as exc:
+                for path in _written:
+                    path.unlink(missing_ok=True)
+                if isinstance(exc, (OSError, OverflowError, pa.ArrowInvalid, pa.ArrowTypeError)):
+                    raise write_failed(exc) from exc
+                raise
+            finally:
+                _written = outer
+
+    def _owners(self, t, rows: pd.DataFrame) -> set[frozenset]:
+        """The campuses that own what these rows would touch: the current rows of the same keys (which they would
+        replace), and the objectives, indicators and actions their columns point to (an action: its campus or any
+        campus that carries it jointly)."""
+        owners: set[frozenset] = set()
+        if rows.empty:
+            return owners
+        con = self.connect(build=False)
+        try:
+            if t.campus_column and set(t.key) <= set(rows.columns):
+                con.register("incoming", rows[list(t.key)].astype(object))
+                on = " and ".join(f"c.{k} = i.{k}" for k in t.key)
+                owners |= {frozenset(r) for r in con.execute(
+                    f"select distinct c.{t.campus_column} from {t.name} c semi join incoming i on {on}").fetchall()}
+            for c in t.columns:
+                ref = schema.TABLES.get(c.ref[0]) if c.ref else None
+                if ref is None or ref.campus_column is None or ref is t and c.name in t.key or c.name not in rows:
+                    continue
+                ids = [v for v in rows[c.name].dropna().unique().tolist()]
+                if not ids:
+                    continue
+                co = ref.co_campus_column or "null"
+                found = con.execute(f"select distinct {ref.campus_column}, {co} from {ref.name} "
+                                    f"where {c.ref[1]} in (select unnest($ids))", {"ids": ids}).fetchall()
+                owners |= {frozenset([campus, *auth.split_campuses(joint)]) for campus, joint in found}
+        finally:
+            con.close()
+        return owners
 
     def _append(self, m: dict, name: str, number: int, rows: pa.Table) -> list[str]:
         """In `m` (not yet written): a new delta of `name` = its old delta + `rows`. Returns the retired delta."""
@@ -303,8 +428,14 @@ class Store:
         """Every account by name (hashes included: never show them)."""
         path = self.root / ACCOUNTS
         if not path.exists():
+            if (self.root / BACKUP[ACCOUNTS]).exists():
+                raise StoreDamaged(DAMAGED.format(what="le fichier des comptes accounts.json a disparu"))
             return {}
-        return {a["name"]: a for a in json.loads(path.read_text(encoding="utf-8"))["accounts"]}
+        data = _read_json(path)
+        try:
+            return {a["name"]: a for a in data["accounts"]}
+        except (TypeError, KeyError):
+            raise StoreDamaged(DAMAGED.format(what="le fichier des comptes accounts.json est illisible ou tronqué")) from None
 
     def account(self, name: str | None) -> dict | None:
         return self.accounts().get(name or "")
@@ -312,11 +443,12 @@ class Store:
     def _write_accounts(self, accounts: dict[str, dict]) -> None:
         data = json.dumps({"accounts": sorted(accounts.values(), key=lambda a: a["name"])}, ensure_ascii=False,
                           indent=1).encode("utf-8")
-        _atomic_write_bytes(self.root / ACCOUNTS, lambda fh: fh.write(data))
+        self._write_with_backup(ACCOUNTS, data)
 
     def put_account(self, account: dict, *, replace: bool = False) -> None:
         """Add an account (from auth.new_account); an existing name is refused unless `replace`."""
         with self.lock:
+            self._start()
             accounts = self.accounts()
             if account["name"] in accounts and not replace:
                 raise StoreError(f"Le compte « {account['name']} » existe déjà.")
@@ -339,12 +471,70 @@ class Store:
     def init(self, admin: dict) -> None:
         """Make this empty directory a real store: its first administrator, no demo data, no demo account."""
         with self.lock:
-            if not self.is_empty() or self.accounts():
-                raise StoreError(f"Le magasin {self.root} n'est pas vide : rien n'a été changé.")
-            self._write_accounts({admin["name"]: admin})
+            if not self.is_pristine():
+                raise StoreError(f"Le dossier {self.root} n'est pas vide : rien n'a été changé.")
             m = self.manifest()
             m["kind"] = "real"
             self._write_manifest(m)
+            self._write_accounts({admin["name"]: admin})
+
+    # ---------------------------------------------------------------- check and repair
+    def data_files(self, m: dict) -> list[str]:
+        """Every data file manifest `m` names."""
+        rels = [r for rels in m.get("files", {}).values() for r in rels]
+        rels += [f for state in m.get("current", {}).values() for f in (state.get("file"), state.get("delta")) if f]
+        return sorted(set(rels))
+
+    def _file_problems(self, m: dict) -> list[str]:
+        problems = []
+        for rel in self.data_files(m):
+            try:
+                pq.read_metadata(self.root / rel)
+            except FileNotFoundError:
+                problems.append(f"Le fichier de données {rel} est absent.")
+            except (OSError, pa.ArrowException):
+                problems.append(f"Le fichier de données {rel} est illisible ou tronqué.")
+        return problems
+
+    def check(self) -> tuple[list[str], list[str]]:
+        """What is wrong with the store, in French, and what `repair` would do about it."""
+        problems, repairs = [], []
+        if self.is_pristine():
+            return problems, repairs
+        for name, valid in ((MANIFEST, lambda d: isinstance(d, dict) and {"version", "next_batch", "files"} <= set(d)),
+                            (ACCOUNTS, lambda d: isinstance(d, dict) and isinstance(d.get("accounts"), list))):
+            path, backup = self.root / name, self.root / BACKUP[name]
+            if path.exists() and valid(_read_json(path)):
+                continue
+            if not path.exists() and not backup.exists() and name == ACCOUNTS:
+                continue  # a store without accounts (never had any)
+            problems.append(f"Le fichier {name} est {'absent' if not path.exists() else 'illisible ou tronqué'}.")
+            copy = _read_json(backup) if backup.exists() else None
+            if not valid(copy):
+                problems.append(f"Sa copie {BACKUP[name]} est absente ou illisible : la réparation automatique est "
+                                "impossible (restaurez la dernière sauvegarde du dossier).")
+            elif name == MANIFEST and (missing := self._file_problems(copy)):
+                problems += missing
+            else:
+                repairs.append(f"{name} sera rétabli à partir de {BACKUP[name]}"
+                               + (f" (version {copy['version']})." if name == MANIFEST else "."))
+        if not problems:
+            problems += self._file_problems(self.manifest())
+        return problems, repairs
+
+    def repair(self) -> list[str]:
+        """Restore the manifest and the accounts from their backup copies when `check` says it can; returns what
+        was done (nothing when the store is sound or cannot be repaired so)."""
+        with self.lock:
+            problems, repairs = self.check()
+            if not repairs or len(problems) != len(repairs):
+                return []
+            for name in (MANIFEST, ACCOUNTS):
+                backup = self.root / BACKUP[name]
+                if any(r.startswith(name) for r in repairs):
+                    data = backup.read_bytes()
+                    _atomic_write_bytes(self.root / name, lambda fh: fh.write(data))
+            return repairs
 
     # ---------------------------------------------------------------- reads
     def connect(self, manifest: dict | None = None, *, build: bool = True) -> duckdb.DuckDBPyConnection:
@@ -354,7 +544,7 @@ class Store:
         with views over the Parquet files. Both answer every query the same way."""
         m = manifest or self.manifest()
         path = self._catalogue_path(m)
-        if build and not path.exists():
+        if build and int(m["version"]) and not path.exists():  # a store with nothing yet has nothing to catalogue
             try:
                 self._build_catalogue(m, path)
             except (OSError, duckdb.Error, Timeout):
@@ -487,15 +677,3 @@ class Store:
     def current(self, table_name: str, *, build: bool = True) -> pd.DataFrame:
         """The canonical rows of one table."""
         return self.read("select * from " + schema.table(table_name).name, build=build)
-
-
-def open_store(root: str | Path | None = None, *, ensure_demo: bool = True) -> Store:
-    """Open the store; build the demo into it when it is empty."""
-    store = Store(root)
-    if ensure_demo and store.is_empty():
-        from . import demo
-
-        with store.lock:
-            if store.is_empty():
-                demo.build(store)
-    return store

@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-from . import schema
+from . import fmt, schema
 
 TYPE_NAMES = {"text": "texte", "int": "nombre entier", "float": "nombre (virgule décimale)",
               "bool": "oui / non", "date": "date jj/mm/aaaa"}
@@ -99,7 +99,7 @@ def csv_bytes(store, table_name: str, campus: str | None = None) -> bytes:
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow([c.header for c in t.columns])
     for rec in example_rows(store, table_name, campus).to_dict("records"):
-        w.writerow([_cell(c, rec[c.name]) for c in t.columns])
+        w.writerow([fmt.neutralise(_cell(c, rec[c.name])) for c in t.columns])
     w.writerow([])
     w.writerow([f"# {t.label} : {t.description} Les lignes commençant par # sont ignorées à l'import."])
     for d in columns_doc(table_name).to_dict("records"):
@@ -132,6 +132,9 @@ def xlsx_bytes(store, table_name: str, campus: str | None = None) -> bytes:
             else:
                 out.append(_cell(c, v))
         ws.append(out)
+        for cell in ws[ws.max_row]:  # text stays text: an imported « =HYPERLINK(…) » is never a live formula
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for i, c in enumerate(t.columns, start=1):

@@ -11,7 +11,8 @@ import streamlit as st
 
 from . import export, fmt, queries
 from .figures import FIGURES
-from .store import Store, default_dir, open_store
+from .demo import open_store
+from .store import Store, default_dir
 
 ALL_YEARS = "Toutes les années"
 
@@ -103,7 +104,14 @@ def filters() -> dict:
     qp = st.query_params
     url_year, url_sector = qp.get("annee"), qp.get("filiere")
     year_options = [ALL_YEARS] + years
-    opening = int(url_year) if url_year and url_year.isdigit() and int(url_year) in years else default_year(known)
+    url_ok = bool(url_year) and url_year.isascii() and url_year.isdigit() and int(url_year) in years
+    opening = int(url_year) if url_ok else default_year(known)
+    ignored = ([f"annee={url_year}"] if url_year and not url_ok else []) + \
+              ([f"filiere={url_sector}"] if url_sector and url_sector not in sectors else []) + \
+              [f"campus={c}" for c in qp.get_all("campus") if c not in names]
+    if ignored:  # a link typed by hand or cut: the page opens all the same, and says what it left out
+        st.info(f"Le lien contient {fmt.md(', '.join(ignored)[:200])} : paramètre(s) non reconnu(s), ignoré(s).",
+                icon=":material/link_off:")
     with st.sidebar:
         st.header("Filtres")
         year = st.selectbox("Année", year_options, index=year_options.index(opening or ALL_YEARS), key="flt_year")
@@ -128,7 +136,7 @@ def filters() -> dict:
 
 def caption(f: dict, source: str) -> None:
     """Under a chart: what was filtered, where the figures come from and how fresh they are."""
-    st.caption(f"{export.describe(f)} — Source : {source}. Données importées le {data_date()}.")
+    st.caption(f"{fmt.md(export.describe(f))} — Source : {source}. Données importées le {data_date()}.")
 
 
 def data_date() -> str:

@@ -25,7 +25,7 @@ def choose(account: dict) -> tuple[str, str | None]:
     options = ([None] if len(codes) > 1 else []) + codes
     campus = c2.selectbox("Pour quel campus ?", options, key="imp_campus",
                           format_func=lambda c: "Plusieurs campus (colonne « Code campus »)" if c is None else f"{c} – {names[c]}")
-    st.caption(schema.table(table).description + f" Import enregistré au nom de {auth.describe(account)}.")
+    st.caption(schema.table(table).description + f" Import enregistré au nom de {fmt.md(auth.describe(account))}.")
     return table, campus
 
 
@@ -96,7 +96,7 @@ def _shown(v, column: str | None = None) -> str:
 def show_report(rep: ingest.Report) -> None:
     """Errors line by line, or what will change."""
     for w in rep.warnings:
-        st.warning(w, icon=":material/info:")
+        st.warning(fmt.md(w), icon=":material/info:")
     if rep.errors:
         st.error(f"{len(rep.errors)} erreur(s) : rien ne sera écrit. Corrigez le fichier puis déposez-le à nouveau.",
                  icon=":material/error:")
@@ -124,11 +124,17 @@ def show_report(rep: ingest.Report) -> None:
         st.info("Ce fichier ne change rien : toutes ses lignes sont déjà dans le tableau de bord.", icon=":material/check:")
 
 
-def commit(table: str, campus: str | None, user: str, name: str, data: bytes, sheet: str | None) -> None:
-    """The commit button; on success the uploader is reset so the same file is not committed twice by mistake."""
+def commit(preview: ingest.Report, table: str, campus: str | None, user: str, name: str, data: bytes,
+           sheet: str | None) -> None:
+    """The commit button: it writes what `preview` showed, or nothing (when another import changed it meanwhile, the
+    page shows the new diff). On success the uploader is reset so the same file is not committed twice by mistake."""
     if st.button("Valider l'import", type="primary", key="imp_commit"):
-        rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, sheet=sheet)
-        if rep.status == "committed":
+        rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, sheet=sheet, preview=preview)
+        if rep.stale:
+            st.session_state["imp_stale"] = rep.errors[-1]["message"]
+            ui.clear_cache()
+            st.rerun()
+        elif rep.status == "committed":
             st.session_state["imp_done"] = (f"Import validé : lot n° {rep.batch_id}, {rep.inserted} ligne(s) ajoutée(s), "
                                             f"{rep.updated} modifiée(s). Vous pouvez l'annuler dans « Historique des imports ».")
             st.session_state["imp_upload_round"] += 1
@@ -137,7 +143,7 @@ def commit(table: str, campus: str | None, user: str, name: str, data: bytes, sh
         elif rep.status == "unchanged":
             st.info("Rien à importer : les données sont déjà à jour.")
         else:
-            st.error("Le fichier a été refusé : " + (rep.errors[-1]["message"] if rep.errors else
+            st.error("Le fichier a été refusé : " + (fmt.md(rep.errors[-1]["message"]) if rep.errors else
                      "les données ont changé depuis la vérification. Déposez-le à nouveau."))
 
 

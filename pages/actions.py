@@ -30,9 +30,9 @@ pool = f["campuses"] or campuses["campus_id"].tolist()
 campus = st.selectbox("Campus", pool, key="act_matrix_campus")
 table, config = views.matrix(ui.run("action_objective_links", campus=campus, year=f["year"]))
 if table.empty:
-    st.info(f"Aucune action de {campus} pour ces filtres.")
+    st.info(f"Aucune action de {fmt.md(campus)} pour ces filtres.")
 elif len(config) == 0:
-    st.info(f"Les actions de {campus} ne sont rattachées à aucun objectif : importez la table « Actions × objectifs ».")
+    st.info(f"Les actions de {fmt.md(campus)} ne sont rattachées à aucun objectif : importez la table « Actions × objectifs ».")
 else:
     st.dataframe(table, hide_index=True, column_config=config, key="act_matrix")
     st.caption("Une coche : l'action répond à l'objectif (survolez l'en-tête d'une colonne pour lire l'objectif).")

@@ -1,7 +1,7 @@
 """Campus: one campus in depth — identity, objective tree with indicators, actions, reach, funding."""
 import streamlit as st
 
-from cmq import campus_view, ui
+from cmq import campus_view, fmt, ui
 
 campuses = ui.run("campuses")
 names = dict(zip(campuses["campus_id"], campuses["name"]))
@@ -11,7 +11,7 @@ code = st.selectbox("Campus", list(names), format_func=lambda c: f"{c} – {name
 st.query_params["campus"] = code
 f = {"year": None, "campuses": [code]}
 info = campuses.set_index("campus_id").loc[code]
-st.title(f"Campus {code} – {info['name']}")
+st.title(f"Campus {fmt.md(code)} – {fmt.md(info['name'])}")
 campus_view.identity(info)
 
 tree = ui.figure("arbre-objectifs", f, key="tree", campus=code)

@@ -1,7 +1,7 @@
 """Importer des données: choose a table, download its template, drop a file, read the check, commit."""
 import streamlit as st
 
-from cmq import auth, session, upload
+from cmq import auth, fmt, session, upload
 
 account = session.current()
 st.title("Importer des données")
@@ -16,7 +16,9 @@ file = upload.uploaded()
 if file:
     name, data, sheet = file
     rep = upload.check(table, name, data, campus, sheet, account)
-    st.subheader(f"Vérification de « {name} »")
+    st.subheader(f"Vérification de « {fmt.md(name)} »")
+    if stale := st.session_state.pop("imp_stale", None):
+        st.warning(stale, icon=":material/sync_problem:")
     upload.show_report(rep)
     if rep.status == "valid":
-        upload.commit(table, campus, account["name"], name, data, sheet)
+        upload.commit(rep, table, campus, account["name"], name, data, sheet)

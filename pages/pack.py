@@ -1,7 +1,7 @@
 """Dossier de séance: the figures of the region or of one campus for one year, as PowerPoint, PDF and Excel."""
 import streamlit as st
 
-from cmq import export, pack, ui
+from cmq import export, fmt, pack, ui
 
 st.title("Dossier de séance")
 st.write("Tous les graphiques d'un périmètre et d'une année, prêts pour la séance du comité : un diaporama PowerPoint "
@@ -23,7 +23,7 @@ with st.container(horizontal=True, key="pack_downloads"):
         st.download_button(f"Télécharger le dossier ({label})", lambda k=kind: pack.render(p, k), file_name=p.file_name(kind),
                            mime=export.MIME[kind], key=f"pack_{kind}", icon=":material/download:", on_click="ignore",
                            type="primary" if kind == "pptx" else "secondary")
-st.caption(f"{p.scope_title} · année {year} · données au {p.data_date} · {len(p.batches)} lot(s) d'import. "
+st.caption(f"{fmt.md(p.scope_title)} · année {year} · données au {p.data_date} · {len(p.batches)} lot(s) d'import. "
            "Le fichier est préparé au clic (quelques secondes la première fois).")
 st.subheader("Contenu")
 st.dataframe(pack.contents(p), hide_index=True, key="pack_contents")

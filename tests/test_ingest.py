@@ -103,7 +103,7 @@ def test_all_errors_at_once_with_line_and_column(demo_store):
 
 def test_a_bad_cell_repeated_is_reported_on_each_line_and_excel_types_stay_apart(demo_store):
     """Cells are read once per distinct value: a bad value on several lines is reported on each, and Excel's TRUE is
-    not taken for the number 1 (nor 1 for TRUE)."""
+    not taken for the number 1 (nor 1 for TRUE): oui for an oui/non indicator, an error for a count."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["Code campus", "Identifiant indicateur", "Année", "Valeur"])
@@ -111,14 +111,15 @@ def test_a_bad_cell_repeated_is_reported_on_each_line_and_excel_types_stay_apart
     ws.append(["AGT", "AGT-I02", 2019, "abc"])
     ws.append(["AGT", "AGT-I03", 2019.5, True])
     ws.append(["AGT", "AGT-I04", "2019", 1])
+    ws.append(["AGT", "AGT-I01", 2020, True])
     buf = io.BytesIO()
     wb.save(buf)
     rep = check(demo_store, "indicator_values", buf.getvalue())
     errors = {(e["line"], e["column"]): e["message"] for e in rep.errors}
     assert errors[(2, "Valeur")].startswith("« abc » n'est pas lisible") and (3, "Valeur") in errors
     assert "n'est pas un nombre entier" in errors[(4, "Année")]
-    assert "« True » n'est pas lisible" in errors[(4, "Valeur")]
-    assert not {(2, "Année"), (3, "Année"), (5, "Année"), (5, "Valeur")} & set(errors)
+    assert "« oui » est une réponse oui/non" in errors[(6, "Valeur")] and "nombre" in errors[(6, "Valeur")]
+    assert not {(2, "Année"), (3, "Année"), (4, "Valeur"), (5, "Année"), (5, "Valeur")} & set(errors)
 
 
 def test_numbers_beyond_a_float_are_unreadable_not_a_crash(demo_store):
