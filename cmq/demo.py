@@ -60,4 +60,5 @@ def open_store(root=None) -> Store:
         with store.lock:
             if store.is_empty():  # still nothing once the lock is held (another process may have built it)
                 build(store)
+    store.manifest(), store.accounts()  # a damaged store is refused here, in French, before any command reads it
     return store

@@ -161,12 +161,14 @@ def read_csv_text(text: str) -> Sheet:
                 raise FileProblem(f"Ligne {start + skip} : un guillemet ouvert n'est pas refermé dans sa cellule, qui "
                                   f"avale les lignes suivantes (jusqu'à la ligne {reader.line_num + skip}). Fermez le "
                                   "guillemet (ou retirez-le) puis déposez à nouveau le fichier.")
-            extra = [c for c in rec[len(headers):] if c.strip()]
+            # more cells than headers: values would shift. In a comma file even empty ones (« 3,5, » is a decimal
+            # comma that made one cell two); elsewhere trailing empty cells are harmless
+            extra = [c for c in rec[len(headers):] if c.strip() or delimiter == ","]
             if extra:
                 hint = (" Dans un fichier séparé par des virgules, une virgule décimale (« 3,5 ») coupe le nombre en "
                         "deux : mettez ces nombres entre guillemets ou enregistrez le fichier avec le point-virgule."
                         if delimiter == "," else "")
-                errors.append(_err(start + skip, None, f"Cette ligne a {len(headers) + len(extra)} cellules remplies "
+                errors.append(_err(start + skip, None, f"Cette ligne a {len(headers) + len(extra)} cellules "
                                                        f"pour {len(headers)} colonnes d'en-tête : les valeurs seraient "
                                                        f"décalées.{hint}"))
             rows.append(rec)
@@ -941,37 +943,47 @@ def import_bytes(store, table_name: str, data: bytes, file_name: str = "", *, us
     """
     t = schema.table(table_name)
     if not dry_run:
-        refusal = auth.import_refusal(store.account(user), user, t.label, t.campus_column, campus)
+        try:
+            refusal = auth.import_refusal(store.account(user), user, t.label, t.campus_column, campus)
+        except StoreError as exc:
+            refusal = str(exc)
         if refusal:
             return Report(table=t.name, file_name=file_name, errors=[_err(None, None, refusal)])
     rep = read(table_name, data, file_name, campus=campus, sheet=sheet, max_bytes=max_bytes)
     if rep.rows is None:
         return rep
-    with store.lock:  # validation and commit see the same store state
-        if scope is None:
-            scope = auth.campus_scope(store.account(user))
-        review(store, rep, campus=campus, scope=scope)
-        if preview is not None and rep.status != "rejected" and not same_outcome(preview, rep):
-            rep.stale = True
-            rep.status = "rejected"
-            rep.errors.append(_err(None, None, "Les données ont changé depuis l'aperçu (un autre import a été "
-                                               "enregistré entre-temps) : rien n'a été enregistré. Vérifiez le nouvel "
-                                               "aperçu ci-dessous, puis validez à nouveau."))
-            return rep
-        if dry_run or rep.status != "valid":
-            return rep
-        changed = rep.rows[rep.rows["_change"] != "same"].drop(columns="_change")
-        campuses = sorted({c for c in changed.get("campus_id", pd.Series(dtype=object)).dropna()})
-        try:
-            res = store.commit(
-                table_name, changed, file_name=file_name, sha256=rep.sha256, user=user,
-                campus_id=campuses[0] if len(campuses) == 1 else (",".join(campuses) or None),
-                counts={"rows": len(rep.rows), "inserted": rep.inserted, "updated": rep.updated, "unchanged": rep.unchanged},
-                expected_version=rep.version,
-            )
-        except StoreError as exc:
-            rep.status = "rejected"
-            rep.errors.append(_err(None, None, str(exc)))
-            return rep
-        rep.status, rep.batch_id = "committed", res.batch_id
+    try:
+        with store.lock:  # validation and commit see the same store state
+            return _review_and_commit(store, rep, user=user, campus=campus, scope=scope, dry_run=dry_run,
+                                      preview=preview)
+    except StoreError as exc:  # a damaged store, a refused or failed write: nothing written
+        rep.status = "rejected"
+        rep.errors.append(_err(None, None, str(exc)))
         return rep
+
+
+def _review_and_commit(store, rep: Report, *, user: str, campus: str | None, scope: set | None, dry_run: bool,
+                       preview: Report | None) -> Report:
+    """Under the writers' lock: validate and diff against the store, then commit unless told not to."""
+    if scope is None:
+        scope = auth.campus_scope(store.account(user))
+    review(store, rep, campus=campus, scope=scope)
+    if preview is not None and rep.status != "rejected" and not same_outcome(preview, rep):
+        rep.stale = True
+        rep.status = "rejected"
+        rep.errors.append(_err(None, None, "Les données ont changé depuis l'aperçu (un autre import a été "
+                                           "enregistré entre-temps) : rien n'a été enregistré. Vérifiez le nouvel "
+                                           "aperçu ci-dessous, puis validez à nouveau."))
+        return rep
+    if dry_run or rep.status != "valid":
+        return rep
+    changed = rep.rows[rep.rows["_change"] != "same"].drop(columns="_change")
+    campuses = sorted({c for c in changed.get("campus_id", pd.Series(dtype=object)).dropna()})
+    res = store.commit(
+        rep.table, changed, file_name=rep.file_name, sha256=rep.sha256, user=user,
+        campus_id=campuses[0] if len(campuses) == 1 else (",".join(campuses) or None),
+        counts={"rows": len(rep.rows), "inserted": rep.inserted, "updated": rep.updated, "unchanged": rep.unchanged},
+        expected_version=rep.version,
+    )
+    rep.status, rep.batch_id = "committed", res.batch_id
+    return rep
