@@ -14,7 +14,7 @@ def damaged(exc: StoreError) -> None:
 
 
 try:
-    ui.store()
+    ui.store().version()  # a store damaged since the server started is refused on every page, the login page too
     account = session.current()
     if account is None:
         session.login_page()

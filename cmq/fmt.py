@@ -23,14 +23,18 @@ def missing(x) -> bool:
         return False
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])")
+# GFM links bare addresses after Markdown is parsed (escapes do not stop it): an invisible word joiner inside
+# « :// », « www. » and after « @ » keeps them plain text and looks the same
+_BARE_LINK = re.compile(r"(:)(?=//)|(?i:(www))(?=\.)|(@)")
 
 
 def md(text) -> str:
     """Text from a file or an account, safe inside Streamlit's Markdown (titles, captions, messages): every character
-    Markdown, HTML or LaTeX would act on is escaped, so an imported « ![x](http://…) » shows as typed, never as an
-    image fetched from elsewhere nor as a link."""
-    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    Markdown, HTML or LaTeX would act on is escaped and bare addresses are not linked, so an imported
+    « ![x](http://…) » shows as typed, never as an image fetched from elsewhere nor as a link."""
+    text = _BARE_LINK.sub(lambda m: m.group(0) + "\u2060", str(text))
+    return _MARKDOWN.sub(r"\\\1", text).replace("\n", "  \n")
 
 
 def plain(text) -> str:

@@ -126,25 +126,28 @@ def show_report(rep: ingest.Report) -> None:
 
 def commit(preview: ingest.Report, table: str, campus: str | None, user: str, name: str, data: bytes,
            sheet: str | None) -> None:
-    """The commit button: it writes what `preview` showed, or nothing (when another import changed it meanwhile, the
-    page shows the new diff). On success the uploader is reset so the same file is not committed twice by mistake."""
-    if st.button("Valider l'import", type="primary", key="imp_commit"):
-        rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, sheet=sheet, preview=preview)
-        if rep.stale:
-            st.session_state["imp_stale"] = rep.errors[-1]["message"]
-            ui.clear_cache()
-            st.rerun()
-        elif rep.status == "committed":
-            st.session_state["imp_done"] = (f"Import validé : lot n° {rep.batch_id}, {rep.inserted} ligne(s) ajoutée(s), "
-                                            f"{rep.updated} modifiée(s). Vous pouvez l'annuler dans « Historique des imports ».")
-            st.session_state["imp_upload_round"] += 1
-            ui.clear_cache()
-            st.rerun()
-        elif rep.status == "unchanged":
-            st.info("Rien à importer : les données sont déjà à jour.")
-        else:
-            st.error("Le fichier a été refusé : " + (fmt.md(rep.errors[-1]["message"]) if rep.errors else
-                     "les données ont changé depuis la vérification. Déposez-le à nouveau."))
+    """The commit button. Its click is handled before the page runs again, with the report the person was shown:
+    it writes what that preview showed, or nothing when another import changed it meanwhile (the page then shows
+    the new diff). On success the uploader is reset so the same file is not committed twice by mistake."""
+    st.button("Valider l'import", type="primary", key="imp_commit", on_click=_commit,
+              args=(preview, table, campus, user, name, data, sheet))
+
+
+def _commit(preview: ingest.Report, table: str, campus: str | None, user: str, name: str, data: bytes,
+            sheet: str | None) -> None:
+    rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, sheet=sheet, preview=preview)
+    ui.clear_cache()
+    if rep.stale:
+        st.session_state["imp_stale"] = rep.errors[-1]["message"]
+    elif rep.status == "committed":
+        st.session_state["imp_done"] = (f"Import validé : lot n° {rep.batch_id}, {rep.inserted} ligne(s) ajoutée(s), "
+                                        f"{rep.updated} modifiée(s). Vous pouvez l'annuler dans « Historique des imports ».")
+        st.session_state["imp_upload_round"] += 1
+    elif rep.status == "unchanged":
+        st.session_state["imp_stale"] = "Rien à importer : les données sont déjà à jour."
+    else:
+        st.session_state["imp_refused"] = "Le fichier a été refusé : " + (
+            rep.errors[-1]["message"] if rep.errors else "déposez-le à nouveau.")
 
 
 def history_table(campus: str | None) -> pd.DataFrame:

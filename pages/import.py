@@ -19,6 +19,8 @@ if file:
     st.subheader(f"Vérification de « {fmt.md(name)} »")
     if stale := st.session_state.pop("imp_stale", None):
         st.warning(stale, icon=":material/sync_problem:")
+    if refused := st.session_state.pop("imp_refused", None):
+        st.error(fmt.md(refused), icon=":material/error:")
     upload.show_report(rep)
     if rep.status == "valid":
         upload.commit(rep, table, campus, account["name"], name, data, sheet)

@@ -171,3 +171,24 @@ def test_download_a_chart_image_and_the_meeting_pack(store_copy, page, tmp_path)
         assert prs.slides[0].shapes.title.text == "Dossier de séance"
         assert sum(1 for s in prs.slides for sh in s.shapes if sh.has_chart) >= 7  # native, editable charts
         screenshot(page, "pack")
+
+
+def test_imported_markup_is_shown_as_text_and_fetches_nothing(store_copy, page):
+    """A campus named with Markdown image syntax and an action titled with a link: the browser shows them as typed,
+    requests nothing from the address they name, and makes no link of them."""
+    from cmq import ingest
+
+    name = "Campus ![t](http://127.0.0.1:9/track.png) <a href='http://127.0.0.1:9/x'>lien</a>"
+    rows = f"Code campus;Nom;Région;Filière;Label\nAGT;{name};Bourgogne-Franche-Comté;Tourisme, gastronomie;standard\n"
+    assert ingest.import_bytes(store_copy, "campuses", rows.encode(), "c.csv", user="admin").status == "committed"
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url) if ":9/" in r.url else None)
+    with streamlit_server(store_copy.root) as url:
+        open_as(page, url + "/campus?campus=AGT")
+        page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+        title = page.locator("h1").first
+        title.wait_for()
+        assert "![t](http://127.0.0.1:9/track.png)" in title.inner_text().replace("\u2060", "")
+        assert page.locator("img[src*='track.png']").count() == 0 and page.locator("a[href*=':9/']").count() == 0
+        screenshot(page, "campus-markup-as-text")
+    assert fetched == []

@@ -183,6 +183,24 @@ def test_a_preview_computed_before_another_commit_is_not_committed(store_copy):
     assert ingest.import_bytes(s, "indicator_values", file(95), "b.csv", user=ADMIN, preview=fresh).status == "committed"
 
 
+def test_the_import_page_shows_the_new_diff_instead_of_committing_a_stale_preview(data_dir, store_copy):
+    def file(v):
+        return f"Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I01;2018;{v}\n".encode()
+
+    at = app_test()
+    at.switch_page("pages/import.py").run()
+    at.file_uploader(key="imp_file_0").upload("v.csv", file(95), "text/csv").run()
+    assert [b for b in at.button if b.key == "imp_commit"]
+    ingest.import_bytes(store_copy, "indicator_values", file(90), "autre.csv", user=ADMIN)  # another session commits
+    at.button(key="imp_commit").click().run()
+    assert not at.exception
+    assert any("ont changé depuis l'aperçu" in w.value for w in at.warning)
+    changes = [df.value for df in at.dataframe if "Ancienne valeur" in df.value.columns]
+    assert changes and changes[0]["Ancienne valeur"].tolist() == ["90"], "the diff against the new value"
+    got = store_copy.read("select value from indicator_values where indicator_id = 'AGT-I01' and year = 2018")
+    assert got["value"].tolist() == [90.0]
+
+
 # ---------------------------------------------------------------- disk and values that do not fit
 
 def test_a_full_disk_during_a_commit_says_so_and_changes_nothing(data_dir, tmp_path):
