@@ -1,8 +1,9 @@
 """Entry point: sign-in, then the navigation over pages/ that the account's role may use."""
 import streamlit as st
 
-from cmq import fmt, session, ui
-from cmq.store import StoreError
+from cmq.app import session, ui
+from cmq.core import fmt
+from cmq.core.store import StoreError
 
 st.set_page_config(page_title="Pilotage des CMQ", page_icon=":material/school:", layout="wide")
 

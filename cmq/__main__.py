@@ -10,9 +10,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import auth, demo, ingest, queries, schema, templates
-from .demo import open_store
-from .store import Store, StoreError, default_dir
+from cmq import ROOT
+from cmq.core import auth, demo, ingest, queries, schema
+from cmq.outputs import templates
+from cmq.core.demo import open_store
+from cmq.core.store import Store, StoreError, default_dir
 
 READ_ONLY = {duckdb.StatementType.SELECT}
 
@@ -56,8 +58,7 @@ def cmd_demo(a) -> int:
             return fail("Le magasin contient déjà des données. Ajoutez --force pour l'effacer et reconstruire la démonstration.")
         demo.refuse_if_real(store)  # before anything is erased
         store.reset()
-    with store.lock:
-        reports = demo.build(store)
+    reports = store.write(demo.build)
     rows = sum(r.inserted + r.updated for r in reports)
     print(f"Démonstration construite : {len(reports)} fichiers, {rows} lignes importées dans {store.root}.")
     return 0
@@ -144,8 +145,8 @@ def cmd_template(a) -> int:
 
 
 def cmd_export(a) -> int:
-    from . import pack
-    from .export import ExportError
+    from cmq.outputs import pack
+    from cmq.outputs.export import ExportError
 
     scope = "region" if a.scope.lower() in ("region", "région") else a.scope
     out = Path(a.out)
@@ -169,20 +170,16 @@ def cmd_compact(a) -> int:
 
 
 def cmd_bench(a) -> int:
-    from . import bench
+    from cmq.dev import bench
 
     return bench.main(a)
 
 
 def cmd_serve(a) -> int:
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli as streamlit_cli
 
-    # pages/ holds st.navigation pages, not Streamlit's old pages-folder mode: without this, the first request
-    # after a start that lands on a deep link (/import) would run that page alone, without dashboard.py.
-    PagesManager.uses_pages_directory = False
     open_store().connect().close()  # the demo on a first start, and the current version's read catalogue
-    sys.argv = ["streamlit", "run", str(Path(__file__).resolve().parent.parent / "dashboard.py"),
+    sys.argv = ["streamlit", "run", str(ROOT / "dashboard.py"),
                 "--server.port", str(a.port), "--server.address", a.address]
     return streamlit_cli.main()
 

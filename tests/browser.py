@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import ROOT
 
-from cmq.bench import CHROMIUM, CHROMIUM_ARGS  # noqa: F401,E402 (the browser tests take them from here)
+from cmq.dev.bench import CHROMIUM, CHROMIUM_ARGS  # noqa: F401,E402 (the browser tests take them from here)
 
 OUTPUT = ROOT / "test-output"
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from cmq import auth, ingest
-from cmq.store import Store, StoreError
+from cmq.core import auth, ingest
+from cmq.core.store import Store, StoreError
 from conftest import ROOT, app_test, cli, snapshot
 
 AMF_VALUE = "Code campus;Identifiant indicateur;Année;Valeur\nAMF;AMF-I01;2019;5\n".encode()
@@ -69,7 +69,7 @@ def test_disabled_account_is_signed_out(data_dir, store_copy):
 
 def test_admin_page_creates_and_disables_accounts(data_dir, store_copy):
     at = app_test("admin").run()
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("cmq/app/pages/admin.py").run()
     table = at.dataframe[0].value
     assert set(table["Compte"]) == {"admin", "comite", "directeur-agt"} and "password_hash" not in table.columns
     def create_director_msi(password: str) -> None:

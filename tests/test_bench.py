@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 
-from cmq import bench, queries
-from cmq.figures import FIGURES
+from cmq.core import queries
+from cmq.dev import bench
+from cmq.outputs import registry
+from cmq.outputs.registry import FIGURES
 from conftest import cli
 
 
@@ -19,15 +21,15 @@ def test_every_page_query_runs_on_the_demo_and_none_is_counted_twice(demo_store)
             queries.run(name, con=con, **params)
     # the rows behind charts are read on demand, never as part of a page's load
     assert not any(q.endswith("_rows") for page in bench.PAGES for q, _ in bench.page_queries(page, ctx))
-    assert {n for names, _ in bench.PAGES.values() for n in names} <= set(FIGURES)
+    assert {n for p in registry.PAGES for n in p.figures} <= set(FIGURES)
 
 
 def test_figures_carry_ratio_target_and_whether_it_was_met():
-    lower = bench.Figure("cold p95 · overview", 120.0, "ms", baseline=400.0, target=300).as_dict()
+    lower = bench.Measure("cold p95 · overview", 120.0, "ms", baseline=400.0, target=300).as_dict()
     assert lower == {"name": "cold p95 · overview", "value": 120.0, "unit": "ms", "baseline": 400.0, "ratio": 0.3,
                      "target": 300, "met": True}
-    assert bench.Figure("speed-up", 2.0, "×", target=3, higher_is_better=True).as_dict()["met"] is False
-    assert bench.Figure("generation", 80.0, "/s").as_dict()["met"] is None
+    assert bench.Measure("speed-up", 2.0, "×", target=3, higher_is_better=True).as_dict()["met"] is False
+    assert bench.Measure("generation", 80.0, "/s").as_dict()["met"] is None
 
 
 def test_pandas_baseline_computes_the_same_reach_as_the_sql(demo_store):

@@ -176,7 +176,7 @@ def test_download_a_chart_image_and_the_meeting_pack(store_copy, page, tmp_path)
 def test_imported_markup_is_shown_as_text_and_fetches_nothing(store_copy, page):
     """A campus named with Markdown image syntax and an action titled with a link: the browser shows them as typed,
     requests nothing from the address they name, and makes no link of them."""
-    from cmq import ingest
+    from cmq.core import ingest
 
     name = "Campus ![t](http://127.0.0.1:9/track.png) <a href='http://127.0.0.1:9/x'>lien</a>"
     rows = f"Code campus;Nom;Région;Filière;Label\nAGT;{name};Bourgogne-Franche-Comté;Tourisme, gastronomie;standard\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from cmq import queries
+from cmq.core import queries
 from conftest import ROOT, frame, app_test
 
 
@@ -12,7 +12,7 @@ def campus_page(code: str) -> AppTest:
     at = app_test()
     at.query_params["campus"] = code
     at.run()
-    at.switch_page("pages/campus.py")
+    at.switch_page("cmq/app/pages/campus.py")
     at.run()
     assert not at.exception, at.exception
     return at
@@ -40,7 +40,7 @@ def test_joint_action_shows_on_the_associated_campus(data_dir):
 
 
 def test_tree_status_against_target(store_copy):
-    from cmq import ingest
+    from cmq.core import ingest
 
     data = ("Code campus;Identifiant indicateur;Année;Valeur;Cible\n"
             "AGT;AGT-I01;2019;100;90\nAGT;AGT-I04;2019;2;4\n").encode()
@@ -54,7 +54,7 @@ def test_tree_status_against_target(store_copy):
 
 
 def test_campus_without_data_says_what_to_import(store_copy, monkeypatch):
-    from cmq import ingest
+    from cmq.core import ingest
 
     new = ("Code campus;Nom;Région;Filière;Label\nNEW;Nouveau campus;Bretagne;Numérique, télécommunications;standard\n").encode()
     assert ingest.import_bytes(store_copy, "campuses", new, "c.csv", user="admin").status == "committed"

@@ -7,8 +7,8 @@ import json
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from cmq import ingest, queries
-from cmq.store import Store
+from cmq.core import ingest, queries
+from cmq.core.store import Store
 from conftest import ROOT, frame, app_test
 
 
@@ -17,7 +17,7 @@ def page(name: str, **params) -> AppTest:
     for k, v in params.items():
         at.query_params[k] = v
     at.run()
-    at.switch_page(f"pages/{name}.py")
+    at.switch_page(f"cmq/app/pages/{name}.py")
     at.run()
     assert not at.exception, at.exception
     return at

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from cmq import queries
+from cmq.core import queries
 from conftest import ROOT, frame, app_test
 
 
 def test_heatmap_radar_and_gap(data_dir):
     at = app_test()
     at.run()
-    at.switch_page("pages/criteria.py")
+    at.switch_page("cmq/app/pages/criteria.py")
     at.run()
     assert not at.exception, at.exception
     assert len(at.get("plotly_chart")) == 2

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from cmq import queries, schema
-from cmq.demo import DEMO_DIR
+from cmq.core import queries, schema
+from cmq.core.demo import DEMO_DIR
 
 
 def q(store, sql, **params):

@@ -12,8 +12,9 @@ from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pypdf import PdfReader
 
-from cmq import export, ingest, pack
-from cmq.figures import CAMPUS_PACK, FIGURES, REGION_PACK
+from cmq.core import ingest
+from cmq.outputs import export, pack
+from cmq.outputs.registry import CAMPUS_PACK, FIGURES, REGION_PACK
 from conftest import ADMIN, app_test, cli, frame
 
 # the demo (2018 report): reach by audience, each joint action counted once
@@ -212,7 +213,7 @@ def test_file_names_say_what_whom_and_which_year(ctx, expected):
 
 def test_every_registered_figure_draws_on_the_demo(demo_store):
     con = demo_store.connect()
-    from cmq import queries
+    from cmq.core import queries
     for fig_def in FIGURES.values():
         ctx = {"year": 2018, "campuses": ["AGT"], "campus": "AGT", "statuses": None, "objective": None, "search": None}
         data = queries.run(fig_def.query, con=con, **fig_def.params(ctx))
@@ -240,7 +241,7 @@ def test_cli_export_writes_the_pack_and_refuses_bad_input_in_french(store_copy, 
 
 def test_pack_page_lists_the_slides_and_offers_three_formats(data_dir):
     at = app_test()
-    at.switch_page("pages/pack.py").run()
+    at.switch_page("cmq/app/pages/pack.py").run()
     assert not at.exception
     contents = frame(at, "Diapositive")
     assert len(contents) == 1 + len(REGION_PACK) + 1

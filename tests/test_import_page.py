@@ -26,7 +26,7 @@ def value(store, indicator, year=2018):
 
 
 def test_bad_file_then_fixed_file_then_commit_then_revert(data_dir, store_copy):
-    at = page("pages/import.py")
+    at = page("cmq/app/pages/import.py")
     at.file_uploader[0].upload("valeurs.csv", BAD, "text/csv").run()
     assert not at.exception
     assert "1 erreur(s)" in at.error[0].value and "rien ne sera écrit" in at.error[0].value
@@ -50,7 +50,7 @@ def test_bad_file_then_fixed_file_then_commit_then_revert(data_dir, store_copy):
     assert (batch["user_name"], batch["file_name"], batch["inserted"], batch["updated"]) == ("directeur-agt", "valeurs.csv", 1, 1)
     assert len(batch["sha256"]) == 64
 
-    hist = page("pages/history.py")
+    hist = page("cmq/app/pages/history.py")
     table = frame(hist, "État")
     assert table.iloc[0]["Lot"] == batch["batch_id"] and table.iloc[0]["Par"] == "directeur-agt"
     assert table.iloc[0]["État"] == "Actif"
@@ -68,14 +68,14 @@ def test_bad_file_then_fixed_file_then_commit_then_revert(data_dir, store_copy):
 
 
 def test_same_file_twice_says_unchanged(data_dir):
-    at = page("pages/import.py")
+    at = page("cmq/app/pages/import.py")
     unchanged = (HEAD + "AGT;AGT-I01;2018;88;Acteurs rencontrés par la directrice opérationnelle : 31 + 6 + 7 + 10 + 3 + 16 + 15.\r\n").encode("utf-8-sig")
     at.file_uploader[0].upload("same.csv", unchanged, "text/csv").run()
     assert "ne change rien" in at.info[0].value
 
 
 def test_campus_choice_fills_a_missing_campus_column_and_templates_are_offered(data_dir, store_copy):
-    at = page("pages/import.py", "admin")
+    at = page("cmq/app/pages/import.py", "admin")
     at.selectbox(key="imp_campus").set_value("MSI").run()
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Modèle CSV", "Modèle Excel"]
@@ -88,7 +88,7 @@ def test_campus_choice_fills_a_missing_campus_column_and_templates_are_offered(d
 
 
 def test_director_sees_only_their_campus_and_another_campus_is_refused_line_by_line(data_dir, store_copy):
-    at = page("pages/import.py")
+    at = page("cmq/app/pages/import.py")
     assert at.selectbox(key="imp_campus").options == ["AGT – Alimentation, Goût, Tourisme"]
     assert "Partenaires" not in at.selectbox(key="imp_table").options, "shared tables are for administrators"
     other = (HEAD + "AMF;AMF-I01;2018;5;\r\n").encode("utf-8")
@@ -104,19 +104,19 @@ def test_navigation_follows_the_role(data_dir):
         for name in ("import", "admin"):
             at = app_test(account).run()
             if name in offered:
-                at.switch_page(f"pages/{name}.py").run()
+                at.switch_page(f"cmq/app/pages/{name}.py").run()
                 assert not at.exception and not at.error, (account, name)
             else:
                 with pytest.raises(ValueError, match="Could not find a navigation page"):
-                    at.switch_page(f"pages/{name}.py")
+                    at.switch_page(f"cmq/app/pages/{name}.py")
     # reached all the same (an old link), the page itself refuses
     at = app_test("directeur-agt").run()
-    at.switch_page("pages/import.py").run()
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("cmq/app/pages/import.py").run()
+    at.switch_page("cmq/app/pages/admin.py").run()
     assert "réservée aux administrateurs" in at.error[0].value and not at.dataframe
 
 
 def test_reader_has_no_revert(data_dir):
-    hist = page("pages/history.py", "comite")
+    hist = page("cmq/app/pages/history.py", "comite")
     assert len(frame(hist, "État")) > 0, "a reader sees the history"
     assert not [b for b in hist.button if b.key == "rev_go"] and not hist.subheader

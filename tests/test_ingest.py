@@ -7,7 +7,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from cmq import ingest
+from cmq.core import ingest
 from conftest import snapshot
 
 HEAD = "Code campus;Identifiant indicateur;Année;Valeur;Commentaire"
@@ -187,7 +187,7 @@ def test_columns_absent_from_the_file_keep_their_values(store_copy):
                                    "indicators", "partners", "campus_partners", "action_objectives"])
 @pytest.mark.parametrize("campus", [None, "TI"])
 def test_templates_import_cleanly(demo_store, table, campus):
-    from cmq import templates
+    from cmq.outputs import templates
 
     for data in (templates.csv_bytes(demo_store, table, campus), templates.xlsx_bytes(demo_store, table, campus)):
         rep = ingest.check(demo_store, table, data, "modele", campus=campus)

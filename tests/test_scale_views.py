@@ -4,12 +4,15 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cmq import charts, synth
-from cmq.store import Store
+from cmq.dev import synth
+from cmq.outputs import charts
+from cmq.core.store import Store
+from cmq.outputs import registry
 from conftest import ROOT, app_test
 from test_committee_pages import figure
 
-PAGES = ["overview", "actions", "reach", "funding", "criteria", "completeness"]
+# the committee's pages that compare campuses (the registry's pages with figures, but the one-campus page)
+PAGES = [p.slug for p in registry.PAGES if p.figures and p.slug != "campus"]
 PER_CAMPUS = ("comp_detail",)  # one campus's indicators: as long as its plan, whatever the number of campuses
 
 
@@ -35,7 +38,7 @@ def page(root, monkeypatch, name: str) -> AppTest:
     monkeypatch.setenv("CMQ_DATA_DIR", str(root))
     at = app_test()
     at.run()
-    at.switch_page(f"pages/{name}.py")
+    at.switch_page(f"cmq/app/pages/{name}.py")
     at.run()
     assert not at.exception, at.exception
     return at

@@ -15,8 +15,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cmq import auth, demo, fmt, ingest, queries
-from cmq.store import Store, StoreDamaged, StoreError
+from cmq.core import auth, demo, fmt, ingest, queries
+from cmq.core.store import Store, StoreDamaged, StoreError
 from conftest import ADMIN, ROOT, app_test, cli, snapshot
 
 PASSWORD = "un-vrai-mot-de-passe-2026"
@@ -148,7 +148,7 @@ def test_the_store_refuses_a_takeover_whatever_the_caller(store_copy, table):
 def test_a_director_cannot_take_over_an_action_from_the_import_page(data_dir):
     before = snapshot(data_dir)
     at = app_test("directeur-agt")
-    at.switch_page("pages/import.py").run()
+    at.switch_page("cmq/app/pages/import.py").run()
     at.selectbox(key="imp_table").set_value("actions").run()
     at.file_uploader(key="imp_file_0").upload("actions.csv", TAKEOVERS["actions"].encode(), "text/csv").run()
     assert not at.exception
@@ -188,7 +188,7 @@ def test_the_import_page_shows_the_new_diff_instead_of_committing_a_stale_previe
         return f"Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I01;2018;{v}\n".encode()
 
     at = app_test()
-    at.switch_page("pages/import.py").run()
+    at.switch_page("cmq/app/pages/import.py").run()
     at.file_uploader(key="imp_file_0").upload("v.csv", file(95), "text/csv").run()
     assert [b for b in at.button if b.key == "imp_commit"]
     ingest.import_bytes(store_copy, "indicator_values", file(90), "autre.csv", user=ADMIN)  # another session commits
@@ -232,7 +232,7 @@ def test_a_malformed_link_parameter_is_ignored_with_a_notice(demo_root, monkeypa
     for params in ({"annee": "²"}, {"annee": "abc", "campus": "ZZZ"}):
         at = app_test()
         at.query_params.update(params)
-        at.switch_page("pages/reach.py").run()
+        at.switch_page("cmq/app/pages/reach.py").run()
         assert not at.exception
         assert any("ignoré" in i.value for i in at.info)
         assert at.selectbox(key="flt_year").value == 2018
@@ -247,7 +247,7 @@ def _import(store, table, text: str):
 
 
 def test_templates_never_write_an_imported_formula(store_copy):
-    from cmq import templates
+    from cmq.outputs import templates
 
     formula = '=HYPERLINK("http://exemple.invalid","clic")'
     _import(store_copy, "actions", "Code campus;Identifiant action;Intitulé;Statut;Année;Description\n"
@@ -263,7 +263,7 @@ def test_templates_never_write_an_imported_formula(store_copy):
 
 
 def test_the_pptx_chart_workbooks_hold_no_formula(store_copy):
-    from cmq import pack
+    from cmq.outputs import pack
 
     funder = "=cmd|' /C calc'!A0"
     _import(store_copy, "funding", "Code campus;Financeur;Année;Programme;Type de financeur;Montant (€);Nature;Statut\n"
@@ -282,7 +282,7 @@ def test_the_pptx_chart_workbooks_hold_no_formula(store_copy):
 
 
 def test_imported_text_is_shown_as_typed_not_as_markup(store_copy, monkeypatch):
-    from cmq.figures import FIGURES
+    from cmq.outputs.registry import FIGURES
 
     monkeypatch.setenv("CMQ_DATA_DIR", str(store_copy.root))
     name = "![t](http://127.0.0.1:9/track.png) <b>gras</b>"
@@ -290,7 +290,7 @@ def test_imported_text_is_shown_as_typed_not_as_markup(store_copy, monkeypatch):
                                     "Tourisme, gastronomie;standard\n")
     at = app_test()
     at.query_params["campus"] = "AGT"
-    at.switch_page("pages/campus.py").run()
+    at.switch_page("cmq/app/pages/campus.py").run()
     assert not at.exception
     title = at.title[0].value
     assert fmt.md(name) in title and "![" not in title.replace("\\![", "")
@@ -355,13 +355,13 @@ def test_an_xlsx_zip_bomb_is_refused_before_parsing_and_outside_the_lock(store_c
         z.writestr("xl/worksheets/sheet1.xml", b" " * (ingest.XLSX_UNZIPPED_MAX + 1))
     data = buf.getvalue()
     assert len(data) < 2 * 1024 * 1024
-    store_copy.lock.timeout = 0  # taking the lock now would raise: the file must be refused without it
+    store = Store(store_copy.root, lock_timeout=0)  # taking the lock now would raise: refused without it
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from filelock import FileLock; "
                                "l = FileLock(sys.argv[1]); l.acquire(); print('held', flush=True); time.sleep(60)",
                                str(store_copy.root / ".lock")], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        rep = ingest.import_bytes(store_copy, "indicator_values", data, "bombe.xlsx", user=ADMIN)
+        rep = ingest.import_bytes(store, "indicator_values", data, "bombe.xlsx", user=ADMIN)
     finally:
         holder.kill()
     assert rep.status == "rejected" and "se décompresse en plus de" in rep.errors[0]["message"]

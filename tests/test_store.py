@@ -12,9 +12,9 @@ import time
 import pandas as pd
 import pytest
 
-from cmq.store import Store, StoreError
+from cmq.core.store import Store, StoreError
 from conftest import ADMIN, ROOT, admin_store, snapshot
-from cmq import auth, schema
+from cmq.core import auth, schema
 
 
 def values(rows: list[tuple]) -> pd.DataFrame:
@@ -91,10 +91,10 @@ def _brute_force(s: Store) -> pd.DataFrame:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_many_batches_fold_into_snapshots_and_stay_correct(tmp_path, monkeypatch, seed):
-    import cmq.store
+    from cmq.core.store import batches
 
-    monkeypatch.setattr(cmq.store, "TAIL_MAX", 4)
-    monkeypatch.setattr(cmq.store, "SEGMENTS_MAX", 3)
+    monkeypatch.setattr(batches, "TAIL_MAX", 4)
+    monkeypatch.setattr(batches, "SEGMENTS_MAX", 3)
     rng = random.Random(seed)
     s = admin_store(tmp_path)
     committed = []
@@ -136,7 +136,7 @@ WRITER = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
     import pandas as pd
-    from cmq.store import Store
+    from cmq.core.store import Store
     store, n, mode = Store(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     df = pd.DataFrame({{"campus_id": "AGT", "indicator_id": [f"X{{i}}" for i in range(n)], "year": 2019,
                        "value": [float(i) for i in range(n)], "target": None, "comment": "c" * 40, "source": "kill"}})
@@ -198,8 +198,8 @@ CONCURRENT = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})
     import pandas as pd
-    from cmq import auth, schema
-    from cmq.store import Store
+    from cmq.core import auth, schema
+    from cmq.core.store import Store
     store, who = Store(sys.argv[1]), int(sys.argv[2])
     store.put_account(auth.new_account(f"writer{{who}}", "directeur", ["AGT"]))
     for k in range(8):

@@ -1,0 +1,75 @@
+"""Pieces of the Administration page: the accounts table and the forms that change accounts (through the store)."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cmq.app import ui
+from cmq.core import auth, fmt
+from cmq.core.store import StoreError
+
+
+def accounts_table(accounts: dict) -> pd.DataFrame:
+    """Every account without its hash: role, campuses, e-mail, state."""
+    rows = []
+    for a in accounts.values():
+        until = auth.locked_until(a)
+        state = "Désactivé" if a.get("disabled") else (f"Bloqué jusqu'au {fmt.moment(until)}" if until else "Actif")
+        rows.append({"Compte": a["name"], "Rôle": auth.ROLES[a["role"]], "Campus": ", ".join(a["campuses"]),
+                     "Adresse (authentification unique)": a.get("email") or "", "État": state,
+                     "Dernière connexion": fmt.moment(a["last_login"]) if a.get("last_login") else "jamais",
+                     "Démonstration": "oui" if a.get("demo") else ""})
+    return pd.DataFrame(rows)
+
+
+def _done(message: str) -> None:
+    st.session_state["admin_done"] = fmt.md(message)
+    st.rerun()
+
+
+def add_form(campus_codes: list[str]) -> None:
+    with st.form("admin_add", clear_on_submit=True):
+        c1, c2, c3 = st.columns(3)
+        name = c1.text_input("Nom du compte")
+        role = c2.selectbox("Rôle", list(auth.ROLES), format_func=auth.ROLES.get)
+        campuses = c3.multiselect("Campus (directeur)", campus_codes, placeholder="Choisissez le ou les campus")
+        c4, c5 = st.columns(2)
+        email = c4.text_input("Adresse électronique (facultative, pour l'authentification unique)")
+        password = c5.text_input(f"Mot de passe ({auth.MIN_PASSWORD} caractères au moins)", type="password")
+        if st.form_submit_button("Créer le compte", type="primary"):
+            try:
+                account = auth.new_account(name, role, campuses, password, email)
+                ui.store().put_account(account)
+            except (auth.AuthError, StoreError) as exc:
+                st.error(fmt.md(exc))
+                return
+            _done(f"Compte {auth.describe(account)} créé.")
+
+
+def change_form(accounts: dict, me: str) -> None:
+    others = [n for n in accounts if n != me]
+    if not others:
+        return
+    name = st.selectbox("Compte", others, key="admin_pick")
+    a = accounts[name]
+    c1, c2, c3 = st.columns(3)
+    store = ui.store()
+    if a.get("disabled"):
+        if c1.button("Réactiver", key="admin_enable"):
+            store.update_account(name, disabled=False, failed=0, locked_until=None)
+            _done(f"Compte « {name} » réactivé.")
+    elif c1.button("Désactiver", key="admin_disable"):
+        store.update_account(name, disabled=True)
+        _done(f"Compte « {name} » désactivé : il ne peut plus se connecter ni importer.")
+    if auth.locked_until(a) and c2.button("Débloquer", key="admin_unlock"):
+        store.update_account(name, failed=0, locked_until=None)
+        _done(f"Compte « {name} » débloqué.")
+    with c3.popover("Nouveau mot de passe"):
+        new = st.text_input("Nouveau mot de passe", type="password", key="admin_newpw")
+        if st.button("Enregistrer", key="admin_setpw"):
+            try:
+                store.update_account(name, password_hash=auth.hash_password(new), failed=0, locked_until=None)
+            except auth.AuthError as exc:
+                st.error(fmt.md(exc))
+                return
+            _done(f"Mot de passe de « {name} » changé.")

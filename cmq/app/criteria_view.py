@@ -1,0 +1,29 @@
+"""Pieces of the criteria page."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cmq.core import schema
+
+
+def excellence_gap(grid: pd.DataFrame, campus: str) -> None:
+    """Criteria not yet reached, and what the « excellence » category requires beyond the standard label."""
+    mine = grid[grid["campus_id"] == campus].sort_values("criterion_no")
+    todo = mine[mine["level"].isna() | (mine["level"] < 2)]
+    extra = mine[mine["excellence_requirement"].notna()]
+    if todo.empty and extra.empty:
+        st.success("Tous les critères sont atteints et aucune exigence supplémentaire n'est renseignée.")
+        return
+    rows = []
+    for r in mine.itertuples():
+        below = pd.isna(r.level) or r.level < 2
+        if below or pd.notna(r.excellence_requirement):
+            rows.append({
+                "Critère": f"{r.criterion_no}. {r.title}",
+                "Niveau": "Non renseigné" if pd.isna(r.level) else schema.CRITERION_LEVELS[str(int(r.level))],
+                "Ce qui manque": ("À atteindre pour tout label. " if below else "")
+                                 + (f"Excellence : {r.excellence_requirement}" if pd.notna(r.excellence_requirement) else ""),
+            })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="excellence_gap")
+    st.caption(f"{len(todo)} critère(s) sous le niveau « atteint » ; {len(extra)} critère(s) avec une exigence propre à l'excellence.")

@@ -1,0 +1,41 @@
+"""Actions: the searchable register, the calendar of dated actions, and each campus's actions × objectives matrix."""
+import streamlit as st
+
+from cmq.app import ui
+from cmq.core import fmt, schema
+from cmq.outputs import tables
+
+f = ui.filters()
+st.title("Actions des campus")
+c1, c2, c3 = st.columns([2, 3, 3])
+statuses = c1.multiselect("Statut", list(schema.STATUSES), format_func=schema.STATUSES.get, placeholder="Tous les statuts",
+                          key="act_status")
+choices = ui.query("objective_choices", campuses=f["campuses"])
+titles = {r.objective_id: f"{r.campus_id} · {'↳ ' if r.level == 'operationnel' else ''}{r.title}" for r in choices.itertuples()}
+objective = c2.selectbox("Objectif", [None] + list(titles), format_func=lambda o: "Tous les objectifs" if o is None else titles[o],
+                         key="act_objective")
+search = c3.text_input("Rechercher", placeholder="Un mot du titre ou de la description", key="act_search").strip()
+register = ui.query("action_register", **f, statuses=statuses or None, objective=objective, search=search or None)
+st.caption(f"{fmt.number(len(register))} action(s) pour ces critères. Une action commune apparaît sous chacun de ses campus.")
+st.dataframe(tables.register(register), hide_index=True, key="act_register",
+             column_config={"Action": st.column_config.TextColumn(width="large")})
+
+ui.figure("calendrier-des-actions", f, key="act_timeline", statuses=statuses or None, objective=objective,
+          search=search or None)
+undated = register["start_date"].isna().sum()
+if undated:
+    st.caption(f"{undated} action(s) sans date de début ne figurent pas sur le calendrier.")
+
+st.subheader("Actions × objectifs")
+campuses = ui.query("campuses")
+pool = f["campuses"] or campuses["campus_id"].tolist()
+campus = st.selectbox("Campus", pool, key="act_matrix_campus")
+table, titles = tables.matrix(ui.query("action_objective_links", campus=campus, year=f["year"]))
+config = {c: st.column_config.CheckboxColumn(c, help=t, width="small") for c, t in titles.items()}
+if table.empty:
+    st.info(f"Aucune action de {fmt.md(campus)} pour ces filtres.")
+elif len(config) == 0:
+    st.info(f"Les actions de {fmt.md(campus)} ne sont rattachées à aucun objectif : importez la table « Actions × objectifs ».")
+else:
+    st.dataframe(table, hide_index=True, column_config=config, key="act_matrix")
+    st.caption("Une coche : l'action répond à l'objectif (survolez l'en-tête d'une colonne pour lire l'objectif).")

@@ -1,0 +1,35 @@
+"""Campus: one campus in depth — identity, objective tree with indicators, actions, reach, funding."""
+import streamlit as st
+
+from cmq.app import campus_view, ui
+from cmq.core import fmt
+
+campuses = ui.query("campuses")
+names = dict(zip(campuses["campus_id"], campuses["name"]))
+wanted = st.query_params.get("campus")
+code = st.selectbox("Campus", list(names), format_func=lambda c: f"{c} – {names[c]}", key="campus_pick",
+                    index=list(names).index(wanted) if wanted in names else 0)
+st.query_params["campus"] = code
+f = {"year": None, "campuses": [code]}
+info = campuses.set_index("campus_id").loc[code]
+st.title(f"Campus {fmt.md(code)} – {fmt.md(info['name'])}")
+campus_view.identity(info)
+
+tree = ui.figure("arbre-objectifs", f, key="tree", campus=code)
+values = ui.query("campus_indicator_values", campus=code)
+st.subheader("Objectifs et indicateurs, année par année")
+st.dataframe(campus_view.tree_table(tree, values), hide_index=True, key="tree_table")
+st.caption("État : dernière valeur renseignée comparée à sa cible. « Non renseigné » : aucune valeur importée.")
+
+st.subheader("Actions")
+actions = ui.query("campus_actions", campus=code, year=None)
+if actions.empty:
+    st.info("Aucune action n'est renseignée : importez-les dans « Importer des données » (table Actions).")
+else:
+    st.dataframe(campus_view.actions_table(actions), hide_index=True, key="campus_actions")
+left, right = st.columns(2)
+with left:
+    ui.figure("publics-touches", f, key="campus_reach")
+with right:
+    st.subheader("Financements")
+    st.dataframe(campus_view.funding_table(ui.query("campus_funding", campus=code, year=None)), hide_index=True, key="campus_funding")

@@ -1,0 +1,18 @@
+"""Complétude: which campus has reported which indicator for which year, so that the coordinator sees who has not."""
+import streamlit as st
+
+from cmq.app import ui
+from cmq.outputs import tables
+
+f = ui.filters()
+st.title("Complétude des indicateurs")
+grid = ui.figure("completude", f, key="comp_grid")
+gaps = tables.missing_reports(grid)
+if not gaps.empty:
+    st.subheader("Campus sans aucune valeur d'indicateur")
+    st.dataframe(gaps, hide_index=True, key="comp_gaps")
+st.subheader("Indicateur par indicateur")
+pool = sorted(grid["campus_id"].unique()) if not grid.empty else []
+if pool:
+    campus = st.selectbox("Campus", pool, key="comp_campus")
+    ui.figure("completude-indicateurs", {**f, "campuses": [campus]}, key="comp_detail", campus=campus)

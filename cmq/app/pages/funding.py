@@ -1,0 +1,31 @@
+"""Financements: funders → campuses, by year, kind and status; unknown amounts listed, never summed as 0."""
+import streamlit as st
+
+from cmq.app import ui
+from cmq.core import fmt
+from cmq.outputs import tables
+
+f = ui.filters()
+st.title("Financements")
+k = ui.query("funding_kpis", **f).iloc[0]
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Montants connus", fmt.euros(k["known_eur"]), help=f"{fmt.number(k['lines'])} ligne(s) de financement, "
+          f"{fmt.number(k['funders'])} financeur(s). Acquis, prévus et demandés.")
+c2.metric("Dont acquis", fmt.euros(k["acquired_eur"]))
+c3.metric("Part privée", fmt.percent(tables.private_share(k)),
+          help=f"Entreprises et branches, sur les montants connus. {fmt.number(k['private_lines'])} ligne(s) privée(s), "
+               f"dont {fmt.number(k['private_lines_amount_unknown'])} sans montant.")
+c4.metric("Montants non renseignés", fmt.number(k["lines_amount_unknown"]) + " ligne(s)",
+          help="Listées plus bas ; jamais comptées comme 0.")
+ui.figure("flux-de-financement", f, key="fund_sankey")
+left, right = st.columns(2)
+with left:
+    ui.figure("financements-par-annee", f, key="fund_year")
+with right:
+    ui.figure("financements-par-nature", f, key="fund_kind")
+st.subheader("Montants non renseignés")
+unknown = ui.query("funding_unknown", **f)
+if unknown.empty:
+    st.write("Tous les montants sont renseignés pour ces filtres.")
+else:
+    st.dataframe(tables.funding_unknown(unknown), hide_index=True, key="fund_unknown")

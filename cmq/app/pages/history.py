@@ -1,0 +1,18 @@
+"""Historique des imports: every batch per campus, its counts and status; revert a batch (directors: their campuses)."""
+import streamlit as st
+
+from cmq.app import session, ui, upload
+from cmq.core import auth
+
+account = session.current()
+st.title("Historique des imports")
+if done := st.session_state.pop("rev_done", None):
+    st.success(done, icon=":material/undo:")
+campuses = ui.query("campuses")["campus_id"].tolist()
+campus = st.selectbox("Campus", [None] + campuses, format_func=lambda c: "Tous les campus" if c is None else c, key="hist_campus")
+history = upload.history_table(campus)
+st.dataframe(history, hide_index=True, key="hist_table")
+st.caption("Un import annulé reste visible ; ses valeurs ne comptent plus et celles qu'il avait remplacées reviennent.")
+if auth.may_import(account):
+    st.subheader("Annuler un import")
+    upload.revert_form(history, account)

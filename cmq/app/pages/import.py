@@ -1,0 +1,27 @@
+"""Importer des données: choose a table, download its template, drop a file, read the check, commit."""
+import streamlit as st
+
+from cmq.app import session, upload
+from cmq.core import auth, fmt
+
+account = session.current()
+st.title("Importer des données")
+if not auth.may_import(account):
+    st.error("L'import est réservé aux directeurs de campus et aux administrateurs.")
+    st.stop()
+if done := st.session_state.pop("imp_done", None):
+    st.success(done, icon=":material/check_circle:")
+table, campus = upload.choose(account)
+upload.template_buttons(table, campus)
+file = upload.uploaded()
+if file:
+    name, data, sheet = file
+    rep = upload.check(table, name, data, campus, sheet, account)
+    st.subheader(f"Vérification de « {fmt.md(name)} »")
+    if stale := st.session_state.pop("imp_stale", None):
+        st.warning(stale, icon=":material/sync_problem:")
+    if refused := st.session_state.pop("imp_refused", None):
+        st.error(fmt.md(refused), icon=":material/error:")
+    upload.show_report(rep)
+    if rep.status == "valid":
+        upload.commit(rep, table, campus, account["name"], name, data, sheet)

@@ -1,0 +1,36 @@
+"""Vue régionale: headline figures, the map, reach, funding and actions of the chosen campuses."""
+import streamlit as st
+
+from cmq.app import ui
+from cmq.core import fmt
+from cmq.outputs import charts
+
+f = ui.filters()
+st.title("Vue régionale des campus")
+k = ui.query("overview_kpis", **f).iloc[0]
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Campus", fmt.number(k["campuses"]))
+c2.metric("Actions", fmt.number(k["actions"]),
+          help=f"{fmt.number(k['actions_terminee'])} terminées, {fmt.number(k['actions_en_cours'])} en cours, "
+               f"{fmt.number(k['actions_prevue'])} prévues")
+c3.metric("Personnes touchées", fmt.number(k["people_reached"]),
+          help=f"Et {fmt.number(k['structures_reached'])} structures (entreprises, établissements, institutionnels). "
+               "Une action commune à plusieurs campus compte une fois.")
+c4.metric("Financements acquis connus", fmt.euros(k["funding_known_eur"]),
+          help=f"{fmt.number(k['funding_unknown_lines'])} financement(s) acquis dont le montant n'est pas renseigné.")
+st.caption(f"Actions : {fmt.number(k['actions_terminee'])} terminées · {fmt.number(k['actions_en_cours'])} en cours · "
+           f"{fmt.number(k['actions_prevue'])} prévues")
+
+left, right = st.columns([3, 2])
+with left:
+    ui.figure("carte", f, key="map")
+with right:
+    ui.figure("publics-touches", f, key="reach")
+ui.figure("publics-par-campus", f, key="reach_campus")
+left, right = st.columns(2)
+with left:
+    funding = ui.figure("financements", f, key="funding")
+    if unknown := charts.unknown_amounts(funding):
+        st.caption(unknown)
+with right:
+    ui.figure("actions-par-statut", f, key="actions")

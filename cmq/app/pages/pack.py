@@ -1,0 +1,31 @@
+"""Dossier de séance: the figures of the region or of one campus for one year, as PowerPoint, PDF and Excel."""
+import streamlit as st
+
+from cmq.app import ui
+from cmq.core import fmt
+from cmq.outputs import export, pack
+
+st.title("Dossier de séance")
+st.write("Tous les graphiques d'un périmètre et d'une année, prêts pour la séance du comité : un diaporama PowerPoint "
+         "aux graphiques modifiables, un PDF A4 paysage et un classeur Excel avec les données de chaque graphique.")
+campuses = ui.query("campuses")
+names = dict(zip(campuses["campus_id"], campuses["name"]))
+known = ui.query("years")
+years = sorted(known["year"].tolist(), reverse=True)
+if not years:
+    st.info("Aucune donnée importée : le dossier serait vide.")
+    st.stop()
+c1, c2 = st.columns([3, 1])
+scope = c1.selectbox("Périmètre", ["region"] + list(names), key="pack_scope",
+                     format_func=lambda c: "Tous les campus (région)" if c == "region" else f"Campus {c} – {names[c]}")
+year = c2.selectbox("Année", years, index=years.index(ui.default_year(known) or years[0]), key="pack_year")
+p = ui.meeting_pack(scope, year)
+with st.container(horizontal=True, key="pack_downloads"):
+    for kind, label in (("pptx", "PowerPoint"), ("pdf", "PDF"), ("xlsx", "Excel")):
+        st.download_button(f"Télécharger le dossier ({label})", lambda k=kind: pack.render(p, k), file_name=p.file_name(kind),
+                           mime=export.MIME[kind], key=f"pack_{kind}", icon=":material/download:", on_click="ignore",
+                           type="primary" if kind == "pptx" else "secondary")
+st.caption(f"{fmt.md(p.scope_title)} · année {year} · données au {p.data_date} · {len(p.batches)} lot(s) d'import. "
+           "Le fichier est préparé au clic (quelques secondes la première fois).")
+st.subheader("Contenu")
+st.dataframe(pack.contents(p), hide_index=True, key="pack_contents")

@@ -1,0 +1,25 @@
+"""Publics touchés: reach by audience, campus and year, the share of women where known; joint actions counted once."""
+import streamlit as st
+
+from cmq.app import ui
+from cmq.core import fmt
+from cmq.outputs import tables
+
+f = ui.filters()
+st.title("Publics touchés")
+k = ui.query("overview_kpis", **f).iloc[0]
+women = ui.query("reach_women", **f)
+known = women["figures_with_women"].sum()
+c1, c2, c3 = st.columns(3)
+c1.metric("Personnes touchées", fmt.number(k["people_reached"]), help="Une action commune à plusieurs campus compte une fois.")
+c2.metric("Structures touchées", fmt.number(k["structures_reached"]), help="Entreprises, établissements, institutionnels.")
+c3.metric("Part des femmes", fmt.percent(tables.share(women["women"].sum(), women["reached_with_women"].sum())),
+          help=f"Calculée sur les {fmt.number(known)} chiffre(s) sur {fmt.number(women['figures'].sum())} "
+               "qui donnent le nombre de femmes.")
+left, right = st.columns(2)
+with left:
+    ui.figure("publics-touches", f, key="reach_audience")
+with right:
+    ui.figure("part-des-femmes", f, key="reach_women")
+ui.figure("publics-par-campus", f, key="reach_campus")
+ui.figure("publics-par-annee", f, key="reach_year")

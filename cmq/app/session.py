@@ -1,0 +1,149 @@
+"""Who is using the app: the login page (password or single sign-on), session expiry, the navigation a role may use."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlparse
+
+import streamlit as st
+
+from cmq.app import ui
+from cmq.core import auth, demo, fmt
+from cmq.outputs import registry
+
+KEY = "account"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def sso_configured() -> bool:
+    """st.login is usable: an [auth] section in .streamlit/secrets.toml."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _sso_email() -> str | None:
+    try:
+        return st.user.get("email") if st.user.is_logged_in else None
+    except Exception:
+        return None
+
+
+def current() -> dict | None:
+    """The signed-in account, reloaded from the store (a disabled account is signed out), or None."""
+    s = st.session_state.get(KEY)
+    store = ui.store()
+    if s is None and (email := _sso_email()):
+        account = auth.by_email(store, email)
+        if account is None or account.get("disabled"):
+            st.session_state["login_error"] = f"Aucun compte actif n'est associé à l'adresse {email}."
+            return None
+        s = st.session_state[KEY] = {"name": account["name"], "since": _now(), "seen": _now(), "sso": True}
+    if s is None:
+        return None
+    account = store.account(s["name"])
+    now = _now()
+    idle, total = timedelta(minutes=auth.SESSION_IDLE_MINUTES), timedelta(hours=auth.SESSION_MAX_HOURS)
+    if account is None or account.get("disabled"):
+        return _end("Votre compte n'est plus actif.")
+    if now - s["seen"] > idle or now - s["since"] > total:
+        return _end("Votre session a expiré : reconnectez-vous.")
+    s["seen"] = now
+    return account
+
+
+def _end(message: str) -> None:
+    st.session_state.pop(KEY, None)
+    st.session_state["login_error"] = message
+    return None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _demo_password_works(password_hash: str, password: str) -> bool:
+    return auth.password_matches({"password_hash": password_hash}, password)
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    """(name, role, password) of the demo accounts whose password is still the published one; none on a real store."""
+    accounts = ui.store().accounts()
+    out = []
+    for name, role, campuses, password in demo.DEMO_ACCOUNTS:
+        a = accounts.get(name)
+        if a and a.get("demo") and not a.get("disabled") and _demo_password_works(a["password_hash"] or "", password):
+            out.append((name, auth.ROLES[role] + (f" ({', '.join(campuses)})" if campuses else ""), password))
+    return out
+
+
+def _remember_destination() -> None:
+    """The page and filters of the link that brought the person here, to open them once signed in."""
+    if "wanted" not in st.session_state:
+        try:
+            path = urlparse(st.context.url or "").path.strip("/")
+        except Exception:
+            path = ""
+        st.session_state["wanted"] = (path.rsplit("/", 1)[-1], {k: st.query_params.get_all(k) for k in st.query_params})
+
+
+def go_to_destination(pages: list) -> None:
+    """After sign-in, open the page the link named (the login page hid it), with its filters."""
+    wanted = st.session_state.pop("wanted", None)
+    if not wanted or not wanted[0]:
+        return
+    target = next((p for p in pages if p.url_path == wanted[0]), None)
+    if target is not None:
+        st.switch_page(target, query_params=wanted[1])
+
+
+def login_page() -> None:
+    """The French login page shown before any data."""
+    _remember_destination()
+    _, mid, _ = st.columns([1, 2, 1])
+    with mid:
+        st.title("Pilotage des Campus des Métiers et des Qualifications")
+        st.subheader("Connexion")
+        if message := st.session_state.pop("login_error", None):
+            st.warning(message, icon=":material/lock:")
+        with st.form("login"):
+            name = st.text_input("Nom du compte", key="login_name")
+            password = st.text_input("Mot de passe", type="password", key="login_password")
+            sent = st.form_submit_button("Se connecter", type="primary")
+        if sent:
+            account, message = auth.login(ui.store(), name, password)
+            if account is None:
+                st.error(message, icon=":material/error:")
+            else:
+                st.session_state[KEY] = {"name": account["name"], "since": _now(), "seen": _now(), "sso": False}
+                st.rerun()
+        if _sso_email():  # signed in at the provider, but with an address no active account carries
+            st.button("Quitter l'authentification unique", on_click=st.logout, icon=":material/logout:", key="login_sso_out")
+        elif sso_configured():
+            st.button("Se connecter avec l'authentification unique", on_click=st.login, icon=":material/key:",
+                      key="login_sso")
+        if shown := demo_accounts():
+            st.info("Magasin de démonstration : un compte par rôle.", icon=":material/info:")
+            st.table({"Compte": [n for n, _, _ in shown], "Rôle": [r for _, r, _ in shown],
+                      "Mot de passe": [p for _, _, p in shown]})
+    ui.preload_first_page()
+
+
+def page_specs(account: dict) -> list[registry.Page]:
+    """The pages of the registry the account's role may use, in navigation order."""
+    allowed = {"lecteur": True, "import": auth.may_import(account), "admin": auth.may_administer(account)}
+    return [p for p in registry.PAGES if allowed[p.access]]
+
+
+def pages(account: dict) -> list:
+    return [st.Page(p.path, title=p.title, icon=p.icon, default=i == 0) for i, p in enumerate(page_specs(account))]
+
+
+def sidebar(account: dict) -> None:
+    with st.sidebar:
+        st.caption(f"Connecté : {fmt.md(auth.describe(account))}")
+        if st.button("Se déconnecter", icon=":material/logout:", key="logout"):
+            signed = st.session_state.pop(KEY, None) or {}
+            if signed.get("sso"):
+                st.logout()  # also clears Streamlit's sign-in cookie, and reruns
+            st.rerun()

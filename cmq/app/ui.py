@@ -1,0 +1,205 @@
+"""Streamlit glue shared by the pages: the cached store and read path, the sidebar filters, captions."""
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import streamlit as st
+
+from cmq.core import fmt, queries
+from cmq.outputs import export
+from cmq.outputs.registry import FIGURES
+from cmq.core.demo import open_store
+from cmq.core.store import Store, default_dir
+
+ALL_YEARS = "Toutes les années"
+
+
+@st.cache_resource(show_spinner="Préparation des données…")
+def _store(root: str) -> Store:
+    return open_store(root)
+
+
+def store() -> Store:
+    """The store of this app (CMQ_DATA_DIR); the demo is built into it on first start."""
+    return _store(str(default_dir().resolve()))
+
+
+# Streamlit's front-end modules that the first page after sign-in needs (charts, filters, headline figures, download
+# buttons). Streamlit fetches each when the first element of its kind arrives; PlotlyChart alone is 4.7 MB.
+FIRST_PAGE_MODULES = ("PlotlyChart", "Multiselect", "Selectbox", "Metric", "DownloadButton")
+
+
+@functools.cache
+def _front_end_modules() -> tuple[str, ...]:
+    """The files of FIRST_PAGE_MODULES in this Streamlit release (their names carry a hash), those found."""
+    folder = Path(st.__file__).parent / "static" / "static" / "js"
+    found = [list(folder.glob(f"{name}.*.js")) for name in FIRST_PAGE_MODULES]
+    return tuple(files[0].name for files in found if len(files) == 1)
+
+
+def preload_first_page() -> None:
+    """Have the browser load the code of the first page while the person signs in, instead of after: measured at
+    national size, a browser started afresh spent 1.3–1.9 s of the first page fetching and running it. The imports
+    start once the browser is idle (the login form shows first) and are the very modules Streamlit imports later, so
+    nothing is loaded twice; a module this release does not have is skipped."""
+    if not (names := _front_end_modules()):
+        return
+    st.html(f"""<script>(() => {{
+  const entry = document.querySelector('script[type="module"][src*="static/js/"]');
+  if (!entry) return;
+  const load = () => {json.dumps(list(names))}.forEach(name => import(new URL(name, entry.src).href).catch(() => {{}}));
+  "requestIdleCallback" in window ? requestIdleCallback(load, {{timeout: 1000}}) : setTimeout(load, 200);
+}})();</script>""", unsafe_allow_javascript=True)
+
+
+@st.cache_resource(max_entries=2)
+def _connection(root: str, version: int):
+    return store().connect()
+
+
+@st.cache_data(ttl=600, max_entries=512, show_spinner=False)
+def _run(name: str, params: tuple, root: str, version: int) -> pd.DataFrame:
+    con = _connection(root, version).cursor()
+    try:
+        return queries.run(name, con=con, **dict(params))
+    finally:
+        con.close()
+
+
+def query(name: str, **params) -> pd.DataFrame:
+    """Rows of query `name`, cached per store version (a commit makes every cached result stale).
+
+    Keys starting with "_" (descriptions carried with the filters) are not query parameters.
+    """
+    s = store()
+    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items() if not k.startswith("_")))
+    return _run(name, frozen, str(s.root), s.version())  # st.cache_data hands each caller its own copy
+
+
+def clear_cache() -> None:
+    """Drop cached results after a write (they are keyed on the store version anyway; this frees memory)."""
+    _run.clear()
+
+
+def default_year(years: pd.DataFrame) -> int | None:
+    """The year the views open on (the `years` query's rows): the latest one campuses have reported figures for (reach,
+    indicator values), not a later year that only has plans or funding yet; None when nothing is reported."""
+    done = years.loc[years["reported"].astype(bool), "year"]
+    return int(done.max()) if len(done) else None
+
+
+def filters() -> dict:
+    """The shared sidebar filters (year, sector, campuses), mirrored in the URL so a link reproduces the view.
+
+    Returns query parameters: year (None = every year) and campuses (None = all), the sector folded into campuses.
+    """
+    known = query("years")
+    years = known["year"].tolist()
+    campuses = query("campuses")
+    names = dict(zip(campuses["campus_id"], campuses["name"]))
+    sectors = sorted(campuses["sector"].dropna().unique())
+    qp = st.query_params
+    url_year, url_sector = qp.get("annee"), qp.get("filiere")
+    year_options = [ALL_YEARS] + years
+    url_ok = bool(url_year) and url_year.isascii() and url_year.isdigit() and int(url_year) in years
+    opening = int(url_year) if url_ok else default_year(known)
+    ignored = ([f"annee={url_year}"] if url_year and not url_ok else []) + \
+              ([f"filiere={url_sector}"] if url_sector and url_sector not in sectors else []) + \
+              [f"campus={c}" for c in qp.get_all("campus") if c not in names]
+    if ignored:  # a link typed by hand or cut: the page opens all the same, and says what it left out
+        st.info(f"Le lien contient {fmt.md(', '.join(ignored)[:200])} : paramètre(s) non reconnu(s), ignoré(s).",
+                icon=":material/link_off:")
+    with st.sidebar:
+        st.header("Filtres")
+        year = st.selectbox("Année", year_options, index=year_options.index(opening or ALL_YEARS), key="flt_year")
+        sector = st.selectbox("Filière", [None] + sectors, index=([None] + sectors).index(url_sector) if url_sector in sectors else 0,
+                              format_func=lambda x: "Toutes les filières" if x is None else x, key="flt_sector")
+        pool = list(names) if sector is None else campuses.loc[campuses["sector"] == sector, "campus_id"].tolist()
+        chosen = st.multiselect("Campus", pool, default=[c for c in qp.get_all("campus") if c in pool], key="flt_campus",
+                                format_func=lambda c: f"{c} – {names[c]}", placeholder="Tous les campus")
+    new = {}
+    if year != ALL_YEARS:
+        new["annee"] = str(year)
+    if sector:
+        new["filiere"] = sector
+    if chosen:
+        new["campus"] = chosen
+    current = {k: (qp.get_all(k) if k == "campus" else qp.get(k)) for k in qp}
+    if current != new:
+        qp.from_dict(new)
+    selected = chosen or (pool if sector else None)
+    return {"year": None if year == ALL_YEARS else int(year), "campuses": selected, "_sector": sector}
+
+
+def caption(f: dict, source: str) -> None:
+    """Under a chart: what was filtered, where the figures come from and how fresh they are."""
+    st.caption(f"{fmt.md(export.describe(f))} — Source : {source}. Données importées le {data_date()}.")
+
+
+def data_date() -> str:
+    """The day of the last import, in French."""
+    last = query("data_freshness")["last_commit"].iloc[0]
+    return fmt.day(pd.Timestamp(last).date()) if pd.notna(last) else fmt.UNKNOWN
+
+
+def figure(name: str, f: dict, key: str, **extra) -> pd.DataFrame:
+    """Figure `name` of the registry (cmq/outputs/registry.py) drawn for the filters `f`, with its caption, the rows behind it
+    and its export buttons; returns the data it was drawn from."""
+    spec = FIGURES[name]
+    ctx = {"campus": None, **f, **extra}
+    data = query(spec.query, **spec.params(ctx))
+    rows = (lambda: query(spec.rows, **spec.params(ctx, spec.rows))) if spec.rows else None
+    chart(spec.chart(data, ctx), spec.context(ctx), spec.source, rows, key=key, data=data, name=spec.name)
+    return data
+
+
+def chart(fig, f: dict, source: str, rows: Callable[[], pd.DataFrame] | None, key: str, data: pd.DataFrame,
+          name: str) -> None:
+    """A chart, its caption (filters, source, freshness), buttons that download it as PNG or SVG and its data as CSV or
+    Excel (files named after what, whom and which year), and the rows behind it in « Voir les données », read only
+    once the expander is opened (tens of thousands of rows at national scale)."""
+    st.plotly_chart(fig, key=key, config={"displaylogo": False})
+    caption(f, source)
+    downloads(fig, f, source, data, name, key)
+    if rows is not None:
+        box = st.expander("Voir les données", key=f"{key}_rows", on_change="rerun")
+        if box.open:
+            table = rows()
+            if table.empty:
+                box.write("Aucune ligne pour ces filtres.")
+            else:
+                box.dataframe(export.french(table), hide_index=True)
+
+
+def downloads(fig, f: dict, source: str, data: pd.DataFrame, name: str, key: str) -> None:
+    """Four download buttons under a chart; files are made on click (an image takes a warm browser ~0,2 s)."""
+    title = export.title_of(fig)
+    heading = [title, f"{export.describe(f)} · Source : {source} · Données au {data_date()}"] + export.notes_of(fig)
+    files = {  # made on click only
+        "png": ("Image PNG", lambda: export.image(fig, "png")),
+        "svg": ("Image SVG", lambda: export.image(fig, "svg")),
+        "csv": ("Données CSV", lambda: export.csv_bytes(export.french(data))),
+        "xlsx": ("Données Excel", lambda: export.xlsx_bytes(
+            [export.Sheet(export.sheet_name(title, set()), heading, export.french(data))])),
+    }
+    with st.container(horizontal=True, gap="small", key=f"{key}_exports"):
+        for ext, (label, make) in files.items():
+            st.download_button(label, make, file_name=export.file_name(name, f, ext), mime=export.MIME[ext],
+                               key=f"{key}_{ext}", type="tertiary", icon=":material/download:", on_click="ignore")
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner="Préparation du dossier…")
+def _pack(root: str, version: int, scope: str, year: int):
+    from cmq.outputs import pack
+
+    return pack.build(query, scope, year)  # images drawn once on first download, then kept with the pack
+
+
+def meeting_pack(scope: str, year: int):
+    """The meeting pack of a scope and year, built once per store version and shared by every session."""
+    s = store()
+    return _pack(str(s.root), s.version(), scope, year)

@@ -1,0 +1,192 @@
+"""The import and history screens: what a director sees before, during and after an upload."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cmq.app import ui
+from cmq.core import auth, fmt, ingest, schema
+from cmq.outputs import templates
+from cmq.core.store import StoreError
+
+IMPORTABLE = ["indicator_values", "actions", "action_objectives", "reach", "funding", "criteria_assessments",
+              "objectives", "indicators", "partners", "campus_partners"]
+MAX_MB = ingest.MAX_BYTES_DEFAULT // (1024 * 1024)
+
+
+def choose(account: dict) -> tuple[str, str | None]:
+    """Table and campus, chosen at the top of the page; a director sees only their campuses and campus tables."""
+    campuses = ui.query("campuses")
+    names = dict(zip(campuses["campus_id"], campuses["name"]))
+    mine = auth.campus_scope(account)
+    own = mine or set()
+    tables = [t for t in IMPORTABLE if auth.write_refusal(account, account["name"], t, schema.table(t).campus_column, own) is None]
+    codes = [c for c in names if mine is None or c in mine]
+    c1, c2 = st.columns(2)
+    table = c1.selectbox("Que voulez-vous importer ?", tables, key="imp_table", format_func=lambda t: schema.table(t).label)
+    options = ([None] if len(codes) > 1 else []) + codes
+    campus = c2.selectbox("Pour quel campus ?", options, key="imp_campus",
+                          format_func=lambda c: "Plusieurs campus (colonne « Code campus »)" if c is None else f"{c} – {names[c]}")
+    st.caption(schema.table(table).description + f" Import enregistré au nom de {fmt.md(auth.describe(account))}.")
+    return table, campus
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _template(kind: str, table: str, campus: str | None, root: str, version: int) -> bytes:
+    make = templates.xlsx_bytes if kind == "xlsx" else templates.csv_bytes
+    return make(ui.store(), table, campus)
+
+
+@st.cache_data(max_entries=8, show_spinner="Vérification du fichier…")
+def _checked(table: str, data: bytes, name: str, campus: str | None, sheet: str | None, mine: frozenset | None,
+             root: str, version: int) -> ingest.Report:
+    return ingest.check(ui.store(), table, data, name, campus=campus, sheet=sheet, scope=None if mine is None else set(mine))
+
+
+def check(table: str, name: str, data: bytes, campus: str | None, sheet: str | None, account: dict) -> ingest.Report:
+    """The dry run of a file against the account's campuses, computed once per file and store version."""
+    s = ui.store()
+    mine = auth.campus_scope(account)
+    return _checked(table, data, name, campus, sheet, None if mine is None else frozenset(mine), str(s.root), s.version())
+
+
+def template_buttons(table: str, campus: str | None) -> None:
+    s = ui.store()
+    root, version = str(s.root), s.version()
+    stem = f"modele_{table}" + (f"_{campus}" if campus else "")
+    c1, c2, c3 = st.columns([1, 1, 3])
+    c1.download_button("Modèle CSV", _template("csv", table, campus, root, version), f"{stem}.csv", "text/csv",
+                       icon=":material/download:", key="tpl_csv")
+    c2.download_button("Modèle Excel", _template("xlsx", table, campus, root, version), f"{stem}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="tpl_xlsx")
+    with c3.expander("Colonnes attendues"):
+        st.dataframe(templates.columns_doc(table), hide_index=True)
+
+
+def uploaded() -> tuple[str, bytes, str | None] | None:
+    """The file the person dropped, as (name, bytes, sheet of a workbook)."""
+    n = st.session_state.setdefault("imp_upload_round", 0)
+    f = st.file_uploader("Déposez votre fichier CSV ou Excel", type=["csv", "txt", "xlsx"], key=f"imp_file_{n}",
+                         max_upload_size=MAX_MB, help="CSV (point-virgule ou virgule) ou classeur Excel .xlsx, "
+                                                      f"{MAX_MB} Mo au plus.")
+    if f is None:
+        return None
+    data = f.getvalue()
+    sheets = ingest.sheet_names(data)
+    sheet = st.selectbox("Feuille du classeur", sheets, key=f"imp_sheet_{n}") if len(sheets) > 1 else None
+    return f.name, data, sheet
+
+
+COUNTS = {"count", "women"}  # the integer columns that are quantities; the others (year, level…) are codes
+
+
+def _shown(v, column: str | None = None) -> str:
+    """A cell as a French reader expects it: 1 234,5 ; 13 juin 2018 ; oui/non ; 2018 (no grouping) ; empty for nothing."""
+    if fmt.missing(v):
+        return ""
+    if isinstance(v, int) and not isinstance(v, bool) and column and column not in COUNTS:
+        return str(v)
+    if isinstance(v, bool):
+        return "oui" if v else "non"
+    if isinstance(v, (int, float)):
+        return fmt.number(v, 4)
+    if hasattr(v, "isoformat"):
+        return fmt.day(v)
+    return str(v)
+
+
+def show_report(rep: ingest.Report) -> None:
+    """Errors line by line, or what will change."""
+    for w in rep.warnings:
+        st.warning(fmt.md(w), icon=":material/info:")
+    if rep.errors:
+        st.error(f"{len(rep.errors)} erreur(s) : rien ne sera écrit. Corrigez le fichier puis déposez-le à nouveau.",
+                 icon=":material/error:")
+        errs = pd.DataFrame(rep.errors).rename(columns={"line": "Ligne", "column": "Colonne", "message": "Message"})
+        errs["Ligne"] = errs["Ligne"].map(lambda v: "" if v is None or pd.isna(v) else str(int(v)))
+        errs["Colonne"] = errs["Colonne"].fillna("")
+        st.dataframe(errs, hide_index=True, key="imp_errors")
+        return
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Lignes à ajouter", fmt.number(rep.inserted))
+    c2.metric("Lignes à modifier", fmt.number(rep.updated))
+    c3.metric("Lignes inchangées", fmt.number(rep.unchanged))
+    if rep.updated:
+        st.subheader("Modifications (ancienne → nouvelle valeur)")
+        ch = rep.changes.assign(old=rep.changes["old"].map(_shown), new=rep.changes["new"].map(_shown))
+        ch = ch.rename(columns={"key": "Ligne concernée", "column": "Colonne", "old": "Ancienne valeur", "new": "Nouvelle valeur"})
+        st.dataframe(ch, hide_index=True, key="imp_changes")
+    if rep.inserted:
+        st.subheader("Lignes à ajouter")
+        new = rep.rows[rep.rows["_change"] == "insert"].drop(columns="_change")
+        t = schema.table(rep.table)
+        new = new.head(500).apply(lambda col: col.map(lambda v: _shown(v, col.name)))
+        st.dataframe(new.rename(columns={c.name: c.header for c in t.columns}), hide_index=True, key="imp_inserts")
+    if rep.status == "unchanged":
+        st.info("Ce fichier ne change rien : toutes ses lignes sont déjà dans le tableau de bord.", icon=":material/check:")
+
+
+def commit(preview: ingest.Report, table: str, campus: str | None, user: str, name: str, data: bytes,
+           sheet: str | None) -> None:
+    """The commit button. Its click is handled before the page runs again, with the report the person was shown:
+    it writes what that preview showed, or nothing when another import changed it meanwhile (the page then shows
+    the new diff). On success the uploader is reset so the same file is not committed twice by mistake."""
+    st.button("Valider l'import", type="primary", key="imp_commit", on_click=_commit,
+              args=(preview, table, campus, user, name, data, sheet))
+
+
+def _commit(preview: ingest.Report, table: str, campus: str | None, user: str, name: str, data: bytes,
+            sheet: str | None) -> None:
+    rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, sheet=sheet, preview=preview)
+    ui.clear_cache()
+    if rep.stale:
+        st.session_state["imp_stale"] = rep.errors[-1]["message"]
+    elif rep.status == "committed":
+        st.session_state["imp_done"] = (f"Import validé : lot n° {rep.batch_id}, {rep.inserted} ligne(s) ajoutée(s), "
+                                        f"{rep.updated} modifiée(s). Vous pouvez l'annuler dans « Historique des imports ».")
+        st.session_state["imp_upload_round"] += 1
+    elif rep.status == "unchanged":
+        st.session_state["imp_stale"] = "Rien à importer : les données sont déjà à jour."
+    else:
+        st.session_state["imp_refused"] = "Le fichier a été refusé : " + (
+            rep.errors[-1]["message"] if rep.errors else "déposez-le à nouveau.")
+
+
+def history_table(campus: str | None) -> pd.DataFrame:
+    b = ui.query("batch_history", campus=campus)
+    out = pd.DataFrame({
+        "Lot": b["batch_id"],
+        "État": [f"Annulé le {fmt.moment(r)} par {who or '?'}" if rv else "Actif"
+                 for rv, r, who in zip(b["reverted"], b["reverted_at"], b["reverted_by"])],
+        "Données": b["table_name"].map(lambda t: schema.TABLES[t].label if t in schema.TABLES else t),
+        "Campus": b["campus_id"].fillna(""),
+        "Fichier": b["file_name"],
+        "Lignes": b["rows"], "Ajoutées": b["inserted"], "Modifiées": b["updated"], "Inchangées": b["unchanged"],
+        "Par": b["user_name"],
+        "Le": b["committed_at"].map(fmt.moment),
+    })
+    return out
+
+
+def revert_form(history: pd.DataFrame, account: dict) -> None:
+    """Pick an active batch the account may revert (a director: their campuses' only), confirm, revert."""
+    active = history[history["État"] == "Actif"]
+    active = active[[auth.revert_refusal(account, account["name"], set(c.split(",")) - {""}) is None for c in active["Campus"]]]
+    if active.empty:
+        st.info("Aucun import actif que vous puissiez annuler.")
+        return
+    user = account["name"]
+    labels = {int(r["Lot"]): f"Lot {r['Lot']} – {r['Données']} – {r['Fichier']} ({r['Le']}, {r['Par']})" for _, r in active.iterrows()}
+    n = st.session_state.setdefault("rev_round", 0)  # new widgets after each revert: the list has changed
+    batch = st.selectbox("Import à annuler", list(labels), format_func=labels.get, key=f"rev_batch_{n}")
+    sure = st.checkbox("Je confirme : les valeurs que cet import avait remplacées seront rétablies.", key=f"rev_sure_{n}")
+    if st.button("Annuler cet import", disabled=not sure, key="rev_go"):
+        try:
+            ui.store().revert(batch, user=user)
+        except StoreError as exc:
+            st.error(str(exc))
+            return
+        ui.clear_cache()
+        st.session_state["rev_round"] += 1
+        st.session_state["rev_done"] = f"Lot {batch} annulé : les valeurs précédentes sont rétablies."
+        st.rerun()

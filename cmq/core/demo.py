@@ -1,0 +1,63 @@
+"""Builds the store from data/demo through the normal import path, only ever into a folder that holds nothing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cmq import ROOT
+from cmq.core import auth, ingest, schema
+from cmq.core.store import Store
+
+DEMO_DIR = ROOT / "data" / "demo"
+# One account per role, listed with their passwords on the login page of the demo store only.
+DEMO_ACCOUNTS = [
+    # name, role, campuses, password
+    ("admin", "admin", [], "admin-demo-2018"),
+    ("comite", "lecteur", [], "comite-demo-2018"),
+    ("directeur-agt", "directeur", ["AGT"], "agt-demo-2018"),
+]
+DEMO_USER = "admin"  # the demo data is imported by the demo administrator
+
+
+class DemoError(Exception):
+    """The shipped demo files did not import cleanly."""
+
+
+def refuse_if_real(store) -> None:
+    """A store created by `init`, or holding a real account under a demo account's name, never gets the demo."""
+    if store.manifest().get("kind") == "real":
+        raise DemoError("Ce magasin est un magasin réel (créé par « init ») : la démonstration ne s'y construit pas, "
+                        "rien n'a été changé.")
+    accounts = store.accounts()
+    taken = [name for name, *_ in DEMO_ACCOUNTS if name in accounts and not accounts[name].get("demo")]
+    if taken:
+        raise DemoError(f"Le compte « {taken[0]} » existe déjà et n'est pas un compte de démonstration : "
+                        "la démonstration ne se construit pas ici, rien n'a été changé.")
+
+
+def build(store, demo_dir: Path = DEMO_DIR) -> list[ingest.Report]:
+    """Create the demo accounts, then import every demo CSV as the demo administrator, references first;
+    stop at the first rejected file."""
+    refuse_if_real(store)
+    accounts = store.accounts()
+    for name, role, campuses, password in DEMO_ACCOUNTS:
+        if name not in accounts:  # an existing demo account keeps its password
+            store.put_account(auth.new_account(name, role, campuses, password, demo=True))
+    reports = []
+    for name in schema.LOAD_ORDER:
+        path = demo_dir / f"{name}.csv"
+        rep = ingest.import_bytes(store, name, path.read_bytes(), path.name, user=DEMO_USER)
+        if rep.status not in ("committed", "unchanged"):
+            first = "; ".join(f"ligne {e['line']} {e['column']}: {e['message']}" for e in rep.errors[:5])
+            raise DemoError(f"Le fichier de démonstration {path.name} est refusé : {first}")
+        reports.append(rep)
+    return reports
+
+
+def open_store(root=None) -> Store:
+    """Open the store; build the demo into it only when its folder holds nothing at all (a folder with anything in
+    it but no valid manifest is a damaged store: Store refuses it, in French)."""
+    store = Store(root)
+    if store.is_pristine():  # still nothing once the lock is held (another process may have built it meanwhile)
+        store.write(lambda s: build(s) if s.is_empty() else None)
+    store.manifest(), store.accounts()  # a damaged store is refused here, in French, before any command reads it
+    return store

@@ -1,0 +1,988 @@
+"""File → rows: encoding, delimiter and number detection, XLSX, header matching, validation, diff → report."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import os
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from cmq.core import auth, fmt, schema
+from cmq.core.schema import Column, Table
+from cmq.core.store import StoreError
+
+MAX_BYTES_DEFAULT = int(os.environ.get("CMQ_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+MAX_ERRORS = 1000
+
+
+# ------------------------------------------------------------------ normalising
+def fold(text: str) -> str:
+    """Lower case, no accents, words separated by one space: for matching headers and choices."""
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("œ", "oe").replace("æ", "ae").lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def _empty(v) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and v.strip() == "")
+
+
+def _err(line: int | None, column: str | None, message: str) -> dict:
+    return {"line": line, "column": column, "message": message}
+
+
+# ------------------------------------------------------------------ reading files
+MAX_ROWS = 500_000  # lines of data a file may hold (a national year of indicator values is ~20 000)
+XLSX_UNZIPPED_MAX = 200 * 1024 * 1024  # what a workbook may unpack to: a zip bomb is refused before it is opened
+# Excel's error values, in English and French, as a cell (or a CSV export of it) shows them
+EXCEL_ERRORS = {"#N/A", "#NA", "#DIV/0!", "#VALUE!", "#VALEUR!", "#REF!", "#NAME?", "#NOM?", "#NUM!", "#NOMBRE!",
+                "#NULL!", "#NUL!", "#SPILL!", "#PROPAGATION!", "#CALC!", "#GETTING_DATA", "#N/A N/A"}
+
+
+class FileProblem(ValueError):
+    """What makes a whole file unreadable, in French."""
+
+
+@dataclass
+class Grid:
+    """What a file holds before typing: headers and rows of raw cells, each with its line number, and the problems
+    of single cells found while reading (a formula Excel never computed, a line with more cells than headers)."""
+
+    headers: list[str]
+    rows: list[list]
+    lines: list[int]
+    errors: list[dict] = field(default_factory=list)
+
+
+def _too_many_rows() -> FileProblem:
+    return FileProblem(f"Le fichier compte plus de {fmt.number(MAX_ROWS)} lignes de données : découpez-le (par "
+                       "exemple un fichier par année ou par campus).")
+
+
+# Letters a French text holds: the encoding that gives more of them is the one the file was written in.
+_FRENCH = set("éèêëàâäçîïôöùûüœÉÈÊÀÇÔŒ«»’")
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (Latin-1 for its five unused bytes); a Mac OS Roman file
+    (« Ž » where « é » was meant) is refused rather than committed garbled."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    mac = data.decode("mac_roman")
+    french = lambda t: sum(ch in _FRENCH for ch in t)  # noqa: E731
+    if french(mac) > french(text):
+        line = next(n for n, (a, b) in enumerate(zip(text.splitlines(), mac.splitlines()), start=1) if a != b)
+        raise FileProblem(f"Ce fichier semble enregistré en « Mac OS Roman » (ligne {line} : « {_first_diff(text, mac)} »"
+                          " au lieu des lettres accentuées). Dans Excel, enregistrez-le au format « CSV UTF-8 » "
+                          "ou « CSV (séparateur : point-virgule) », puis déposez-le à nouveau.")
+    return text
+
+
+def _first_diff(text: str, mac: str) -> str:
+    """The first word the two readings disagree on, as the wrong one shows it."""
+    i = next(i for i, (a, b) in enumerate(zip(text, mac)) if a != b)
+    start = max(text.rfind(" ", 0, i), text.rfind(";", 0, i), text.rfind("\n", 0, i)) + 1
+    ends = [j for j in (text.find(" ", i), text.find(";", i), text.find("\n", i)) if j >= 0]
+    return text[start:min(ends) if ends else len(text)].strip()[:40]
+
+
+def _comment(rec: list[str]) -> bool:
+    """A line of explanation (our templates write them): one cell starting with # and nothing else. Excel's error
+    values (#N/A…) are data, never comments."""
+    if not rec or not rec[0].lstrip().startswith("#") or rec[0].strip().upper() in EXCEL_ERRORS:
+        return False
+    return not any(c.strip() for c in rec[1:])
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter of the first line that is neither empty nor a # comment: ; tab or ,."""
+    first = ""
+    for ln in text.splitlines():
+        if ln.strip() and not (ln.lstrip().startswith("#") and ln.strip().split(";")[0].split(",")[0].upper()
+                               not in EXCEL_ERRORS):
+            first = ln
+            break
+    counts = {d: first.count(d) for d in (";", "\t", ",")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ";"
+
+
+_SEP_LINE = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
+
+
+def read_csv_text(text: str) -> Grid:
+    """Headers and rows of a CSV text. Excel's « sep=; » first line names the delimiter; # lines are explanations;
+    a quote left open, a line with more cells than headers or a cell over the size limit is an error with its line."""
+    lines_of_text = text.split("\n", 1)
+    forced = _SEP_LINE.match(lines_of_text[0].rstrip("\r"))
+    skip = 1 if forced else 0
+    if forced:
+        text = lines_of_text[1] if len(lines_of_text) > 1 else ""
+    delimiter = forced.group(1) if forced else _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers: list[str] | None = None
+    rows, lines, errors = [], [], []
+    previous_end = 0
+    try:
+        for rec in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if _comment(rec):
+                continue
+            if headers is None:
+                if not any(c.strip() for c in rec):
+                    continue
+                headers = rec
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise _too_many_rows()
+            # a quote left open swallows the next lines into one cell: they show as lines full of delimiters
+            record_like = max(1, (len(headers) - 1) // 2)
+            if any("\n" in c and any(part.count(delimiter) >= record_like for part in c.split("\n")[1:]) for c in rec):
+                raise FileProblem(f"Ligne {start + skip} : un guillemet ouvert n'est pas refermé dans sa cellule, qui "
+                                  f"avale les lignes suivantes (jusqu'à la ligne {reader.line_num + skip}). Fermez le "
+                                  "guillemet (ou retirez-le) puis déposez à nouveau le fichier.")
+            # more cells than headers: values would shift. In a comma file even empty ones (« 3,5, » is a decimal
+            # comma that made one cell two); elsewhere trailing empty cells are harmless
+            extra = [c for c in rec[len(headers):] if c.strip() or delimiter == ","]
+            if extra:
+                hint = (" Dans un fichier séparé par des virgules, une virgule décimale (« 3,5 ») coupe le nombre en "
+                        "deux : mettez ces nombres entre guillemets ou enregistrez le fichier avec le point-virgule."
+                        if delimiter == "," else "")
+                errors.append(_err(start + skip, None, f"Cette ligne a {len(headers) + len(extra)} cellules "
+                                                       f"pour {len(headers)} colonnes d'en-tête : les valeurs seraient "
+                                                       f"décalées.{hint}"))
+            rows.append(rec)
+            lines.append(start + skip)
+    except csv.Error as exc:
+        line = reader.line_num + skip
+        if "field larger than field limit" in str(exc):
+            raise FileProblem(f"Ligne {line} : une cellule dépasse {fmt.number(csv.field_size_limit())} caractères. "
+                              "Raccourcissez-la (un commentaire tient en quelques lignes).") from None
+        raise FileProblem(f"Ligne {line} : le fichier CSV est mal formé (un guillemet au milieu d'une cellule ?). "
+                          "Vérifiez les guillemets de cette ligne.") from None
+    return Grid(headers or [], rows, lines, errors)
+
+
+def _percent_format(fmt_code: str | None) -> bool:
+    """A number format that shows a fraction as a percentage (« 45 % » for 0.45); % in quotes is literal text."""
+    return bool(fmt_code) and "%" in re.sub(r'"[^"]*"|\\.', "", fmt_code)
+
+
+def _xlsx_guard(data: bytes) -> bool:
+    """Refuse a workbook that would unpack to more than XLSX_UNZIPPED_MAX (the sizes its zip declares bound what
+    reading can inflate); True when a worksheet holds formulas."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        members = z.infolist()
+        if sum(m.file_size for m in members) > XLSX_UNZIPPED_MAX:
+            raise FileProblem(f"Ce classeur se décompresse en plus de {XLSX_UNZIPPED_MAX // (1024 * 1024)} Mo : il est "
+                              "refusé. Enregistrez les données utiles seules, au format .xlsx ou CSV (point-virgule).")
+        formulas = False
+        for m in members:
+            if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml"):
+                with z.open(m) as fh:
+                    while chunk := fh.read(1 << 20):
+                        if b"<f>" in chunk or b"<f " in chunk or b":f>" in chunk or b":f " in chunk:
+                            formulas = True
+                            break
+        return formulas
+
+
+def read_xlsx(data: bytes, sheet: str | None = None) -> Grid:
+    """The first visible sheet (or `sheet`) of a workbook. Cells show what Excel shows: a percent-formatted 0.45 is
+    45; a formula is its value as Excel last computed it, and a formula never computed (a file written by a script)
+    is an error on its line, never an empty cell."""
+    import openpyxl
+
+    formulas = _xlsx_guard(data)
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        if sheet:
+            if sheet not in wb.sheetnames:
+                raise FileProblem(f"La feuille « {sheet} » n'existe pas. Feuilles du classeur : {', '.join(wb.sheetnames)}.")
+            ws = wb[sheet]
+        else:
+            visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
+            ws = (visible or wb.worksheets)[0]
+        headers: list[str] | None = None
+        rows, lines, empty_cells = [], [], []
+        for n, cells in enumerate(ws.iter_rows(), start=1):
+            rec = []
+            for i, c in enumerate(cells):
+                v = c.value
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and _percent_format(c.number_format):
+                    v = round(v * 100, 10)
+                elif v is None:
+                    empty_cells.append((n, i))
+                rec.append(v)
+            if headers is None:
+                if not any(not _empty(c) for c in rec):
+                    continue
+                headers = ["" if c is None else str(c) for c in rec]
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise _too_many_rows()
+            rows.append(rec)
+            lines.append(n)
+        errors = _uncomputed(data, ws.title, set(empty_cells), headers or []) if formulas else []
+        return Grid(headers or [], rows, lines, errors)
+    finally:
+        wb.close()
+
+
+def _uncomputed(data: bytes, title: str, empty: set, headers: list[str]) -> list[dict]:
+    """Cells of sheet `title` that hold a formula but no value Excel computed (they read as empty)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        out = []
+        for n, rec in enumerate(wb[title].iter_rows(values_only=True), start=1):
+            for i, v in enumerate(rec):
+                if (n, i) in empty and v is not None and (not isinstance(v, str) or v.startswith("=")):
+                    column = headers[i] if i < len(headers) and headers[i] else None
+                    out.append(_err(n, column, f"Cette cellule contient une formule ({str(getattr(v, 'text', v))[:60]}) "
+                                               "dont Excel n'a jamais calculé la valeur (fichier produit par un "
+                                               "programme ?). Ouvrez le fichier dans Excel ou LibreOffice, enregistrez-le, "
+                                               "puis déposez-le à nouveau."))
+        return out
+    finally:
+        wb.close()
+
+
+def sheet_names(data: bytes) -> list[str]:
+    """The visible sheets of an .xlsx workbook (empty for anything else or an unreadable workbook)."""
+    if data[:4] != b"PK\x03\x04":
+        return []
+    import openpyxl
+
+    try:
+        _xlsx_guard(data)
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    except Exception:  # a corrupt workbook or a zip bomb is reported by read_file
+        return []
+    try:
+        return [w.title for w in wb.worksheets if w.sheet_state == "visible"]
+    finally:
+        wb.close()
+
+
+def read_file(data: bytes, file_name: str = "", sheet: str | None = None) -> tuple[Grid | None, list[dict]]:
+    """Bytes of a CSV or XLSX file → Grid, or a French error about the file as a whole."""
+    if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        return None, [_err(None, None, "Le fichier est vide. Utilisez le modèle : une ligne d'en-têtes puis une ligne par valeur.")]
+    try:
+        if data[:4] == b"PK\x03\x04":
+            try:
+                return read_xlsx(data, sheet), []
+            except FileProblem:
+                raise
+            except Exception:  # openpyxl raises many kinds (with English messages) on bad files
+                raise FileProblem("Le classeur Excel est illisible ou endommagé. Réenregistrez-le au format .xlsx ou "
+                                  "en CSV (point-virgule).") from None
+        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise FileProblem("Les classeurs Excel 97-2003 (.xls) ne sont pas lus. Enregistrez le fichier au format "
+                              ".xlsx ou CSV (point-virgule).")
+        head = data[:4096]
+        not_text = FileProblem("Ce fichier n'est pas un fichier texte CSV ni un classeur Excel. Déposez un fichier .csv "
+                               "ou .xlsx.")
+        if b"\x00" in head and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise not_text
+        text = decode(data)
+        if sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t") > 8:
+            raise not_text
+        return read_csv_text(text), []
+    except FileProblem as exc:
+        return None, [_err(None, None, str(exc))]
+
+
+# ------------------------------------------------------------------ typing cells
+_NUM_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'€%")
+_RE_FR = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+_RE_THOUSANDS_DOT = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
+_RE_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+TRUE_WORDS = {"oui", "o", "vrai", "true", "yes", "y", "1", "x"}
+FALSE_WORDS = {"non", "n", "faux", "false", "no", "0"}
+YES_NO_WORDS = {"oui", "non", "vrai", "faux", "true", "false"}  # words (not 1 and 0) that answer an oui/non indicator
+
+
+def parse_number(v):
+    """French or plain number → float, None when unreadable (or beyond what a float holds, such as 1e400)."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v) if math.isfinite(v) else None
+    s = str(v).strip().translate(_NUM_SPACES)
+    s = s.replace("\u2212", "-")
+    if not s:
+        return None
+    if "," in s:
+        if not _RE_FR.match(s):
+            return None
+        s = s.replace(".", "").replace(",", ".")
+    elif _RE_THOUSANDS_DOT.match(s):
+        s = s.replace(".", "")
+    elif not _RE_PLAIN.match(s):
+        return None
+    try:
+        x = float(s)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+_DATE_PATTERNS = (
+    (re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$"), ("d", "m", "y")),
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$"), ("y", "m", "d")),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$"), ("d", "m", "yy")),
+)
+
+
+def parse_date(v):
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    s = str(v).strip()
+    for rx, order in _DATE_PATTERNS:
+        m = rx.match(s)
+        if m:
+            parts = dict(zip(order, (int(g) for g in m.groups())))
+            year = parts.get("y") or 2000 + parts["yy"]
+            try:
+                return date(year, parts["m"], parts["d"])
+            except ValueError:
+                return None
+    return None
+
+
+def parse_bool(v):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)) and v in (0, 1):
+        return bool(v)
+    f = fold(v)
+    if f in TRUE_WORDS:
+        return True
+    if f in FALSE_WORDS:
+        return False
+    return None
+
+
+def _choice_index(col: Column) -> dict:
+    index = {}
+    if isinstance(col.choices, dict):
+        for code, label in col.choices.items():
+            index[fold(code)] = code
+            index[fold(label)] = code
+    else:
+        for code in col.choices:
+            index[fold(code)] = code
+    return index
+
+
+def _text(v) -> str:
+    """A cell as text; whole numbers from Excel lose their '.0'."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat()
+    text = str(v).strip()
+    # our CSV exports and templates write « '=… » for a text a spreadsheet would run as a formula: the text is « =… »
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+
+
+def _type_hint(col: Column) -> str:
+    return {
+        "int": "un nombre entier, par exemple 12",
+        "float": "un nombre, par exemple 1 234,5",
+        "date": "une date au format jj/mm/aaaa, par exemple 13/06/2018",
+        "bool": "oui ou non",
+    }.get(col.type, "un texte")
+
+
+_UNREADABLE, _NOT_INT, _MISSING, _AMBIGUOUS, _TOO_BIG, _EXCEL_ERROR = (object() for _ in range(6))
+
+
+def _each_distinct(values: list, read: Callable) -> list:
+    """`read` of every cell, computed once per distinct cell (a 100 000-row file has a few thousand distinct numbers
+    and a handful of years); 2, 2.0 and True stay apart."""
+    cache, out = {}, []
+    for v in values:
+        try:
+            r = cache.get((v.__class__, v), _MISSING)
+            if r is _MISSING:
+                r = cache[(v.__class__, v)] = read(v)
+        except TypeError:  # an unhashable cell
+            r = read(v)
+        out.append(r)
+    return out
+
+
+class YesNo(float):
+    """1.0 or 0.0 read from a yes/no answer (oui, non, VRAI, FALSE, Excel's TRUE): a number for an oui/non indicator,
+    an error for any other unit."""
+
+    def __repr__(self) -> str:
+        return "oui" if self else "non"
+
+
+_RE_AMBIGUOUS = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")  # 1.234: a thousand and more, or one and a bit?
+INT_MAX = 2 ** 53  # the largest whole number every layer (Parquet, DuckDB, pandas, JSON) holds exactly
+
+
+def _cell_problem(marker, cell, col: Column) -> str:
+    shown = str(cell).strip()
+    if marker is _AMBIGUOUS:
+        return (f"« {shown} » est ambigu : écrivez {shown.replace('.', '')} (ou {shown.replace('.', ' ')}) pour un "
+                f"nombre entier, ou {shown.replace('.', ',')} avec une virgule décimale.")
+    if marker is _TOO_BIG:
+        return f"« {shown} » est trop grand : écrivez un nombre entier de moins de 16 chiffres."
+    if marker is _EXCEL_ERROR:
+        return f"La cellule contient l'erreur Excel « {shown} » : corrigez la formule dans le classeur ou videz la cellule."
+    if marker is _NOT_INT:
+        return f"« {cell} » n'est pas un nombre entier : écrivez {_type_hint(col)}."
+    return f"« {cell} » n'est pas lisible : écrivez {_type_hint(col)}."
+
+
+def _convert(col: Column, raw: pd.Series, lines: list[int], errors: list[dict], yes_no_numbers=False) -> pd.Series:
+    """Raw cells of one column → typed values; unreadable, ambiguous or Excel-error cells become errors."""
+    markers = (_UNREADABLE, _NOT_INT, _AMBIGUOUS, _TOO_BIG, _EXCEL_ERROR)
+    if col.type == "text":
+        def read(v):
+            if _empty(v):
+                return None
+            text = _text(v)
+            return _EXCEL_ERROR if text.upper() in EXCEL_ERRORS else text
+    else:
+        parser = {"int": parse_number, "float": parse_number, "date": parse_date, "bool": parse_bool}[col.type]
+
+        def read(v):
+            if _empty(v):
+                return None
+            if isinstance(v, str):
+                text = v.strip()
+                if text.upper() in EXCEL_ERRORS:
+                    return _EXCEL_ERROR
+                if col.type in ("int", "float") and _RE_AMBIGUOUS.match(text.translate(_NUM_SPACES)):
+                    return _AMBIGUOUS
+            if yes_no_numbers and (isinstance(v, bool) or isinstance(v, str) and fold(v) in YES_NO_WORDS):
+                return YesNo(parse_bool(v))
+            x = parser(v)
+            if x is None or x != x:
+                return _UNREADABLE
+            if col.type == "int":
+                if abs(x) >= INT_MAX:
+                    return _TOO_BIG
+                return int(x) if float(x) == int(x) else _NOT_INT
+            return x
+
+    cells = raw.tolist()
+    out = _each_distinct(cells, read)
+    for i, r in enumerate(out):
+        if any(r is m for m in markers):
+            errors.append(_err(lines[i], col.header, _cell_problem(r, cells[i], col)))
+    return pd.Series([None if any(r is m for m in markers) else r for r in out], index=raw.index, dtype=object)
+
+
+# ------------------------------------------------------------------ context from the store
+@dataclass
+class Context:
+    """What the validator needs to know about the store: existing keys of reference tables."""
+
+    campuses: set = field(default_factory=set)
+    objectives: dict = field(default_factory=dict)   # id -> (campus, level)
+    indicators: dict = field(default_factory=dict)   # id -> (campus, unit)
+    actions: dict = field(default_factory=dict)      # id -> set of campuses
+    partners: set = field(default_factory=set)
+    criteria: set = field(default_factory=set)
+
+    @classmethod
+    def from_store(cls, store, tables: set[str] | None = None) -> "Context":
+        """The keys of the reference tables `tables` (every one when None): a file of indicator values needs campuses
+        and indicators, not the 200 000 actions of a national store."""
+        wanted = lambda name: tables is None or name in tables  # noqa: E731
+        con = store.connect(build=False)  # a write is coming: no catalogue for a version about to be replaced
+        try:
+            q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+            ctx = cls()
+            if wanted("campuses"):
+                ctx.campuses = {r[0] for r in q("select campus_id from campuses")}
+            if wanted("objectives"):
+                ctx.objectives = {r[0]: (r[1], r[2]) for r in q("select objective_id, campus_id, level from objectives")}
+            if wanted("indicators"):
+                ctx.indicators = {r[0]: (r[1], r[2]) for r in q("select indicator_id, campus_id, unit from indicators")}
+            if wanted("actions"):
+                ctx.actions = {r[0]: _action_campuses(r[1], r[2])
+                               for r in q("select action_id, campus_id, co_campuses from actions")}
+            if wanted("partners"):
+                ctx.partners = {r[0] for r in q("select partner_id from partners")}
+            if wanted("criteria"):
+                ctx.criteria = {r[0] for r in q("select criterion_no from criteria")}
+            return ctx
+        finally:
+            con.close()
+
+
+def _action_campuses(campus, co) -> set:
+    out = {campus}
+    if co:
+        out |= {c.strip() for c in str(co).split(",") if c.strip()}
+    return out
+
+
+# ------------------------------------------------------------------ parse + validate
+@dataclass
+class Report:
+    """Everything the importer found out about one file."""
+
+    table: str
+    file_name: str = ""
+    sha256: str = ""
+    rows: pd.DataFrame | None = None
+    lines: list[int] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    status: str = "rejected"
+    batch_id: int | None = None
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changes: pd.DataFrame | None = None
+    columns: list[str] = field(default_factory=list)  # the table columns the file has
+    version: int | None = None  # the store version the rows were checked against
+    stale: bool = False  # refused because the store changed since the preview
+
+    def as_json(self) -> dict:
+        return {
+            "status": self.status, "batch_id": self.batch_id,
+            "rows": 0 if self.rows is None else len(self.rows),
+            "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
+            "errors": self.errors, "warnings": self.warnings,
+        }
+
+
+def match_headers(t: Table, headers: list[str]) -> tuple[dict[int, str], list[str], list[dict]]:
+    """Map file columns to table columns by French header or column name, ignoring case and accents."""
+    wanted = {}
+    for c in t.columns:
+        wanted[fold(c.header)] = c.name
+        wanted[fold(c.name)] = c.name
+    mapping, warnings, errors, seen, unknown = {}, [], [], {}, []
+    for i, h in enumerate(headers):
+        if _empty(h):
+            continue
+        name = wanted.get(fold(h))
+        if name is None:
+            unknown.append(str(h).strip()[:60])
+            continue
+        if name in seen:
+            errors.append(_err(1, str(h).strip(), f"La colonne « {t.column(name).header} » apparaît deux fois ; gardez-en une seule."))
+            continue
+        seen[name] = i
+        mapping[i] = name
+    if unknown:  # one message, however many (a file of 10 000 stray columns makes one warning)
+        shown = ", ".join(f"« {h} »" for h in unknown[:10]) + (f" et {len(unknown) - 10} autre(s)" if len(unknown) > 10 else "")
+        warnings.append(f"{len(unknown)} colonne(s) ne sont pas des colonnes de « {t.label} » et sont ignorées : {shown}."
+                        if len(unknown) > 1 else f"La colonne {shown} n'est pas une colonne de « {t.label} » : elle est ignorée.")
+    return mapping, warnings, errors
+
+
+def parse(t: Table, sheet: Grid, campus: str | None = None) -> Report:
+    """Typed rows of table `t` from a sheet, with every reading error."""
+    rep = Report(table=t.name)
+    mapping, rep.warnings, rep.errors = match_headers(t, sheet.headers)
+    rep.errors += sheet.errors
+    if not mapping:
+        expected = ", ".join(c.header for c in t.columns if c.required)
+        rep.errors.append(_err(1, None, f"Aucune colonne de « {t.label} » n'a été reconnue. Ce fichier est-il le bon ? "
+                                        f"Colonnes attendues : {expected}."))
+        return rep
+    present = set(mapping.values())
+    if campus and "campus_id" in t.names and "campus_id" not in present:
+        present.add("campus_id")
+    required = [c for c in t.columns if c.required]
+    missing = [c for c in required if c.name not in present]
+    if len(missing) * 2 >= len(required):
+        rep.errors.append(_err(1, None, f"Ce fichier ne ressemble pas à « {t.label} » : il y manque {len(missing)} colonne(s) "
+                                        "obligatoire(s). Avez-vous choisi la bonne table ?"))
+    for c in missing:
+        rep.errors.append(_err(1, c.header, f"La colonne obligatoire « {c.header} » est absente. Ajoutez-la (voir le modèle)."))
+    if missing:
+        return rep
+    keep, lines = [], []
+    for rec, ln in zip(sheet.rows, sheet.lines):
+        if any(not _empty(v) for v in rec):
+            keep.append(rec)
+            lines.append(ln)
+    if not keep:
+        rep.errors.append(_err(None, None, "Le fichier ne contient que des en-têtes : ajoutez au moins une ligne de données."))
+        return rep
+    width = max(mapping) + 1
+    raw = pd.DataFrame([(list(r) + [None] * width)[:width] for r in keep], dtype=object)
+    raw.index = range(len(raw))
+    out = {}
+    for i, name in mapping.items():
+        col = t.column(name)
+        out[name] = _convert(col, raw[i], lines, rep.errors, yes_no_numbers=col.yes_no)
+    df = pd.DataFrame(out, index=raw.index)
+    for name in df.columns:
+        col = t.column(name)
+        if col.choices:  # « En cours », « en cours », « EN_COURS » → en_cours; unknown values stay for the validator
+            idx = _choice_index(col)
+            df[name] = pd.Series(_each_distinct(df[name].tolist(), lambda v: None if v is None else idx.get(fold(v), v)),
+                                 index=df.index, dtype=object)
+    for c in t.columns:
+        if c.name not in df.columns:
+            df[c.name] = None
+    if campus and "campus_id" in t.names:
+        df["campus_id"] = df["campus_id"].map(lambda v: campus if v is None else v)
+    rep.columns = [c.name for c in t.columns if c.name in present]
+    rep.rows = df[t.names].astype(object)
+    rep.rows = rep.rows.where(rep.rows.notna(), None)
+    rep.lines = lines
+    return rep
+
+
+def validate(t: Table, rows: pd.DataFrame, lines: list[int], ctx: Context, *, campus: str | None = None,
+             scope: set | None = None) -> list[dict]:
+    """Every problem with typed rows, as (line, column, French message). Never raises on bad data."""
+    errors: list[dict] = []
+    H = lambda name: t.column(name).header  # noqa: E731
+    this_year = date.today().year
+    names = list(rows.columns)
+    rec = [dict(zip(names, values)) for values in zip(*(rows[n].tolist() for n in names))]
+    # references defined by this very file count as existing
+    own = {name: {r[name] for r in rec if r.get(name) is not None} for name in t.key}
+    campuses = ctx.campuses | (own.get("campus_id", set()) if t.name == "campuses" else set())
+    objectives = dict(ctx.objectives)
+    if t.name == "objectives":
+        objectives.update({r["objective_id"]: (r["campus_id"], r["level"]) for r in rec if r["objective_id"]})
+    actions = dict(ctx.actions)
+    if t.name == "actions":
+        actions.update({r["action_id"]: _action_campuses(r["campus_id"], r["co_campuses"]) for r in rec if r["action_id"]})
+    indicators = dict(ctx.indicators)
+    if t.name == "indicators":
+        indicators.update({r["indicator_id"]: (r["campus_id"], r["unit"]) for r in rec if r["indicator_id"]})
+    partners = ctx.partners | (own.get("partner_id", set()) if t.name == "partners" else set())
+    criteria = ctx.criteria | (own.get("criterion_no", set()) if t.name == "criteria" else set())
+    known = {"campuses": campuses, "objectives": objectives, "indicators": indicators, "actions": actions,
+             "partners": partners, "criteria": criteria}
+    choice_codes = {c.name: set(schema.choice_codes(c)) for c in t.columns if c.choices}
+    seen_keys: dict = {}
+    for i, r in enumerate(rec):
+        ln = lines[i]
+        for c in t.columns:
+            v = r[c.name]
+            if v is None:
+                if c.required:
+                    errors.append(_err(ln, c.header, f"La colonne « {c.header} » est obligatoire : elle ne peut pas être vide."))
+                continue
+            if c.choices and v not in choice_codes[c.name]:
+                allowed = ", ".join(schema.choice_label(c, k) for k in schema.choice_codes(c))
+                errors.append(_err(ln, c.header, f"« {v} » n'est pas une valeur possible. Écrivez l'une de : {allowed}."))
+            if c.type in ("int", "float"):
+                if c.name == "year" and not (2000 <= v <= this_year + 10):
+                    errors.append(_err(ln, c.header, f"L'année {v} n'est pas plausible : écrivez une année entre 2000 et {this_year + 10}."))
+                elif c.min is not None and v < c.min:
+                    errors.append(_err(ln, c.header, f"La valeur {v:g} est trop petite : le minimum est {c.min:g}."))
+                elif c.max is not None and v > c.max:
+                    errors.append(_err(ln, c.header, f"La valeur {v:g} est trop grande : le maximum est {c.max:g}."))
+            if c.ref and c.ref[0] in known and v not in known[c.ref[0]]:
+                label = schema.table(c.ref[0]).label.lower()
+                errors.append(_err(ln, c.header, f"« {v} » n'existe pas dans les {label}. Vérifiez l'identifiant ou importez d'abord les {label}."))
+        # the campus chosen for the file, and the user's scope
+        cid = r.get("campus_id") if t.campus_column else None
+        if cid is not None:
+            if campus and cid != campus:
+                errors.append(_err(ln, H("campus_id"), f"Cette ligne concerne le campus {cid}, mais le fichier est importé pour {campus}."))
+            if scope is not None and cid not in scope:
+                errors.append(_err(ln, H("campus_id"), f"Vous ne pouvez pas importer de données pour le campus {cid} "
+                                                       f"(vos campus : {', '.join(sorted(scope)) or 'aucun'})."))
+        errors.extend(_row_rules(t, r, ln, objectives, indicators, actions, campuses))
+        key = tuple(r[k] for k in t.key)
+        if all(k is not None for k in key):
+            if key in seen_keys:
+                errors.append(_err(ln, H(t.key[-1]), f"Cette ligne a la même clé ({', '.join(map(str, key))}) que la ligne {seen_keys[key]} : gardez-en une seule."))
+            else:
+                seen_keys[key] = ln
+        if len(errors) > MAX_ERRORS:
+            errors.append(_err(None, None, f"Plus de {MAX_ERRORS} erreurs : corrigez celles-ci puis déposez à nouveau le fichier."))
+            break
+    return errors
+
+
+def _row_rules(t: Table, r: dict, ln: int, objectives, indicators, actions, campuses) -> list[dict]:
+    """Rules that involve several columns of one row."""
+    errs = []
+    H = lambda name: t.column(name).header  # noqa: E731
+    if t.name == "indicator_values" and r["indicator_id"] in indicators:
+        ind_campus, unit = indicators[r["indicator_id"]]
+        if r["campus_id"] and ind_campus != r["campus_id"]:
+            errs.append(_err(ln, H("indicator_id"), f"L'indicateur {r['indicator_id']} appartient au campus {ind_campus}, pas à {r['campus_id']}."))
+        for name in ("value", "target"):
+            v = r[name]
+            if v is None:
+                continue
+            if isinstance(v, YesNo) and unit != "oui_non":
+                errs.append(_err(ln, H(name), f"« {v!r} » est une réponse oui/non, mais l'indicateur {r['indicator_id']} "
+                                              f"se mesure en {schema.UNITS.get(unit, unit).lower()} : écrivez un nombre."))
+            elif unit == "pourcentage" and not 0 <= v <= 100:
+                errs.append(_err(ln, H(name), f"Un pourcentage est compris entre 0 et 100 (ici {v:g})."))
+            elif unit == "oui_non" and v not in (0, 1):
+                errs.append(_err(ln, H(name), "Cet indicateur se renseigne par oui ou non."))
+            elif unit in ("nombre", "euros") and v < 0:
+                errs.append(_err(ln, H(name), f"La valeur ne peut pas être négative (ici {v:g})."))
+    if t.name == "reach":
+        if r["count"] is not None and r["women"] is not None and r["women"] > r["count"]:
+            errs.append(_err(ln, H("women"), f"Le nombre de femmes ({r['women']}) dépasse le nombre total ({r['count']})."))
+        if r["action_id"] in actions and r["campus_id"] and r["campus_id"] not in actions[r["action_id"]]:
+            errs.append(_err(ln, H("action_id"), f"L'action {r['action_id']} n'est pas portée par le campus {r['campus_id']}."))
+    if t.name == "actions":
+        if r["start_date"] and r["end_date"] and r["end_date"] < r["start_date"]:
+            errs.append(_err(ln, H("end_date"), "La date de fin précède la date de début."))
+        for code in _action_campuses(None, r["co_campuses"]) - {None}:
+            if code not in campuses:
+                errs.append(_err(ln, H("co_campuses"), f"Le campus associé « {code} » n'existe pas."))
+    if t.name == "objectives":
+        if r["level"] == "strategique" and r["parent_id"]:
+            errs.append(_err(ln, H("parent_id"), "Un objectif stratégique n'a pas d'objectif parent : laissez la case vide."))
+        if r["level"] in ("operationnel", "realisation") and not r["parent_id"]:
+            errs.append(_err(ln, H("parent_id"), "Indiquez l'objectif parent (un objectif stratégique ou opérationnel)."))
+        parent = objectives.get(r["parent_id"]) if r["parent_id"] else None
+        if parent and parent[0] != r["campus_id"]:
+            errs.append(_err(ln, H("parent_id"), f"L'objectif parent {r['parent_id']} appartient au campus {parent[0]}."))
+        if r["parent_id"] and r["parent_id"] == r["objective_id"]:
+            errs.append(_err(ln, H("parent_id"), "Un objectif ne peut pas être son propre parent."))
+    if t.name == "indicators" and r["objective_id"] in objectives:
+        if objectives[r["objective_id"]][0] != r["campus_id"]:
+            errs.append(_err(ln, H("objective_id"), f"L'objectif {r['objective_id']} appartient à un autre campus."))
+    if t.name == "action_objectives":
+        if r["objective_id"] in objectives and objectives[r["objective_id"]][0] != r["campus_id"]:
+            errs.append(_err(ln, H("objective_id"), f"L'objectif {r['objective_id']} appartient à un autre campus."))
+        if r["action_id"] in actions and r["campus_id"] not in actions[r["action_id"]]:
+            errs.append(_err(ln, H("action_id"), f"L'action {r['action_id']} n'est pas portée par le campus {r['campus_id']}."))
+    return errs
+
+
+# ------------------------------------------------------------------ diff against the store
+
+
+def _key_text(t: Table, df: pd.DataFrame) -> pd.Series:
+    """One comparable text per row for the key columns (2018, 2018.0 and "2018" are the same year)."""
+    parts = []
+    for k in t.key:
+        col = df[k]
+        if t.column(k).type == "int":
+            col = pd.to_numeric(col, errors="coerce").astype("Int64")
+        parts.append(col.astype(str).where(col.notna(), ""))
+    return parts[0].str.cat(parts[1:], sep="\x1f") if len(parts) > 1 else parts[0]
+
+
+def _same_column(kind: str, new: pd.Series, old: pd.Series) -> pd.Series:
+    """Cell by cell over a column: both unknown, or equal (numbers to 1e-9, dates by day)."""
+    na_new, na_old = new.isna(), old.isna()
+    both = ~na_new & ~na_old
+    if kind in ("int", "float"):
+        a = pd.to_numeric(new.where(both), errors="coerce").astype(float)
+        b = pd.to_numeric(old.where(both), errors="coerce").astype(float)
+        equal = (a - b).abs() < 1e-9
+    elif kind == "date":
+        equal = (pd.to_datetime(new.where(both), errors="coerce").dt.date
+                 == pd.to_datetime(old.where(both), errors="coerce").dt.date)
+    else:
+        equal = new.where(both).astype(object) == old.where(both).astype(object)
+    return (na_new & na_old) | (both & equal.fillna(False).astype(bool))
+
+
+def diff(t: Table, rows: pd.DataFrame, current: pd.DataFrame, columns: list[str] | None = None
+         ) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
+    """Per row 'insert' | 'update' | 'same', the changed cells (old → new), and the rows to store.
+
+    Columns the file does not have keep their current values: a file with only « Valeur » does not erase comments.
+    Column by column over the whole file (a 100 000-row file is compared in a fraction of a second).
+    """
+    present = set(columns or t.names)
+    keys = list(t.key)
+    new = rows.reindex(columns=t.names).astype(object)
+    old_rows = current.reindex(columns=t.names).astype(object)
+    position = pd.Series(range(len(old_rows)), index=_key_text(t, old_rows).values)
+    position = position[~position.index.duplicated(keep="last")]
+    found = _key_text(t, new).map(position)
+    exists = found.notna().values
+    old = old_rows.iloc[found[exists].astype(int).values].set_index(rows.index[exists])
+    merged = new.copy()
+    changed = pd.DataFrame(False, index=rows.index[exists], columns=[c.name for c in t.columns if c.name not in keys])
+    for c in t.columns:
+        if c.name in keys:
+            continue
+        if c.name not in present:  # kept as it is
+            merged.loc[exists, c.name] = old[c.name].values
+        else:
+            changed[c.name] = ~_same_column(c.type, new.loc[exists, c.name], old[c.name]).values
+    kinds = pd.Series("insert", index=rows.index, dtype=object)
+    kinds[exists] = np.where(changed.any(axis=1).values, "update", "same") if len(changed.columns) else "same"
+    changes = []
+    for index, row in changed[changed.any(axis=1)].iterrows():  # only the changed cells are listed one by one
+        key = " · ".join(str(new.at[index, k]) for k in keys)
+        for name in row.index[row.values]:
+            changes.append({"key": key, "column": t.column(name).header, "old": old.at[index, name],
+                            "new": merged.at[index, name]})
+    merged = merged.where(merged.notna(), None)
+    return kinds, pd.DataFrame(changes, columns=["key", "column", "old", "new"]), merged
+
+
+# ------------------------------------------------------------------ the whole path
+def read(table_name: str, data: bytes, file_name: str = "", *, campus: str | None = None, sheet: str | None = None,
+         max_bytes: int = MAX_BYTES_DEFAULT) -> Report:
+    """Read and type a file: the costly part, which needs no store (and so no lock). Its rows are None when the file
+    as a whole cannot be read."""
+    t = schema.table(table_name)
+    rep = Report(table=t.name, file_name=file_name, sha256=hashlib.sha256(data or b"").hexdigest())
+    if len(data or b"") > max_bytes:
+        rep.errors = [_err(None, None, f"Le fichier dépasse la taille maximale de {max_bytes // (1024 * 1024)} Mo. "
+                                       "Découpez-le (par exemple un fichier par année).")]
+        return rep
+    sheet_data, errs = read_file(data, file_name, sheet)
+    if errs:
+        rep.errors = errs
+        return rep
+    parsed = parse(t, sheet_data, campus)
+    rep.warnings, rep.errors = parsed.warnings, parsed.errors
+    rep.rows, rep.lines, rep.columns = parsed.rows, parsed.lines, parsed.columns
+    return rep
+
+
+def review(store, rep: Report, *, campus: str | None = None, scope: set | None = None,
+           context: Context | None = None) -> Report:
+    """Validate the rows of a read file against the store and diff them with its current rows (nothing written):
+    every error with its line, or what a commit would add and change."""
+    if rep.rows is None:
+        return rep
+    t = schema.table(rep.table)
+    rep.version = store.version()
+    ctx = context or Context.from_store(store, {c.ref[0] for c in t.columns if c.ref})  # every rule checks a reference
+    unreadable = {(e["line"], e["column"]) for e in rep.errors}  # one message per bad cell is enough
+    rep.errors += [e for e in validate(t, rep.rows, rep.lines, ctx, campus=campus, scope=scope)
+                   if (e["line"], e["column"]) not in unreadable]
+    if rep.errors:
+        rep.errors.sort(key=lambda e: (e["line"] is not None, e["line"] or 0))
+        return rep
+    current = store.current(t.name, build=False)
+    rep.errors = _foreign_rows(t, rep.rows, rep.lines, current, scope)
+    if rep.errors:
+        return rep
+    kinds, rep.changes, merged = diff(t, rep.rows, current, rep.columns)
+    rep.rows = merged.assign(_change=kinds.values)
+    rep.inserted = int((kinds == "insert").sum())
+    rep.updated = int((kinds == "update").sum())
+    rep.unchanged = int((kinds == "same").sum())
+    rep.status = "valid" if rep.inserted + rep.updated else "unchanged"
+    return rep
+
+
+def _foreign_rows(t: Table, rows: pd.DataFrame, lines: list[int], current: pd.DataFrame, scope: set | None) -> list[dict]:
+    """Lines whose key is already a row of a campus outside `scope` (a director's file may not take it over, even
+    when the line names the director's own campus)."""
+    if scope is None or not t.campus_column or current.empty:
+        return []
+    owner = pd.Series(current[t.campus_column].values, index=_key_text(t, current).values)
+    found = _key_text(t, rows).map(owner[~owner.index.duplicated(keep="last")])
+    errors = []
+    for i in np.flatnonzero((found.notna() & ~found.isin(scope)).values):
+        key = " · ".join(str(rows[k].iloc[i]) for k in t.key)
+        errors.append(_err(lines[i], t.column(t.key[0]).header,
+                           f"« {key} » appartient déjà au campus {found.iloc[i]} : vous ne pouvez pas le modifier "
+                           f"(vos campus : {', '.join(sorted(scope)) or 'aucun'}). Choisissez un autre identifiant."))
+    return errors
+
+
+def check(store, table_name: str, data: bytes, file_name: str = "", *, campus: str | None = None,
+          scope: set | None = None, sheet: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT,
+          context: Context | None = None) -> Report:
+    """Read, type, validate and diff a file without writing anything."""
+    rep = read(table_name, data, file_name, campus=campus, sheet=sheet, max_bytes=max_bytes)
+    return review(store, rep, campus=campus, scope=scope, context=context)
+
+
+def same_outcome(a: Report, b: Report) -> bool:
+    """Two checks of one file would write the same rows (what a preview showed is what a commit writes)."""
+    return (a.status == b.status and a.rows is not None and b.rows is not None and a.rows.equals(b.rows)
+            and (a.changes is None) == (b.changes is None) and (a.changes is None or a.changes.equals(b.changes)))
+
+
+def import_bytes(store, table_name: str, data: bytes, file_name: str = "", *, user: str = "",
+                 campus: str | None = None, scope: set | None = None, dry_run: bool = False,
+                 sheet: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT, preview: Report | None = None) -> Report:
+    """Check a file and, when it is clean and changes something, commit it as one batch in the name of account `user`.
+
+    An account that may not write is refused before the file is read. The file is read outside the writers' lock;
+    validation, diff and commit happen under it, so they see one store state. With `preview` (what the person was
+    shown), the commit is refused if the store has changed what it would write since: the new diff is shown instead.
+    A director's file is checked against their campuses line by line; the store refuses the write anyway when the
+    account may not make it (the refusal comes back as the report's error, nothing written).
+    """
+    t = schema.table(table_name)
+    if not dry_run:
+        try:
+            refusal = auth.import_refusal(store.account(user), user, t.label, t.campus_column, campus)
+        except StoreError as exc:
+            refusal = str(exc)
+        if refusal:
+            return Report(table=t.name, file_name=file_name, errors=[_err(None, None, refusal)])
+    rep = read(table_name, data, file_name, campus=campus, sheet=sheet, max_bytes=max_bytes)
+    if rep.rows is None:
+        return rep
+    try:  # validation and commit see the same store state
+        return store.write(lambda s: _review_and_commit(s, rep, user=user, campus=campus, scope=scope,
+                                                        dry_run=dry_run, preview=preview))
+    except StoreError as exc:  # a damaged store, a refused or failed write: nothing written
+        rep.status = "rejected"
+        rep.errors.append(_err(None, None, str(exc)))
+        return rep
+
+
+def _review_and_commit(store, rep: Report, *, user: str, campus: str | None, scope: set | None, dry_run: bool,
+                       preview: Report | None) -> Report:
+    """Under the writers' lock: validate and diff against the store, then commit unless told not to."""
+    if scope is None:
+        scope = auth.campus_scope(store.account(user))
+    review(store, rep, campus=campus, scope=scope)
+    if preview is not None and rep.status != "rejected" and not same_outcome(preview, rep):
+        rep.stale = True
+        rep.status = "rejected"
+        rep.errors.append(_err(None, None, "Les données ont changé depuis l'aperçu (un autre import a été "
+                                           "enregistré entre-temps) : rien n'a été enregistré. Vérifiez le nouvel "
+                                           "aperçu ci-dessous, puis validez à nouveau."))
+        return rep
+    if dry_run or rep.status != "valid":
+        return rep
+    changed = rep.rows[rep.rows["_change"] != "same"].drop(columns="_change")
+    campuses = sorted({c for c in changed.get("campus_id", pd.Series(dtype=object)).dropna()})
+    res = store.commit(
+        rep.table, changed, file_name=rep.file_name, sha256=rep.sha256, user=user,
+        campus_id=campuses[0] if len(campuses) == 1 else (",".join(campuses) or None),
+        counts={"rows": len(rep.rows), "inserted": rep.inserted, "updated": rep.updated, "unchanged": rep.unchanged},
+        expected_version=rep.version,
+    )
+    rep.status, rep.batch_id = "committed", res.batch_id
+    return rep

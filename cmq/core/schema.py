@@ -1,0 +1,307 @@
+"""The data contract in one place: tables, columns, types, French headers, allowed values, keys."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from cmq.core.vocabulary import (  # noqa: F401 (the contract's code lists, read as schema.X)
+    AUDIENCES, CARRIER_TYPES, COLUMNS, CRITERION_LEVELS, DIRECTIONS, FUNDER_TYPES, FUNDING_KINDS, FUNDING_STATUSES,
+    LABELS, LEVELS, PARTNER_TYPES, REGIONS, SECTORS, STATUSES, UNITS,
+)
+
+# Arrow type of each logical column type; the store writes Parquet with these.
+ARROW_TYPES = {
+    "text": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+}
+DUCKDB_TYPES = {"text": "varchar", "int": "bigint", "float": "double", "bool": "boolean", "date": "date"}
+
+@dataclass(frozen=True)
+class Column:
+    """One column: type, French header, constraints."""
+
+    name: str
+    type: str
+    header: str
+    required: bool = False
+    choices: dict | tuple | None = None
+    ref: tuple[str, str] | None = None
+    min: float | None = None
+    max: float | None = None
+    help: str = ""
+    yes_no: bool = False  # a number that may be written oui/non (VRAI/FAUX): 1/0, for the rows whose unit allows it
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return ARROW_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the contract."""
+
+    name: str
+    label: str
+    kind: str  # "reference" | "fact"
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    campus_column: str | None = "campus_id"
+    description: str = ""
+    co_campus_column: str | None = None  # campuses that carry a row jointly with its campus (comma-separated codes)
+    by_header: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def arrow_schema(self) -> pa.Schema:
+        """Arrow schema of the stored rows: the columns plus batch_id."""
+        return pa.schema([pa.field(c.name, c.arrow_type) for c in self.columns] + [pa.field("batch_id", pa.int64())])
+
+
+def _c(name, type_, header, **kw) -> Column:
+    return Column(name, type_, header, **kw)
+
+
+SOURCE = _c("source", "text", "Source", help="Où le chiffre a été pris (rapport, section, fichier).")
+CAMPUS = _c("campus_id", "text", "Code campus", required=True, ref=("campuses", "campus_id"),
+            help="Code court du campus, par exemple AGT.")
+YEAR = _c("year", "int", "Année", required=True, min=2000, max=2100, help="Année civile, par exemple 2018.")
+
+TABLES: dict[str, Table] = {}
+
+
+def _table(*args, **kw) -> Table:
+    t = Table(*args, **kw)
+    TABLES[t.name] = t
+    return t
+
+
+_table(
+    "campuses", "Campus", "reference",
+    (
+        _c("campus_id", "text", "Code campus", required=True, help="Code court, lettres majuscules, par exemple AGT."),
+        _c("name", "text", "Nom", required=True),
+        _c("region", "text", "Région", required=True, choices=REGIONS),
+        _c("academie", "text", "Académie", help="Académie du siège du campus."),
+        _c("sector", "text", "Filière", required=True, choices=SECTORS, help="Une des 12 filières nationales."),
+        _c("label", "text", "Label", required=True, choices=LABELS),
+        _c("labelled_year", "int", "Année de labellisation", min=2013, max=2100),
+        _c("carrier", "text", "Structure porteuse"),
+        _c("carrier_type", "text", "Type de structure porteuse", choices=CARRIER_TYPES),
+        _c("city", "text", "Ville"),
+        _c("latitude", "float", "Latitude", min=-90, max=90),
+        _c("longitude", "float", "Longitude", min=-180, max=180),
+        SOURCE,
+    ),
+    key=("campus_id",),
+    description="Les campus, leur filière, leur label et leur structure porteuse.",
+)
+_table(
+    "objectives", "Objectifs", "reference",
+    (
+        _c("objective_id", "text", "Identifiant objectif", required=True),
+        CAMPUS,
+        _c("parent_id", "text", "Objectif parent", ref=("objectives", "objective_id"),
+           help="Vide pour un objectif stratégique."),
+        _c("level", "text", "Niveau", required=True, choices=LEVELS),
+        _c("title", "text", "Intitulé", required=True),
+        _c("position", "int", "Ordre", min=0),
+        SOURCE,
+    ),
+    key=("objective_id",),
+    description="L'arbre d'objectifs de chaque campus : stratégiques, opérationnels, réalisations.",
+)
+_table(
+    "indicators", "Indicateurs", "reference",
+    (
+        _c("indicator_id", "text", "Identifiant indicateur", required=True),
+        CAMPUS,
+        _c("objective_id", "text", "Identifiant objectif", required=True, ref=("objectives", "objective_id")),
+        _c("name", "text", "Intitulé", required=True),
+        _c("unit", "text", "Unité", required=True, choices=UNITS),
+        _c("direction", "text", "Sens", required=True, choices=DIRECTIONS),
+        _c("cumulative", "bool", "Cumulatif", required=True, help="oui si la valeur s'additionne d'une année à l'autre."),
+        SOURCE,
+    ),
+    key=("indicator_id",),
+    description="Les indicateurs rattachés aux objectifs.",
+)
+_table(
+    "criteria", "Critères de labellisation", "reference",
+    (
+        _c("criterion_no", "int", "Numéro du critère", required=True, min=1, max=11),
+        _c("title", "text", "Intitulé", required=True),
+        _c("description", "text", "Description"),
+        _c("excellence_requirement", "text", "Exigence de la catégorie Excellence"),
+        SOURCE,
+    ),
+    key=("criterion_no",),
+    campus_column=None,
+    description="Les 11 critères du cahier des charges 2018.",
+)
+_table(
+    "partners", "Partenaires", "reference",
+    (
+        _c("partner_id", "text", "Identifiant partenaire", required=True),
+        _c("name", "text", "Nom", required=True),
+        _c("partner_type", "text", "Type", required=True, choices=PARTNER_TYPES),
+        _c("city", "text", "Ville"),
+        SOURCE,
+    ),
+    key=("partner_id",),
+    campus_column=None,
+    description="Établissements, entreprises, branches, institutions et plates-formes partenaires.",
+)
+_table(
+    "campus_partners", "Partenaires des campus", "reference",
+    (
+        CAMPUS,
+        _c("partner_id", "text", "Identifiant partenaire", required=True, ref=("partners", "partner_id")),
+        _c("role", "text", "Rôle"),
+        SOURCE,
+    ),
+    key=("campus_id", "partner_id"),
+    description="Quel partenaire travaille avec quel campus, et à quel titre.",
+)
+_table(
+    "indicator_values", "Valeurs des indicateurs", "fact",
+    (
+        CAMPUS,
+        _c("indicator_id", "text", "Identifiant indicateur", required=True, ref=("indicators", "indicator_id")),
+        YEAR,
+        _c("value", "float", "Valeur", help="Laisser vide si la valeur n'est pas connue.", yes_no=True),
+        _c("target", "float", "Cible", yes_no=True),
+        _c("comment", "text", "Commentaire"),
+        SOURCE,
+    ),
+    key=("indicator_id", "year"),
+    description="La valeur et la cible de chaque indicateur, par année.",
+)
+_table(
+    "actions", "Actions", "fact",
+    (
+        CAMPUS,
+        _c("action_id", "text", "Identifiant action", required=True),
+        _c("title", "text", "Intitulé", required=True),
+        _c("status", "text", "Statut", required=True, choices=STATUSES),
+        _c("start_date", "date", "Date de début"),
+        _c("end_date", "date", "Date de fin"),
+        YEAR,
+        _c("description", "text", "Description"),
+        _c("co_campuses", "text", "Campus associés",
+           help="Codes des autres campus qui portent l'action avec celui-ci, séparés par des virgules."),
+        SOURCE,
+    ),
+    key=("action_id",),
+    description="Les actions menées par les campus, avec leur statut.",
+    co_campus_column="co_campuses",
+)
+_table(
+    "action_objectives", "Actions × objectifs", "fact",
+    (
+        CAMPUS,
+        _c("action_id", "text", "Identifiant action", required=True, ref=("actions", "action_id")),
+        _c("objective_id", "text", "Identifiant objectif", required=True, ref=("objectives", "objective_id")),
+        SOURCE,
+    ),
+    key=("action_id", "objective_id"),
+    description="À quels objectifs chaque action répond.",
+)
+_table(
+    "reach", "Publics touchés", "fact",
+    (
+        CAMPUS,
+        _c("action_id", "text", "Identifiant action", required=True, ref=("actions", "action_id")),
+        YEAR,
+        _c("audience", "text", "Public", required=True, choices=AUDIENCES),
+        _c("count", "int", "Nombre", required=True, min=0),
+        _c("women", "int", "Dont femmes", min=0),
+        _c("approximate", "bool", "Ordre de grandeur", help="oui si le rapport donne un ordre de grandeur (« une cinquantaine »)."),
+        _c("comment", "text", "Commentaire"),
+        SOURCE,
+    ),
+    key=("campus_id", "action_id", "year", "audience"),
+    description="Combien de personnes ou de structures chaque action a touchées, par public.",
+)
+_table(
+    "funding", "Financements", "fact",
+    (
+        CAMPUS,
+        _c("funder", "text", "Financeur", required=True),
+        YEAR,
+        _c("programme", "text", "Programme", required=True),
+        _c("funder_type", "text", "Type de financeur", required=True, choices=FUNDER_TYPES),
+        _c("amount_eur", "float", "Montant (€)", min=0, help="Laisser vide si le montant n'est pas connu : jamais 0."),
+        _c("kind", "text", "Nature", required=True, choices=FUNDING_KINDS),
+        _c("status", "text", "Statut", required=True, choices=FUNDING_STATUSES),
+        _c("comment", "text", "Commentaire"),
+        SOURCE,
+    ),
+    key=("campus_id", "funder", "year", "programme"),
+    description="Qui finance quel campus, combien, sous quelle forme.",
+)
+_table(
+    "criteria_assessments", "Positionnement sur les critères", "fact",
+    (
+        CAMPUS,
+        _c("criterion_no", "int", "Numéro du critère", required=True, ref=("criteria", "criterion_no"), min=1, max=11),
+        YEAR,
+        _c("level", "int", "Niveau", required=True, min=0, max=3,
+           help="0 à engager, 1 en cours, 2 atteint, 3 au-delà."),
+        _c("comment", "text", "Commentaire"),
+        SOURCE,
+    ),
+    key=("campus_id", "criterion_no", "year"),
+    description="Le niveau de chaque campus sur chacun des 11 critères de labellisation.",
+)
+
+# The order in which tables can be loaded (references first).
+LOAD_ORDER = (
+    "campuses", "criteria", "partners", "objectives", "indicators", "campus_partners",
+    "actions", "action_objectives", "indicator_values", "reach", "funding", "criteria_assessments",
+)
+assert set(LOAD_ORDER) == set(TABLES)
+
+BATCH_COLUMNS = (
+    ("batch_id", "int"), ("table_name", "text"), ("campus_id", "text"), ("file_name", "text"),
+    ("sha256", "text"), ("rows", "int"), ("inserted", "int"), ("updated", "int"), ("unchanged", "int"),
+    ("user_name", "text"), ("committed_at", "text"),
+)
+HEADERS = {c.name: c.header for t in TABLES.values() for c in t.columns}
+REVERT_COLUMNS = (("batch_id", "int"), ("reverted_at", "text"), ("reverted_by", "text"))
+
+
+def table(name: str) -> Table:
+    """The table called `name`, or a French error."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"Table inconnue : « {name} ». Tables possibles : {', '.join(TABLES)}.") from None
+
+
+def column_label(name: str) -> str:
+    """The French header of a column: the contract's, else the vocabulary's; the name itself when neither has one."""
+    return HEADERS.get(name) or COLUMNS.get(name, name)
+
+
+def choice_codes(col: Column) -> tuple[str, ...]:
+    if col.choices is None:
+        return ()
+    return tuple(col.choices.keys()) if isinstance(col.choices, dict) else tuple(col.choices)
+
+
+def choice_label(col: Column, code: str) -> str:
+    if isinstance(col.choices, dict):
+        return col.choices.get(code, code)
+    return code

@@ -1,0 +1,187 @@
+"""The store behind one facade, `Store`, the only code that writes to the store's folder:
+    files.py      names, errors, atomic writes, typed Parquet
+    batches.py    commit, revert, fold, compact (every write under the writers' lock, taken here and nowhere else)
+    catalogue.py  read connections: the canonical views and each version's read catalogue
+    accounts.py   the accounts file
+
+Layout under the store directory:
+    manifest.json            the commit point: which Parquet files are live, the store version
+    manifest.backup.json     a copy of the last manifest written: `python -m cmq check --repair` restores it
+    <table>/d<id>.parquet    the history of a table, row for row, every row with its batch_id, in a few segments:
+    <table>/c<v>.parquet     the last one (d<id>, the delta) holds the batches since the snapshot and is rewritten
+                             with each commit; older ones are frozen (c<v>: segments merged by a compaction)
+    _current/<table>/v<n>.parquet  the table's current rows (latest non-reverted batch per key) up to a batch
+    _batches/…, _reverts/…   one row per batch (who, when, which file, counts) and per revert, the same way
+    accounts.json            the accounts (Argon2 hashes, roles, campuses, lockout counters), and its backup copy
+    _catalogue/v<n>-<key>.duckdb  a version's read catalogue: derived from the files above on its first read
+    .lock                    serialises writers across processes (readers never take it)
+
+Every commit and revert names an account; its role and campuses are checked here (auth.write_refusal,
+auth.revert_refusal) before anything is written, whichever way the write comes (page, command line, script): the
+campus of every row written, of every row it replaces, and of every objective, indicator or action it points to.
+
+A folder that holds anything but a valid manifest is a damaged store, never an empty one: every read and write
+refuses it in French (StoreDamaged) and touches nothing; `python -m cmq check` says what is wrong.
+
+A commit writes its data files first (temp file, fsync, rename), then swaps the manifest (same dance).
+A crash before the manifest swap leaves orphan files that no view reads: the store is unchanged.
+
+Reads stay fast however many batches come in: a table is read from two files, its snapshot and its delta (the
+batches since). Past TAIL_MAX batches or DELTA_ROWS_MAX rows, a commit folds: the delta is frozen as a history segment
+and the snapshot rebuilt. A revert of a batch inside the snapshot folds too. Segments are merged into one beyond
+SEGMENTS_MAX. `compact()` merges everything at once.
+
+Pages read a version's catalogue (see connect): its current rows as native DuckDB tables, so a cold page does not
+decode Parquet nor resolve snapshot and delta per query; each catalogue is made from the previous one, the tables
+whose files changed rebuilt.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from filelock import FileLock
+
+from cmq.core.store.accounts import Accounts
+from cmq.core.store.batches import Batches
+from cmq.core.store.catalogue import Catalogue
+from cmq.core.store.files import (  # noqa: F401 (re-exported by the facade)
+    ACCOUNTS,
+    BACKUP,
+    DAMAGED,
+    MANIFEST,
+    CommitResult,
+    StaleError,
+    StoreDamaged,
+    StoreError,
+    _atomic_write_bytes,
+    _read_json,
+    default_dir,
+)
+
+
+class Store(Batches, Accounts, Catalogue):
+    """A store directory. One write door: commit, revert, compact, accounts and `write(fn)` (several steps that
+    must see one state) all take the writers' lock inside; no caller ever sees it. Reads through connect()."""
+
+    def __init__(self, root: str | Path | None = None, *, lock_timeout: float = 120):
+        self.root = Path(root) if root is not None else default_dir()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(str(self.root / ".lock"), timeout=lock_timeout)
+
+    def write(self, fn):
+        """Run fn(store) holding the writers' lock, so that what it reads and what it writes see one store state
+        (a check and its commit, a login attempt and its counters); returns what fn returns."""
+        with self._lock:
+            return fn(self)
+
+    # ---------------------------------------------------------------- manifest
+    def is_pristine(self) -> bool:
+        """Nothing in the folder but the writers' lock: the only store the demo may be built into."""
+        return all(p.name == ".lock" for p in self.root.iterdir())
+
+    def manifest(self) -> dict:
+        path = self.root / MANIFEST
+        if not path.exists():
+            if self.is_pristine():
+                return {"version": 0, "next_batch": 1, "next_revert": 1, "files": {}}
+            raise StoreDamaged(DAMAGED.format(what="le fichier manifest.json est absent alors que le dossier contient "
+                                                   "des données"))
+        m = _read_json(path)
+        if not isinstance(m, dict) or not {"version", "next_batch", "files"} <= set(m):
+            raise StoreDamaged(DAMAGED.format(what="le fichier manifest.json est illisible ou tronqué"))
+        return m
+
+    def version(self) -> int:
+        return int(self.manifest()["version"])
+
+    def is_empty(self) -> bool:
+        """No batch was ever committed (a new store, or one just made with its first accounts)."""
+        m = self.manifest()
+        return int(m["next_batch"]) == 1 and not m["files"]
+
+    def _start(self) -> None:
+        """Under the lock, before the first write into a folder that holds nothing: its first manifest, so that the
+        folder is a store from its first file on (a folder with files but no manifest is a damaged store)."""
+        if not (self.root / MANIFEST).exists() and self.is_pristine():
+            self._write_manifest(self.manifest())
+
+    def _write_manifest(self, m: dict) -> None:
+        m["version"] = int(m["version"]) + 1
+        self._write_with_backup(MANIFEST, json.dumps(m, ensure_ascii=False, indent=1).encode("utf-8"))
+
+    def _write_with_backup(self, name: str, data: bytes) -> None:
+        """Swap `name` (the commit point), then its backup copy: at every instant one of the two is whole and names
+        only files that exist (files are removed after both)."""
+        _atomic_write_bytes(self.root / name, lambda fh: fh.write(data))
+        _atomic_write_bytes(self.root / BACKUP[name], lambda fh: fh.write(data))
+
+    def init(self, admin: dict) -> None:
+        """Make this empty directory a real store: its first administrator, no demo data, no demo account."""
+        with self._lock:
+            if not self.is_pristine():
+                raise StoreError(f"Le dossier {self.root} n'est pas vide : rien n'a été changé.")
+            m = self.manifest()
+            m["kind"] = "real"
+            self._write_manifest(m)
+            self._write_accounts({admin["name"]: admin})
+
+    # ---------------------------------------------------------------- check and repair
+    def data_files(self, m: dict) -> list[str]:
+        """Every data file manifest `m` names."""
+        rels = [r for rels in m.get("files", {}).values() for r in rels]
+        rels += [f for state in m.get("current", {}).values() for f in (state.get("file"), state.get("delta")) if f]
+        return sorted(set(rels))
+
+    def _file_problems(self, m: dict) -> list[str]:
+        problems = []
+        for rel in self.data_files(m):
+            try:
+                pq.read_metadata(self.root / rel)
+            except FileNotFoundError:
+                problems.append(f"Le fichier de données {rel} est absent.")
+            except (OSError, pa.ArrowException):
+                problems.append(f"Le fichier de données {rel} est illisible ou tronqué.")
+        return problems
+
+    def check(self) -> tuple[list[str], list[str]]:
+        """What is wrong with the store, in French, and what `repair` would do about it."""
+        problems, repairs = [], []
+        if self.is_pristine():
+            return problems, repairs
+        for name, valid in ((MANIFEST, lambda d: isinstance(d, dict) and {"version", "next_batch", "files"} <= set(d)),
+                            (ACCOUNTS, lambda d: isinstance(d, dict) and isinstance(d.get("accounts"), list))):
+            path, backup = self.root / name, self.root / BACKUP[name]
+            if path.exists() and valid(_read_json(path)):
+                continue
+            if not path.exists() and not backup.exists() and name == ACCOUNTS:
+                continue  # a store without accounts (never had any)
+            problems.append(f"Le fichier {name} est {'absent' if not path.exists() else 'illisible ou tronqué'}.")
+            copy = _read_json(backup) if backup.exists() else None
+            if not valid(copy):
+                problems.append(f"Sa copie {BACKUP[name]} est absente ou illisible : la réparation automatique est "
+                                "impossible (restaurez la dernière sauvegarde du dossier).")
+            elif name == MANIFEST and (missing := self._file_problems(copy)):
+                problems += missing
+            else:
+                repairs.append(f"{name} sera rétabli à partir de {BACKUP[name]}"
+                               + (f" (version {copy['version']})." if name == MANIFEST else "."))
+        if not problems:
+            problems += self._file_problems(self.manifest())
+        return problems, repairs
+
+    def repair(self) -> list[str]:
+        """Restore the manifest and the accounts from their backup copies when `check` says it can; returns what
+        was done (nothing when the store is sound or cannot be repaired so)."""
+        with self._lock:
+            problems, repairs = self.check()
+            if not repairs or len(problems) != len(repairs):
+                return []
+            for name in (MANIFEST, ACCOUNTS):
+                backup = self.root / BACKUP[name]
+                if any(r.startswith(name) for r in repairs):
+                    data = backup.read_bytes()
+                    _atomic_write_bytes(self.root / name, lambda fh: fh.write(data))
+            return repairs

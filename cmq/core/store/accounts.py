@@ -1,0 +1,61 @@
+"""The store's accounts: one JSON file (Argon2 hashes, roles, campuses, lockout counters) and its backup."""
+from __future__ import annotations
+
+import json
+
+from cmq.core.store.files import (
+    ACCOUNTS,
+    BACKUP,
+    DAMAGED,
+    StoreDamaged,
+    StoreError,
+    _read_json,
+)
+
+
+class Accounts:
+    """Read and write the accounts (mixed into Store)."""
+
+    def accounts(self) -> dict[str, dict]:
+        """Every account by name (hashes included: never show them)."""
+        path = self.root / ACCOUNTS
+        if not path.exists():
+            if (self.root / BACKUP[ACCOUNTS]).exists():
+                raise StoreDamaged(DAMAGED.format(what="le fichier des comptes accounts.json a disparu"))
+            return {}
+        data = _read_json(path)
+        try:
+            return {a["name"]: a for a in data["accounts"]}
+        except (TypeError, KeyError):
+            raise StoreDamaged(DAMAGED.format(what="le fichier des comptes accounts.json est illisible ou tronqué")) from None
+
+    def account(self, name: str | None) -> dict | None:
+        return self.accounts().get(name or "")
+
+    def _write_accounts(self, accounts: dict[str, dict]) -> None:
+        data = json.dumps({"accounts": sorted(accounts.values(), key=lambda a: a["name"])}, ensure_ascii=False,
+                          indent=1).encode("utf-8")
+        self._write_with_backup(ACCOUNTS, data)
+
+    def put_account(self, account: dict, *, replace: bool = False) -> None:
+        """Add an account (from auth.new_account); an existing name is refused unless `replace`."""
+        with self._lock:
+            self._start()
+            accounts = self.accounts()
+            if account["name"] in accounts and not replace:
+                raise StoreError(f"Le compte « {account['name']} » existe déjà.")
+            email = account.get("email")
+            if email and any(a.get("email") == email and a["name"] != account["name"] for a in accounts.values()):
+                raise StoreError(f"L'adresse {email} est déjà celle d'un autre compte.")
+            accounts[account["name"]] = account
+            self._write_accounts(accounts)
+
+    def update_account(self, name: str, **changes) -> dict:
+        """Change fields of one account (role, campuses, disabled, password_hash, lockout counters)."""
+        with self._lock:
+            accounts = self.accounts()
+            if name not in accounts:
+                raise StoreError(f"Le compte « {name} » n'existe pas.")
+            accounts[name] = {**accounts[name], **changes}
+            self._write_accounts(accounts)
+            return accounts[name]

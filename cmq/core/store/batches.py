@@ -1,0 +1,227 @@
+"""Writes of the store: batches committed, reverted, folded into snapshots, compacted."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cmq.core import auth, schema
+from cmq.core.store.files import (
+    BATCHES,
+    CURRENT,
+    DELTA_ROWS_MAX,
+    REVERTS,
+    SEGMENTS_MAX,
+    TAIL_MAX,
+    CommitResult,
+    StaleError,
+    StoreError,
+    _arrow,
+    _columns,
+    _write_parquet,
+    undo_on_failure,
+    write_failed,
+)
+
+
+class Batches:
+    """Commit, revert, fold and compact (mixed into Store: uses its manifest and accounts)."""
+
+    def commit(self, table_name: str, rows: pd.DataFrame, *, file_name: str = "", sha256: str = "",
+               user: str = "", campus_id: str | None = None, counts: dict | None = None,
+               expected_version: int | None = None, _pause=None) -> CommitResult:
+        """Record `rows` (already validated, canonical column names) as one batch of `table_name`; with
+        `expected_version`, only if the store is still at that version (what the person was shown)."""
+        t = schema.table(table_name)
+        counts = counts or {}
+        with self._writing():
+            if expected_version is not None and self.version() != expected_version:
+                raise StaleError("Les données ont changé depuis la vérification du fichier (un autre import a été "
+                                 "enregistré entre-temps) : rien n'a été enregistré. Vérifiez le nouvel aperçu.")
+            campuses = set()
+            if t.campus_column and t.campus_column in rows.columns:
+                campuses = {str(c) for c in rows[t.campus_column].dropna()}
+            account = self.account(user)
+            refusal = auth.write_refusal(account, user, t.label, t.campus_column, campuses)
+            if refusal is None and auth.campus_scope(account) is not None:
+                refusal = auth.owner_refusal(account, self._owners(t, rows))
+            if refusal:
+                raise StoreError(refusal)
+            m = self.manifest()
+            batch_id = int(m["next_batch"])
+            data = rows.copy()
+            data["batch_id"] = batch_id
+            retired = self._append(m, table_name, batch_id,
+                                   _arrow(data, _columns(t)))
+            if _pause:
+                _pause()  # test hook: lets a test kill the writer between the data and the commit point
+            record = pd.DataFrame([{
+                "batch_id": batch_id, "table_name": table_name, "campus_id": campus_id,
+                "file_name": file_name, "sha256": sha256, "rows": int(counts.get("rows", len(rows))),
+                "inserted": int(counts.get("inserted", len(rows))), "updated": int(counts.get("updated", 0)),
+                "unchanged": int(counts.get("unchanged", 0)), "user_name": user,
+                "committed_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+            }])
+            retired += self._append(m, BATCHES, batch_id, _arrow(record, schema.BATCH_COLUMNS))
+            m["next_batch"] = batch_id + 1
+            retired += self._fold(m, table_name) + self._fold(m, BATCHES)
+            self._write_manifest(m)
+            self._remove(retired)
+        return CommitResult(batch_id=batch_id, rows=len(rows))
+
+    def revert(self, batch_id: int, *, user: str = "") -> None:
+        """Mark a batch as reverted: the values it replaced come back."""
+        with self._writing():
+            con = self.connect(build=False)
+            try:
+                found = con.execute("select reverted_at, campus_id, table_name from batches where batch_id = $b",
+                                    {"b": int(batch_id)}).fetchall()
+            finally:
+                con.close()
+            if not found:
+                raise StoreError(f"Le lot {batch_id} n'existe pas.")
+            refusal = auth.revert_refusal(self.account(user), user, {c for c in (found[0][1] or "").split(",") if c})
+            if refusal:
+                raise StoreError(refusal)
+            if found[0][0] is not None:
+                raise StoreError(f"Le lot {batch_id} est déjà annulé.")
+            m = self.manifest()
+            n = int(m.get("next_revert", 1))
+            rec = pd.DataFrame([{"batch_id": int(batch_id),
+                                 "reverted_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+                                 "reverted_by": user}])
+            retired = self._append(m, REVERTS, n, _arrow(rec, schema.REVERT_COLUMNS))
+            m["next_revert"] = n + 1
+            retired += self._fold(m, REVERTS)
+            if m.get("current", {}).get(found[0][2], {}).get("upto", 0) >= int(batch_id):
+                retired += self._fold(m, found[0][2], force=True)  # the reverted rows are in the snapshot: rebuild it
+            self._write_manifest(m)
+            self._remove(retired)
+
+    def compact(self) -> dict:
+        """Merge each table's files into one file, keeping every row and its batch_id, and rebuild its snapshot.
+        Returns how many files each table it changed had (a table already in one file with no delta is left)."""
+        with self._writing():
+            m = self.manifest()
+            current = m.get("current", {})
+            merged = {name: len(rels) for name, rels in m["files"].items()
+                      if len(rels) >= 2 or current.get(name, {}).get("delta")}
+            retired = []
+            for name in merged:
+                retired += self._fold(m, name, force=True, merge_all=True)
+            if merged:
+                self._write_manifest(m)
+                self._remove(retired)
+        return merged
+
+    @contextmanager
+    def _writing(self):
+        """The writers' lock for one write; if the write fails, the data files it made are removed (no manifest
+        names them) and a disk or value problem comes out as a French StoreError."""
+        with self._lock:
+            self._start()
+            try:
+                with undo_on_failure():
+                    yield
+            except (OSError, OverflowError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                raise write_failed(exc) from exc
+
+    def _owners(self, t, rows: pd.DataFrame) -> set[frozenset]:
+        """The campuses that own what these rows would touch: the current rows of the same keys (which they would
+        replace), and the objectives, indicators and actions their columns point to (an action: its campus or any
+        campus that carries it jointly)."""
+        owners: set[frozenset] = set()
+        if rows.empty:
+            return owners
+        con = self.connect(build=False)
+        try:
+            if t.campus_column and set(t.key) <= set(rows.columns):
+                con.register("incoming", rows[list(t.key)].astype(object))
+                on = " and ".join(f"c.{k} = i.{k}" for k in t.key)
+                owners |= {frozenset(r) for r in con.execute(
+                    f"select distinct c.{t.campus_column} from {t.name} c semi join incoming i on {on}").fetchall()}
+            for c in t.columns:
+                ref = schema.TABLES.get(c.ref[0]) if c.ref else None
+                if ref is None or ref.campus_column is None or ref is t and c.name in t.key or c.name not in rows:
+                    continue
+                ids = [v for v in rows[c.name].dropna().unique().tolist()]
+                if not ids:
+                    continue
+                co = ref.co_campus_column or "null"
+                found = con.execute(f"select distinct {ref.campus_column}, {co} from {ref.name} "
+                                    f"where {c.ref[1]} in (select unnest($ids))", {"ids": ids}).fetchall()
+                owners |= {frozenset([campus, *auth.split_campuses(joint)]) for campus, joint in found}
+        finally:
+            con.close()
+        return owners
+
+    def _append(self, m: dict, name: str, number: int, rows: pa.Table) -> list[str]:
+        """In `m` (not yet written): a new delta of `name` = its old delta + `rows`. Returns the retired delta."""
+        state = m.setdefault("current", {}).setdefault(name, {})
+        old = state.get("delta")
+        if old:
+            rows = pa.concat_tables([pq.read_table(self.root / old), rows], promote_options="default")
+        rel = f"{name}/d{number:08d}.parquet"
+        _write_parquet(self.root / rel, rows)
+        files = m["files"].setdefault(name, [])
+        m["files"][name] = [r for r in files if r != old] + [rel]
+        state.update(delta=rel, batches=state.get("batches", 0) + 1, rows=rows.num_rows)
+        return [old] if old else []
+
+    def _fold(self, m: dict, name: str, force: bool = False, merge_all: bool = False) -> list[str]:
+        """In `m` (not yet written): past TAIL_MAX batches or DELTA_ROWS_MAX rows in the delta (or when forced), freeze
+        the delta as a history segment and rebuild the snapshot; past SEGMENTS_MAX segments (or with merge_all), merge
+        every segment into one. Returns retired files."""
+        state = m.setdefault("current", {}).setdefault(name, {})
+        files = m["files"].get(name, [])
+        full = state.get("batches", 0) > TAIL_MAX or state.get("rows", 0) > DELTA_ROWS_MAX
+        if not files or not (force or full):
+            return []
+        retired = []
+        if len(files) > 1 and (merge_all or len(files) > SEGMENTS_MAX):
+            merged = f"{name}/c{m['version'] + 1:08d}.parquet"
+            tbl = pa.concat_tables([pq.read_table(self.root / r) for r in files], promote_options="default")
+            _write_parquet(self.root / merged, tbl.sort_by([("batch_id", "ascending")]))
+            retired, m["files"][name] = files, [merged]
+        state.update(delta=None, batches=0, rows=0)
+        if name in schema.TABLES:
+            retired += self._snapshot(m, name)
+        return retired
+
+    def _snapshot(self, m: dict, name: str) -> list[str]:
+        """Write the current rows of table `name` as of `m` (latest non-reverted batch per key), a campus's rows
+        together; record it in `m`. Returns the snapshot file it replaces."""
+        t = schema.table(name)
+        reverts = f"({self._scan(m['files'].get(REVERTS, []), schema.REVERT_COLUMNS)})"
+        order = ", ".join(([t.campus_column] if t.campus_column else []) + list(t.key))
+        con = duckdb.connect()
+        try:
+            tbl = con.sql(self._latest(t, m["files"].get(name, []), reverts) + f" order by {order}").to_arrow_table()
+        finally:
+            con.close()
+        rel = f"{CURRENT}/{name}/v{m['version'] + 1:08d}.parquet"
+        _write_parquet(self.root / rel, tbl)
+        state = m.setdefault("current", {}).setdefault(name, {})
+        old = state.get("file")
+        state.update(file=rel, upto=int(m["next_batch"]) - 1)
+        return [old] if old and old != rel else []
+
+    def _remove(self, rels: list[str]) -> None:
+        """Delete files the manifest no longer names (after the manifest swap: a crash before it loses nothing)."""
+        for r in rels:
+            (self.root / r).unlink(missing_ok=True)
+
+    def reset(self) -> None:
+        """Empty the store (every table, every batch); the version keeps counting up."""
+        with self._lock:
+            m = self.manifest()
+            old = [r for rels in m["files"].values() for r in rels]
+            old += [c["file"] for c in m.get("current", {}).values() if "file" in c]
+            m["files"], m["current"] = {}, {}
+            self._write_manifest(m)
+            for r in old:
+                (self.root / r).unlink(missing_ok=True)

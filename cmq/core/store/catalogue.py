@@ -1,0 +1,167 @@
+"""Reads of the store: the canonical views over the Parquet files, and each version's read catalogue."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from filelock import FileLock, Timeout
+
+from cmq.core import schema
+from cmq.core.store.files import (
+    BATCHES,
+    CATALOGUE,
+    REVERTS,
+    _columns,
+    _sql_str,
+)
+
+
+class Catalogue:
+    """Read connections (mixed into Store)."""
+
+    def connect(self, manifest: dict | None = None, *, build: bool = True) -> duckdb.DuckDBPyConnection:
+        """A read connection with the canonical views: the store version's catalogue (a DuckDB file holding the
+        current rows as native tables, and the history as views over the Parquet files), built on the version's
+        first read unless `build` is false; without it (or when it cannot be written), an in-memory connection
+        with views over the Parquet files. Both answer every query the same way."""
+        m = manifest or self.manifest()
+        path = self._catalogue_path(m)
+        if build and int(m["version"]) and not path.exists():  # a store with nothing yet has nothing to catalogue
+            try:
+                self._build_catalogue(m, path)
+            except (OSError, duckdb.Error, Timeout):
+                pass  # a read-only or full disk, a busy builder: the in-memory views answer the same
+        if path.exists():
+            try:
+                return duckdb.connect(str(path), read_only=True)
+            except duckdb.Error:  # damaged, or written by another DuckDB version: the next read rebuilds it
+                path.unlink(missing_ok=True)
+        return self._views(m)
+
+    def _views(self, m: dict, con: duckdb.DuckDBPyConnection | None = None,
+               catalogue: bool = False) -> duckdb.DuckDBPyConnection:
+        """Declare over the live files, in `con` (a new in-memory connection by default): batches, each table's
+        history and its current rows. In a catalogue, batches is a table and the current rows are left to it."""
+        con = con or duckdb.connect()
+        files = m["files"]
+        for name, cols in ((BATCHES, schema.BATCH_COLUMNS), (REVERTS, schema.REVERT_COLUMNS)):
+            con.execute(f"create or replace view raw{name} as " + self._scan(files.get(name, []), cols))
+        # batches is small and changes with every commit and revert: a catalogue holds it as a table
+        con.execute(
+            f"create or replace {'table' if catalogue else 'view'} batches as select b.*, r.reverted_at, "
+            "r.reverted_by from raw_batches b left join (select batch_id, min(reverted_at) as reverted_at, "
+            "any_value(reverted_by) as reverted_by from raw_reverts group by batch_id) r using (batch_id)")
+        for t in schema.TABLES.values():
+            con.execute(f"create or replace view raw_{t.name} as " + self._scan(files.get(t.name, []), _columns(t)))
+            # history: every row ever committed for this table, with its batch and whether it was reverted
+            con.execute(
+                f"create or replace view {t.name}_history as select r.*, b.file_name, b.user_name, b.committed_at, "
+                f"b.reverted_at is not null as reverted from raw_{t.name} r join batches b using (batch_id)")
+            if not catalogue:
+                con.execute(f"create view {t.name} as " + self._current_sql(t, m))
+        return con
+
+    def _catalogue_path(self, m: dict) -> Path:
+        """The catalogue file of this store version (named after the manifest and where the store lives)."""
+        key = hashlib.sha256(json.dumps([str(self.root.resolve()), m], sort_keys=True).encode()).hexdigest()[:16]
+        return self.root / CATALOGUE / f"v{int(m['version']):08d}-{key}.duckdb"
+
+    def _build_catalogue(self, m: dict, path: Path) -> None:
+        """Write the catalogue of version `m`: the current rows of every table as native DuckDB tables (what pages
+        read: no Parquet decoding, no snapshot/delta resolution at query time), batches as a table, histories as
+        views over the Parquet files. It starts from the newest earlier catalogue and rebuilds only the tables
+        whose files changed (an import changes one). Written aside and renamed into place: a reader sees a whole
+        catalogue or none. Derived from the Parquet files: deleting the folder loses nothing."""
+        path.parent.mkdir(exist_ok=True)
+        with FileLock(str(path.parent / ".lock"), timeout=60):
+            if path.exists():
+                return  # another reader built it meanwhile
+            for stale in path.parent.glob(".tmp-*"):  # left by a builder that died (builders hold the lock)
+                stale.unlink(missing_ok=True)
+            older = sorted(p for p in path.parent.glob("v*.duckdb") if p.name < path.name)
+            tmp = path.parent / f".tmp-{uuid.uuid4().hex}.duckdb"
+            try:
+                if older:
+                    shutil.copyfile(older[-1], tmp)
+                con = duckdb.connect(str(tmp))
+                try:
+                    self._fill_catalogue(con, m, known=bool(older))
+                finally:
+                    con.close()
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+                raise
+            for p in older[:-1]:  # keep the previous version for readers still on it
+                p.unlink(missing_ok=True)
+
+    def _fill_catalogue(self, con: duckdb.DuckDBPyConnection, m: dict, known: bool) -> None:
+        signed = dict(con.execute("select name, signature from _signatures").fetchall()) if known else {}
+        signatures = {name: self._signature(name, m) for name in schema.TABLES}
+        self._views(m, con, catalogue=True)
+        for t in schema.TABLES.values():
+            if signed.get(t.name) != signatures[t.name]:
+                con.execute(f"create or replace table {t.name} as " + self._current_sql(t, m))
+        con.execute("create or replace table _signatures (name varchar, signature varchar)")
+        con.executemany("insert into _signatures values ($name, $signature)",
+                        [{"name": n, "signature": sig} for n, sig in signatures.items()])
+        con.execute("checkpoint")
+
+    @staticmethod
+    def _signature(name: str, m: dict) -> str:
+        """What a table's current rows depend on: its snapshot and delta (or whole history) and, when it has
+        batches outside a snapshot, the reverts."""
+        state = m.get("current", {}).get(name, {})
+        open_batches = bool(state.get("delta")) or not state.get("file")
+        return json.dumps([state.get("file"), state.get("delta"), None if state.get("file") else m["files"].get(name),
+                           m["files"].get(REVERTS) if open_batches else None], sort_keys=True)
+
+    # The view and snapshot SQL below is built from schema names and quoted file paths, never from user values:
+    # DuckDB binds no parameters in a view's definition.
+    def _latest(self, t, rels: list[str], reverts: str) -> str:
+        """The latest non-reverted row per key of table t among the files `rels` (`reverts`: a relation of batch_id)."""
+        return (f"select * from ({self._scan(rels, _columns(t))}) where batch_id not in (select batch_id from {reverts}) "
+                f"qualify row_number() over (partition by {', '.join(t.key)} order by batch_id desc) = 1")
+
+    def _current_sql(self, t, m: dict) -> str:
+        """The current rows of table t: its snapshot, minus the keys that its delta changes, plus those."""
+        state = m.get("current", {}).get(t.name, {})
+        reverts = f"raw{REVERTS}"
+        if not state.get("file"):  # no snapshot yet (a young store): resolve the whole history
+            return self._latest(t, m["files"].get(t.name, []), reverts)
+        cols = _columns(t)
+        if not state.get("delta"):
+            return self._scan([state["file"]], cols)
+        newer = self._latest(t, [state["delta"]], reverts)
+        same = " and ".join(f"s.{k} is not distinct from n.{k}" for k in t.key)
+        return (f"with newer as ({newer}) select s.* from ({self._scan([state['file']], cols)}) s "
+                f"anti join newer n on {same} union all by name select * from newer")
+
+    def _scan(self, rels: list[str], cols) -> str:
+        typed = ", ".join(f"cast({n} as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
+        if not rels:
+            nulls = ", ".join(f"cast(null as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
+            return "select " + nulls + " where false"
+        paths = ", ".join(_sql_str(str((self.root / r).resolve())) for r in rels)
+        return "select " + typed + " from read_parquet([" + paths + "], union_by_name = true)"
+
+    def read(self, sql: str, params: dict | None = None, *, build: bool = True) -> pd.DataFrame:
+        """Run one read query over the canonical views (`build`: as in connect)."""
+        con = self.connect(build=build)
+        try:
+            return con.execute(sql, params or {}).df()
+        finally:
+            con.close()
+
+    def current(self, table_name: str, *, build: bool = True) -> pd.DataFrame:
+        """The canonical rows of one table."""
+        return self.read("select * from " + schema.table(table_name).name, build=build)

@@ -1,0 +1,148 @@
+"""The store's files: names, errors, atomic writes (temp file, fsync, rename), typed Parquet."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cmq.core import schema
+
+MANIFEST = "manifest.json"
+ACCOUNTS = "accounts.json"
+BACKUP = {MANIFEST: "manifest.backup.json", ACCOUNTS: "accounts.backup.json"}  # the last good copy of each
+BATCHES = "_batches"
+REVERTS = "_reverts"
+CURRENT = "_current"
+CATALOGUE = "_catalogue"  # per-version read catalogues (DuckDB files), derived from the Parquet files
+TAIL_MAX = 32  # batches a delta holds before a commit folds it into the snapshot
+DELTA_ROWS_MAX = 50_000  # rows a delta holds before a commit folds it (each commit rewrites the delta)
+SEGMENTS_MAX = 8  # frozen history segments of a table before they are merged into one
+
+
+class StoreError(Exception):
+    """A refused write, with a French message."""
+
+
+class StaleError(StoreError):
+    """The store changed since the person was shown what a write would do."""
+
+
+class StoreDamaged(StoreError):
+    """The store's manifest or accounts are missing or unreadable: nothing is read or written until it is repaired."""
+
+
+DAMAGED = ("Le magasin de données est endommagé : {what}. Rien n'a été lu ni modifié. Un administrateur peut lancer "
+           "« python -m cmq check » pour le diagnostic, puis « python -m cmq check --repair » pour rétablir la "
+           "dernière copie saine (conservée à côté).")
+
+# What a failed write says, by errno (the system's own text is English and may carry a path).
+WRITE_FAILURES = {28: "le disque est plein", 122: "le quota du disque est atteint", 27: "un fichier dépasse la taille permise",
+                  30: "le disque est en lecture seule", 13: "le dossier du magasin n'est pas accessible en écriture",
+                  5: "erreur d'entrée-sortie du disque"}
+
+
+def write_failed(exc: BaseException) -> StoreError:
+    """A French StoreError for a write that failed (no path, no traceback)."""
+    if isinstance(exc, OSError):
+        why = WRITE_FAILURES.get(exc.errno or 0, "le système a refusé l'écriture")
+    else:  # a value beyond what a column holds (OverflowError, Arrow's conversions)
+        why = "une valeur dépasse ce qu'une colonne du magasin peut contenir"
+    return StoreError(f"L'enregistrement a échoué ({why}) : rien n'a été enregistré, le magasin est inchangé.")
+
+
+def default_dir() -> Path:
+    return Path(os.environ.get("CMQ_DATA_DIR", "data/store"))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write_bytes(path: Path, write) -> None:
+    """Write through a temp file in the same folder, fsync, rename into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _write_parquet(path: Path, tbl: pa.Table) -> None:
+    _atomic_write_bytes(path, lambda fh: pq.write_table(tbl, fh, compression="zstd"))
+    if _written is not None:
+        _written.append(path)
+
+
+_written: list[Path] | None = None  # the data files the write under way has made (removed if it fails)
+
+
+@contextmanager
+def undo_on_failure():
+    """The data files written inside are removed if what is inside fails (no manifest names them yet)."""
+    global _written
+    outer, _written = _written, []
+    try:
+        yield
+    except BaseException:
+        for path in _written:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        _written = outer
+
+
+def _read_json(path: Path):
+    """The JSON in `path`, or None when it is empty, truncated or not JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _columns(t) -> list[tuple[str, str]]:
+    """(name, type) of every column a table's files hold: its own and the batch that wrote the row."""
+    return [(c.name, c.type) for c in t.columns] + [("batch_id", "int")]
+
+
+def _arrow(df: pd.DataFrame, columns) -> pa.Table:
+    """Typed Arrow table for (name, type) pairs from a DataFrame."""
+    fields = [pa.field(n, schema.ARROW_TYPES[t]) for n, t in columns]
+    arrays = []
+    for f in fields:
+        if f.name not in df.columns:
+            arrays.append(pa.nulls(len(df), type=f.type))
+            continue
+        try:  # vectorised: NaN, None and NA become null
+            arrays.append(pa.array(df[f.name], type=f.type, from_pandas=True))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: one value at a time
+            values = df[f.name].astype(object).where(pd.notna(df[f.name]), None)
+            arrays.append(pa.array(values.tolist(), type=f.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+@dataclass
+class CommitResult:
+    batch_id: int
+    rows: int

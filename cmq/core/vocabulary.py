@@ -1,0 +1,106 @@
+"""The product's words: every code of the contract and every column a query returns, with its French label.
+The contract (schema.py) uses the code lists; screens, charts and exports show the labels."""
+from __future__ import annotations
+
+SECTORS = (
+    "Mobilité, aéronautique, transports terrestres et maritimes",
+    "Tourisme, gastronomie",
+    "Création, design, audiovisuel",
+    "Chimie et biotechnologies",
+    "Matériaux, matériaux innovants",
+    "Infrastructures, bâtiment, éco-construction",
+    "Transition énergétique, éco-industrie",
+    "Systèmes innovants, mécatronique",
+    "Services à la personne, bien-être",
+    "Services aux entreprises, logistique",
+    "Alimentaire, agroalimentaire",
+    "Numérique, télécommunications",
+)
+
+REGIONS = (
+    "Auvergne-Rhône-Alpes", "Bourgogne-Franche-Comté", "Bretagne", "Centre-Val de Loire", "Corse",
+    "Grand Est", "Hauts-de-France", "Île-de-France", "Normandie", "Nouvelle-Aquitaine", "Occitanie",
+    "Pays de la Loire", "Provence-Alpes-Côte d'Azur", "Guadeloupe", "Martinique", "Guyane",
+    "La Réunion", "Mayotte",
+)
+
+# code -> French label, in display order.
+LABELS = {"standard": "Standard", "excellence": "Excellence"}
+CARRIER_TYPES = {
+    "lycee": "Lycée",
+    "enseignement_superieur": "Enseignement supérieur",
+    "gip": "Groupement d'intérêt public",
+    "association": "Association",
+}
+LEVELS = {"strategique": "Stratégique", "operationnel": "Opérationnel", "realisation": "Réalisation"}
+UNITS = {"nombre": "Nombre", "euros": "Euros", "pourcentage": "Pourcentage", "oui_non": "Oui / non"}
+DIRECTIONS = {"hausse": "À la hausse", "baisse": "À la baisse"}
+PARTNER_TYPES = {
+    "lycee": "Lycée",
+    "college": "Collège",
+    "cfa": "CFA",
+    "enseignement_superieur": "Enseignement supérieur et recherche",
+    "organisme_formation": "Organisme de formation",
+    "entreprise": "Entreprise",
+    "branche": "Branche professionnelle",
+    "institution": "Institution",
+    "plateforme_technologique": "Plate-forme technologique",
+    "pole_competitivite": "Pôle de compétitivité ou cluster",
+    "association": "Association",
+}
+STATUSES = {"prevue": "Prévue", "en_cours": "En cours", "terminee": "Terminée"}
+AUDIENCES = {
+    "collegiens": "Collégiens",
+    "lyceens": "Lycéens",
+    "apprentis": "Apprentis",
+    "etudiants": "Étudiants",
+    "demandeurs_emploi": "Demandeurs d'emploi",
+    "salaries": "Salariés",
+    "enseignants": "Enseignants et formateurs",
+    "entreprises": "Entreprises",
+    "etablissements": "Établissements",
+    "institutionnels": "Institutionnels",
+    "grand_public": "Grand public",
+}
+FUNDER_TYPES = {
+    "etat": "État",
+    "region": "Région",
+    "collectivite": "Collectivité",
+    "europe": "Europe",
+    "entreprise": "Entreprises et branches",
+    "autre": "Autre",
+}
+FUNDING_KINDS = {"financier": "Financier", "en_nature": "En nature", "poste": "Poste"}
+FUNDING_STATUSES = {"acquis": "Acquis", "prevu": "Prévu", "demande": "Demandé"}
+CRITERION_LEVELS = {"0": "À engager", "1": "En cours", "2": "Atteint", "3": "Au-delà"}
+# what an indicator's value says, year by year (the completeness figures and the Campus page)
+INDICATOR_STATES = {"renseigne": "Valeur renseignée", "inconnu": "Déclarée inconnue", "manquant": "Manquante"}
+# where an indicator stands against its target
+INDICATOR_STATUS = {"atteint": "Cible atteinte", "en_retard": "En retard sur la cible",
+                    "sans_cible": "Renseigné, sans cible", "non_renseigne": "Non renseigné"}
+# the levels of a campus's objective tree
+NODE_KINDS = {"campus": "Campus", "strategique": "Objectif stratégique", "operationnel": "Objectif opérationnel",
+              "realisation": "Réalisation", "indicateur": "Indicateur"}
+
+# French headers of the columns queries return besides the contract's own (schema.column_label reads both)
+COLUMNS = {
+    "campus_name": "Campus", "action_title": "Action", "audience_label": "Public", "file_name": "Fichier importé",
+    "user_name": "Importé par", "committed_at": "Importé le", "batch_id": "Lot", "reached": "Nombre touché",
+    "actions": "Actions", "includes_estimates": "Comprend des ordres de grandeur", "figures": "Chiffres",
+    "figures_with_women": "Chiffres donnant le nombre de femmes", "reached_with_women": "Touchés (chiffres avec femmes)",
+    "acquired_eur": "Acquis (€)", "expected_eur": "Prévu ou demandé (€)", "lines_amount_unknown": "Lignes sans montant",
+    "lines": "Lignes", "campuses": "Campus", "people_reached": "Personnes touchées", "indicators": "Indicateurs",
+    "with_value": "Indicateurs renseignés", "declared_unknown": "Déclarés inconnus", "state": "État",
+    "objective_title": "Objectif", "node_id": "Identifiant", "kind": "Nature", "objectives": "Objectifs",
+    "table_name": "Table", "rows": "Lignes", "inserted": "Ajoutées", "updated": "Modifiées", "unchanged": "Inchangées",
+    "reverted_at": "Annulé le", "reverted_by": "Annulé par", "reverted": "Annulé", "title": "Intitulé",
+    "amount_eur": "Montant (€)", "women": "Dont femmes",
+}
+# columns holding codes, shown as their French label (actions' and funding lines' statuses never share a code)
+CODES = {
+    "audience": AUDIENCES, "status": STATUSES | FUNDING_STATUSES, "funder_type": FUNDER_TYPES, "label": LABELS,
+    "carrier_type": CARRIER_TYPES, "unit": UNITS, "direction": DIRECTIONS, "state": INDICATOR_STATES,
+    "kind": FUNDING_KINDS | LEVELS | {"campus": "Campus", "indicateur": "Indicateur"},
+    "level": LEVELS | {int(k): v for k, v in CRITERION_LEVELS.items()},
+}
+YES_NO = ("approximate", "cumulative", "includes_estimates", "reverted")  # booleans shown as oui / non

@@ -1,0 +1,153 @@
+"""A synthetic store at national scale, written through the store's commit path (for benchmarks and readability checks).
+
+Shapes follow the 2018 report, scaled: objective trees of 3 levels, 50–150 indicators per campus, about 100 actions
+per campus-year linked to 1–2 objectives, reach per action × audience, funding per funder-year, 11 criteria a year.
+Every figure is random (seeded): nothing here is demo data.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cmq.core import auth, schema
+from cmq.core.store import Store
+
+METROPOLE = schema.REGIONS[:13]
+FUNDERS = [("Région", "region"), ("Rectorat", "etat"), ("DRAAF", "etat"), ("Fonds social européen", "europe"),
+           ("Métropole", "collectivite"), ("Département", "collectivite"), ("Branche professionnelle", "entreprise"),
+           ("Entreprises mécènes", "entreprise"), ("Programme d'investissements d'avenir", "etat"),
+           ("Chambre de commerce", "autre")]
+USER = "generateur"  # an administrator account with no password: it writes, nobody logs in with it
+
+
+@dataclass
+class Size:
+    campuses: int = 200
+    years: int = 10
+    first_year: int = 2017
+
+    @property
+    def year_list(self) -> list[int]:
+        return list(range(self.first_year, self.first_year + self.years))
+
+
+NATIONAL = Size(200, 10)
+STRESS = Size(2000, 20, 2007)
+
+
+def campus_codes(n: int) -> list[str]:
+    """Four-letter codes ZAAA, ZAAB, … (Z first: never one of the demo's codes)."""
+    letters = string.ascii_uppercase
+    return ["Z" + letters[i // 676 % 26] + letters[i // 26 % 26] + letters[i % 26] for i in range(n)]
+
+
+def reference_tables(size: Size, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """Campuses, objective trees, indicators, criteria and partners."""
+    codes = campus_codes(size.campuses)
+    n = len(codes)
+    campuses = pd.DataFrame({
+        "campus_id": codes, "name": [f"Campus synthétique {c}" for c in codes],
+        "region": rng.choice(METROPOLE, n), "sector": rng.choice(schema.SECTORS, n),
+        "label": rng.choice(list(schema.LABELS), n, p=[0.7, 0.3]), "labelled_year": rng.integers(2014, 2024, n),
+        "carrier": [f"Lycée porteur {c}" for c in codes], "carrier_type": rng.choice(list(schema.CARRIER_TYPES), n),
+        "city": [f"Ville {c}" for c in codes], "latitude": rng.uniform(43.0, 50.5, n), "longitude": rng.uniform(-1.5, 7.5, n),
+        "source": "synthétique",
+    })
+    objectives, indicators = [], []
+    for c in codes:
+        for s in range(1, rng.integers(4, 8) + 1):
+            sid = f"{c}-S{s}"
+            objectives.append((sid, c, None, "strategique", f"Objectif stratégique {s} de {c}", s))
+            for o in range(1, rng.integers(2, 4) + 1):
+                oid = f"{sid}-O{o}"
+                objectives.append((oid, c, sid, "operationnel", f"Objectif opérationnel {s}.{o}", o))
+                for r in range(1, rng.integers(1, 4) + 1):
+                    objectives.append((f"{oid}-R{r}", c, oid, "realisation", f"Réalisation {s}.{o}.{r}", r))
+        leaves = [o[0] for o in objectives if o[1] == c and o[3] == "realisation"]
+        for i in range(1, rng.integers(50, 151) + 1):
+            indicators.append((f"{c}-I{i:03d}", c, leaves[i % len(leaves)], f"Indicateur {i} de {c}",
+                               "nombre" if i % 5 else "pourcentage", "hausse", bool(i % 3 == 0)))
+    objectives = pd.DataFrame(objectives, columns=["objective_id", "campus_id", "parent_id", "level", "title", "position"])
+    indicators = pd.DataFrame(indicators, columns=["indicator_id", "campus_id", "objective_id", "name", "unit", "direction",
+                                                   "cumulative"])
+    criteria = pd.DataFrame({"criterion_no": range(1, 12), "title": [f"Critère {i}" for i in range(1, 12)]})
+    partners = pd.DataFrame({"partner_id": [f"P{i:05d}" for i in range(n * 10)], "name": [f"Partenaire {i}" for i in range(n * 10)],
+                             "partner_type": rng.choice(list(schema.PARTNER_TYPES), n * 10)})
+    campus_partners = pd.DataFrame({"campus_id": np.repeat(codes, 10), "partner_id": partners["partner_id"]})
+    return {"campuses": campuses, "objectives": objectives, "indicators": indicators, "criteria": criteria,
+            "partners": partners, "campus_partners": campus_partners,
+            "associate_of": dict(zip(codes, codes[1:] + codes[:1])) if n > 1 else {}}
+
+
+def year_tables(ref: dict, campus: str, year: int, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """The facts one campus would upload for one year."""
+    inds = ref["indicators_by_campus"][campus]
+    present = rng.random(len(inds)) < 0.8
+    values = pd.DataFrame({"campus_id": campus, "indicator_id": inds, "year": year,
+                           "value": np.where(present, rng.integers(0, 500, len(inds)).astype(float), np.nan),
+                           "target": np.where(rng.random(len(inds)) < 0.5, rng.integers(50, 400, len(inds)).astype(float), np.nan)})
+    n = int(rng.integers(80, 121))
+    ids = [f"{campus}-{year}-A{i:03d}" for i in range(n)]
+    start = pd.Timestamp(year, 1, 1) + pd.to_timedelta(rng.integers(0, 330, n), unit="D")
+    dated = rng.random(n) < 0.3
+    actions = pd.DataFrame({
+        "campus_id": campus, "action_id": ids, "title": [f"Action {i} de {campus} en {year}" for i in range(n)],
+        "status": rng.choice(list(schema.STATUSES), n, p=[0.2, 0.3, 0.5]),
+        "start_date": pd.Series(start.date).where(dated, None),
+        "end_date": pd.Series((start + pd.to_timedelta(rng.integers(0, 60, n), unit="D")).date).where(dated, None),
+        "year": year,
+    })
+    # about one action in twenty is joint with the next campus, which reports the same reach figures (counted once)
+    associate = ref["associate_of"].get(campus)
+    joint = (rng.random(n) < 0.05) & (associate is not None)
+    actions["co_campuses"] = pd.Series(np.where(joint, associate, None), dtype=object)
+    objs = ref["objectives_by_campus"][campus]
+    links = pd.DataFrame({"campus_id": campus, "action_id": ids, "objective_id": rng.choice(objs, n)})
+    extra = links.sample(frac=0.5, random_state=int(rng.integers(1 << 30))).assign(objective_id=lambda d: rng.choice(objs, len(d)))
+    links = pd.concat([links, extra]).drop_duplicates(["action_id", "objective_id"])
+    k = rng.integers(1, 4, n)
+    audiences = list(schema.AUDIENCES)
+    reach = pd.DataFrame({"campus_id": campus, "action_id": np.repeat(ids, k), "year": year,
+                          "audience": [a for m in k for a in rng.choice(audiences, m, replace=False)]})
+    reach["count"] = rng.integers(1, 300, len(reach))
+    reach["women"] = np.where(rng.random(len(reach)) < 0.4, (reach["count"] * rng.random(len(reach))).astype(int), None)
+    shared = reach[reach["action_id"].isin(actions["action_id"][joint])].assign(campus_id=associate)
+    reach = pd.concat([reach, shared], ignore_index=True)
+    f = rng.choice(len(FUNDERS), int(rng.integers(4, 9)), replace=False)
+    funding = pd.DataFrame({"campus_id": campus, "funder": [FUNDERS[i][0] for i in f], "year": year,
+                            "programme": "Fonctionnement", "funder_type": [FUNDERS[i][1] for i in f]})
+    funding["amount_eur"] = np.where(rng.random(len(f)) < 0.75, rng.integers(1, 60, len(f)) * 1000.0, np.nan)
+    funding["kind"] = rng.choice(list(schema.FUNDING_KINDS), len(f), p=[0.7, 0.2, 0.1])
+    funding["status"] = rng.choice(list(schema.FUNDING_STATUSES), len(f), p=[0.7, 0.2, 0.1])
+    criteria = pd.DataFrame({"campus_id": campus, "criterion_no": range(1, 12), "year": year, "level": rng.integers(0, 4, 11)})
+    return {"indicator_values": values, "actions": actions, "action_objectives": links, "reach": reach,
+            "funding": funding, "criteria_assessments": criteria}
+
+
+def generate(store: Store, size: Size = NATIONAL, *, seed: int = 2018, batches: str = "upload") -> dict:
+    """Fill an empty store. batches="upload": one batch per campus × year × table, as directors would upload;
+    "table": one batch per table (quick, for looking at charts at scale). Returns row counts per table."""
+    rng = np.random.default_rng(seed)
+    store.put_account(auth.new_account(USER, "admin"), replace=True)
+    ref = reference_tables(size, rng)
+    counts = {}
+    for name in ("campuses", "criteria", "partners", "objectives", "indicators", "campus_partners"):
+        store.commit(name, ref[name], file_name=f"{name}.csv", user=USER)
+        counts[name] = len(ref[name])
+    ref["indicators_by_campus"] = ref["indicators"].groupby("campus_id")["indicator_id"].apply(list).to_dict()
+    ref["objectives_by_campus"] = ref["objectives"].groupby("campus_id")["objective_id"].apply(list).to_dict()
+    pending: dict[str, list] = {}
+    for campus in ref["campuses"]["campus_id"]:
+        for year in size.year_list:
+            for name, df in year_tables(ref, campus, year, rng).items():
+                counts[name] = counts.get(name, 0) + len(df)
+                if batches == "upload":
+                    store.commit(name, df, file_name=f"{name}_{campus}_{year}.csv", user=USER, campus_id=campus)
+                else:
+                    pending.setdefault(name, []).append(df)
+    for name, parts in pending.items():
+        store.commit(name, pd.concat(parts, ignore_index=True), file_name=f"{name}.csv", user=USER)
+    return counts

@@ -1,0 +1,600 @@
+"""Pure functions DataFrame → plotly Figure, in French, with one colour-blind-safe palette."""
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from cmq import ROOT
+from cmq.core import fmt, schema, vocabulary
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# eleven audiences need eleven distinct colours: Okabe–Ito plus three from Paul Tol's colour-blind-safe sets
+AUDIENCE_COLOURS = dict(zip(schema.AUDIENCES, ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+                                                "#000000", "#882255", "#332288", "#999933", "#F0E442"]))
+STATUS_COLOURS = {"terminee": "#009E73", "en_cours": "#E69F00", "prevue": "#56B4E9"}
+FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13)
+
+
+def _layout(fig: go.Figure, title: str, x_title: str | None = None, y_title: str | None = None,
+            height: int | None = None) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left"),
+        separators=fmt.PLOTLY_SEPARATORS,
+        font=FONT,
+        template="plotly_white",
+        colorway=PALETTE,
+        margin=dict(l=10, r=20, t=60, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title=None),
+        height=height,
+    )
+    fig.update_xaxes(title_text=x_title, automargin=True, tickformat=",~f")
+    fig.update_yaxes(title_text=y_title, automargin=True)
+    return fig
+
+
+def empty(title: str, message: str) -> go.Figure:
+    """A figure that says what is missing instead of showing blank axes."""
+    fig = go.Figure()
+    fig.add_annotation(text=_wrap(message, 44), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=14))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, height=260)
+
+
+def _note(fig: go.Figure, text: str) -> None:
+    """A line of text under the plot (what a crowded chart leaves out and how to see it)."""
+    fig.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0, y=1.0, xanchor="left",
+                       yanchor="bottom", yshift=2, font=dict(size=11, color="#555555"))
+
+
+def _legend_below(fig: go.Figure) -> go.Figure:
+    """A horizontal legend under the plot: long legends wrap there instead of running into the title."""
+    height = fig.layout.height or 450
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-90 / max(height - 130, 100), x=0, traceorder="normal"))
+    return fig
+
+
+def relayout_legend(fig: go.Figure) -> go.Figure:
+    """After a change of height (an export's 16:9 size), put a legend that sits under the plot back under it."""
+    if fig.layout.legend.y is not None and fig.layout.legend.y < -0.05:
+        _legend_below(fig)
+    return fig
+
+
+MAX_ROWS = 30  # campuses (or actions) one bar chart shows before it keeps only the largest
+
+
+def reach_by_audience(df: pd.DataFrame, title: str = "Publics touchés") -> go.Figure:
+    """Horizontal bars: people and structures reached per audience."""
+    if df.empty:
+        return empty(title, "Aucun public touché n'est renseigné pour ces filtres.")
+    d = df.copy()
+    d["label"] = d["audience"].map(lambda a: schema.AUDIENCES.get(a, a))
+    d = d.sort_values("reached")
+    text = [("≈ " if est else "") + fmt.number(v) for v, est in zip(d["reached"], d["includes_estimates"])]
+    fig = go.Figure(go.Bar(
+        x=d["reached"], y=d["label"], orientation="h", marker_color=PALETTE[0], text=text, textposition="auto",
+        customdata=d[["actions"]], hovertemplate="%{y} : %{x:,} touchés<br>%{customdata[0]} action(s)<extra></extra>",
+    ))
+    fig = _layout(fig, title, x_title="Nombre touché", y_title=None, height=max(260, 60 + 34 * len(d)))
+    if d["includes_estimates"].any():
+        fig.add_annotation(text="≈ : comprend des ordres de grandeur (« une cinquantaine »)", showarrow=False,
+                           xref="paper", yref="paper", x=1, y=1.02, xanchor="right", yanchor="bottom", font=dict(size=11))
+    return fig
+
+
+def actions_by_status(df: pd.DataFrame, title: str = "Actions par statut") -> go.Figure:
+    """Stacked horizontal bars: actions of each campus by status."""
+    if df.empty:
+        return empty(title, "Aucune action n'est renseignée pour ces filtres.")
+    totals = df.groupby("campus_id")["actions"].sum().sort_values(ascending=False)
+    campuses = sorted(totals.index[:MAX_ROWS], reverse=True)
+    fig = go.Figure()
+    for status in ("terminee", "en_cours", "prevue"):
+        part = df[df["status"] == status].set_index("campus_id")["actions"].reindex(campuses).fillna(0)
+        fig.add_trace(go.Bar(
+            x=part.values, y=campuses, orientation="h", name=schema.STATUSES[status],
+            marker_color=STATUS_COLOURS[status], text=[fmt.number(v) if v else "" for v in part.values],
+            textposition="inside", hovertemplate="%{y} : %{x} action(s) " + schema.STATUSES[status].lower() + "<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack")
+    fig = _layout(fig, title, x_title="Nombre d'actions", y_title="Campus", height=max(260, 110 + 30 * len(campuses)))
+    if len(totals) > MAX_ROWS:
+        _note(fig, f"{MAX_ROWS} campus les plus actifs sur {len(totals)} : filtrez pour voir les autres.")
+        _legend_below(fig)
+    return fig
+
+
+def funding_by_funder(df: pd.DataFrame, title: str = "Financements connus par financeur", top: int = 12) -> go.Figure:
+    """Horizontal bars of known amounts per funder; funders whose amount is unknown are named, not drawn as 0."""
+    known = df[df["acquired_eur"].notna() | df["expected_eur"].notna()].copy()
+    if known.empty:
+        return empty(title, "Aucun montant connu pour ces filtres.")
+    known["total"] = known["acquired_eur"].fillna(0) + known["expected_eur"].fillna(0)
+    known = known.sort_values("total", ascending=False)
+    if len(known) > top:
+        rest = known.iloc[top:]
+        known = pd.concat([known.iloc[:top], pd.DataFrame([{
+            "funder": f"Autres ({len(rest)})", "acquired_eur": rest["acquired_eur"].sum(), "expected_eur": rest["expected_eur"].sum(),
+        }])])
+    known = known.iloc[::-1]
+    fig = go.Figure()
+    for col, name, colour in (("acquired_eur", "Acquis", PALETTE[0]), ("expected_eur", "Prévu ou demandé", PALETTE[4])):
+        vals = known[col].fillna(0)
+        if not vals.any():
+            continue
+        fig.add_trace(go.Bar(
+            x=vals, y=known["funder"], orientation="h", name=name, marker_color=colour,
+            text=[fmt.euros(v) if v else "" for v in vals], textposition="inside", insidetextanchor="middle",
+            hovertemplate="%{y}<br>" + name + " : %{x:,.0f} €<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack", bargap=0.35)
+    fig = _layout(fig, title, x_title="Montant (€)", height=max(260, 90 + 36 * len(known)))
+    fig.update_xaxes(nticks=5)
+    return fig
+
+
+def unknown_amounts(df: pd.DataFrame) -> str:
+    """The funders with at least one amount not known, in words (shown beside the chart, never as 0)."""
+    names = df[df["lines_amount_unknown"] > 0]["funder"].tolist()
+    return ("Montant non renseigné pour : " + ", ".join(names) + ".") if names else ""
+
+
+GEOJSON = ROOT / "data" / "reference" / "regions-france-simplifiees.geojson"
+FRANCE = dict(lon=(-5.3, 9.8), lat=(41.2, 51.3))
+
+
+@lru_cache(maxsize=1)
+def _region_outlines() -> tuple[list, list]:
+    """All region borders as one line path (None separates rings)."""
+    xs, ys = [], []
+    for feat in json.loads(GEOJSON.read_text(encoding="utf-8"))["features"]:
+        geom = feat["geometry"]
+        polygons = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+        for poly in polygons:
+            for ring in poly:
+                xs += [p[0] for p in ring] + [None]
+                ys += [p[1] for p in ring] + [None]
+    return xs, ys
+
+
+def _spread(df: pd.DataFrame, step: float = 0.16) -> pd.DataFrame:
+    """Campuses in the same city are set a little apart on a circle, so that every one stays visible."""
+    d = df.copy()
+    d["x"], d["y"] = d["longitude"].astype(float), d["latitude"].astype(float)
+    for _, idx in d.groupby(["latitude", "longitude"]).groups.items():
+        if len(idx) > 1:
+            for k, i in enumerate(idx):
+                angle = 2 * math.pi * k / len(idx)
+                d.loc[i, "x"] += step * math.cos(angle) / math.cos(math.radians(d.loc[i, "y"]))
+                d.loc[i, "y"] += step * math.sin(angle)
+    return d
+
+
+def campus_map(df: pd.DataFrame, title: str = "Carte des campus") -> go.Figure:
+    """The campuses on an outline of France's regions (no tile server), coloured by sector, sized by reach."""
+    d = df.dropna(subset=["latitude", "longitude"])
+    if d.empty:
+        return empty(title, "Aucun campus n'a de coordonnées : renseignez latitude et longitude dans la table Campus.")
+    d = _spread(d)
+    xs, ys = _region_outlines()
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#9a9a9a", width=0.8), hoverinfo="skip",
+                               showlegend=False))
+    biggest = max(float(d["people_reached"].max()), 1.0)
+    for i, (sector, part) in enumerate(d.groupby("sector", sort=True)):
+        small, span = (14, 34) if len(d) <= 30 else (5, 14)
+        sizes = [small + span * math.sqrt(float(v) / biggest) for v in part["people_reached"]]
+        fig.add_trace(go.Scatter(
+            x=part["x"], y=part["y"], name=sector, mode="markers+text" if len(d) <= 30 else "markers",
+            text=part["campus_id"], textposition="top center", textfont=dict(size=12),
+            marker=dict(size=sizes, color=PALETTE[i % len(PALETTE)], line=dict(color="white", width=1.5), opacity=0.9),
+            customdata=part[["name", "city", "people_reached", "actions"]],
+            hovertemplate="<b>%{text} – %{customdata[0]}</b><br>%{customdata[1]}<br>"
+                          "%{customdata[2]:,} personnes touchées<br>%{customdata[3]} action(s)<extra>" + sector + "</extra>",
+        ))
+    pad = 1.2
+    lon = (max(FRANCE["lon"][0], d["x"].min() - pad * 2), min(FRANCE["lon"][1], d["x"].max() + pad * 2))
+    lat = (max(FRANCE["lat"][0], d["y"].min() - pad), min(FRANCE["lat"][1], d["y"].max() + pad))
+    fig.update_xaxes(range=list(lon), visible=False)
+    fig.update_yaxes(range=list(lat), visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(sum(lat) / 2)))
+    fig.add_annotation(text="Fond : IGN / INSEE, via france-geojson · taille : personnes touchées", showarrow=False,
+                       xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom", font=dict(size=10, color="#666"))
+    fig = _layout(fig, title, height=520)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.02, x=0), plot_bgcolor="white")
+    return fig
+
+
+def reach_by_campus(df: pd.DataFrame, title: str = "Publics touchés par campus", top: int = 25) -> go.Figure:
+    """Stacked bars: what each campus reached, by audience; beyond `top` campuses the largest are shown, the rest named
+    in a note (a bar of « others » would dwarf every campus)."""
+    if df.empty:
+        return empty(title, "Aucun public touché n'est renseigné pour ces filtres.")
+    totals = df.groupby("campus_id")["reached"].sum().sort_values(ascending=False)
+    order = list(totals.index[:top])[::-1]
+    fig = go.Figure()
+    for code, label in schema.AUDIENCES.items():
+        part = df[df["audience"] == code].set_index("campus_id")["reached"].reindex(order)
+        if part.notna().any():
+            fig.add_trace(go.Bar(x=part.fillna(0), y=order, orientation="h", name=label, marker_color=AUDIENCE_COLOURS[code],
+                                 hovertemplate="%{y} · " + label + " : %{x:,}<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig = _layout(fig, title, x_title="Nombre touché", y_title="Campus", height=max(320, 150 + 28 * len(order)))
+    if len(totals) > top:
+        rest = totals.iloc[top:]
+        _note(fig, f"Les {top} campus qui touchent le plus, sur {len(totals)} ; les {len(rest)} autres ont touché "
+                   f"{fmt.number(rest.sum())} personnes ou structures : filtrez par filière ou campus.")
+    return _legend_below(fig)
+
+
+INDICATOR_STATUS = {code: (label, colour) for (code, label), colour in zip(
+    vocabulary.INDICATOR_STATUS.items(), ("#009E73", "#D55E00", "#56B4E9", "#DDDDDD"))}
+# objectives in warm neutrals, so that the indicator colours (green, vermillion, sky blue, grey) stand out
+LEVEL_COLOURS = {"strategique": "#5B4636", "operationnel": "#8C7560", "realisation": "#BFAE99"}
+LEVEL_NAMES = vocabulary.NODE_KINDS
+
+
+def objective_tree(df: pd.DataFrame, title: str = "Arbre d'objectifs et d'indicateurs") -> go.Figure:
+    """Icicle: campus → strategic → operational → realisation → indicator, indicators coloured by status."""
+    if len(df) <= 1:
+        return empty(title, "Ce campus n'a pas encore d'arbre d'objectifs : importez ses objectifs et indicateurs.")
+    d = df.copy()
+    has_children = set(d["parent_id"].dropna())
+    d["size"] = [0 if n in has_children else 1 for n in d["node_id"]]
+    colours, hover = [], []
+    for r in d.itertuples():
+        if r.kind == "indicateur":
+            label, colour = INDICATOR_STATUS[r.status]
+            shown = "" if pd.isna(r.value) else f"<br>Valeur {int(r.year)} : {fmt.number(r.value, 2)}"
+            target = "" if pd.isna(r.target) else f" · cible : {fmt.number(r.target, 2)}"
+            hover.append(f"{label}{shown}{target}")
+        else:
+            colour = LEVEL_COLOURS.get(r.kind, "#3B2F26")
+            hover.append(LEVEL_NAMES.get(r.kind, r.kind))
+        colours.append(colour)
+    fig = go.Figure(go.Icicle(
+        ids=d["node_id"], parents=d["parent_id"].fillna(""), labels=[fmt.short(t) for t in d["title"]],
+        values=d["size"], branchvalues="remainder", marker=dict(colors=colours, line=dict(color="white", width=1)),
+        customdata=list(zip(d["title"], hover)), hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
+        tiling=dict(orientation="h"), maxdepth=-1, textfont=dict(size=11),
+    ))
+    for key, (label, colour) in INDICATOR_STATUS.items():  # a legend for the indicator colours
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, marker=dict(color=colour, size=12, symbol="square")))
+    fig = _layout(fig, title, height=760)
+    fig.update_layout(margin=dict(l=0, r=0, t=70, b=0), showlegend=True)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+CRITERION_COLOURS = ["#EFF3FF", "#9ECAE1", "#4292C6", "#08519C"]  # 0 à engager … 3 au-delà (one blue hue)
+
+
+def criteria_heatmap(df: pd.DataFrame, title: str = "Positionnement sur les 11 critères de labellisation") -> go.Figure:
+    """Campuses × criteria, coloured by level, the report's reason on hover."""
+    if df.empty or df["level"].isna().all():
+        return empty(title, "Aucun positionnement renseigné : importez la table « Positionnement sur les critères ».")
+    campuses = sorted(df["campus_id"].unique(), reverse=True)
+    nos = sorted(df["criterion_no"].unique())
+    grid = df.set_index(["campus_id", "criterion_no"])
+    z, text, hover = [], [], []
+    for c in campuses:
+        zr, tr, hr = [], [], []
+        for n in nos:
+            r = grid.loc[(c, n)]
+            lvl = None if pd.isna(r["level"]) else int(r["level"])
+            zr.append(lvl)
+            tr.append("" if lvl is None else schema.CRITERION_LEVELS[str(lvl)])
+            hr.append(f"<b>{c} · {n}. {r['title']}</b><br>"
+                      f"{'Non renseigné' if lvl is None else schema.CRITERION_LEVELS[str(lvl)]}<br>"
+                      + _wrap("" if pd.isna(r["comment"]) else r["comment"]))
+        z.append(zr)
+        text.append(tr)
+        hover.append(hr)
+    # a discrete scale: each level owns a quarter of [0, 1] (z runs from -0.5 to 3.5)
+    scale = [[bound / 4, col] for level, col in enumerate(CRITERION_COLOURS) for bound in (level, level + 1)]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[f"{n}. {fmt.short(grid.loc[(campuses[0], n)]['title'], 22)}" for n in nos], y=campuses,
+        zmin=-0.5, zmax=3.5, colorscale=scale, text=text, texttemplate="%{text}", textfont=dict(size=11),
+        customdata=hover, hovertemplate="%{customdata}<extra></extra>", xgap=2, ygap=2,
+        colorbar=dict(title="Niveau", tickvals=[0, 1, 2, 3], ticktext=list(schema.CRITERION_LEVELS.values())),
+    ))
+    fig = _layout(fig, title, height=max(300, 140 + 42 * len(campuses)))
+    fig.update_xaxes(tickangle=-35, tickformat=None)
+    return fig
+
+
+def criteria_distribution(df: pd.DataFrame, title: str = "Répartition des campus par niveau, critère par critère") -> go.Figure:
+    """For many campuses: per criterion, how many campuses stand at each level (stacked bars)."""
+    d = df.dropna(subset=["level"])
+    if d.empty:
+        return empty(title, "Aucun positionnement renseigné : importez la table « Positionnement sur les critères ».")
+    titles = df.drop_duplicates("criterion_no").set_index("criterion_no")["title"]
+    nos = sorted(titles.index, reverse=True)
+    labels = [f"{n}. {fmt.short(titles[n], 40)}" for n in nos]
+    counts = d.groupby(["criterion_no", "level"]).size()
+    fig = go.Figure()
+    for level, colour in enumerate(CRITERION_COLOURS):
+        name = schema.CRITERION_LEVELS[str(level)]
+        values = [int(counts.get((n, level), 0)) for n in nos]
+        fig.add_trace(go.Bar(x=values, y=labels, orientation="h", name=name, marker=dict(color=colour, line=dict(color="#4292C6", width=0.5)),
+                             text=[v or "" for v in values], textposition="inside",
+                             hovertemplate="%{y}<br>" + name + " : %{x} campus<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig = _layout(fig, title, x_title="Nombre de campus", height=120 + 40 * len(nos))
+    fig.update_layout(legend_traceorder="normal")
+    return fig
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if len(line) + len(w) + 1 > width:
+            lines.append(line)
+            line = w
+        else:
+            line = (line + " " + w).strip()
+    return "<br>".join(lines + [line])
+
+
+def criteria_radar(df: pd.DataFrame, campus: str, title: str | None = None) -> go.Figure:
+    """One campus's levels on the 11 criteria beside the average of the campuses shown."""
+    title = title or f"Profil de {campus} sur les critères"
+    mine = df[df["campus_id"] == campus].sort_values("criterion_no")
+    if mine["level"].isna().all():
+        return empty(title, f"{campus} n'a pas encore de positionnement sur les critères.")
+    labels = [f"{n}. {fmt.short(t, 18)}" for n, t in zip(mine["criterion_no"], mine["title"])]
+    mean = df.groupby("criterion_no")["level"].mean().reindex(mine["criterion_no"]).tolist()
+    fig = go.Figure()
+    fig.add_trace(go.Scatterpolar(r=mean + mean[:1], theta=labels + labels[:1], name="Moyenne des campus affichés",
+                                  line=dict(color="#999999", dash="dash")))
+    fig.add_trace(go.Scatterpolar(r=mine["level"].tolist() + mine["level"].tolist()[:1], theta=labels + labels[:1],
+                                  name=campus, fill="toself", line=dict(color=PALETTE[0]), opacity=0.8))
+    fig.update_layout(polar=dict(radialaxis=dict(range=[0, 3], tickvals=[0, 1, 2, 3], angle=90, tickangle=90,
+                                                 ticktext=list(schema.CRITERION_LEVELS.values()), tickfont=dict(size=10)),
+                                 angularaxis=dict(tickfont=dict(size=10))))
+    fig = _layout(fig, title, height=480)
+    fig.update_layout(margin=dict(l=90, r=90, t=90, b=40))
+    return fig
+
+
+def actions_timeline(df: pd.DataFrame, title: str = "Calendrier des actions datées") -> go.Figure:
+    """One bar per dated action from its start to its end (a one-day action is a one-day bar), coloured by status."""
+    d = df.dropna(subset=["start_date"]).copy()
+    if d.empty:
+        return empty(title, "Aucune action datée pour ces filtres : renseignez « Date de début » dans la table Actions.")
+    d["start"] = pd.to_datetime(d["start_date"])
+    d["end"] = pd.to_datetime(d["end_date"]).fillna(d["start"]) + pd.Timedelta(days=1)
+    dated = len(d)
+    d = d.sort_values(["start", "campus_id"], ascending=False).head(MAX_ROWS * 2)
+    d["label"] = d["campus_id"] + " · " + d["title"].map(lambda t: fmt.short(t, 50))
+    fig = go.Figure()
+    for status in ("terminee", "en_cours", "prevue"):
+        part = d[d["status"] == status]
+        if part.empty:
+            continue
+        fig.add_trace(go.Bar(
+            base=part["start"], x=(part["end"] - part["start"]).dt.total_seconds() * 1000, y=part["label"], orientation="h",
+            name=schema.STATUSES[status], marker_color=STATUS_COLOURS[status],
+            customdata=list(zip(part["title"], part["start_date"].map(fmt.day),
+                                part["end_date"].map(lambda x: fmt.day(x) if not fmt.missing(x) else "date de fin non renseignée"))),
+            hovertemplate="<b>%{customdata[0]}</b><br>du %{customdata[1]} au %{customdata[2]}<extra></extra>",
+        ))
+    fig = _layout(fig, title, height=max(280, 110 + 30 * len(d)))
+    # at least two months wide and eight rows high: a lone one-day action stays a short, thin bar between dated ticks
+    first, last = d["start"].min() - pd.Timedelta(days=15), d["end"].max() + pd.Timedelta(days=15)
+    if last - first <= pd.Timedelta(days=92):  # a few weeks: a tick a week, with its day
+        ticks = pd.date_range(first.normalize(), last, freq="7D")
+        text = [fmt.day(t, "d MMM y") for t in ticks]
+    else:
+        ticks = pd.date_range(first.to_period("M").to_timestamp(), last, freq="MS")
+        ticks = ticks[::max(1, len(ticks) // 8)]
+        text = [fmt.month(m) for m in ticks]
+    fig.update_xaxes(type="date", range=[first, last], tickvals=ticks, ticktext=text)
+    fig.update_yaxes(range=[-0.5, max(len(d), 8) - 0.5])
+    fig.update_layout(showlegend=True)
+    if dated > len(d):
+        _note(fig, f"Les {len(d)} actions qui commencent le plus tard sur {fmt.number(dated)} datées : "
+                   "choisissez un campus, un statut ou un mot pour voir les autres.")
+        _legend_below(fig)
+    fig.update_yaxes(categoryorder="array", categoryarray=d["label"].tolist())
+    return fig
+
+
+def reach_by_year(df: pd.DataFrame, title: str = "Publics touchés, année par année") -> go.Figure:
+    """Stacked columns: what the chosen campuses reached each year, by audience."""
+    if df.empty:
+        return empty(title, "Aucun public touché n'est renseigné pour ces campus.")
+    years = sorted(df["year"].unique())
+    fig = go.Figure()
+    for code, label in schema.AUDIENCES.items():
+        part = df[df["audience"] == code].set_index("year")["reached"].reindex(years)
+        if part.notna().any():
+            fig.add_trace(go.Bar(x=[str(y) for y in years], y=part.fillna(0), name=label, marker_color=AUDIENCE_COLOURS[code],
+                                 hovertemplate="%{x} · " + label + " : %{y:,}<extra></extra>"))
+    return _by_year(fig, title, "Nombre touché")
+
+
+def _by_year(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+    """Layout of a stacked by-year column chart: years as categories, French numbers, the legend under the plot."""
+    fig.update_layout(barmode="stack")
+    fig = _layout(fig, title, x_title="Année", y_title=y_title, height=440)
+    fig.update_xaxes(type="category", tickformat=None)
+    fig.update_yaxes(tickformat=",~f")
+    return _legend_below(fig)
+
+
+def women_share(df: pd.DataFrame, title: str = "Part des femmes parmi les personnes touchées") -> go.Figure:
+    """Share of women per audience, computed only where the number of women is reported."""
+    d = df[df["figures_with_women"] > 0].copy()
+    if d.empty:
+        return empty(title, "Aucun campus n'a renseigné le nombre de femmes (colonne « Dont femmes » des publics touchés).")
+    d["share"] = d["women"] / d["reached_with_women"]
+    d["label"] = d["audience"].map(lambda a: schema.AUDIENCES.get(a, a))
+    d = d.sort_values("share")
+    fig = go.Figure(go.Bar(
+        x=d["share"], y=d["label"], orientation="h", marker_color=PALETTE[3], text=d["share"].map(fmt.percent),
+        textposition="auto", customdata=d[["women", "reached_with_women", "figures_with_women", "figures"]],
+        hovertemplate="%{y} : %{customdata[0]:,} femmes sur %{customdata[1]:,}<br>"
+                      "%{customdata[2]} chiffre(s) sur %{customdata[3]} donnent le nombre de femmes<extra></extra>",
+    ))
+    fig = _layout(fig, title, x_title="Part des femmes", height=max(260, 60 + 34 * len(d)))
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    return fig
+
+
+def _top(df: pd.DataFrame, col: str, top: int, other: str) -> pd.Series:
+    """`col` where the row belongs to the `top` largest by known amount, else `other` (n)."""
+    totals = df.groupby(col)["amount_eur"].sum().sort_values(ascending=False)
+    if len(totals) <= top:
+        return df[col]
+    keep = set(totals.index[:top])
+    return df[col].where(df[col].isin(keep), f"{other} ({len(totals) - top})")
+
+
+def funding_sankey(df: pd.DataFrame, title: str = "Des financeurs aux campus (montants connus)",
+                   top_funders: int = 12, top_campuses: int = 25) -> go.Figure:
+    """Sankey funders → campuses of known amounts; beyond `top_funders` the smaller funders are grouped, beyond
+    `top_campuses` the flows go to the campuses' regions."""
+    d = df[df["amount_eur"].notna() & (df["amount_eur"] > 0)].copy()
+    if d.empty:
+        return empty(title, "Aucun montant connu pour ces filtres.")
+    d["funder"] = _top(d, "funder", top_funders, "Autres financeurs")
+    by_region = d["campus_id"].nunique() > top_campuses
+    if by_region:  # two hundred campus nodes are unreadable: the flows go to regions
+        d["campus_id"] = d["region"]
+    d = d.groupby(["funder", "campus_id"], as_index=False)["amount_eur"].sum()
+    funders = d.groupby("funder")["amount_eur"].sum().sort_values(ascending=False).index.tolist()
+    campuses = d.groupby("campus_id")["amount_eur"].sum().sort_values(ascending=False).index.tolist()
+    nodes = funders + campuses
+    index = {("f", n): i for i, n in enumerate(funders)} | {("c", n): len(funders) + i for i, n in enumerate(campuses)}
+    totals = d.groupby("funder")["amount_eur"].sum().to_dict() | d.groupby("campus_id")["amount_eur"].sum().to_dict()
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node=dict(label=[f"{fmt.short(n, 40)} · {fmt.euros(totals[n])}" for n in nodes], pad=12, thickness=16,
+                  color=[PALETTE[0]] * len(funders) + [PALETTE[1]] * len(campuses),
+                  hovertemplate="%{label}<extra></extra>"),
+        link=dict(source=[index[("f", f)] for f in d["funder"]], target=[index[("c", c)] for c in d["campus_id"]],
+                  value=d["amount_eur"], color="rgba(0, 114, 178, 0.25)",
+                  customdata=[fmt.euros(v) for v in d["amount_eur"]],
+                  hovertemplate="%{source.label} → %{target.label}<br>%{customdata}<extra></extra>"),
+        valueformat=",.0f", valuesuffix=" €", textfont=dict(size=12, color="#222222"),
+    ))
+    fig = _layout(fig, title, height=max(360, 60 + 30 * max(len(funders), len(campuses))))
+    if by_region:
+        _note(fig, f"{df['campus_id'].nunique()} campus : les flux vont aux régions ; filtrez par filière ou campus "
+                   "pour voir chaque campus.")
+    return fig
+
+
+def funding_by_year(df: pd.DataFrame, title: str = "Financements connus, année par année") -> go.Figure:
+    """Stacked columns of known amounts per year by type of funder; lines with no amount are counted in the hover."""
+    d = df[df["amount_eur"].notna()]
+    if d.empty:
+        return empty(title, "Aucun montant connu pour ces campus.")
+    years = sorted(df["year"].unique())
+    fig = go.Figure()
+    for code, label in schema.FUNDER_TYPES.items():
+        part = df[df["funder_type"] == code].set_index("year").reindex(years)
+        if part["amount_eur"].notna().any():
+            fig.add_trace(go.Bar(
+                x=[str(y) for y in years], y=part["amount_eur"].fillna(0), name=label,
+                customdata=part["lines_amount_unknown"].fillna(0).astype(int),
+                hovertemplate="%{x} · " + label + " : %{y:,.0f} €<br>%{customdata} ligne(s) sans montant<extra></extra>",
+            ))
+    return _by_year(fig, title, "Montant connu (€)")
+
+
+def funding_by_kind_status(df: pd.DataFrame, title: str = "Lignes de financement par nature et statut") -> go.Figure:
+    """Funding lines per kind (financier, en nature, poste), stacked by status; the known amount is written on each part
+    and lines with no amount are counted, so that in-kind support and posts are seen though rarely valued."""
+    if df.empty:
+        return empty(title, "Aucun financement pour ces filtres.")
+    kinds = [k for k in schema.FUNDING_KINDS if k in set(df["kind"])][::-1]
+    labels = [schema.FUNDING_KINDS[k] for k in kinds]
+    fig = go.Figure()
+    for status, name in schema.FUNDING_STATUSES.items():
+        part = df[df["status"] == status].set_index("kind").reindex(kinds)
+        if part["lines"].isna().all():
+            continue
+        amount = [fmt.euros(v) if not fmt.missing(v) else "montant non renseigné" for v in part["amount_eur"]]
+        fig.add_trace(go.Bar(
+            x=part["lines"].fillna(0), y=labels, orientation="h", name=name, marker_color=FUNDING_STATUS_COLOURS[status],
+            text=[fmt.number(n) if n else "" for n in part["lines"].fillna(0)], textposition="inside",
+            customdata=list(zip(amount, part["lines_amount_unknown"].fillna(0).astype(int))),
+            hovertemplate="%{y} · " + name.lower() + " : %{x} ligne(s)<br>connu : %{customdata[0]}"
+                          "<br>%{customdata[1]} ligne(s) sans montant<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack")
+    return _layout(fig, title, x_title="Nombre de lignes de financement", height=max(260, 120 + 50 * len(kinds)))
+
+
+FUNDING_STATUS_COLOURS = {"acquis": "#009E73", "prevu": "#56B4E9", "demande": "#E69F00"}
+COMPLETENESS_COLOURS = ["#D55E00", "#F0E442", "#009E73"]  # none, part, all (Okabe–Ito vermillion, yellow, green)
+
+
+def completeness_heatmap(df: pd.DataFrame, title: str = "Indicateurs renseignés par campus et par année") -> go.Figure:
+    """Campus × year: the share of the campus's indicators that have a value, « n / N » written in each cell."""
+    if df.empty:
+        return empty(title, "Aucun campus pour ces filtres.")
+    share = df.groupby("campus_id").apply(lambda g: g["with_value"].sum() / max(g["indicators"].sum(), 1),
+                                          include_groups=False).sort_values(kind="stable")
+    campuses = list(share.index[:MAX_ROWS + 10])[::-1]  # the least complete at the top
+    years = sorted(df["year"].unique())
+    grid = df.set_index(["campus_id", "year"])
+    z, text = [], []
+    for c in campuses:
+        zr, tr = [], []
+        for y in years:
+            r = grid.loc[(c, y)]
+            n, v = int(r["indicators"]), int(r["with_value"])
+            zr.append(None if n == 0 else v / n)
+            tr.append("aucun indicateur" if n == 0 else f"{v} / {n}")
+        z.append(zr)
+        text.append(tr)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[str(y) for y in years], y=campuses, zmin=0, zmax=1, colorscale=[[0, COMPLETENESS_COLOURS[0]],
+        [0.5, COMPLETENESS_COLOURS[1]], [1, COMPLETENESS_COLOURS[2]]], text=text,
+        texttemplate="%{text}" if len(years) <= 12 else None, textfont=dict(size=11),
+        hovertemplate="%{y} · %{x} : %{text} indicateur(s) renseigné(s)<extra></extra>", xgap=2, ygap=2,
+        colorbar=dict(title="Part renseignée", tickformat=".0%"),
+    ))
+    fig = _layout(fig, title, height=max(300, 150 + 30 * len(campuses)))
+    fig.update_xaxes(type="category", tickformat=None, side="top")
+    if len(share) > len(campuses):
+        fig.update_layout(title_text=f"{title} : les {len(campuses)} campus les moins complets sur {len(share)}")
+    return fig
+
+
+INDICATOR_STATES = {code: (label, colour) for (code, label), colour in zip(
+    vocabulary.INDICATOR_STATES.items(), ("#009E73", "#F0E442", "#D55E00"))}
+
+
+def indicator_completeness(df: pd.DataFrame, title: str = "Valeurs des indicateurs du campus") -> go.Figure:
+    """Indicator × year of one campus: value present, declared unknown (row with no value) or missing."""
+    if df.empty:
+        return empty(title, "Ce campus n'a pas d'indicateur : importez ses objectifs et indicateurs.")
+    ids = list(dict.fromkeys(df["indicator_id"]))[::-1]
+    years = sorted(df["year"].unique())
+    code = {s: i for i, s in enumerate(INDICATOR_STATES)}
+    grid = df.set_index(["indicator_id", "year"])
+    names = df.drop_duplicates("indicator_id").set_index("indicator_id")["name"]
+    z = [[code[grid.loc[(i, y), "state"]] for y in years] for i in ids]
+    hover = [[f"<b>{_wrap(names[i], 60)}</b><br>{y} : {INDICATOR_STATES[grid.loc[(i, y), 'state']][0].lower()}"
+              for y in years] for i in ids]
+    colours = [c for _, c in INDICATOR_STATES.values()]
+    scale = [[bound / 3, col] for k, col in enumerate(colours) for bound in (k, k + 1)]
+    fig = go.Figure(go.Heatmap(z=z, x=[str(y) for y in years], y=[f"{i} · {fmt.short(names[i], 45)}" for i in ids],
+                               zmin=-0.5, zmax=2.5, colorscale=scale, showscale=False, xgap=2, ygap=1,
+                               customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+    for label, colour in INDICATOR_STATES.values():
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, marker=dict(color=colour, size=12, symbol="square")))
+    fig = _layout(fig, title, height=max(300, 130 + 22 * len(ids)))
+    fig.update_xaxes(type="category", tickformat=None, side="top")
+    fig.update_layout(legend=dict(y=-0.02, yanchor="top"))
+    return fig

@@ -1,0 +1,311 @@
+"""Figures leaving the dashboard: PNG/SVG images (kaleido, one warm browser), their data as CSV/XLSX in French,
+file names that say what they hold, and the chart data a native PowerPoint chart is built from."""
+from __future__ import annotations
+
+import html
+import io
+import re
+import threading
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from cmq.core import fmt, schema, vocabulary
+
+# 16:9; images are rendered at least 1920 × 1080 pixels (a projector's full HD)
+WIDTH, HEIGHT, PIXEL_HEIGHT = 1280, 720, 1080
+
+MIME = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "pdf": "application/pdf",
+}
+
+
+class ExportError(Exception):
+    """An export that could not be produced, with a French message."""
+
+
+# ---------------------------------------------------------------- tables
+
+
+
+def french(df: pd.DataFrame) -> pd.DataFrame:
+    """A query's rows for people: French headers, codes as labels, oui/non, import moments in French.
+    Numbers stay numbers (CSV and Excel write them the French way)."""
+    out = df.copy()
+    for col in out.columns:
+        if col == "committed_at" or col == "reverted_at":
+            out[col] = out[col].map(lambda t: "" if fmt.missing(t) else fmt.moment(t))
+        elif col in vocabulary.CODES:
+            out[col] = out[col].map(lambda v, m=vocabulary.CODES[col]: "" if fmt.missing(v) else m.get(v, v))
+        elif out[col].dtype == bool or col in vocabulary.YES_NO:
+            out[col] = out[col].map(lambda v: "" if fmt.missing(v) else ("oui" if v else "non"))
+    return out.rename(columns=schema.column_label)
+
+
+neutralise = fmt.neutralise
+
+
+def _safe(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    return out
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV for French Excel: `;`, decimal comma, dates dd/mm/yyyy, UTF-8 with BOM; formulas neutralised."""
+    return _safe(df).to_csv(sep=";", decimal=",", index=False, date_format="%d/%m/%Y",
+                            lineterminator="\r\n").encode("utf-8-sig")
+
+
+@dataclass
+class Sheet:
+    """One worksheet: a name (≤ 31 characters), heading lines above the table, the table."""
+
+    name: str
+    heading: list[str]
+    table: pd.DataFrame
+
+
+def sheet_name(text: str, taken: set[str]) -> str:
+    """An Excel-legal, unique sheet name (no []:*?/\\, at most 31 characters)."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", text).strip()[:31] or "Feuille"
+    name, n = base, 2
+    while name.lower() in taken:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(name.lower())
+    return name
+
+
+def xlsx_bytes(sheets: list[Sheet]) -> bytes:
+    """A workbook, one sheet per table, French number formats, user text never run as a formula."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for s in sheets:
+        ws = wb.create_sheet(s.name)
+        for i, line in enumerate(s.heading, start=1):
+            ws.cell(row=i, column=1, value=neutralise(line)).font = Font(bold=(i == 1), size=13 if i == 1 else 10)
+        top = len(s.heading) + (2 if s.heading else 1)
+        table = _safe(s.table)
+        for j, col in enumerate(table.columns, start=1):
+            ws.cell(row=top, column=j, value=str(col)).font = Font(bold=True)
+            width = len(str(col))
+            for i, v in enumerate(table[col].tolist(), start=top + 1):
+                cell = ws.cell(row=i, column=j, value=_cell(v))
+                if isinstance(cell.value, float):
+                    cell.number_format = "#,##0.##"
+                elif isinstance(cell.value, int):
+                    cell.number_format = "#,##0"
+                elif isinstance(cell.value, (date, datetime)):
+                    cell.number_format = "DD/MM/YYYY"
+                width = max(width, min(len(str(v)), 60))
+            ws.column_dimensions[get_column_letter(j)].width = width + 2
+        if len(table.columns):
+            ws.freeze_panes = ws.cell(row=top + 1, column=1)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _cell(v):
+    if fmt.missing(v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):  # numpy scalars
+        v = v.item()
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)
+    return v
+
+
+# ---------------------------------------------------------------- file names
+
+def slug(text: str) -> str:
+    """ASCII letters, digits and dashes: « Région Bourgogne » → Region-Bourgogne."""
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")
+
+
+def describe(ctx: dict) -> str:
+    """Filters in words: « année 2018 · tous les campus »."""
+    year = f"année {ctx['year']}" if ctx.get("year") else "toutes les années"
+    campuses = ", ".join(ctx["campuses"]) if ctx.get("campuses") else "tous les campus"
+    sector = f" · filière {ctx['_sector']}" if ctx.get("_sector") else ""
+    return f"{year}{sector} · {campuses}"
+
+
+def scope_label(ctx: dict) -> str:
+    """Who a figure is about, for file names: one campus's code, a few codes, n campus, or the region."""
+    if ctx.get("campus") and not ctx.get("campuses"):
+        return slug(ctx["campus"])
+    campuses = ctx.get("campuses")
+    if not campuses:
+        return "region"
+    if len(campuses) <= 3:
+        return "-".join(slug(c) for c in campuses)
+    return f"{len(campuses)}-campus"
+
+
+def file_name(name: str, ctx: dict, ext: str) -> str:
+    """financements_AMF_2018.png: what, about whom, which year."""
+    year = str(ctx["year"]) if ctx.get("year") else "toutes-annees"
+    return f"{slug(name)}_{scope_label(ctx)}_{year}.{ext}"
+
+
+# ---------------------------------------------------------------- images
+
+_render_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _renderer() -> None:
+    """Start kaleido's browser once per process and keep it warm (MathJax off: it would be fetched from the web)."""
+    import kaleido
+
+    try:
+        kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+    except RuntimeError:  # already started by someone else in this process
+        pass
+
+
+def sized(fig: go.Figure) -> tuple[go.Figure, int, int, float]:
+    """A copy of `fig` laid out 16:9 for a slide: at least 1280 × 720, taller charts kept tall (rows stay readable)."""
+    from cmq.outputs import charts
+
+    height = max(HEIGHT, int(fig.layout.height or 450))
+    width = int(height * 16 / 9)
+    out = go.Figure(fig)
+    margin = out.layout.margin
+    out.update_layout(width=width, height=height, title_x=0.012,  # a printed page needs a white border
+                      margin=dict(l=max(margin.l or 0, 30), r=max(margin.r or 0, 30), b=max(margin.b or 0, 30)))
+    charts.relayout_legend(out)
+    return out, width, height, max(PIXEL_HEIGHT / height, 1.0)
+
+
+def image(fig: go.Figure, kind: str = "png") -> bytes:
+    """The figure as PNG (at least 1920 × 1080) or SVG, rendered by the warm kaleido browser."""
+    if kind not in ("png", "svg"):
+        raise ExportError(f"Format d'image inconnu : {kind} (png ou svg).")
+    out, width, height, scale = sized(fig)
+    _renderer()
+    try:
+        with _render_lock, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "kopts is ignored when using a server": the server has them
+            return out.to_image(format=kind, width=width, height=height, scale=scale if kind == "png" else 1)
+    except Exception as e:  # kaleido reports a missing or broken browser in English
+        raise ExportError("Impossible de dessiner l'image : le navigateur Chromium (paquet Debian « chromium ») "
+                          f"est introuvable ou s'est arrêté ({type(e).__name__}).") from e
+
+
+# ---------------------------------------------------------------- native charts
+
+@dataclass
+class Native:
+    """What a native (editable) PowerPoint chart needs: its type, categories, series and number format."""
+
+    kind: str  # bar (horizontal), column, line, pie, radar
+    stacked: bool
+    categories: list
+    series: list[tuple[str, list, str | None]]  # name, values, colour (#RRGGBB or None)
+    number_format: str
+
+    def table(self) -> pd.DataFrame:
+        """The chart's figures as a table (categories in rows, series in columns)."""
+        return pd.DataFrame({"": self.categories} | {name: values for name, values, _ in self.series})
+
+
+def _values(seq) -> list:
+    return [] if seq is None else list(seq)
+
+
+def _has_data(trace) -> bool:
+    for attr in ("x", "r", "values", "z", "ids"):
+        seq = getattr(trace, attr, None) if attr in trace else None
+        if seq is not None and any(not fmt.missing(v) for v in _values(seq)):
+            return True
+    return trace.type == "sankey"  # its figures are in its links
+
+
+def _number(v):
+    if v is None or fmt.missing(v):
+        return None
+    return float(v)
+
+
+def native(fig: go.Figure) -> Native | None:
+    """The figure as category/series data for an editable chart, or None when only an image can show it
+    (maps, Sankey, heatmaps, trees, timelines)."""
+    traces = [t for t in fig.data if _has_data(t)]  # legend-only markers (x=[None]) are not data
+    if not traces:
+        return None
+    types = {t.type for t in traces}
+    axis_format = (fig.layout.xaxis.tickformat or "") + (fig.layout.yaxis.tickformat or "")
+    number_format = "0%" if "%" in axis_format else "#,##0"
+    colorway = list(fig.layout.colorway or [])
+    if types == {"bar"} and all(t.base is None for t in traces):
+        horizontal = traces[0].orientation == "h"
+        pairs = [(_values(t.y), _values(t.x)) if horizontal else (_values(t.x), _values(t.y)) for t in traces]
+        return _categorised("bar" if horizontal else "column", fig.layout.barmode in ("stack", "relative"), traces, pairs,
+                            number_format, colorway)
+    if types == {"scatterpolar"}:
+        pairs = []
+        for t in traces:
+            theta, r = _values(t.theta), _values(t.r)
+            if len(theta) > 1 and theta[0] == theta[-1]:  # plotly closes the loop by repeating the first point
+                theta, r = theta[:-1], r[:-1]
+            pairs.append((theta, r))
+        return _categorised("radar", False, traces, pairs, "0.#", colorway)
+    if types == {"scatter"} and fig.layout.xaxis.visible is not False and all("lines" in (t.mode or "") for t in traces):
+        return _categorised("line", False, traces, [(_values(t.x), _values(t.y)) for t in traces], number_format,
+                            colorway)
+    if types == {"pie"} and len(traces) == 1:
+        t = traces[0]
+        return Native("pie", False, [html.unescape(str(c)) for c in _values(t.labels)],
+                      [(html.unescape(t.name or ""), [_number(v) for v in _values(t.values)], None)],
+                      number_format)
+    return None
+
+
+def _categorised(kind, stacked, traces, pairs, number_format, colorway) -> Native:
+    categories = list(dict.fromkeys(c for cats, _ in pairs for c in cats))
+    series = []
+    for i, (t, (cats, vals)) in enumerate(zip(traces, pairs)):
+        by_cat = dict(zip(cats, vals))
+        colour = t.marker.color if hasattr(t, "marker") and isinstance(t.marker.color, str) else None
+        if colour is None and getattr(t, "line", None) is not None and isinstance(t.line.color, str):
+            colour = t.line.color
+        if colour is None and colorway:  # plotly's default colours, the same on the slide as on screen
+            colour = colorway[i % len(colorway)]
+        series.append((html.unescape(t.name or "Valeur"), [_number(by_cat.get(c)) for c in categories], colour))
+    return Native(kind, stacked, [html.unescape(str(c)) for c in categories], series, number_format)
+
+
+def title_of(fig: go.Figure) -> str:
+    """The figure's title as plain text."""
+    return _plain(fig.layout.title.text or "")
+
+
+def notes_of(fig: go.Figure) -> list[str]:
+    """The figure's notes (what a crowded chart leaves out, estimates, map credits) as plain text."""
+    return [_plain(a.text) for a in fig.layout.annotations if a.text and a.xref == "paper"]
+
+
+def _plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", text.replace("<br>", " ")).replace("  ", " ").strip())

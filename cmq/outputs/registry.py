@@ -1,0 +1,157 @@
+"""The registry: every page of the app and every figure it shows, once. The navigation, the per-chart exports, the
+meeting pack, the benchmark and the tests read it: adding a chart is its SQL file, its chart function and one entry
+here; a slide can never disagree with the screen."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from cmq.core import fmt, queries
+from cmq.outputs import charts
+
+REACH = "publics touchés déclarés par les campus"
+FUNDING = "financements déclarés par les campus"
+ACTIONS = "actions déclarées par les campus"
+CRITERIA = "positionnement des campus déclaré dans leurs rapports d'activité"
+INDICATORS = "indicateurs et valeurs importés par les campus"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure: the query that answers it, the function that draws it, where its figures come from."""
+
+    name: str  # file-name stem: financements → financements_AMF_2018.png
+    query: str
+    draw: Callable[..., go.Figure]
+    source: str
+    rows: str | None = None  # the query listing the rows behind it, with their import batch
+    every_year: bool = False  # a year-by-year chart: the year filter does not apply
+    per_campus: bool = False  # draws one campus: draw(data, campus)
+    title: str = ""  # its title ({campus}: the campus drawn); empty: the chart function's own
+
+    def context(self, ctx: dict) -> dict:
+        """The filters this figure applies: a year-by-year chart shows every year; a campus's profile chosen alone is
+        compared with every campus (compared with itself it would say nothing)."""
+        if self.every_year:
+            ctx = {**ctx, "year": None}
+        if self.per_campus and ctx.get("campuses") == [ctx.get("campus")]:
+            ctx = {**ctx, "campuses": None}
+        return ctx
+
+    def params(self, ctx: dict, query: str | None = None) -> dict:
+        """The parameters of its query (or of `query`, the rows behind it) out of the filters: year, campuses, campus
+        and page-specific ones."""
+        ctx = self.context(ctx)
+        return {p: ctx.get(p) for p in queries.parameters(query or self.query)}
+
+    def chart(self, data: pd.DataFrame, ctx: dict) -> go.Figure:
+        """The plotly figure of `data`; every text from the store drawn as typed (plotly reads <a>, <br> and entities
+        in labels and hovers as markup: an imported « <a href=…> » must not become a live link)."""
+        data = _as_text(data)
+        named = {"title": self.title.format(campus=ctx.get("campus"))} if self.title else {}
+        return self.draw(data, ctx["campus"], **named) if self.per_campus else self.draw(data, **named)
+
+
+def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with its texts escaped for plotly's markup (export.native unescapes what it takes back from a figure)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: fmt.plain(v) if isinstance(v, str) else v)
+    return out
+
+
+def _criteria(df: pd.DataFrame, title: str) -> go.Figure:
+    # a grid of hundreds of rows is unreadable: the distribution, until the committee narrows the list
+    if df["campus_id"].nunique() <= charts.MAX_ROWS:
+        return charts.criteria_heatmap(df, title)
+    return charts.criteria_distribution(df)
+
+
+FIGURES = {f.name: f for f in (
+    Figure("carte", "campus_map", charts.campus_map, "table Campus et publics touchés", title="Carte des campus"),
+    Figure("publics-touches", "reach_by_audience", charts.reach_by_audience, REACH, rows="reach_rows",
+           title="Publics touchés"),
+    Figure("publics-par-campus", "reach_by_campus_audience", charts.reach_by_campus, REACH, rows="reach_rows",
+           title="Publics touchés par campus"),
+    Figure("publics-par-annee", "reach_by_year_audience", charts.reach_by_year, REACH, every_year=True,
+           title="Publics touchés, année par année"),
+    Figure("part-des-femmes", "reach_women", charts.women_share, REACH,
+           title="Part des femmes parmi les personnes touchées"),
+    Figure("financements", "funding_by_funder", charts.funding_by_funder, FUNDING, rows="funding_rows",
+           title="Financements connus par financeur"),
+    Figure("flux-de-financement", "funding_flows", charts.funding_sankey, FUNDING, rows="funding_rows",
+           title="Des financeurs aux campus (montants connus)"),
+    Figure("financements-par-annee", "funding_by_year", charts.funding_by_year, FUNDING, every_year=True,
+           title="Financements connus, année par année"),
+    Figure("financements-par-nature", "funding_by_kind_status", charts.funding_by_kind_status, FUNDING,
+           title="Lignes de financement par nature et statut"),
+    Figure("actions-par-statut", "actions_by_status", charts.actions_by_status, ACTIONS, rows="action_rows",
+           title="Actions par statut"),
+    Figure("calendrier-des-actions", "action_register", charts.actions_timeline, "dates de début et de fin des actions",
+           title="Calendrier des actions datées"),
+    Figure("criteres", "criteria_grid", _criteria, CRITERIA, rows="criteria_grid",
+           title="Positionnement sur les 11 critères de labellisation"),
+    Figure("profil-criteres", "criteria_grid", charts.criteria_radar, CRITERIA, per_campus=True,
+           title="Profil de {campus} sur les critères"),
+    Figure("completude", "completeness_grid", charts.completeness_heatmap, INDICATORS,
+           title="Indicateurs renseignés par campus et par année"),
+    Figure("completude-indicateurs", "completeness_indicators", charts.indicator_completeness, INDICATORS,
+           title="Valeurs des indicateurs du campus"),
+    Figure("arbre-objectifs", "objective_tree", charts.objective_tree, INDICATORS, every_year=True,
+           title="Arbre d'objectifs et d'indicateurs"),
+)}
+
+# the meeting pack « Dossier de séance », in the order of the slides
+REGION_PACK = ("carte", "publics-touches", "publics-par-campus", "publics-par-annee", "part-des-femmes", "financements",
+               "flux-de-financement", "financements-par-annee", "financements-par-nature", "actions-par-statut",
+               "criteres", "completude")
+CAMPUS_PACK = ("arbre-objectifs", "completude-indicateurs", "publics-touches", "publics-par-annee", "part-des-femmes",
+               "financements", "financements-par-annee", "financements-par-nature", "actions-par-statut",
+               "calendrier-des-actions", "profil-criteres")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the app: its file under cmq/app/pages/ (also its address), title, icon, who may open it, and what
+    its first view reads (its figures and its other queries: the benchmark measures them)."""
+
+    slug: str
+    title: str
+    icon: str
+    access: str = "lecteur"  # lecteur: every role · import: directors and administrators · admin: administrators
+    figures: tuple[str, ...] = ()
+    queries: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        """The page's file, relative to the checkout (where dashboard.py is)."""
+        return f"cmq/app/pages/{self.slug}.py"
+
+
+# in navigation order
+PAGES = (
+    Page("overview", "Vue régionale", ":material/dashboard:",
+         figures=("carte", "publics-touches", "publics-par-campus", "financements", "actions-par-statut"),
+         queries=("overview_kpis",)),
+    Page("campus", "Campus", ":material/apartment:", figures=("arbre-objectifs", "publics-touches"),
+         queries=("campus_indicator_values", "campus_actions", "campus_funding")),
+    Page("actions", "Actions", ":material/checklist:", figures=("calendrier-des-actions",),
+         queries=("objective_choices", "action_register", "action_objective_links")),
+    Page("reach", "Publics touchés", ":material/groups:",
+         figures=("publics-touches", "part-des-femmes", "publics-par-campus", "publics-par-annee"),
+         queries=("overview_kpis",)),
+    Page("funding", "Financements", ":material/euro:",
+         figures=("flux-de-financement", "financements-par-annee", "financements-par-nature"),
+         queries=("funding_kpis", "funding_unknown")),
+    Page("criteria", "Critères de labellisation", ":material/verified:", figures=("criteres", "profil-criteres")),
+    Page("completeness", "Complétude", ":material/fact_check:", figures=("completude", "completude-indicateurs")),
+    Page("pack", "Dossier de séance", ":material/slideshow:"),
+    Page("import", "Importer des données", ":material/upload_file:", access="import"),
+    Page("history", "Historique des imports", ":material/history:", queries=("batch_history",)),
+    Page("admin", "Administration", ":material/manage_accounts:", access="admin"),
+)
+PAGE = {p.slug: p for p in PAGES}
