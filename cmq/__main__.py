@@ -12,9 +12,9 @@ import pandas as pd
 
 from cmq import ROOT
 from cmq.core import auth, demo, ingest, queries, schema
-from cmq.outputs import templates
 from cmq.core.demo import open_store
 from cmq.core.store import Store, StoreError, default_dir
+from cmq.outputs import templates
 
 READ_ONLY = {duckdb.StatementType.SELECT}
 

@@ -37,13 +37,9 @@ reached as (
     select
         action_id,
         cast(sum(count) as bigint) as people_reached
-    from (
-        select action_id, year, audience, max(count) as count
-        from reach
-        where audience not in ('entreprises', 'etablissements', 'institutionnels')
-            and action_id in (select action_id from selected)
-        group by action_id, year, audience
-    )
+    from reach_once(null, null)
+    where audience in (select audience from audiences where not is_structure)
+        and action_id in (select action_id from selected)
     group by action_id
 ),
 

@@ -3,12 +3,13 @@
 -- params: $year (integer or null for every year), $campuses (list of campus codes or null for all)
 with reach_of_campus as (
     select
-        campus_id,
-        sum(count) filter (where audience not in ('entreprises', 'etablissements', 'institutionnels')) as people_reached,
-        sum(count) as reached
-    from reach
-    where $year is null or year = $year
-    group by campus_id
+        r.campus_id,
+        sum(r.count) filter (where not a.is_structure) as people_reached,
+        sum(r.count) as reached
+    from reach r
+    join audiences a using (audience)
+    where $year is null or r.year = $year
+    group by r.campus_id
 ),
 
 actions_of_campus as (

@@ -19,26 +19,13 @@ action_counts as (
         and ($year is null or year = $year)
 ),
 
--- a joint action reported by several campuses counts once: one row per action, year and audience
-reach_once as (
-    select
-        action_id,
-        year,
-        audience,
-        max(count) as count
-    from reach
-    where ($campuses is null or list_contains($campuses, campus_id))
-        and ($year is null or year = $year)
-    group by action_id, year, audience
-),
-
+-- a joint action reported by several campuses counts once (reach_once: the catalogue's rule)
 reach_totals as (
     select
-        cast(coalesce(sum(count) filter (
-            where audience not in ('entreprises', 'etablissements', 'institutionnels')), 0) as bigint) as people_reached,
-        cast(coalesce(sum(count) filter (
-            where audience in ('entreprises', 'etablissements', 'institutionnels')), 0) as bigint) as structures_reached
-    from reach_once
+        cast(coalesce(sum(r.count) filter (where not a.is_structure), 0) as bigint) as people_reached,
+        cast(coalesce(sum(r.count) filter (where a.is_structure), 0) as bigint) as structures_reached
+    from reach_once($campuses, $year) r
+    join audiences a using (audience)
 ),
 
 funding_totals as (

@@ -1,18 +1,14 @@
 -- question: what share of the people reached are women, where campuses report it?
 -- grain: one row per audience; the share is computed only on figures that give the number of women
 -- params: $year (integer or null for every year), $campuses (list of campus codes or null for all)
+-- (reach_once: the catalogue's rule for joint actions; audiences: which count structures, not people)
 with once_per_action as (
     select
-        action_id,
-        year,
         audience,
-        max(count) as count,
-        max(women) as women
-    from reach
-    where ($campuses is null or list_contains($campuses, campus_id))
-        and ($year is null or year = $year)
-        and audience not in ('entreprises', 'etablissements', 'institutionnels')
-    group by action_id, year, audience
+        count,
+        women
+    from reach_once($campuses, $year)
+    where audience in (select audience from audiences where not is_structure)
 ),
 
 final as (

@@ -10,9 +10,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import ROOT
-
 from cmq.dev.bench import CHROMIUM, CHROMIUM_ARGS  # noqa: F401,E402 (the browser tests take them from here)
+
+from conftest import ROOT
 
 OUTPUT = ROOT / "test-output"
 

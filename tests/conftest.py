@@ -13,10 +13,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
 from cmq.core import auth  # noqa: E402
 from cmq.core.demo import open_store  # noqa: E402
 from cmq.core.store import Store  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
 ADMIN = "admin"  # the demo administrator (cmq/demo.py)
 

@@ -9,6 +9,7 @@ import pytest
 
 from cmq.core import auth, ingest
 from cmq.core.store import Store, StoreError
+
 from conftest import ROOT, app_test, cli, snapshot
 
 AMF_VALUE = "Code campus;Identifiant indicateur;Année;Valeur\nAMF;AMF-I01;2019;5\n".encode()

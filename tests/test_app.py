@@ -4,7 +4,8 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from cmq.outputs.registry import PAGES
-from conftest import ADMIN, ROOT, admin_store, app_test
+
+from conftest import ADMIN, admin_store, app_test
 
 
 def app(data_dir) -> AppTest:
@@ -75,7 +76,6 @@ def test_the_login_page_knows_the_code_the_first_page_needs():
 
 
 def test_empty_store_says_what_is_missing(tmp_path, monkeypatch):
-    from cmq.core.store import Store
 
     root = tmp_path / "empty"
     s = admin_store(root)

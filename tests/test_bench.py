@@ -7,6 +7,7 @@ from cmq.core import queries
 from cmq.dev import bench
 from cmq.outputs import registry
 from cmq.outputs.registry import FIGURES
+
 from conftest import cli
 
 

@@ -5,7 +5,8 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from cmq.core import queries
-from conftest import ROOT, frame, app_test
+
+from conftest import app_test, frame
 
 
 def campus_page(code: str) -> AppTest:

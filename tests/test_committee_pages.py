@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from cmq.core import ingest, queries
 from cmq.core.store import Store
-from conftest import ROOT, frame, app_test
+
+from conftest import app_test, frame
 
 
 def page(name: str, **params) -> AppTest:

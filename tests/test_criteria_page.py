@@ -1,10 +1,9 @@
 """The criteria page: 6 campuses × 11 criteria, one campus's profile and what separates it from « excellence »."""
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
-
 from cmq.core import queries
-from conftest import ROOT, frame, app_test
+
+from conftest import app_test, frame
 
 
 def test_heatmap_radar_and_gap(data_dir):

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from cmq.core import ingest
 from cmq.outputs import export, pack
 from cmq.outputs.registry import CAMPUS_PACK, FIGURES, REGION_PACK
+
 from conftest import ADMIN, app_test, cli, frame
 
 # the demo (2018 report): reach by audience, each joint action counted once

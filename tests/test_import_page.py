@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, app_test, frame, snapshot
+from conftest import app_test, frame, snapshot
 
 HEAD = "Code campus;Identifiant indicateur;Année;Valeur;Commentaire\r\n"
 BAD = (HEAD + "AGT;AGT-I01;2018;95;corrigé\r\nAGT;AGT-I04;deux mille dix-huit;3;\r\n").encode("cp1252")

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cmq.core import ingest
+from cmq.core import auth, ingest
 from cmq.core.store import Store
+
 from conftest import ROOT
-from cmq.core import auth
 
 VALID = ("Code campus;Identifiant indicateur;Année;Valeur;Cible;Commentaire\r\n"
          "AGT;AGT-I01;2019;1 234,5;1 500;« très » bien\r\n"

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from cmq.core import ingest
+
 from conftest import snapshot
 
 HEAD = "Code campus;Identifiant indicateur;Année;Valeur;Commentaire"

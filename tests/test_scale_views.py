@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
-
-from cmq.dev import synth
-from cmq.outputs import charts
-from cmq.core.store import Store
-from cmq.outputs import registry
-from conftest import ROOT, app_test
 from test_committee_pages import figure
+
+from cmq.core import auth
+from cmq.core.store import Store
+from cmq.dev import synth
+from cmq.outputs import charts, registry
+
+from conftest import ADMIN, app_test
 
 # the committee's pages that compare campuses (the registry's pages with figures, but the one-campus page)
 PAGES = [p.slug for p in registry.PAGES if p.figures and p.slug != "campus"]
@@ -19,7 +20,9 @@ PER_CAMPUS = ("comp_detail",)  # one campus's indicators: as long as its plan, w
 @pytest.fixture(scope="module")
 def national_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("national")
-    synth.generate(Store(root), synth.Size(200, 2, 2017), batches="table")
+    store = Store(root)
+    synth.generate(store, synth.Size(200, 2, 2017), batches="table")
+    store.put_account(auth.new_account(ADMIN, "admin"))  # the pages open behind the sign-in, as in the app
     return root
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from cmq.core import auth, demo, fmt, ingest, queries
 from cmq.core.store import Store, StoreDamaged, StoreError
+
 from conftest import ADMIN, ROOT, app_test, cli, snapshot
 
 PASSWORD = "un-vrai-mot-de-passe-2026"

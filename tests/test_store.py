@@ -12,9 +12,10 @@ import time
 import pandas as pd
 import pytest
 
-from cmq.core.store import Store, StoreError
-from conftest import ADMIN, ROOT, admin_store, snapshot
 from cmq.core import auth, schema
+from cmq.core.store import Store, StoreError
+
+from conftest import ADMIN, ROOT, admin_store, snapshot
 
 
 def values(rows: list[tuple]) -> pd.DataFrame:

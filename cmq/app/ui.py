@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from cmq.core import fmt, queries
-from cmq.outputs import export
-from cmq.outputs.registry import FIGURES
 from cmq.core.demo import open_store
 from cmq.core.store import Store, default_dir
+from cmq.outputs import export
+from cmq.outputs.registry import FIGURES
 
 ALL_YEARS = "Toutes les années"
 

@@ -6,8 +6,8 @@ import streamlit as st
 
 from cmq.app import ui
 from cmq.core import auth, fmt, ingest, schema
-from cmq.outputs import templates
 from cmq.core.store import StoreError
+from cmq.outputs import templates
 
 IMPORTABLE = ["indicator_values", "actions", "action_objectives", "reach", "funding", "criteria_assessments",
               "objectives", "indicators", "partners", "campus_partners"]

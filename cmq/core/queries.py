@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import duckdb
 import pandas as pd
+
 from cmq import ROOT
 
 QUERY_DIR = ROOT / "queries"

@@ -6,8 +6,21 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from cmq.core.vocabulary import (  # noqa: F401 (the contract's code lists, read as schema.X)
-    AUDIENCES, CARRIER_TYPES, COLUMNS, CRITERION_LEVELS, DIRECTIONS, FUNDER_TYPES, FUNDING_KINDS, FUNDING_STATUSES,
-    LABELS, LEVELS, PARTNER_TYPES, REGIONS, SECTORS, STATUSES, UNITS,
+    AUDIENCES,
+    CARRIER_TYPES,
+    COLUMNS,
+    CRITERION_LEVELS,
+    DIRECTIONS,
+    FUNDER_TYPES,
+    FUNDING_KINDS,
+    FUNDING_STATUSES,
+    LABELS,
+    LEVELS,
+    PARTNER_TYPES,
+    REGIONS,
+    SECTORS,
+    STATUSES,
+    UNITS,
 )
 
 # Arrow type of each logical column type; the store writes Parquet with these.

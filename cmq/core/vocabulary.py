@@ -73,6 +73,8 @@ FUNDER_TYPES = {
 FUNDING_KINDS = {"financier": "Financier", "en_nature": "En nature", "poste": "Poste"}
 FUNDING_STATUSES = {"acquis": "Acquis", "prevu": "Prévu", "demande": "Demandé"}
 CRITERION_LEVELS = {"0": "À engager", "1": "En cours", "2": "Atteint", "3": "Au-delà"}
+# the audiences that count structures (companies, schools, institutions), never added to people reached
+STRUCTURE_AUDIENCES = ("entreprises", "etablissements", "institutionnels")
 # what an indicator's value says, year by year (the completeness figures and the Campus page)
 INDICATOR_STATES = {"renseigne": "Valeur renseignée", "inconnu": "Déclarée inconnue", "manquant": "Manquante"}
 # where an indicator stands against its target

@@ -22,8 +22,8 @@ import pandas as pd
 
 from cmq import ROOT
 from cmq.core import auth, queries, schema
-from cmq.dev import synth
 from cmq.core.store import Store
+from cmq.dev import synth
 from cmq.outputs import registry
 from cmq.outputs.registry import FIGURES
 

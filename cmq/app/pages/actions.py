@@ -30,8 +30,8 @@ st.subheader("Actions × objectifs")
 campuses = ui.query("campuses")
 pool = f["campuses"] or campuses["campus_id"].tolist()
 campus = st.selectbox("Campus", pool, key="act_matrix_campus")
-table, titles = tables.matrix(ui.query("action_objective_links", campus=campus, year=f["year"]))
-config = {c: st.column_config.CheckboxColumn(c, help=t, width="small") for c, t in titles.items()}
+table, headings = tables.matrix(ui.query("action_objective_links", campus=campus, year=f["year"]))
+config = {c: st.column_config.CheckboxColumn(c, help=t, width="small") for c, t in headings.items()}
 if table.empty:
     st.info(f"Aucune action de {fmt.md(campus)} pour ces filtres.")
 elif len(config) == 0:

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from cmq.core import schema
+from cmq.core import schema, vocabulary
 from cmq.core.store.files import (
     BATCHES,
     CATALOGUE,
@@ -20,6 +20,31 @@ from cmq.core.store.files import (
     _columns,
     _sql_str,
 )
+
+CATALOGUE_FORMAT = 2  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
+
+
+def _shared_rules(con: duckdb.DuckDBPyConnection) -> None:
+    """Rules several queries share, written once: the audiences (which are structures, not people), and the reach
+    figures with a joint action counted once (one row per action, year and audience: its largest figure, whoever
+    of its campuses reported it), for the chosen campuses (null: all) and year (null: every year)."""
+    con.execute("create or replace table audiences (audience varchar, label varchar, is_structure boolean)")
+    con.executemany("insert into audiences values ($audience, $label, $structure)",
+                    [{"audience": a, "label": label, "structure": a in vocabulary.STRUCTURE_AUDIENCES}
+                     for a, label in vocabulary.AUDIENCES.items()])
+    con.execute("""
+        create or replace macro reach_once(campuses, chosen_year) as table
+        select
+            action_id,
+            year,
+            audience,
+            max(count) as count,
+            max(women) as women,
+            bool_or(coalesce(approximate, false)) as approximate
+        from reach
+        where (campuses is null or list_contains(campuses, campus_id))
+            and (chosen_year is null or year = chosen_year)
+        group by action_id, year, audience""")
 
 
 class Catalogue:
@@ -65,11 +90,13 @@ class Catalogue:
                 f"b.reverted_at is not null as reverted from raw_{t.name} r join batches b using (batch_id)")
             if not catalogue:
                 con.execute(f"create view {t.name} as " + self._current_sql(t, m))
+        _shared_rules(con)
         return con
 
     def _catalogue_path(self, m: dict) -> Path:
         """The catalogue file of this store version (named after the manifest and where the store lives)."""
-        key = hashlib.sha256(json.dumps([str(self.root.resolve()), m], sort_keys=True).encode()).hexdigest()[:16]
+        key = hashlib.sha256(json.dumps([CATALOGUE_FORMAT, str(self.root.resolve()), m], sort_keys=True).encode())
+        key = key.hexdigest()[:16]
         return self.root / CATALOGUE / f"v{int(m['version']):08d}-{key}.duckdb"
 
     def _build_catalogue(self, m: dict, path: Path) -> None:
