@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test setup setup-test browser bench clean
+.PHONY: run test lint setup setup-test browser bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); apt-get update -qq && \
@@ -31,8 +31,12 @@ browser:
 run: setup browser
 	$(BIN)/python -m cmq serve --port $(PORT)
 
-test: setup-test
+# the linter first (ruff.toml), then the whole suite
+test: setup-test lint
 	$(BIN)/python -m pytest
+
+lint: setup-test
+	$(BIN)/ruff check .
 
 # the benchmark (docs/benchmarks.md): national size, with the browser figures
 bench: setup-test

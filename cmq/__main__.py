@@ -121,8 +121,10 @@ def cmd_import(a) -> int:
             where = ", ".join(x for x in (f"ligne {e['line']}" if e["line"] else "", e["column"] or "") if x)
             print(f"Erreur{' (' + where + ')' if where else ''} : {e['message']}")
         print({
-            "committed": f"Importé : lot {rep.batch_id}, {rep.inserted} ajoutée(s), {rep.updated} modifiée(s), {rep.unchanged} inchangée(s).",
-            "valid": f"Fichier valide (essai, rien n'est écrit) : {rep.inserted} à ajouter, {rep.updated} à modifier, {rep.unchanged} inchangée(s).",
+            "committed": f"Importé : lot {rep.batch_id}, {rep.inserted} ajoutée(s), {rep.updated} modifiée(s), "
+                         f"{rep.unchanged} inchangée(s).",
+            "valid": f"Fichier valide (essai, rien n'est écrit) : {rep.inserted} à ajouter, {rep.updated} à modifier, "
+                     f"{rep.unchanged} inchangée(s).",
             "unchanged": f"Rien à importer : les {rep.unchanged} ligne(s) sont déjà dans le magasin.",
             "rejected": f"Fichier refusé : {len(rep.errors)} erreur(s). Rien n'a été écrit.",
         }[rep.status])
@@ -185,9 +187,7 @@ def cmd_serve(a) -> int:
 
 
 def cmd_batches(a) -> int:
-    store = open_store()
-    df = store.read("select * from batches where $campus is null or campus_id = $campus order by batch_id",
-                    {"campus": a.campus})
+    df = queries.run("batch_history", store=open_store(), campus=a.campus)  # what « Historique » lists, newest first
     output(df, "json" if a.json else "csv")
     return 0
 

@@ -5,7 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,7 @@ def app_test(account: str | None = ADMIN) -> AppTest:
     """The app as `account` signed in (None: nobody signed in, the login page)."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     if account:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         at.session_state["account"] = {"name": account, "since": now, "seen": now, "sso": False}
     return at
 

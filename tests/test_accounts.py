@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -55,7 +55,7 @@ def test_lockout_after_five_failures_is_persisted(data_dir, store_copy):
 
 def test_session_expires_after_idle_time(data_dir):
     at = app_test("comite")
-    old = datetime.now(timezone.utc) - timedelta(minutes=auth.SESSION_IDLE_MINUTES + 1)
+    old = datetime.now(UTC) - timedelta(minutes=auth.SESSION_IDLE_MINUTES + 1)
     at.session_state["account"] = {"name": "comite", "since": old, "seen": old, "sso": False}
     at.run()
     assert "expiré" in at.warning[0].value and at.text_input(key="login_name")

@@ -99,7 +99,8 @@ def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
         upload.set_input_files(files=[{"name": "valeurs.csv", "mimeType": "text/csv", "buffer": good}])
         page.get_by_text("Modifications (ancienne → nouvelle valeur)").wait_for(timeout=30_000)
         commit = page.get_by_role("button", name="Valider l'import")
-        page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes(\"Valider l'import\") && !b.disabled)")
+        page.wait_for_function("() => [...document.querySelectorAll('button')]"
+                               ".some(b => b.innerText.includes(\"Valider l'import\") && !b.disabled)")
         screenshot(page, "import-diff")
         commit.click()
         page.get_by_text("Import validé").wait_for(timeout=30_000)
@@ -113,7 +114,8 @@ def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
         offered = page.locator('[data-testid="stSelectbox"]').filter(has_text="Import à annuler").inner_html()
         assert "valeurs.csv" in offered and "directeur-agt" in offered, "the batch records who made it"
         page.get_by_text("Je confirme").click()
-        page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Annuler cet import') && !b.disabled)")
+        page.wait_for_function("() => [...document.querySelectorAll('button')]"
+                               ".some(b => b.innerText.includes('Annuler cet import') && !b.disabled)")
         page.get_by_role("button", name="Annuler cet import").click()
         page.get_by_text("les valeurs précédentes sont rétablies").wait_for(timeout=30_000)
         # the reverted batch is no longer offered; the demo's batches span all six campuses: not the director's to revert

@@ -80,3 +80,22 @@ def test_rejected_import_exit_1_and_store_untouched(data_dir, tmp_path):
     assert r.returncode == 1
     assert "ligne 2" in r.stdout and "ligne 3" in r.stdout and "Rien n'a été écrit" in r.stdout
     assert snapshot(data_dir) == before
+
+
+def test_batches_and_the_history_page_agree_on_a_batch_of_two_campuses(data_dir, tmp_path):
+    from conftest import app_test, frame
+
+    f = tmp_path / "deux.csv"
+    f.write_text("Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I01;2021;3\nMSI;MSI-I01;2021;4\n",
+                 encoding="utf-8")
+    done = json.loads(cli("import", "indicator_values", str(f), "--json", "--user", "admin", data_dir=data_dir).stdout)
+    for campus in ("AGT", "MSI"):
+        listed = json.loads(cli("batches", "--campus", campus, "--json", data_dir=data_dir).stdout)
+        assert listed[0]["batch_id"] == done["batch_id"] and listed[0]["campus_id"] == "AGT,MSI", campus
+        at = app_test()
+        at.switch_page("cmq/app/pages/history.py").run()
+        at.selectbox(key="hist_campus").set_value(campus).run()
+        page = frame(at, "Lot")
+        assert page["Lot"].tolist() == [b["batch_id"] for b in listed], campus
+    assert done["batch_id"] not in [b["batch_id"] for b in json.loads(
+        cli("batches", "--campus", "TI", "--json", data_dir=data_dir).stdout)]

@@ -151,7 +151,7 @@ def hostile_store(store_copy):
     """The demo with a funder and a file name that a spreadsheet would run as formulas."""
     data = ("Code campus;Financeur;Année;Programme;Type de financeur;Montant (€);Nature;Statut;Commentaire\n"
             'AMF;=HYPERLINK("http://example.invalid/x","clic");2018;Essai;entreprise;1000;financier;acquis;'
-            "@SUM(A1:A2)\n").encode("utf-8")
+            "@SUM(A1:A2)\n").encode()
     rep = ingest.import_bytes(store_copy, "funding", data, "=cmd.csv", user=ADMIN)
     assert rep.status == "committed", rep.errors
     return store_copy

@@ -23,7 +23,7 @@ def check(store, table, data: bytes, **kw):
     ("1.234,5", 1234.5), ("1.234.567", 1234567.0), ("12.5", 12.5), ("0,75", 0.75), (" 42 ", 42.0), ("15 000 €", 15000.0),
 ])
 def test_numbers_as_french_excel_writes_them(demo_store, cell, expected):
-    rep = check(demo_store, "indicator_values", f"{HEAD}\r\nAGT;AGT-I01;2019;{cell};\r\n".encode("utf-8"))
+    rep = check(demo_store, "indicator_values", f"{HEAD}\r\nAGT;AGT-I01;2019;{cell};\r\n".encode())
     assert rep.errors == [] and rep.rows["value"].iloc[0] == expected
 
 
@@ -155,7 +155,8 @@ def test_rejected_import_leaves_store_byte_identical(store_copy):
 
 
 def test_diff_insert_update_unchanged(store_copy):
-    first = ingest.import_bytes(store_copy, "indicator_values", f"{HEAD}\nAGT;AGT-I01;2019;1;\nAGT;AGT-I04;2019;2;\n".encode(), "a.csv", user="admin")
+    first = ingest.import_bytes(store_copy, "indicator_values", f"{HEAD}\nAGT;AGT-I01;2019;1;\nAGT;AGT-I04;2019;2;\n".encode(),
+                                "a.csv", user="admin")
     assert first.status == "committed", first.errors
     rep = ingest.check(store_copy, "indicator_values", f"{HEAD}\nAGT;AGT-I01;2019;1;\nAGT;AGT-I04;2019;5;\nAGT;AGT-I05;2019;1;\n".encode())
     assert (rep.inserted, rep.updated, rep.unchanged) == (1, 1, 1)
@@ -178,7 +179,8 @@ def test_percentages_stay_between_0_and_100(demo_store):
 
 
 def test_columns_absent_from_the_file_keep_their_values(store_copy):
-    rep = ingest.import_bytes(store_copy, "indicator_values", b"Code campus;Identifiant indicateur;Ann\xe9e;Valeur\nAGT;AGT-I01;2018;90\n", "v.csv", user="admin")
+    rep = ingest.import_bytes(store_copy, "indicator_values",
+                              b"Code campus;Identifiant indicateur;Ann\xe9e;Valeur\nAGT;AGT-I01;2018;90\n", "v.csv", user="admin")
     assert rep.status == "committed"
     row = store_copy.read("select value, comment, source from indicator_values where indicator_id = 'AGT-I01' and year = 2018").iloc[0]
     assert row["value"] == 90 and row["comment"].startswith("Acteurs rencontrés") and row["source"].startswith("Rapport 2018")

@@ -251,12 +251,14 @@ def test_templates_never_write_an_imported_formula(store_copy):
     from cmq.outputs import templates
 
     formula = '=HYPERLINK("http://exemple.invalid","clic")'
+    _import(store_copy, "campuses", "Code campus;Nom;Région;Filière;Label\n"
+                                    "NEW;Nouveau;Bourgogne-Franche-Comté;Tourisme, gastronomie;standard\n")
     _import(store_copy, "actions", "Code campus;Identifiant action;Intitulé;Statut;Année;Description\n"
-                                   f'AGT;AGT-A01;Titre;terminee;2018;"{formula.replace(chr(34), chr(34) * 2)}"\n')
-    wb = openpyxl.load_workbook(io.BytesIO(templates.xlsx_bytes(store_copy, "actions", "AGT")))
+                                   f'NEW;NEW-A01;Titre;terminee;2018;"{formula.replace(chr(34), chr(34) * 2)}"\n')
+    wb = openpyxl.load_workbook(io.BytesIO(templates.xlsx_bytes(store_copy, "actions", "NEW")))
     cells = [c for row in wb["Données"].iter_rows() for c in row if c.value == formula]
     assert cells and all(c.data_type == "s" for c in cells)
-    text = templates.csv_bytes(store_copy, "actions", "AGT")
+    text = templates.csv_bytes(store_copy, "actions", "NEW")
     cells = [c for row in csv.reader(io.StringIO(text.decode("utf-8-sig")), delimiter=";") for c in row]
     assert "'" + formula in cells and formula not in cells
     # the template goes back in unchanged: the apostrophe is taken off again

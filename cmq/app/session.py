@@ -1,7 +1,7 @@
 """Who is using the app: the login page (password or single sign-on), session expiry, the navigation a role may use."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 import streamlit as st
@@ -14,7 +14,7 @@ KEY = "account"
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def sso_configured() -> bool:

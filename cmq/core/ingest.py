@@ -9,14 +9,14 @@ import os
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from cmq.core import auth, fmt, schema
+from cmq.core import auth, fmt, queries, schema
 from cmq.core.schema import Column, Table
 from cmq.core.store import StoreError
 
@@ -442,6 +442,8 @@ class YesNo(float):
     """1.0 or 0.0 read from a yes/no answer (oui, non, VRAI, FALSE, Excel's TRUE): a number for an oui/non indicator,
     an error for any other unit."""
 
+    yes_no = True
+
     def __repr__(self) -> str:
         return "oui" if self else "non"
 
@@ -505,49 +507,36 @@ def _convert(col: Column, raw: pd.Series, lines: list[int], errors: list[dict], 
 
 
 # ------------------------------------------------------------------ context from the store
-@dataclass
-class Context:
-    """What the validator needs to know about the store: existing keys of reference tables."""
-
-    campuses: set = field(default_factory=set)
-    objectives: dict = field(default_factory=dict)   # id -> (campus, level)
-    indicators: dict = field(default_factory=dict)   # id -> (campus, unit)
-    actions: dict = field(default_factory=dict)      # id -> set of campuses
-    partners: set = field(default_factory=set)
-    criteria: set = field(default_factory=set)
+class Context(dict):
+    """What the validator knows of the store: for each reference table, {key: what the table's known_as says of it}
+    (True when only its existence matters)."""
 
     @classmethod
-    def from_store(cls, store, tables: set[str] | None = None) -> "Context":
+    def from_store(cls, store, tables: set[str] | None = None) -> Context:
         """The keys of the reference tables `tables` (every one when None): a file of indicator values needs campuses
         and indicators, not the 200 000 actions of a national store."""
-        wanted = lambda name: tables is None or name in tables  # noqa: E731
+        ctx = cls()
         con = store.connect(build=False)  # a write is coming: no catalogue for a version about to be replaced
         try:
-            q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
-            ctx = cls()
-            if wanted("campuses"):
-                ctx.campuses = {r[0] for r in q("select campus_id from campuses")}
-            if wanted("objectives"):
-                ctx.objectives = {r[0]: (r[1], r[2]) for r in q("select objective_id, campus_id, level from objectives")}
-            if wanted("indicators"):
-                ctx.indicators = {r[0]: (r[1], r[2]) for r in q("select indicator_id, campus_id, unit from indicators")}
-            if wanted("actions"):
-                ctx.actions = {r[0]: _action_campuses(r[1], r[2])
-                               for r in q("select action_id, campus_id, co_campuses from actions")}
-            if wanted("partners"):
-                ctx.partners = {r[0] for r in q("select partner_id from partners")}
-            if wanted("criteria"):
-                ctx.criteria = {r[0] for r in q("select criterion_no from criteria")}
+            for name in sorted(tables if tables is not None else KNOWN):
+                cur = con.execute(queries.sql_text(KNOWN[name]))
+                ctx[name] = _known(schema.table(name), [d[0] for d in cur.description], cur.fetchall())
             return ctx
         finally:
             con.close()
 
 
-def _action_campuses(campus, co) -> set:
-    out = {campus}
-    if co:
-        out |= {c.strip() for c in str(co).split(",") if c.strip()}
-    return out
+# the tables rows point to, and the query that lists each one's keys
+KNOWN = {"campuses": "known_campuses", "objectives": "known_objectives", "indicators": "known_indicators",
+         "actions": "known_actions", "partners": "known_partners", "criteria": "known_criteria"}
+
+
+def _known(t: Table, columns: list[str], records) -> dict:
+    """{key: what a row says of it} for rows of table `t` (a one-column key)."""
+    k = columns.index(t.key[0])
+    if t.known_as is None:
+        return {rec[k]: True for rec in records}
+    return {rec[k]: t.known_as(dict(zip(columns, rec))) for rec in records}
 
 
 # ------------------------------------------------------------------ parse + validate
@@ -649,7 +638,7 @@ def parse(t: Table, sheet: Grid, campus: str | None = None) -> Report:
         col = t.column(name)
         if col.choices:  # « En cours », « en cours », « EN_COURS » → en_cours; unknown values stay for the validator
             idx = _choice_index(col)
-            df[name] = pd.Series(_each_distinct(df[name].tolist(), lambda v: None if v is None else idx.get(fold(v), v)),
+            df[name] = pd.Series(_each_distinct(df[name].tolist(), lambda v, idx=idx: None if v is None else idx.get(fold(v), v)),
                                  index=df.index, dtype=object)
     for c in t.columns:
         if c.name not in df.columns:
@@ -671,22 +660,11 @@ def validate(t: Table, rows: pd.DataFrame, lines: list[int], ctx: Context, *, ca
     this_year = date.today().year
     names = list(rows.columns)
     rec = [dict(zip(names, values)) for values in zip(*(rows[n].tolist() for n in names))]
-    # references defined by this very file count as existing
-    own = {name: {r[name] for r in rec if r.get(name) is not None} for name in t.key}
-    campuses = ctx.campuses | (own.get("campus_id", set()) if t.name == "campuses" else set())
-    objectives = dict(ctx.objectives)
-    if t.name == "objectives":
-        objectives.update({r["objective_id"]: (r["campus_id"], r["level"]) for r in rec if r["objective_id"]})
-    actions = dict(ctx.actions)
-    if t.name == "actions":
-        actions.update({r["action_id"]: _action_campuses(r["campus_id"], r["co_campuses"]) for r in rec if r["action_id"]})
-    indicators = dict(ctx.indicators)
-    if t.name == "indicators":
-        indicators.update({r["indicator_id"]: (r["campus_id"], r["unit"]) for r in rec if r["indicator_id"]})
-    partners = ctx.partners | (own.get("partner_id", set()) if t.name == "partners" else set())
-    criteria = ctx.criteria | (own.get("criterion_no", set()) if t.name == "criteria" else set())
-    known = {"campuses": campuses, "objectives": objectives, "indicators": indicators, "actions": actions,
-             "partners": partners, "criteria": criteria}
+    # rows this very file defines count as existing for the references of the file
+    known = dict(ctx)
+    if len(t.key) == 1 and t.name in KNOWN:
+        own = [r for r in rec if r[t.key[0]] is not None]
+        known[t.name] = {**ctx.get(t.name, {}), **_known(t, names, [[r[n] for n in names] for r in own])}
     choice_codes = {c.name: set(schema.choice_codes(c)) for c in t.columns if c.choices}
     seen_keys: dict = {}
     for i, r in enumerate(rec):
@@ -701,15 +679,17 @@ def validate(t: Table, rows: pd.DataFrame, lines: list[int], ctx: Context, *, ca
                 allowed = ", ".join(schema.choice_label(c, k) for k in schema.choice_codes(c))
                 errors.append(_err(ln, c.header, f"« {v} » n'est pas une valeur possible. Écrivez l'une de : {allowed}."))
             if c.type in ("int", "float"):
-                if c.name == "year" and not (2000 <= v <= this_year + 10):
-                    errors.append(_err(ln, c.header, f"L'année {v} n'est pas plausible : écrivez une année entre 2000 et {this_year + 10}."))
+                if c.years_ahead is not None and not (c.min <= v <= this_year + c.years_ahead):
+                    errors.append(_err(ln, c.header, f"L'année {v} n'est pas plausible : écrivez une année entre "
+                                                     f"{c.min:g} et {this_year + c.years_ahead}."))
                 elif c.min is not None and v < c.min:
                     errors.append(_err(ln, c.header, f"La valeur {v:g} est trop petite : le minimum est {c.min:g}."))
                 elif c.max is not None and v > c.max:
                     errors.append(_err(ln, c.header, f"La valeur {v:g} est trop grande : le maximum est {c.max:g}."))
             if c.ref and c.ref[0] in known and v not in known[c.ref[0]]:
                 label = schema.table(c.ref[0]).label.lower()
-                errors.append(_err(ln, c.header, f"« {v} » n'existe pas dans les {label}. Vérifiez l'identifiant ou importez d'abord les {label}."))
+                errors.append(_err(ln, c.header, f"« {v} » n'existe pas dans les {label}. Vérifiez l'identifiant ou "
+                                                 f"importez d'abord les {label}."))
         # the campus chosen for the file, and the user's scope
         cid = r.get("campus_id") if t.campus_column else None
         if cid is not None:
@@ -718,70 +698,19 @@ def validate(t: Table, rows: pd.DataFrame, lines: list[int], ctx: Context, *, ca
             if scope is not None and cid not in scope:
                 errors.append(_err(ln, H("campus_id"), f"Vous ne pouvez pas importer de données pour le campus {cid} "
                                                        f"(vos campus : {', '.join(sorted(scope)) or 'aucun'})."))
-        errors.extend(_row_rules(t, r, ln, objectives, indicators, actions, campuses))
+        for rule in t.rules:
+            errors += [_err(ln, H(name), message) for name, message in rule(r, known)]
         key = tuple(r[k] for k in t.key)
         if all(k is not None for k in key):
             if key in seen_keys:
-                errors.append(_err(ln, H(t.key[-1]), f"Cette ligne a la même clé ({', '.join(map(str, key))}) que la ligne {seen_keys[key]} : gardez-en une seule."))
+                errors.append(_err(ln, H(t.key[-1]), f"Cette ligne a la même clé ({', '.join(map(str, key))}) que la "
+                                                     f"ligne {seen_keys[key]} : gardez-en une seule."))
             else:
                 seen_keys[key] = ln
         if len(errors) > MAX_ERRORS:
             errors.append(_err(None, None, f"Plus de {MAX_ERRORS} erreurs : corrigez celles-ci puis déposez à nouveau le fichier."))
             break
     return errors
-
-
-def _row_rules(t: Table, r: dict, ln: int, objectives, indicators, actions, campuses) -> list[dict]:
-    """Rules that involve several columns of one row."""
-    errs = []
-    H = lambda name: t.column(name).header  # noqa: E731
-    if t.name == "indicator_values" and r["indicator_id"] in indicators:
-        ind_campus, unit = indicators[r["indicator_id"]]
-        if r["campus_id"] and ind_campus != r["campus_id"]:
-            errs.append(_err(ln, H("indicator_id"), f"L'indicateur {r['indicator_id']} appartient au campus {ind_campus}, pas à {r['campus_id']}."))
-        for name in ("value", "target"):
-            v = r[name]
-            if v is None:
-                continue
-            if isinstance(v, YesNo) and unit != "oui_non":
-                errs.append(_err(ln, H(name), f"« {v!r} » est une réponse oui/non, mais l'indicateur {r['indicator_id']} "
-                                              f"se mesure en {schema.UNITS.get(unit, unit).lower()} : écrivez un nombre."))
-            elif unit == "pourcentage" and not 0 <= v <= 100:
-                errs.append(_err(ln, H(name), f"Un pourcentage est compris entre 0 et 100 (ici {v:g})."))
-            elif unit == "oui_non" and v not in (0, 1):
-                errs.append(_err(ln, H(name), "Cet indicateur se renseigne par oui ou non."))
-            elif unit in ("nombre", "euros") and v < 0:
-                errs.append(_err(ln, H(name), f"La valeur ne peut pas être négative (ici {v:g})."))
-    if t.name == "reach":
-        if r["count"] is not None and r["women"] is not None and r["women"] > r["count"]:
-            errs.append(_err(ln, H("women"), f"Le nombre de femmes ({r['women']}) dépasse le nombre total ({r['count']})."))
-        if r["action_id"] in actions and r["campus_id"] and r["campus_id"] not in actions[r["action_id"]]:
-            errs.append(_err(ln, H("action_id"), f"L'action {r['action_id']} n'est pas portée par le campus {r['campus_id']}."))
-    if t.name == "actions":
-        if r["start_date"] and r["end_date"] and r["end_date"] < r["start_date"]:
-            errs.append(_err(ln, H("end_date"), "La date de fin précède la date de début."))
-        for code in _action_campuses(None, r["co_campuses"]) - {None}:
-            if code not in campuses:
-                errs.append(_err(ln, H("co_campuses"), f"Le campus associé « {code} » n'existe pas."))
-    if t.name == "objectives":
-        if r["level"] == "strategique" and r["parent_id"]:
-            errs.append(_err(ln, H("parent_id"), "Un objectif stratégique n'a pas d'objectif parent : laissez la case vide."))
-        if r["level"] in ("operationnel", "realisation") and not r["parent_id"]:
-            errs.append(_err(ln, H("parent_id"), "Indiquez l'objectif parent (un objectif stratégique ou opérationnel)."))
-        parent = objectives.get(r["parent_id"]) if r["parent_id"] else None
-        if parent and parent[0] != r["campus_id"]:
-            errs.append(_err(ln, H("parent_id"), f"L'objectif parent {r['parent_id']} appartient au campus {parent[0]}."))
-        if r["parent_id"] and r["parent_id"] == r["objective_id"]:
-            errs.append(_err(ln, H("parent_id"), "Un objectif ne peut pas être son propre parent."))
-    if t.name == "indicators" and r["objective_id"] in objectives:
-        if objectives[r["objective_id"]][0] != r["campus_id"]:
-            errs.append(_err(ln, H("objective_id"), f"L'objectif {r['objective_id']} appartient à un autre campus."))
-    if t.name == "action_objectives":
-        if r["objective_id"] in objectives and objectives[r["objective_id"]][0] != r["campus_id"]:
-            errs.append(_err(ln, H("objective_id"), f"L'objectif {r['objective_id']} appartient à un autre campus."))
-        if r["action_id"] in actions and r["campus_id"] not in actions[r["action_id"]]:
-            errs.append(_err(ln, H("action_id"), f"L'action {r['action_id']} n'est pas portée par le campus {r['campus_id']}."))
-    return errs
 
 
 # ------------------------------------------------------------------ diff against the store
@@ -977,7 +906,7 @@ def _review_and_commit(store, rep: Report, *, user: str, campus: str | None, sco
     if dry_run or rep.status != "valid":
         return rep
     changed = rep.rows[rep.rows["_change"] != "same"].drop(columns="_change")
-    campuses = sorted({c for c in changed.get("campus_id", pd.Series(dtype=object)).dropna()})
+    campuses = sorted(set(changed.get("campus_id", pd.Series(dtype=object)).dropna()))
     res = store.commit(
         rep.table, changed, file_name=rep.file_name, sha256=rep.sha256, user=user,
         campus_id=campuses[0] if len(campuses) == 1 else (",".join(campuses) or None),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import duckdb
 import pandas as pd
@@ -22,7 +22,7 @@ def names() -> list[str]:
     return sorted(p.stem for p in QUERY_DIR.glob("*.sql"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def sql_text(name: str) -> str:
     """The SQL of query `name`."""
     if not re.fullmatch(r"[a-z0-9_]+", name or "") or not (QUERY_DIR / f"{name}.sql").exists():
@@ -30,7 +30,7 @@ def sql_text(name: str) -> str:
     return (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameters(name: str) -> tuple[str, ...]:
     """The named parameters a query uses, in order of first use."""
     sql = "\n".join(line for line in sql_text(name).splitlines() if not line.lstrip().startswith("--"))

@@ -1,6 +1,7 @@
 """The data contract in one place: tables, columns, types, French headers, allowed values, keys."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -47,6 +48,7 @@ class Column:
     max: float | None = None
     help: str = ""
     yes_no: bool = False  # a number that may be written oui/non (VRAI/FAUX): 1/0, for the rows whose unit allows it
+    years_ahead: int | None = None  # a year: at most this many years after the current one
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -65,6 +67,11 @@ class Table:
     campus_column: str | None = "campus_id"
     description: str = ""
     co_campus_column: str | None = None  # campuses that carry a row jointly with its campus (comma-separated codes)
+    # what a row tells the validator about its key when another table points to it (None: only that it exists)
+    known_as: Callable[[dict], object] | None = field(default=None, compare=False, repr=False)
+    # rules across the columns of one row: rule(row, known) -> [(column, French message)]; `known` maps each
+    # reference table to {key: what known_as says}
+    rules: tuple = field(default=(), compare=False, repr=False)
     by_header: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -89,7 +96,83 @@ def _c(name, type_, header, **kw) -> Column:
 SOURCE = _c("source", "text", "Source", help="Où le chiffre a été pris (rapport, section, fichier).")
 CAMPUS = _c("campus_id", "text", "Code campus", required=True, ref=("campuses", "campus_id"),
             help="Code court du campus, par exemple AGT.")
-YEAR = _c("year", "int", "Année", required=True, min=2000, max=2100, help="Année civile, par exemple 2018.")
+YEAR = _c("year", "int", "Année", required=True, min=2000, max=2100, years_ahead=10,
+         help="Année civile, par exemple 2018.")
+
+# ---------------------------------------------------------------- rules of one row, beside their tables
+def joint_campuses(row: dict) -> set:
+    """The campuses that carry an action: its own and the ones that carry it jointly."""
+    return {row["campus_id"]} | {c.strip() for c in str(row.get("co_campuses") or "").split(",") if c.strip()}
+
+
+def _value_fits_unit(r: dict, known: dict) -> list:
+    found = known["indicators"].get(r["indicator_id"])
+    if found is None:
+        return []
+    campus, unit = found
+    out = []
+    if r["campus_id"] and campus != r["campus_id"]:
+        out.append(("indicator_id", f"L'indicateur {r['indicator_id']} appartient au campus {campus}, pas à {r['campus_id']}."))
+    for name in ("value", "target"):
+        v = r[name]
+        if v is None:
+            continue
+        if getattr(v, "yes_no", False) and unit != "oui_non":
+            out.append((name, f"« {v!r} » est une réponse oui/non, mais l'indicateur {r['indicator_id']} se mesure en "
+                              f"{UNITS.get(unit, unit).lower()} : écrivez un nombre."))
+        elif unit == "pourcentage" and not 0 <= v <= 100:
+            out.append((name, f"Un pourcentage est compris entre 0 et 100 (ici {v:g})."))
+        elif unit == "oui_non" and v not in (0, 1):
+            out.append((name, "Cet indicateur se renseigne par oui ou non."))
+        elif unit in ("nombre", "euros") and v < 0:
+            out.append((name, f"La valeur ne peut pas être négative (ici {v:g})."))
+    return out
+
+
+def _action_of_campus(r: dict, known: dict) -> list:
+    carriers = known["actions"].get(r["action_id"])
+    if carriers is not None and r["campus_id"] and r["campus_id"] not in carriers:
+        return [("action_id", f"L'action {r['action_id']} n'est pas portée par le campus {r['campus_id']}.")]
+    return []
+
+
+def _objective_of_campus(r: dict, known: dict) -> list:
+    found = known["objectives"].get(r["objective_id"])
+    if found is not None and found[0] != r["campus_id"]:
+        return [("objective_id", f"L'objectif {r['objective_id']} appartient à un autre campus.")]
+    return []
+
+
+def _women_within_count(r: dict, known: dict) -> list:
+    if r["count"] is not None and r["women"] is not None and r["women"] > r["count"]:
+        return [("women", f"Le nombre de femmes ({r['women']}) dépasse le nombre total ({r['count']}).")]
+    return []
+
+
+def _dates_in_order(r: dict, known: dict) -> list:
+    if r["start_date"] and r["end_date"] and r["end_date"] < r["start_date"]:
+        return [("end_date", "La date de fin précède la date de début.")]
+    return []
+
+
+def _joint_campuses_exist(r: dict, known: dict) -> list:
+    return [("co_campuses", f"Le campus associé « {code} » n'existe pas.")
+            for code in sorted(joint_campuses({**r, "campus_id": None}) - {None}) if code not in known["campuses"]]
+
+
+def _parent_fits_level(r: dict, known: dict) -> list:
+    out = []
+    if r["level"] == "strategique" and r["parent_id"]:
+        out.append(("parent_id", "Un objectif stratégique n'a pas d'objectif parent : laissez la case vide."))
+    if r["level"] in ("operationnel", "realisation") and not r["parent_id"]:
+        out.append(("parent_id", "Indiquez l'objectif parent (un objectif stratégique ou opérationnel)."))
+    parent = known["objectives"].get(r["parent_id"]) if r["parent_id"] else None
+    if parent and parent[0] != r["campus_id"]:
+        out.append(("parent_id", f"L'objectif parent {r['parent_id']} appartient au campus {parent[0]}."))
+    if r["parent_id"] and r["parent_id"] == r["objective_id"]:
+        out.append(("parent_id", "Un objectif ne peut pas être son propre parent."))
+    return out
+
 
 TABLES: dict[str, Table] = {}
 
@@ -134,6 +217,8 @@ _table(
     ),
     key=("objective_id",),
     description="L'arbre d'objectifs de chaque campus : stratégiques, opérationnels, réalisations.",
+    known_as=lambda r: (r["campus_id"], r["level"]),
+    rules=(_parent_fits_level,),
 )
 _table(
     "indicators", "Indicateurs", "reference",
@@ -149,6 +234,8 @@ _table(
     ),
     key=("indicator_id",),
     description="Les indicateurs rattachés aux objectifs.",
+    known_as=lambda r: (r["campus_id"], r["unit"]),
+    rules=(_objective_of_campus,),
 )
 _table(
     "criteria", "Critères de labellisation", "reference",
@@ -200,6 +287,7 @@ _table(
     ),
     key=("indicator_id", "year"),
     description="La valeur et la cible de chaque indicateur, par année.",
+    rules=(_value_fits_unit,),
 )
 _table(
     "actions", "Actions", "fact",
@@ -219,6 +307,8 @@ _table(
     key=("action_id",),
     description="Les actions menées par les campus, avec leur statut.",
     co_campus_column="co_campuses",
+    known_as=joint_campuses,
+    rules=(_dates_in_order, _joint_campuses_exist),
 )
 _table(
     "action_objectives", "Actions × objectifs", "fact",
@@ -230,6 +320,7 @@ _table(
     ),
     key=("action_id", "objective_id"),
     description="À quels objectifs chaque action répond.",
+    rules=(_objective_of_campus, _action_of_campus),
 )
 _table(
     "reach", "Publics touchés", "fact",
@@ -246,6 +337,7 @@ _table(
     ),
     key=("campus_id", "action_id", "year", "audience"),
     description="Combien de personnes ou de structures chaque action a touchées, par public.",
+    rules=(_women_within_count, _action_of_campus),
 )
 _table(
     "funding", "Financements", "fact",

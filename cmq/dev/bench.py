@@ -13,9 +13,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -251,15 +251,15 @@ def measure_pages(store: Store, report: Results, reps: int, cold_target: float, 
 
     tables = load_tables(store)
     for page in PAGES:
-        cold_med, cold_p95 = _ms(_timed(lambda: duckdb_cold(store, page, ctx), reps))
-        base_med, _ = _ms(_timed(lambda: pandas_cold(store, page, ctx), max(3, reps // 2)))
+        cold_med, cold_p95 = _ms(_timed(lambda page=page: duckdb_cold(store, page, ctx), reps))
+        base_med, _ = _ms(_timed(lambda page=page: pandas_cold(store, page, ctx), max(3, reps // 2)))
         report.add(f"cold p95 · {page}", cold_p95, "ms", baseline=base_med, target=cold_target)
         if national:
             report.add(f"cold speed-up vs pandas · {page}", base_med / cold_med, "×", target=3, higher_is_better=True)
-            run_all = lambda: [ui.query(n, **p) for n, p in page_queries(page, ctx)]  # noqa: E731
+            run_all = lambda page=page: [ui.query(n, **p) for n, p in page_queries(page, ctx)]  # noqa: E731
             run_all()
             _, warm_p95 = _ms(_timed(run_all, reps * 3))
-            warm_base, _ = _ms(_timed(lambda: pandas_page(page, tables, ctx), reps))
+            warm_base, _ = _ms(_timed(lambda page=page: pandas_page(page, tables, ctx), reps))
             report.add(f"warm p95 · {page}", warm_p95, "ms", baseline=warm_base, target=50)
 
 

@@ -262,7 +262,7 @@ def objective_tree(df: pd.DataFrame, title: str = "Arbre d'objectifs et d'indica
         customdata=list(zip(d["title"], hover)), hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
         tiling=dict(orientation="h"), maxdepth=-1, textfont=dict(size=11),
     ))
-    for key, (label, colour) in INDICATOR_STATUS.items():  # a legend for the indicator colours
+    for _key, (label, colour) in INDICATOR_STATUS.items():  # a legend for the indicator colours
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, marker=dict(color=colour, size=12, symbol="square")))
     fig = _layout(fig, title, height=760)
     fig.update_layout(margin=dict(l=0, r=0, t=70, b=0), showlegend=True)
@@ -321,7 +321,8 @@ def criteria_distribution(df: pd.DataFrame, title: str = "Répartition des campu
     for level, colour in enumerate(CRITERION_COLOURS):
         name = schema.CRITERION_LEVELS[str(level)]
         values = [int(counts.get((n, level), 0)) for n in nos]
-        fig.add_trace(go.Bar(x=values, y=labels, orientation="h", name=name, marker=dict(color=colour, line=dict(color="#4292C6", width=0.5)),
+        fig.add_trace(go.Bar(x=values, y=labels, orientation="h", name=name,
+                             marker=dict(color=colour, line=dict(color="#4292C6", width=0.5)),
                              text=[v or "" for v in values], textposition="inside",
                              hovertemplate="%{y}<br>" + name + " : %{x} campus<extra></extra>"))
     fig.update_layout(barmode="stack")

@@ -3,11 +3,11 @@ deck with native editable charts, an A4 landscape PDF, and an Excel workbook wit
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 import plotly.graph_objects as go

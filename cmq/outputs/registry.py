@@ -3,8 +3,8 @@ meeting pack, the benchmark and the tests read it: adding a chart is its SQL fil
 here; a slide can never disagree with the screen."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 import plotly.graph_objects as go

@@ -182,6 +182,5 @@ class Store(Batches, Accounts, Catalogue):
             for name in (MANIFEST, ACCOUNTS):
                 backup = self.root / BACKUP[name]
                 if any(r.startswith(name) for r in repairs):
-                    data = backup.read_bytes()
-                    _atomic_write_bytes(self.root / name, lambda fh: fh.write(data))
+                    _atomic_write_bytes(self.root / name, lambda fh, data=backup.read_bytes(): fh.write(data))
             return repairs

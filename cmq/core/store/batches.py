@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
@@ -64,7 +64,7 @@ class Batches:
                 "file_name": file_name, "sha256": sha256, "rows": int(counts.get("rows", len(rows))),
                 "inserted": int(counts.get("inserted", len(rows))), "updated": int(counts.get("updated", 0)),
                 "unchanged": int(counts.get("unchanged", 0)), "user_name": user,
-                "committed_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+                "committed_at": datetime.now(UTC).isoformat(timespec="microseconds"),
             }])
             retired += self._append(m, BATCHES, batch_id, _arrow(record, schema.BATCH_COLUMNS))
             m["next_batch"] = batch_id + 1
@@ -92,7 +92,7 @@ class Batches:
             m = self.manifest()
             n = int(m.get("next_revert", 1))
             rec = pd.DataFrame([{"batch_id": int(batch_id),
-                                 "reverted_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+                                 "reverted_at": datetime.now(UTC).isoformat(timespec="microseconds"),
                                  "reverted_by": user}])
             retired = self._append(m, REVERTS, n, _arrow(rec, schema.REVERT_COLUMNS))
             m["next_revert"] = n + 1
@@ -148,7 +148,7 @@ class Batches:
                 ref = schema.TABLES.get(c.ref[0]) if c.ref else None
                 if ref is None or ref.campus_column is None or ref is t and c.name in t.key or c.name not in rows:
                     continue
-                ids = [v for v in rows[c.name].dropna().unique().tolist()]
+                ids = list(rows[c.name].dropna().unique().tolist())
                 if not ids:
                     continue
                 co = ref.co_campus_column or "null"

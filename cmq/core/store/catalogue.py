@@ -90,7 +90,8 @@ class Catalogue:
                 f"b.reverted_at is not null as reverted from raw_{t.name} r join batches b using (batch_id)")
             if not catalogue:
                 con.execute(f"create view {t.name} as " + self._current_sql(t, m))
-        _shared_rules(con)
+        if not catalogue:  # a catalogue declares them once its tables exist (_fill_catalogue)
+            _shared_rules(con)
         return con
 
     def _catalogue_path(self, m: dict) -> Path:
@@ -141,6 +142,7 @@ class Catalogue:
         con.execute("create or replace table _signatures (name varchar, signature varchar)")
         con.executemany("insert into _signatures values ($name, $signature)",
                         [{"name": n, "signature": sig} for n, sig in signatures.items()])
+        _shared_rules(con)
         con.execute("checkpoint")
 
     @staticmethod

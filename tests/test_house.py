@@ -1,0 +1,122 @@
+"""The house a newcomer reads: layers that import one way, no import cycle, every query used by the product, every
+figure's columns with a French label, every SQL file with its header."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from cmq.core import queries, schema
+from cmq.outputs.registry import FIGURES, PAGES
+
+from conftest import ROOT
+
+PACKAGE = ROOT / "cmq"
+# what each layer may import of the project, and what it may never import from outside
+ALLOWED = {"core": {"core"}, "outputs": {"core", "outputs"}, "app": {"core", "outputs", "app"}}
+FORBIDDEN = {"core": {"streamlit", "plotly", "pptx", "docx", "fpdf", "kaleido", "xlsxwriter"},
+             "outputs": {"streamlit"}, "app": set()}
+READS_EXCEL = {"cmq.core.ingest"}  # the importer reads directors' workbooks (openpyxl), the only office library in core
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def imported(path: Path, known: dict[str, Path]) -> set[str]:
+    """Every module a file imports, at its top or inside a function (a lazy import is a dependency all the same)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+            out |= {f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in known}
+    return out
+
+
+def layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in ("core", "outputs", "app", "dev") else None
+
+
+def test_layers_import_one_way():
+    known = modules()
+    wrong = []
+    for name, path in known.items():
+        mine = layer(name)
+        for dep in imported(path, known):
+            top = dep.split(".")[0]
+            if mine in ALLOWED and dep.startswith("cmq.") and layer(dep) not in ALLOWED[mine]:
+                wrong.append(f"{name} imports {dep}")
+            if mine in FORBIDDEN and top in FORBIDDEN[mine]:
+                wrong.append(f"{name} imports {dep}")
+            if mine == "core" and top == "openpyxl" and name not in READS_EXCEL:
+                wrong.append(f"{name} imports {dep}")
+            if mine != "dev" and name != "cmq.__main__" and layer(dep) == "dev":
+                wrong.append(f"{name} imports the development tools ({dep})")
+    assert not wrong, "\n".join(wrong)
+    # and the one rule the tree cannot show: Streamlit is the app's alone
+    users = {name for name, path in known.items() if any(d.split(".")[0] == "streamlit" for d in imported(path, known))}
+    assert {layer(n) for n in users - {"cmq.__main__"}} == {"app"}, users  # `serve` starts the app
+
+
+def test_no_import_cycle():
+    known = modules()
+    graph = {name: {d for d in imported(path, known) if d in known and d != name} for name, path in known.items()}
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(node, trail):
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if nxt.startswith(node + "."):  # a package importing its own submodules is its facade, not a cycle
+                continue
+            if state.get(nxt) == 1:
+                cycles.append(trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert not cycles, cycles
+
+
+def test_every_query_file_is_used_by_the_product_and_has_its_header():
+    texts = {c.value for p in PACKAGE.rglob("*.py") if layer(module_name(p)) != "dev"
+             for c in ast.walk(ast.parse(p.read_text(encoding="utf-8"))) if isinstance(c, ast.Constant)}
+    unused = [n for n in queries.names() if n not in texts]
+    assert not unused, f"queries/*.sql that no page, export or command runs: {unused}"
+    for n in queries.names():
+        lines = queries.sql_text(n).splitlines()
+        head = [h.split(":")[0] for h in lines[:lines.index(next(h for h in lines if not h.startswith("--")))]]
+        assert head[0] == "-- question" and "-- grain" in head and "-- params" in head, n
+
+
+def test_every_figure_column_has_a_french_label(demo_store):
+    ctx = {"year": 2018, "campuses": None, "campus": "AGT"}
+    con = demo_store.connect()
+    try:
+        missing = set()
+        for spec in FIGURES.values():
+            for q in filter(None, (spec.query, spec.rows)):
+                cols = queries.run(q, con=con, **spec.params(ctx, q)).columns
+                missing |= {f"{q}.{c}" for c in cols if schema.column_label(c) == c}
+    finally:
+        con.close()
+    assert not missing, sorted(missing)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
+def test_the_registry_names_real_pages_figures_and_queries(page):
+    assert (ROOT / page.path).is_file()
+    assert set(page.figures) <= set(FIGURES) and set(page.queries) <= set(queries.names())
+    assert page.access in ("lecteur", "import", "admin")
