@@ -1,0 +1,120 @@
+"""Every query of queries/ against a tiny store (tests/tiny.py: two campuses, three actions of which one is carried
+jointly, five reach figures, three funding lines): the rules each query applies, computed by hand."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cmq.core import queries
+
+import tiny
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    store = tiny.build(tmp_path_factory.mktemp("tiny"))
+    c = store.connect()
+    yield c
+    c.close()
+
+
+def rows(con, name, **params) -> pd.DataFrame:
+    return queries.run(name, con=con, **params)
+
+
+def as_dict(df, key, value) -> dict:
+    return dict(zip(df[key], df[value]))
+
+
+Y = {"year": 2018}
+CHECKS = {  # query: (parameters, what the rows must say)
+    # a joint action reported by two campuses counts once (its largest figure), structures apart from people
+    "reach_by_audience": (Y, lambda d: as_dict(d, "audience", "reached") == {"enseignants": 25, "lyceens": 10,
+                                                                             "entreprises": 3}),
+    "reach_women": (Y, lambda d: as_dict(d, "audience", "women") == {"enseignants": 10, "lyceens": 4}
+                    and "entreprises" not in set(d["audience"])),
+    "reach_by_year_audience": ({}, lambda d: {(r.year, r.audience): r.reached for r in d.itertuples()}
+                               == {(2018, "enseignants"): 25, (2018, "entreprises"): 3, (2018, "lyceens"): 10,
+                                   (2019, "lyceens"): 5}),
+    "overview_kpis": (Y, lambda d: d.iloc[0][["campuses", "actions", "people_reached", "structures_reached",
+                                              "funding_known_eur", "funding_unknown_lines"]].tolist()
+                      == [2, 3, 35, 3, 1000.0, 1]),
+    # each campus shows what it reported (the joint action under both)
+    "reach_by_campus_audience": (Y, lambda d: {(r.campus_id, r.audience): r.reached for r in d.itertuples()}
+                                 == {("AAA", "enseignants"): 20, ("AAA", "lyceens"): 10, ("BBB", "enseignants"): 25,
+                                     ("BBB", "entreprises"): 3}),
+    "campus_map": (Y, lambda d: {r.campus_id: (r.people_reached, r.reached, r.actions) for r in d.itertuples()}
+                   == {"AAA": (30, 30, 2), "BBB": (25, 28, 1)}),
+    "reach_rows": (Y, lambda d: len(d) == 4 and set(d["file_name"]) == {"reach.csv"}),
+    # people only, every year of the action (AAA-A1: 10 in 2018 and 5 in 2019), a joint action once
+    "action_register": (Y, lambda d: (lambda a: a["AAA-A1"] == 15 and a["JOINT"] == 25 and pd.isna(a["BBB-A1"]))(
+        as_dict(d, "action_id", "people_reached"))),
+    "action_rows": (Y, lambda d: set(d["action_id"]) == {"AAA-A1", "JOINT", "BBB-A1"}),
+    "actions_by_status": (Y, lambda d: {(r.campus_id, r.status): r.actions for r in d.itertuples()}
+                          == {("AAA", "en_cours"): 1, ("AAA", "terminee"): 1, ("BBB", "prevue"): 1}),
+    "action_objective_links": ({**Y, "campus": "AAA"}, lambda d: as_dict(d, "action_id", "objective_id").keys()
+                               == {"AAA-A1", "JOINT"} and pd.isna(as_dict(d, "action_id", "objective_id")["JOINT"])),
+    "campus_actions": ({**Y, "campus": "BBB"}, lambda d: set(d["action_id"]) == {"BBB-A1", "JOINT"}),  # jointly too
+    "objective_choices": ({}, lambda d: list(d["objective_id"]) == ["AAA-S1", "AAA-S1-O1"]),
+    "objective_tree": ({"campus": "AAA"}, lambda d: as_dict(d, "node_id", "status").get("AAA-I1") == "en_retard"
+                       and as_dict(d, "node_id", "status").get("AAA-I2") == "sans_cible"
+                       and as_dict(d, "node_id", "parent_id")["AAA-I1"] == "AAA-S1-O1"),
+    "campus_indicator_values": ({"campus": "AAA"}, lambda d: as_dict(d, "indicator_id", "value")
+                                == {"AAA-I1": 7.0, "AAA-I2": 1.0}),
+    "completeness_grid": (Y, lambda d: {r.campus_id: (r.indicators, r.with_value) for r in d.itertuples()}
+                          == {"AAA": (2, 2), "BBB": (0, 0)}),
+    "completeness_indicators": ({**Y, "campus": "AAA"}, lambda d: set(d["state"]) == {"renseigne"} and len(d) == 2),
+    "criteria_grid": (Y, lambda d: {r.campus_id: r.level for r in d.itertuples() if not pd.isna(r.level)} == {"AAA": 2}
+                      and len(d) == 2),
+    # an amount not known is counted apart, never as 0
+    "funding_by_funder": (Y, lambda d: as_dict(d, "funder", "acquired_eur")["Région"] == 1000.0
+                          and as_dict(d, "funder", "expected_eur")["Région"] == 500.0
+                          and pd.isna(as_dict(d, "funder", "acquired_eur")["Rectorat"])
+                          and as_dict(d, "funder", "lines_amount_unknown")["Rectorat"] == 1),
+    "funding_by_kind_status": (Y, lambda d: {(r.kind, r.status): r.lines_amount_unknown for r in d.itertuples()}
+                               == {("financier", "acquis"): 0, ("financier", "prevu"): 0, ("poste", "acquis"): 1}),
+    "funding_by_year": ({}, lambda d: as_dict(d, "funder_type", "amount_eur")["region"] == 1500.0
+                        and pd.isna(as_dict(d, "funder_type", "amount_eur")["etat"])),
+    "funding_flows": (Y, lambda d: {(r.funder, r.campus_id) for r in d.itertuples()}
+                      == {("Région", "AAA"), ("Région", "BBB"), ("Rectorat", "AAA")}),
+    "funding_kpis": (Y, lambda d: d.iloc[0][["lines", "funders", "known_eur", "acquired_eur", "lines_amount_unknown"]]
+                     .tolist() == [3, 2, 1500.0, 1000.0, 1]),
+    "funding_rows": (Y, lambda d: len(d) == 3),
+    "funding_unknown": (Y, lambda d: list(d["funder"]) == ["Rectorat"]),
+    "campus_funding": ({**Y, "campus": "BBB"}, lambda d: d[["funder", "amount_eur", "status"]].values.tolist()
+                       == [["Région", 500.0, "prevu"]]),
+    # a batch of two campuses is listed under each
+    "batch_history": ({"campus": "BBB"}, lambda d: set(d["table_name"]) == {"campuses", "actions", "reach", "funding"}),
+    "pack_batches": ({"campuses": ["BBB"]}, lambda d: "indicator_values" not in set(d["table_name"])
+                     and "criteria" in set(d["table_name"])),
+    "data_freshness": ({}, lambda d: d.iloc[0]["batches"] == len(tiny.FILES)),
+    "campuses": ({}, lambda d: list(d["campus_id"]) == ["AAA", "BBB"]),
+    "years": ({}, lambda d: as_dict(d, "year", "reported") == {2018: True, 2019: True}),
+    "known_campuses": ({}, lambda d: set(d["campus_id"]) == {"AAA", "BBB"}),
+    "known_objectives": ({}, lambda d: as_dict(d, "objective_id", "level") == {"AAA-S1": "strategique",
+                                                                             "AAA-S1-O1": "operationnel"}),
+    "known_indicators": ({}, lambda d: as_dict(d, "indicator_id", "unit") == {"AAA-I1": "nombre", "AAA-I2": "oui_non"}),
+    "known_actions": ({}, lambda d: as_dict(d, "action_id", "co_campuses")["JOINT"] == "BBB"),
+    "known_partners": ({}, lambda d: d.empty),
+    "known_criteria": ({}, lambda d: list(d["criterion_no"]) == [1]),
+}
+
+
+def test_every_query_has_its_check():
+    assert set(CHECKS) == set(queries.names())
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_query_on_the_tiny_store(con, name):
+    params, check = CHECKS[name]
+    got = rows(con, name, **params)
+    assert check(got), got.to_string()
+
+
+def test_the_joint_action_rule_follows_the_campus_filter(con):
+    """Chosen alone, a campus shows its own figure of a joint action; together, the action counts once."""
+    assert as_dict(rows(con, "reach_by_audience", year=2018, campuses=["AAA"]), "audience", "reached") == \
+        {"enseignants": 20, "lyceens": 10}
+    assert rows(con, "overview_kpis", year=2018, campuses=["BBB"]).iloc[0]["people_reached"] == 25
+    both = rows(con, "reach_by_year_audience", campuses=["AAA", "BBB"])
+    assert both.loc[(both["year"] == 2018) & (both["audience"] == "enseignants"), "reached"].tolist() == [25]

@@ -1,0 +1,38 @@
+"""A tiny store of a few rows per table, built through the import path, for one test per query."""
+from __future__ import annotations
+
+from cmq.core import auth, ingest
+from cmq.core.store import Store
+
+FILES = {  # table: the French CSV a director or the coordinator would send
+    "campuses": "Code campus;Nom;Région;Filière;Label;Latitude;Longitude\n"
+                "AAA;Campus A;Bourgogne-Franche-Comté;Tourisme, gastronomie;standard;47,3;5,0\n"
+                "BBB;Campus B;Bourgogne-Franche-Comté;Systèmes innovants, mécatronique;excellence;47,2;6,0\n",
+    "criteria": "Numéro du critère;Intitulé\n1;Gouvernance\n",
+    "objectives": "Identifiant objectif;Code campus;Objectif parent;Niveau;Intitulé;Ordre\n"
+                  "AAA-S1;AAA;;strategique;Connaître les besoins;1\nAAA-S1-O1;AAA;AAA-S1;operationnel;Rencontrer;1\n",
+    "indicators": "Identifiant indicateur;Code campus;Identifiant objectif;Intitulé;Unité;Sens;Cumulatif\n"
+                  "AAA-I1;AAA;AAA-S1-O1;Rencontres;nombre;hausse;non\nAAA-I2;AAA;AAA-S1;Cartographie;oui_non;hausse;non\n",
+    "actions": "Code campus;Identifiant action;Intitulé;Statut;Date de début;Date de fin;Année;Campus associés\n"
+               "AAA;AAA-A1;Forum des métiers;terminee;01/02/2018;30/06/2018;2018;\n"
+               "AAA;JOINT;Formation commune;en_cours;;;2018;BBB\n"
+               "BBB;BBB-A1;Visite d'entreprises;prevue;;;2018;\n",
+    "action_objectives": "Code campus;Identifiant action;Identifiant objectif\nAAA;AAA-A1;AAA-S1-O1\n",
+    "reach": "Code campus;Identifiant action;Année;Public;Nombre;Dont femmes\n"
+             "AAA;AAA-A1;2018;lyceens;10;4\nAAA;JOINT;2018;enseignants;20;\nBBB;JOINT;2018;enseignants;25;10\n"
+             "BBB;BBB-A1;2018;entreprises;3;\nAAA;AAA-A1;2019;lyceens;5;\n",
+    "funding": "Code campus;Financeur;Année;Programme;Type de financeur;Montant (€);Nature;Statut\n"
+               "AAA;Région;2018;P1;region;1000;financier;acquis\nAAA;Rectorat;2018;Poste;etat;;poste;acquis\n"
+               "BBB;Région;2018;P1;region;500;financier;prevu\n",
+    "criteria_assessments": "Code campus;Numéro du critère;Année;Niveau\nAAA;1;2018;2\n",
+    "indicator_values": "Code campus;Identifiant indicateur;Année;Valeur;Cible\nAAA;AAA-I1;2018;7;10\nAAA;AAA-I2;2018;oui;\n",
+}
+
+
+def build(root) -> Store:
+    store = Store(root)
+    store.put_account(auth.new_account("admin", "admin"))
+    for table, text in FILES.items():
+        rep = ingest.import_bytes(store, table, text.encode(), f"{table}.csv", user="admin")
+        assert rep.status == "committed", (table, rep.errors)
+    return store
