@@ -70,7 +70,8 @@ def _too_many_rows() -> FileProblem:
 
 
 # Letters a French text holds: the encoding that gives more of them is the one the file was written in.
-_FRENCH = set("éèêëàâäçîïôöùûüœÉÈÊÀÇÔŒ«»’")
+_FRENCH = "éèêëàâäçîïôöùûüœÉÈÊÀÇÔŒ«»’"
+_MAC_LETTERS = re.compile(rb"[\x80-\x9f]")
 
 
 def decode(data: bytes) -> str:
@@ -88,8 +89,10 @@ def decode(data: bytes) -> str:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
+    if not _MAC_LETTERS.search(data):  # Mac OS Roman writes French accented letters in 0x80–0x9F only
+        return text
     mac = data.decode("mac_roman")
-    french = lambda t: sum(ch in _FRENCH for ch in t)  # noqa: E731
+    french = lambda t: sum(t.count(ch) for ch in _FRENCH)  # noqa: E731
     if french(mac) > french(text):
         line = next(n for n, (a, b) in enumerate(zip(text.splitlines(), mac.splitlines()), start=1) if a != b)
         raise FileProblem(f"Ce fichier semble enregistré en « Mac OS Roman » (ligne {line} : « {_first_diff(text, mac)} »"
@@ -143,6 +146,7 @@ def read_csv_text(text: str) -> Grid:
     headers: list[str] | None = None
     rows, lines, errors = [], [], []
     previous_end = 0
+    quoted = '"' in text  # only a quoted cell can hold a line break
     try:
         for rec in reader:
             start, previous_end = previous_end + 1, reader.line_num
@@ -157,13 +161,14 @@ def read_csv_text(text: str) -> Grid:
                 raise _too_many_rows()
             # a quote left open swallows the next lines into one cell: they show as lines full of delimiters
             record_like = max(1, (len(headers) - 1) // 2)
-            if any("\n" in c and any(part.count(delimiter) >= record_like for part in c.split("\n")[1:]) for c in rec):
+            if quoted and reader.line_num > start and any(
+                    "\n" in c and any(part.count(delimiter) >= record_like for part in c.split("\n")[1:]) for c in rec):
                 raise FileProblem(f"Ligne {start + skip} : un guillemet ouvert n'est pas refermé dans sa cellule, qui "
                                   f"avale les lignes suivantes (jusqu'à la ligne {reader.line_num + skip}). Fermez le "
                                   "guillemet (ou retirez-le) puis déposez à nouveau le fichier.")
             # more cells than headers: values would shift. In a comma file even empty ones (« 3,5, » is a decimal
             # comma that made one cell two); elsewhere trailing empty cells are harmless
-            extra = [c for c in rec[len(headers):] if c.strip() or delimiter == ","]
+            extra = [c for c in rec[len(headers):] if c.strip() or delimiter == ","] if len(rec) > len(headers) else None
             if extra:
                 hint = (" Dans un fichier séparé par des virgules, une virgule décimale (« 3,5 ») coupe le nombre en "
                         "deux : mettez ces nombres entre guillemets ou enregistrez le fichier avec le point-virgule."
@@ -420,7 +425,12 @@ def _type_hint(col: Column) -> str:
     }.get(col.type, "un texte")
 
 
-_UNREADABLE, _NOT_INT, _MISSING, _AMBIGUOUS, _TOO_BIG, _EXCEL_ERROR = (object() for _ in range(6))
+class _Problem:
+    """What reading a cell found wrong (one instance per kind; a cell's reading is either a value or one of these)."""
+
+
+_MISSING = object()
+_UNREADABLE, _NOT_INT, _AMBIGUOUS, _TOO_BIG, _EXCEL_ERROR = (_Problem() for _ in range(5))
 
 
 def _each_distinct(values: list, read: Callable) -> list:
@@ -468,7 +478,6 @@ def _cell_problem(marker, cell, col: Column) -> str:
 
 def _convert(col: Column, raw: pd.Series, lines: list[int], errors: list[dict], yes_no_numbers=False) -> pd.Series:
     """Raw cells of one column → typed values; unreadable, ambiguous or Excel-error cells become errors."""
-    markers = (_UNREADABLE, _NOT_INT, _AMBIGUOUS, _TOO_BIG, _EXCEL_ERROR)
     if col.type == "text":
         def read(v):
             if _empty(v):
@@ -500,10 +509,11 @@ def _convert(col: Column, raw: pd.Series, lines: list[int], errors: list[dict], 
 
     cells = raw.tolist()
     out = _each_distinct(cells, read)
-    for i, r in enumerate(out):
-        if any(r is m for m in markers):
-            errors.append(_err(lines[i], col.header, _cell_problem(r, cells[i], col)))
-    return pd.Series([None if any(r is m for m in markers) else r for r in out], index=raw.index, dtype=object)
+    bad = [i for i, r in enumerate(out) if r.__class__ is _Problem]
+    for i in bad:
+        errors.append(_err(lines[i], col.header, _cell_problem(out[i], cells[i], col)))
+        out[i] = None
+    return pd.Series(out, index=raw.index, dtype=object)
 
 
 # ------------------------------------------------------------------ context from the store
