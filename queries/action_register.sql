@@ -37,9 +37,15 @@ reached as (
     select
         action_id,
         cast(sum(count) as bigint) as people_reached
-    from reach_once(null, null)
-    where audience in (select audience from audiences where not is_structure)
-        and action_id in (select action_id from selected)
+    from (
+        -- reach_once's rule (a joint action's largest figure), applied to the selected actions' figures only: the
+        -- macro would group every figure of the store before the filter (measured: cold page +33 % at national size)
+        select action_id, year, audience, max(count) as count
+        from reach
+        where audience in (select audience from audiences where not is_structure)
+            and action_id in (select action_id from selected)
+        group by action_id, year, audience
+    )
     group by action_id
 ),
 

@@ -120,3 +120,13 @@ def test_the_registry_names_real_pages_figures_and_queries(page):
     assert (ROOT / page.path).is_file()
     assert set(page.figures) <= set(FIGURES) and set(page.queries) <= set(queries.names())
     assert page.access in ("lecteur", "import", "admin")
+
+
+def test_only_the_store_takes_the_writers_lock():
+    """One write door: no module outside cmq/core/store/ imports a file lock or reaches for the store's lock."""
+    outside = [p for p in PACKAGE.rglob("*.py") if "store" not in p.relative_to(PACKAGE).parts[:2]]
+    for p in outside:
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        names = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        attrs = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        assert "FileLock" not in names and "filelock" not in names and not {"lock", "_lock"} & attrs, p
