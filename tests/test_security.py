@@ -494,3 +494,20 @@ def test_an_excel_error_anywhere_is_reported_on_its_line(demo_store, rows, at, e
     lines[k][column] = error
     rep = _check(demo_store, HEAD + "\n" + "\n".join(";".join(r) for r in lines) + "\n")
     assert rep.status == "rejected" and k + 2 in {e["line"] for e in rep.errors}
+
+
+def test_an_account_that_may_not_write_is_refused_before_its_file_is_read(data_dir, tmp_path):
+    """A reader, an unknown name or another campus's director is refused first, even with a file that changes
+    nothing (it used to answer « unchanged », exit 0), and even with a file that cannot be read."""
+    same = tmp_path / "same.csv"
+    same.write_text("Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I01;2018;88\n", encoding="utf-8")
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"\x00\x01\x02")
+    for user, campus, words in (("comite", None, "peut consulter"), ("personne", None, "n'existe pas"),
+                                ("directeur-agt", "AMF", "AMF")):
+        for f in (same, junk):
+            args = ["import", "indicator_values", str(f), "--user", user, "--json"] + (["--campus", campus] if campus else [])
+            r = cli(*args, data_dir=data_dir)
+            out = pd.read_json(io.StringIO(r.stdout), typ="series")
+            assert r.returncode == 1 and out["status"] == "rejected", (user, f.name)
+            assert len(out["errors"]) == 1 and words in out["errors"][0]["message"], (user, out["errors"])

@@ -148,7 +148,7 @@ class Batches:
                 ref = schema.TABLES.get(c.ref[0]) if c.ref else None
                 if ref is None or ref.campus_column is None or ref is t and c.name in t.key or c.name not in rows:
                     continue
-                ids = list(rows[c.name].dropna().unique().tolist())
+                ids = rows[c.name].dropna().unique().tolist()
                 if not ids:
                     continue
                 co = ref.co_campus_column or "null"
