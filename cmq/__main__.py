@@ -75,9 +75,12 @@ def cmd_sql(a) -> int:
         return fail("Lecture seule : seules les requêtes « select » sont acceptées. "
                     "Pour modifier des données, importez un fichier (python -m cmq import).")
     store = open_store()
-    con = store.connect()
+    con = store.sandboxed()
     try:
         df = con.execute(a.query).df()
+    except duckdb.PermissionException:
+        return fail("Lecture seule sur les vues du magasin : une requête ne lit ni fichier hors du magasin, ni adresse "
+                    "web, ni extension. Interrogez les vues (campuses, actions, reach, funding…).")
     except duckdb.Error as exc:
         return fail(f"La requête a échoué : {exc}")
     finally:

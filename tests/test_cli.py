@@ -99,3 +99,17 @@ def test_batches_and_the_history_page_agree_on_a_batch_of_two_campuses(data_dir,
         assert page["Lot"].tolist() == [b["batch_id"] for b in listed], campus
     assert done["batch_id"] not in [b["batch_id"] for b in json.loads(
         cli("batches", "--campus", "TI", "--json", data_dir=data_dir).stdout)]
+
+
+def test_sql_reaches_nothing_outside_the_store(data_dir, tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n", encoding="utf-8")
+    before = snapshot(data_dir)
+    for query in (f"select * from read_csv('{secret}')", "select * from read_csv('/etc/passwd')",
+                  "select * from 'http://127.0.0.1:9/x.parquet'", "select * from read_parquet('s3://bucket/x.parquet')"):
+        r = cli("sql", query, data_dir=data_dir)
+        assert r.returncode == 1 and "ne lit ni fichier hors du magasin" in r.stderr, (query, r.stderr)
+    # the store's own views, history included, still answer
+    r = cli("sql", "select count(*) n from reach_history", data_dir=data_dir)
+    assert r.returncode == 0 and int(r.stdout.splitlines()[1]) > 0
+    assert snapshot(data_dir) == before

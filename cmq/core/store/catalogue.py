@@ -183,6 +183,18 @@ class Catalogue:
         paths = ", ".join(_sql_str(str((self.root / r).resolve())) for r in rels)
         return "select " + typed + " from read_parquet([" + paths + "], union_by_name = true)"
 
+    def sandboxed(self) -> duckdb.DuckDBPyConnection:
+        """A read connection for SQL typed by a person (`cmq sql`): it reaches nothing outside the store — no extension
+        installed or loaded at run time, no URL, no file outside the store's folder — and the query cannot change
+        that back (the configuration is locked)."""
+        con = self.connect()
+        folder = _sql_str(str(self.root.resolve()) + os.sep)
+        for setting in (f"allowed_directories = [{folder}]", "enable_external_access = false",
+                        "autoinstall_known_extensions = false", "autoload_known_extensions = false",
+                        "lock_configuration = true"):
+            con.execute("set " + setting)
+        return con
+
     def read(self, sql: str, params: dict | None = None, *, build: bool = True) -> pd.DataFrame:
         """Run one read query over the canonical views (`build`: as in connect)."""
         con = self.connect(build=build)
