@@ -137,6 +137,7 @@ class Batches:
         owners: set[frozenset] = set()
         if rows.empty:
             return owners
+        # table and column names below come from the schema; the rows' values are a registered relation or $ids
         con = self.connect(build=False)
         try:
             if t.campus_column and set(t.key) <= set(rows.columns):
