@@ -105,7 +105,7 @@ def login_page() -> None:
         st.title("Pilotage des Campus des Métiers et des Qualifications")
         st.subheader("Connexion")
         if message := st.session_state.pop("login_error", None):
-            st.warning(fmt.md(message), icon=":material/lock:")
+            st.warning(message, icon=":material/lock:")
         with st.form("login"):
             name = st.text_input("Nom du compte", key="login_name")
             password = st.text_input("Mot de passe", type="password", key="login_password")
