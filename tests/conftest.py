@@ -55,7 +55,7 @@ def demo_store(demo_root) -> Store:
 def store_copy(demo_root, tmp_path) -> Store:
     """A writable copy of the demo store."""
     dst = tmp_path / "store"
-    shutil.copytree(demo_root, dst, ignore=shutil.ignore_patterns(".lock"))
+    shutil.copytree(demo_root, dst, ignore=shutil.ignore_patterns("*.lock"))
     return Store(dst)
 
 
@@ -85,4 +85,4 @@ def snapshot(root: Path) -> dict:
     """Every file of a store with its bytes: to prove a refused write changed nothing. The read catalogues
     (_catalogue/, built by reads, derived from the Parquet files) are not the store's data."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != ".lock" and p.relative_to(root).parts[0] != "_catalogue"}
+            if p.is_file() and not p.name.endswith(".lock") and p.relative_to(root).parts[0] != "_catalogue"}

@@ -180,3 +180,23 @@ def test_no_user_text_is_rendered_as_html():
     for path in list((ROOT / "pages").glob("*.py")) + list((ROOT / "cmq").glob("*.py")) + [ROOT / "dashboard.py"]:
         assert "unsafe_allow_html" not in path.read_text(encoding="utf-8"), path
 
+
+
+def test_signing_in_does_not_wait_for_an_import(store_copy):
+    """While another process holds the writers' lock (a long import or a compaction), a sign-in goes through and a
+    failed attempt is still counted: the accounts have a lock of their own."""
+    import subprocess
+    import sys
+
+    store = Store(store_copy.root, lock_timeout=0)  # taking the writers' lock would raise at once
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from filelock import FileLock; "
+                               "l = FileLock(sys.argv[1]); l.acquire(); print('held', flush=True); time.sleep(60)",
+                               str(store_copy.root / ".lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        account, message = auth.login(store, "admin", "admin-demo-2018")
+        assert account and account["name"] == "admin" and message == ""
+        assert auth.login(store, "comite", "pas le bon mot de passe")[0] is None
+        assert store.account("comite")["failed"] == 1
+    finally:
+        holder.kill()

@@ -107,7 +107,7 @@ def login(store, name: str, password: str) -> tuple[dict | None, str]:
         ok = password_matches(account, password)
         return s.update_account(account["name"], **after_attempt(account, ok)), ok, None
 
-    account, ok, refused = store.write(attempt)
+    account, ok, refused = store.write_accounts(attempt)
     if refused:
         return None, refused
     if ok:

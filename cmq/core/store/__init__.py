@@ -42,7 +42,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from cmq.core.store.accounts import Accounts
 from cmq.core.store.batches import Batches
@@ -61,6 +61,8 @@ from cmq.core.store.files import (  # noqa: F401 (re-exported by the facade)
     default_dir,
 )
 
+LOCKS = (".lock", ".accounts.lock")  # the writers' lock and the accounts' lock (files filelock leaves behind)
+
 
 class Store(Batches, Accounts, Catalogue):
     """A store directory. One write door: commit, revert, compact, accounts and `write(fn)` (several steps that
@@ -70,6 +72,17 @@ class Store(Batches, Accounts, Catalogue):
         self.root = Path(root) if root is not None else default_dir()
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(str(self.root / ".lock"), timeout=lock_timeout)
+        # the accounts have a lock of their own, held for milliseconds: a sign-in never waits for a long import
+        self._accounts_lock = FileLock(str(self.root / ".accounts.lock"), timeout=30)
+
+    def write_accounts(self, fn):
+        """Run fn(store) holding the accounts' own lock (a login attempt and its counters), never the writers' lock:
+        signing in does not wait for an import. Returns what fn returns."""
+        try:
+            with self._accounts_lock:
+                return fn(self)
+        except Timeout:
+            raise StoreError("Les comptes sont occupés : réessayez dans un instant.") from None
 
     def write(self, fn):
         """Run fn(store) holding the writers' lock, so that what it reads and what it writes see one store state
@@ -79,8 +92,8 @@ class Store(Batches, Accounts, Catalogue):
 
     # ---------------------------------------------------------------- manifest
     def is_pristine(self) -> bool:
-        """Nothing in the folder but the writers' lock: the only store the demo may be built into."""
-        return all(p.name == ".lock" for p in self.root.iterdir())
+        """Nothing in the folder but the lock files: the only store the demo may be built into."""
+        return all(p.name in LOCKS for p in self.root.iterdir())
 
     def manifest(self) -> dict:
         path = self.root / MANIFEST
@@ -126,7 +139,8 @@ class Store(Batches, Accounts, Catalogue):
             m = self.manifest()
             m["kind"] = "real"
             self._write_manifest(m)
-            self._write_accounts({admin["name"]: admin})
+            with self._accounts_lock:
+                self._write_accounts({admin["name"]: admin})
 
     # ---------------------------------------------------------------- check and repair
     def data_files(self, m: dict) -> list[str]:

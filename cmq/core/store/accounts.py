@@ -7,6 +7,7 @@ from cmq.core.store.files import (
     ACCOUNTS,
     BACKUP,
     DAMAGED,
+    MANIFEST,
     StoreDamaged,
     StoreError,
     _read_json,
@@ -39,8 +40,10 @@ class Accounts:
 
     def put_account(self, account: dict, *, replace: bool = False) -> None:
         """Add an account (from auth.new_account); an existing name is refused unless `replace`."""
-        with self._lock:
-            self._start()
+        if not (self.root / MANIFEST).exists():  # a new store's first file is its manifest (under the writers' lock)
+            with self._lock:
+                self._start()
+        with self._accounts_lock:
             accounts = self.accounts()
             if account["name"] in accounts and not replace:
                 raise StoreError(f"Le compte « {account['name']} » existe déjà.")
@@ -52,7 +55,7 @@ class Accounts:
 
     def update_account(self, name: str, **changes) -> dict:
         """Change fields of one account (role, campuses, disabled, password_hash, lockout counters)."""
-        with self._lock:
+        with self._accounts_lock:
             accounts = self.accounts()
             if name not in accounts:
                 raise StoreError(f"Le compte « {name} » n'existe pas.")
