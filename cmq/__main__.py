@@ -53,7 +53,7 @@ def value(text: str):
 
 def cmd_demo(a) -> int:
     store = Store(default_dir())
-    if not store.is_pristine() and not store.is_empty():
+    if not store.is_empty():
         if not a.force:
             return fail("Le magasin contient déjà des données. Ajoutez --force pour l'effacer et reconstruire la démonstration.")
         demo.refuse_if_real(store)  # before anything is erased

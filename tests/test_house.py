@@ -101,6 +101,10 @@ def test_every_query_file_is_used_by_the_product_and_has_its_header():
         assert head[0] == "-- question" and "-- grain" in head and "-- params" in head, n
 
 
+def test_every_figure_has_its_title_in_the_registry():
+    assert all(spec.title for spec in FIGURES.values())
+
+
 def test_every_figure_column_has_a_french_label(demo_store):
     ctx = {"year": 2018, "campuses": None, "campus": "AGT"}
     con = demo_store.connect()

@@ -140,13 +140,13 @@ def _commit(preview: ingest.Report, table: str, campus: str | None, user: str, n
     rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, sheet=sheet, preview=preview)
     ui.clear_cache()
     if rep.stale:
-        st.session_state["imp_stale"] = rep.errors[-1]["message"]
+        st.session_state["imp_notice"] = rep.errors[-1]["message"]
     elif rep.status == "committed":
         st.session_state["imp_done"] = (f"Import validé : lot n° {rep.batch_id}, {rep.inserted} ligne(s) ajoutée(s), "
                                         f"{rep.updated} modifiée(s). Vous pouvez l'annuler dans « Historique des imports ».")
         st.session_state["imp_upload_round"] += 1
     elif rep.status == "unchanged":
-        st.session_state["imp_stale"] = "Rien à importer : les données sont déjà à jour."
+        st.session_state["imp_notice"] = "Rien à importer : les données sont déjà à jour."
     else:
         st.session_state["imp_refused"] = "Le fichier a été refusé : " + (
             rep.errors[-1]["message"] if rep.errors else "déposez-le à nouveau.")

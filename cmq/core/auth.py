@@ -163,8 +163,8 @@ def import_refusal(account: dict | None, user: str, table: str, campus_column: s
                    campus: str | None) -> str | None:
     """Why `user` may not import into this table at all (for `campus` when one is chosen), in French, before any file
     is read; None when they may (each row is checked later)."""
-    return write_refusal(account, user, table, campus_column, {campus} if campus else
-                         set((account or {}).get("campuses") or []) or {"?"})
+    mine = set(account["campuses"]) if account else set()  # no campus chosen: the file may hold any of theirs
+    return write_refusal(account, user, table, campus_column, {campus} if campus else mine)
 
 
 def split_campuses(codes) -> set[str]:

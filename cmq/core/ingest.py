@@ -118,13 +118,8 @@ def _comment(rec: list[str]) -> bool:
 
 
 def _delimiter(text: str) -> str:
-    """The delimiter of the first line that is neither empty nor a # comment: ; tab or ,."""
-    first = ""
-    for ln in text.splitlines():
-        if ln.strip() and not (ln.lstrip().startswith("#") and ln.strip().split(";")[0].split(",")[0].upper()
-                               not in EXCEL_ERRORS):
-            first = ln
-            break
+    """The delimiter of the header line (the first one neither empty nor a # comment): ; tab or ,."""
+    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
     counts = {d: first.count(d) for d in (";", "\t", ",")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ";"
@@ -193,16 +188,16 @@ def _percent_format(fmt_code: str | None) -> bool:
     return bool(fmt_code) and "%" in re.sub(r'"[^"]*"|\\.', "", fmt_code)
 
 
-def _xlsx_guard(data: bytes) -> bool:
+def _xlsx_guard(data: bytes, find_formulas: bool = True) -> bool:
     """Refuse a workbook that would unpack to more than XLSX_UNZIPPED_MAX (the sizes its zip declares bound what
-    reading can inflate); True when a worksheet holds formulas."""
+    reading can inflate); True when a worksheet holds formulas (looked for only when asked)."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         members = z.infolist()
         if sum(m.file_size for m in members) > XLSX_UNZIPPED_MAX:
             raise FileProblem(f"Ce classeur se décompresse en plus de {XLSX_UNZIPPED_MAX // (1024 * 1024)} Mo : il est "
                               "refusé. Enregistrez les données utiles seules, au format .xlsx ou CSV (point-virgule).")
         formulas = False
-        for m in members:
+        for m in members if find_formulas else ():
             if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml"):
                 with z.open(m) as fh:
                     while chunk := fh.read(1 << 20):
@@ -236,7 +231,7 @@ def read_xlsx(data: bytes, sheet: str | None = None) -> Grid:
                 v = c.value
                 if isinstance(v, (int, float)) and not isinstance(v, bool) and _percent_format(c.number_format):
                     v = round(v * 100, 10)
-                elif v is None:
+                elif v is None and formulas:  # a formula Excel never computed reads as empty
                     empty_cells.append((n, i))
                 rec.append(v)
             if headers is None:
@@ -281,7 +276,7 @@ def sheet_names(data: bytes) -> list[str]:
     import openpyxl
 
     try:
-        _xlsx_guard(data)
+        _xlsx_guard(data, find_formulas=False)
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     except Exception:  # a corrupt workbook or a zip bomb is reported by read_file
         return []
@@ -413,7 +408,7 @@ def _text(v) -> str:
         return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat()
     text = str(v).strip()
     # our CSV exports and templates write « '=… » for a text a spreadsheet would run as a formula: the text is « =… »
-    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+    return text[1:] if text[:1] == "'" and text[1:2] and text[1:2] in fmt.FORMULA_START else text
 
 
 def _type_hint(col: Column) -> str:
@@ -568,7 +563,6 @@ class Report:
     unchanged: int = 0
     changes: pd.DataFrame | None = None
     columns: list[str] = field(default_factory=list)  # the table columns the file has
-    version: int | None = None  # the store version the rows were checked against
     stale: bool = False  # refused because the store changed since the preview
 
     def as_json(self) -> dict:
@@ -818,7 +812,6 @@ def review(store, rep: Report, *, campus: str | None = None, scope: set | None =
     if rep.rows is None:
         return rep
     t = schema.table(rep.table)
-    rep.version = store.version()
     ctx = context or Context.from_store(store, {c.ref[0] for c in t.columns if c.ref})  # every rule checks a reference
     unreadable = {(e["line"], e["column"]) for e in rep.errors}  # one message per bad cell is enough
     rep.errors += [e for e in validate(t, rep.rows, rep.lines, ctx, campus=campus, scope=scope)
@@ -921,7 +914,6 @@ def _review_and_commit(store, rep: Report, *, user: str, campus: str | None, sco
         rep.table, changed, file_name=rep.file_name, sha256=rep.sha256, user=user,
         campus_id=campuses[0] if len(campuses) == 1 else (",".join(campuses) or None),
         counts={"rows": len(rep.rows), "inserted": rep.inserted, "updated": rep.updated, "unchanged": rep.unchanged},
-        expected_version=rep.version,
     )
     rep.status, rep.batch_id = "committed", res.batch_id
     return rep

@@ -69,7 +69,7 @@ def relayout_legend(fig: go.Figure) -> go.Figure:
 MAX_ROWS = 30  # campuses (or actions) one bar chart shows before it keeps only the largest
 
 
-def reach_by_audience(df: pd.DataFrame, title: str = "Publics touchés") -> go.Figure:
+def reach_by_audience(df: pd.DataFrame, title: str) -> go.Figure:
     """Horizontal bars: people and structures reached per audience."""
     if df.empty:
         return empty(title, "Aucun public touché n'est renseigné pour ces filtres.")
@@ -88,7 +88,7 @@ def reach_by_audience(df: pd.DataFrame, title: str = "Publics touchés") -> go.F
     return fig
 
 
-def actions_by_status(df: pd.DataFrame, title: str = "Actions par statut") -> go.Figure:
+def actions_by_status(df: pd.DataFrame, title: str) -> go.Figure:
     """Stacked horizontal bars: actions of each campus by status."""
     if df.empty:
         return empty(title, "Aucune action n'est renseignée pour ces filtres.")
@@ -110,7 +110,7 @@ def actions_by_status(df: pd.DataFrame, title: str = "Actions par statut") -> go
     return fig
 
 
-def funding_by_funder(df: pd.DataFrame, title: str = "Financements connus par financeur", top: int = 12) -> go.Figure:
+def funding_by_funder(df: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
     """Horizontal bars of known amounts per funder; funders whose amount is unknown are named, not drawn as 0."""
     known = df[df["acquired_eur"].notna() | df["expected_eur"].notna()].copy()
     if known.empty:
@@ -176,7 +176,7 @@ def _spread(df: pd.DataFrame, step: float = 0.16) -> pd.DataFrame:
     return d
 
 
-def campus_map(df: pd.DataFrame, title: str = "Carte des campus") -> go.Figure:
+def campus_map(df: pd.DataFrame, title: str) -> go.Figure:
     """The campuses on an outline of France's regions (no tile server), coloured by sector, sized by reach."""
     d = df.dropna(subset=["latitude", "longitude"])
     if d.empty:
@@ -209,7 +209,7 @@ def campus_map(df: pd.DataFrame, title: str = "Carte des campus") -> go.Figure:
     return fig
 
 
-def reach_by_campus(df: pd.DataFrame, title: str = "Publics touchés par campus", top: int = 25) -> go.Figure:
+def reach_by_campus(df: pd.DataFrame, title: str, top: int = 25) -> go.Figure:
     """Stacked bars: what each campus reached, by audience; beyond `top` campuses the largest are shown, the rest named
     in a note (a bar of « others » would dwarf every campus)."""
     if df.empty:
@@ -231,14 +231,14 @@ def reach_by_campus(df: pd.DataFrame, title: str = "Publics touchés par campus"
     return _legend_below(fig)
 
 
-INDICATOR_STATUS = {code: (label, colour) for (code, label), colour in zip(
-    vocabulary.INDICATOR_STATUS.items(), ("#009E73", "#D55E00", "#56B4E9", "#DDDDDD"))}
+STATUS_COLOUR = {"atteint": "#009E73", "en_retard": "#D55E00", "sans_cible": "#56B4E9", "non_renseigne": "#DDDDDD"}
+INDICATOR_STATUS = {code: (label, STATUS_COLOUR[code]) for code, label in vocabulary.INDICATOR_STATUS.items()}
 # objectives in warm neutrals, so that the indicator colours (green, vermillion, sky blue, grey) stand out
 LEVEL_COLOURS = {"strategique": "#5B4636", "operationnel": "#8C7560", "realisation": "#BFAE99"}
 LEVEL_NAMES = vocabulary.NODE_KINDS
 
 
-def objective_tree(df: pd.DataFrame, title: str = "Arbre d'objectifs et d'indicateurs") -> go.Figure:
+def objective_tree(df: pd.DataFrame, title: str) -> go.Figure:
     """Icicle: campus → strategic → operational → realisation → indicator, indicators coloured by status."""
     if len(df) <= 1:
         return empty(title, "Ce campus n'a pas encore d'arbre d'objectifs : importez ses objectifs et indicateurs.")
@@ -274,7 +274,7 @@ def objective_tree(df: pd.DataFrame, title: str = "Arbre d'objectifs et d'indica
 CRITERION_COLOURS = ["#EFF3FF", "#9ECAE1", "#4292C6", "#08519C"]  # 0 à engager … 3 au-delà (one blue hue)
 
 
-def criteria_heatmap(df: pd.DataFrame, title: str = "Positionnement sur les 11 critères de labellisation") -> go.Figure:
+def criteria_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
     """Campuses × criteria, coloured by level, the report's reason on hover."""
     if df.empty or df["level"].isna().all():
         return empty(title, "Aucun positionnement renseigné : importez la table « Positionnement sur les critères ».")
@@ -308,7 +308,7 @@ def criteria_heatmap(df: pd.DataFrame, title: str = "Positionnement sur les 11 c
     return fig
 
 
-def criteria_distribution(df: pd.DataFrame, title: str = "Répartition des campus par niveau, critère par critère") -> go.Figure:
+def criteria_distribution(df: pd.DataFrame, title: str) -> go.Figure:
     """For many campuses: per criterion, how many campuses stand at each level (stacked bars)."""
     d = df.dropna(subset=["level"])
     if d.empty:
@@ -342,9 +342,8 @@ def _wrap(text: str, width: int = 70) -> str:
     return "<br>".join(lines + [line])
 
 
-def criteria_radar(df: pd.DataFrame, campus: str, title: str | None = None) -> go.Figure:
+def criteria_radar(df: pd.DataFrame, campus: str, title: str) -> go.Figure:
     """One campus's levels on the 11 criteria beside the average of the campuses shown."""
-    title = title or f"Profil de {campus} sur les critères"
     mine = df[df["campus_id"] == campus].sort_values("criterion_no")
     if mine["level"].isna().all():
         return empty(title, f"{campus} n'a pas encore de positionnement sur les critères.")
@@ -363,7 +362,7 @@ def criteria_radar(df: pd.DataFrame, campus: str, title: str | None = None) -> g
     return fig
 
 
-def actions_timeline(df: pd.DataFrame, title: str = "Calendrier des actions datées") -> go.Figure:
+def actions_timeline(df: pd.DataFrame, title: str) -> go.Figure:
     """One bar per dated action from its start to its end (a one-day action is a one-day bar), coloured by status."""
     d = df.dropna(subset=["start_date"]).copy()
     if d.empty:
@@ -406,7 +405,7 @@ def actions_timeline(df: pd.DataFrame, title: str = "Calendrier des actions dat�
     return fig
 
 
-def reach_by_year(df: pd.DataFrame, title: str = "Publics touchés, année par année") -> go.Figure:
+def reach_by_year(df: pd.DataFrame, title: str) -> go.Figure:
     """Stacked columns: what the chosen campuses reached each year, by audience."""
     if df.empty:
         return empty(title, "Aucun public touché n'est renseigné pour ces campus.")
@@ -429,7 +428,7 @@ def _by_year(fig: go.Figure, title: str, y_title: str) -> go.Figure:
     return _legend_below(fig)
 
 
-def women_share(df: pd.DataFrame, title: str = "Part des femmes parmi les personnes touchées") -> go.Figure:
+def women_share(df: pd.DataFrame, title: str) -> go.Figure:
     """Share of women per audience, computed only where the number of women is reported."""
     d = df[df["figures_with_women"] > 0].copy()
     if d.empty:
@@ -457,7 +456,7 @@ def _top(df: pd.DataFrame, col: str, top: int, other: str) -> pd.Series:
     return df[col].where(df[col].isin(keep), f"{other} ({len(totals) - top})")
 
 
-def funding_sankey(df: pd.DataFrame, title: str = "Des financeurs aux campus (montants connus)",
+def funding_sankey(df: pd.DataFrame, title: str,
                    top_funders: int = 12, top_campuses: int = 25) -> go.Figure:
     """Sankey funders → campuses of known amounts; beyond `top_funders` the smaller funders are grouped, beyond
     `top_campuses` the flows go to the campuses' regions."""
@@ -492,7 +491,7 @@ def funding_sankey(df: pd.DataFrame, title: str = "Des financeurs aux campus (mo
     return fig
 
 
-def funding_by_year(df: pd.DataFrame, title: str = "Financements connus, année par année") -> go.Figure:
+def funding_by_year(df: pd.DataFrame, title: str) -> go.Figure:
     """Stacked columns of known amounts per year by type of funder; lines with no amount are counted in the hover."""
     d = df[df["amount_eur"].notna()]
     if d.empty:
@@ -510,7 +509,7 @@ def funding_by_year(df: pd.DataFrame, title: str = "Financements connus, année 
     return _by_year(fig, title, "Montant connu (€)")
 
 
-def funding_by_kind_status(df: pd.DataFrame, title: str = "Lignes de financement par nature et statut") -> go.Figure:
+def funding_by_kind_status(df: pd.DataFrame, title: str) -> go.Figure:
     """Funding lines per kind (financier, en nature, poste), stacked by status; the known amount is written on each part
     and lines with no amount are counted, so that in-kind support and posts are seen though rarely valued."""
     if df.empty:
@@ -538,7 +537,7 @@ FUNDING_STATUS_COLOURS = {"acquis": "#009E73", "prevu": "#56B4E9", "demande": "#
 COMPLETENESS_COLOURS = ["#D55E00", "#F0E442", "#009E73"]  # none, part, all (Okabe–Ito vermillion, yellow, green)
 
 
-def completeness_heatmap(df: pd.DataFrame, title: str = "Indicateurs renseignés par campus et par année") -> go.Figure:
+def completeness_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
     """Campus × year: the share of the campus's indicators that have a value, « n / N » written in each cell."""
     if df.empty:
         return empty(title, "Aucun campus pour ces filtres.")
@@ -571,11 +570,11 @@ def completeness_heatmap(df: pd.DataFrame, title: str = "Indicateurs renseignés
     return fig
 
 
-INDICATOR_STATES = {code: (label, colour) for (code, label), colour in zip(
-    vocabulary.INDICATOR_STATES.items(), ("#009E73", "#F0E442", "#D55E00"))}
+STATE_COLOUR = {"renseigne": "#009E73", "inconnu": "#F0E442", "manquant": "#D55E00"}
+INDICATOR_STATES = {code: (label, STATE_COLOUR[code]) for code, label in vocabulary.INDICATOR_STATES.items()}
 
 
-def indicator_completeness(df: pd.DataFrame, title: str = "Valeurs des indicateurs du campus") -> go.Figure:
+def indicator_completeness(df: pd.DataFrame, title: str) -> go.Figure:
     """Indicator × year of one campus: value present, declared unknown (row with no value) or missing."""
     if df.empty:
         return empty(title, "Ce campus n'a pas d'indicateur : importez ses objectifs et indicateurs.")

@@ -30,7 +30,7 @@ class Figure:
     rows: str | None = None  # the query listing the rows behind it, with their import batch
     every_year: bool = False  # a year-by-year chart: the year filter does not apply
     per_campus: bool = False  # draws one campus: draw(data, campus)
-    title: str = ""  # its title ({campus}: the campus drawn); empty: the chart function's own
+    title: str = ""  # its title ({campus}: the campus drawn), given to the chart function
 
     def context(self, ctx: dict) -> dict:
         """The filters this figure applies: a year-by-year chart shows every year; a campus's profile chosen alone is
@@ -51,8 +51,8 @@ class Figure:
         """The plotly figure of `data`; every text from the store drawn as typed (plotly reads <a>, <br> and entities
         in labels and hovers as markup: an imported « <a href=…> » must not become a live link)."""
         data = _as_text(data)
-        named = {"title": self.title.format(campus=ctx.get("campus"))} if self.title else {}
-        return self.draw(data, ctx["campus"], **named) if self.per_campus else self.draw(data, **named)
+        title = self.title.format(campus=ctx.get("campus"))
+        return self.draw(data, ctx["campus"], title) if self.per_campus else self.draw(data, title)
 
 
 def _as_text(df: pd.DataFrame) -> pd.DataFrame:
@@ -68,7 +68,7 @@ def _criteria(df: pd.DataFrame, title: str) -> go.Figure:
     # a grid of hundreds of rows is unreadable: the distribution, until the committee narrows the list
     if df["campus_id"].nunique() <= charts.MAX_ROWS:
         return charts.criteria_heatmap(df, title)
-    return charts.criteria_distribution(df)
+    return charts.criteria_distribution(df, "Répartition des campus par niveau, critère par critère")
 
 
 FIGURES = {f.name: f for f in (

@@ -18,8 +18,8 @@ if file:
     name, data, sheet = file
     rep = upload.check(table, name, data, campus, sheet, account)
     st.subheader(f"Vérification de « {fmt.md(name)} »")
-    if stale := st.session_state.pop("imp_stale", None):
-        st.warning(stale, icon=":material/sync_problem:")
+    if notice := st.session_state.pop("imp_notice", None):  # the store changed since the preview, or nothing to do
+        st.warning(notice, icon=":material/sync_problem:")
     if refused := st.session_state.pop("imp_refused", None):
         st.error(fmt.md(refused), icon=":material/error:")
     upload.show_report(rep)

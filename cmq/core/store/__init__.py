@@ -53,7 +53,6 @@ from cmq.core.store.files import (  # noqa: F401 (re-exported by the facade)
     DAMAGED,
     MANIFEST,
     CommitResult,
-    StaleError,
     StoreDamaged,
     StoreError,
     _atomic_write_bytes,
@@ -191,7 +190,7 @@ class Store(Batches, Accounts, Catalogue):
         was done (nothing when the store is sound or cannot be repaired so)."""
         with self._lock:
             problems, repairs = self.check()
-            if not repairs or len(problems) != len(repairs):
+            if not repairs or len(problems) != len(repairs):  # repair only when every problem has its repair
                 return []
             for name in (MANIFEST, ACCOUNTS):
                 backup = self.root / BACKUP[name]

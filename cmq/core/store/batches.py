@@ -18,7 +18,6 @@ from cmq.core.store.files import (
     SEGMENTS_MAX,
     TAIL_MAX,
     CommitResult,
-    StaleError,
     StoreError,
     _arrow,
     _columns,
@@ -33,15 +32,11 @@ class Batches:
 
     def commit(self, table_name: str, rows: pd.DataFrame, *, file_name: str = "", sha256: str = "",
                user: str = "", campus_id: str | None = None, counts: dict | None = None,
-               expected_version: int | None = None, _pause=None) -> CommitResult:
-        """Record `rows` (already validated, canonical column names) as one batch of `table_name`; with
-        `expected_version`, only if the store is still at that version (what the person was shown)."""
+               _pause=None) -> CommitResult:
+        """Record `rows` (already validated, canonical column names) as one batch of `table_name`."""
         t = schema.table(table_name)
         counts = counts or {}
         with self._writing():
-            if expected_version is not None and self.version() != expected_version:
-                raise StaleError("Les données ont changé depuis la vérification du fichier (un autre import a été "
-                                 "enregistré entre-temps) : rien n'a été enregistré. Vérifiez le nouvel aperçu.")
             campuses = set()
             if t.campus_column and t.campus_column in rows.columns:
                 campuses = {str(c) for c in rows[t.campus_column].dropna()}

@@ -30,10 +30,6 @@ class StoreError(Exception):
     """A refused write, with a French message."""
 
 
-class StaleError(StoreError):
-    """The store changed since the person was shown what a write would do."""
-
-
 class StoreDamaged(StoreError):
     """The store's manifest or accounts are missing or unreadable: nothing is read or written until it is repaired."""
 
