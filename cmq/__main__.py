@@ -259,10 +259,11 @@ def cmd_user_add(a) -> int:
 
 
 def cmd_user_list(a) -> int:
+    store = open_store()
     rows = [{"name": x["name"], "role": x["role"], "campuses": ",".join(x["campuses"]), "email": x.get("email") or "",
-             "disabled": bool(x.get("disabled")), "locked": auth.locked_until(x) is not None}
-            for x in open_store().accounts().values()]
-    output(pd.DataFrame(rows, columns=["name", "role", "campuses", "email", "disabled", "locked"]), "json" if a.json else "csv")
+             "disabled": bool(x.get("disabled")), "waiting": auth.name_wait(store, x["name"]) is not None}
+            for x in store.accounts().values()]
+    output(pd.DataFrame(rows, columns=["name", "role", "campuses", "email", "disabled", "waiting"]), "json" if a.json else "csv")
     return 0
 
 
@@ -270,11 +271,11 @@ def cmd_user_change(a) -> int:
     store = open_store()
     try:
         if a.verb == "password":
-            store.update_account(a.name, password_hash=auth.hash_password(read_password("Nouveau mot de passe : ")),
-                                 failed=0, locked_until=None)
+            store.update_account(a.name, password_hash=auth.hash_password(read_password("Nouveau mot de passe : ")))
         else:
-            store.update_account(a.name, disabled=a.verb == "disable", **({"failed": 0, "locked_until": None}
-                                                                             if a.verb == "enable" else {}))
+            store.update_account(a.name, disabled=a.verb == "disable")
+        if a.verb != "disable":
+            auth.lift_waits(store, a.name)
     except (auth.AuthError, StoreError) as exc:
         return fail(str(exc))
     print({"disable": "Compte désactivé", "enable": "Compte réactivé", "password": "Mot de passe changé"}[a.verb]
@@ -359,7 +360,7 @@ def parser() -> Parser:
     ul = us.add_parser("list", help="lister les comptes")
     ul.add_argument("--json", action="store_true")
     ul.set_defaults(func=cmd_user_list)
-    for verb, helptext in (("disable", "désactiver un compte"), ("enable", "réactiver un compte (et le débloquer)"),
+    for verb, helptext in (("disable", "désactiver un compte"), ("enable", "réactiver un compte (et oublier ses essais infructueux)"),
                            ("password", "changer le mot de passe d'un compte")):
         ud = us.add_parser(verb, help=helptext)
         ud.add_argument("name")

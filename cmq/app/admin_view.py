@@ -13,8 +13,8 @@ def accounts_table(accounts: dict) -> pd.DataFrame:
     """Every account without its hash: role, campuses, e-mail, state."""
     rows = []
     for a in accounts.values():
-        until = auth.locked_until(a)
-        state = "Désactivé" if a.get("disabled") else (f"Bloqué jusqu'au {fmt.moment(until)}" if until else "Actif")
+        until = auth.name_wait(ui.store(), a["name"])
+        state = "Désactivé" if a.get("disabled") else (f"Essais ralentis jusqu'au {fmt.moment(until)}" if until else "Actif")
         rows.append({"Compte": a["name"], "Rôle": auth.ROLES[a["role"]], "Campus": ", ".join(a["campuses"]),
                      "Adresse (authentification unique)": a.get("email") or "", "État": state,
                      "Dernière connexion": fmt.moment(a["last_login"]) if a.get("last_login") else "jamais",
@@ -56,19 +56,21 @@ def change_form(accounts: dict, me: str) -> None:
     store = ui.store()
     if a.get("disabled"):
         if c1.button("Réactiver", key="admin_enable"):
-            store.update_account(name, disabled=False, failed=0, locked_until=None)
+            store.update_account(name, disabled=False)
+            auth.lift_waits(store, name)
             _done(f"Compte « {name} » réactivé.")
     elif c1.button("Désactiver", key="admin_disable"):
         store.update_account(name, disabled=True)
         _done(f"Compte « {name} » désactivé : il ne peut plus se connecter ni importer.")
-    if auth.locked_until(a) and c2.button("Débloquer", key="admin_unlock"):
-        store.update_account(name, failed=0, locked_until=None)
-        _done(f"Compte « {name} » débloqué.")
+    if auth.name_wait(store, name) and c2.button("Lever l'attente", key="admin_unlock"):
+        auth.lift_waits(store, name)
+        _done(f"Les essais infructueux de « {name} » sont oubliés : il peut se connecter sans attendre.")
     with c3.popover("Nouveau mot de passe"):
         new = st.text_input("Nouveau mot de passe", type="password", key="admin_newpw")
         if st.button("Enregistrer", key="admin_setpw"):
             try:
-                store.update_account(name, password_hash=auth.hash_password(new), failed=0, locked_until=None)
+                store.update_account(name, password_hash=auth.hash_password(new))
+                auth.lift_waits(store, name)
             except auth.AuthError as exc:
                 st.error(fmt.md(exc))
                 return

@@ -1,6 +1,7 @@
 """Who is using the app: the login page (password or single sign-on), session expiry, the navigation a role may use."""
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
@@ -42,6 +43,7 @@ def current() -> dict | None:
             st.session_state["login_error"] = f"Aucun compte actif n'est associé à l'adresse {email}."
             return None
         s = st.session_state[KEY] = {"name": account["name"], "since": _now(), "seen": _now(), "sso": True}
+        auth.lift_waits(store, account["name"])  # the owner proved who they are: failed guesses no longer slow them
     if s is None:
         return None
     account = store.account(s["name"])
@@ -75,6 +77,20 @@ def demo_accounts() -> list[tuple[str, str, str]]:
         if a and a.get("demo") and not a.get("disabled") and _demo_password_works(a["password_hash"] or "", password):
             out.append((name, auth.ROLES[role] + (f" ({', '.join(campuses)})" if campuses else ""), password))
     return out
+
+
+def _client() -> str:
+    """The address the sign-in comes from. Behind CMQ_PROXY_HOPS trusted reverse proxies, the address the outermost
+    one saw (X-Forwarded-For, read from the right: what a client writes there itself is not trusted)."""
+    try:
+        hops = int(os.environ.get("CMQ_PROXY_HOPS", "0") or 0)
+        forwarded = [a.strip() for a in str(st.context.headers.get("X-Forwarded-For") or "").split(",") if a.strip()]
+        if hops and len(forwarded) >= hops:
+            return forwarded[-hops]
+        address = st.context.ip_address
+        return address if isinstance(address, str) else ""
+    except Exception:  # no request (a test run)
+        return ""
 
 
 def _remember_destination() -> None:
@@ -111,7 +127,7 @@ def login_page() -> None:
             password = st.text_input("Mot de passe", type="password", key="login_password")
             sent = st.form_submit_button("Se connecter", type="primary")
         if sent:
-            account, message = auth.login(ui.store(), name, password)
+            account, message = auth.login(ui.store(), name, password, client=_client())
             if account is None:
                 st.error(message, icon=":material/error:")
             else:

@@ -4,6 +4,8 @@ Pure policy: the store (store.py) calls `write_refusal` / `revert_refusal` befor
 """
 from __future__ import annotations
 
+import hashlib
+import math
 import os
 from datetime import UTC, datetime, timedelta
 
@@ -12,8 +14,14 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 ROLES = {"lecteur": "Lecteur (comité de pilotage)", "directeur": "Directeur de campus", "admin": "Administrateur"}
 MIN_PASSWORD = 12
-MAX_FAILURES = 5  # consecutive failed logins before the account is locked
-LOCK_MINUTES = 15
+# Failed sign-ins make the next attempts wait, longer with each failure; nothing locks an account, so nobody can lock
+# its owner out. Who waits: (failures allowed before any wait, longest wait in seconds). A wait doubles per failure.
+WAITS = {
+    "pair": (3, 15 * 60),  # one name from one client address: an attacker on their own address slows only themselves
+    "client": (10, 15 * 60),  # one client address, whatever the names (guessing across accounts)
+    "name": (10, 60),  # one name from every address (a spread-out attack): its owner never waits more than a minute
+}
+WAITS_KEPT_HOURS = 24  # a failure older than this, with no wait left, is forgotten
 SESSION_IDLE_MINUTES = int(os.environ.get("CMQ_SESSION_IDLE_MINUTES", "60"))
 SESSION_MAX_HOURS = 12
 
@@ -66,63 +74,89 @@ def new_account(name: str, role: str, campuses: list[str] | None = None, passwor
     return {
         "name": name, "role": role, "campuses": campuses, "email": (email or "").strip().lower() or None,
         "password_hash": hash_password(password) if password is not None else None, "disabled": False,
-        "failed": 0, "locked_until": None, "demo": demo, "created_at": now().isoformat(timespec="seconds"),
+        "demo": demo, "created_at": now().isoformat(timespec="seconds"),
     }
 
 
-def locked_until(account: dict) -> datetime | None:
-    until = account.get("locked_until")
-    if not until:
-        return None
-    t = datetime.fromisoformat(until)
-    return t if t > now() else None
+def _digest(*parts: str) -> str:
+    """Names and addresses are kept only as digests in the waits' file (a client address is personal data)."""
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def after_attempt(account: dict, ok: bool) -> dict:
-    """The account's counters after one login attempt (a success resets them; the fifth failure locks)."""
-    if ok:
-        return {"failed": 0, "locked_until": None, "last_login": now().isoformat(timespec="seconds")}
-    failed = int(account.get("failed") or 0) + 1
-    if failed >= MAX_FAILURES:
-        return {"failed": 0, "locked_until": (now() + timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")}
-    return {"failed": failed}
+def _wait_keys(name: str, client: str) -> dict[str, tuple[str, str]]:
+    """kind → (record key, digest of the name it concerns or "")."""
+    n = _digest("name", name.strip().casefold())
+    return {"pair": (_digest("pair", name.strip().casefold(), client), n), "client": (_digest("client", client), ""),
+            "name": (n, n)}
 
 
-def login(store, name: str, password: str) -> tuple[dict | None, str]:
-    """Check a name and password against the store's accounts; count failures and lock after MAX_FAILURES.
+def _until(record: dict | None) -> datetime | None:
+    t = datetime.fromisoformat(record["until"]) if record and record.get("until") else None
+    return t if t and t > now() else None
 
-    Returns (account, "") on success, else (None, a French message that does not say whether the name exists).
+
+def _after_failure(record: dict | None, kind: str, name_digest: str) -> dict:
+    failures = int((record or {}).get("failures", 0)) + 1
+    free, longest = WAITS[kind]
+    wait = 0 if failures <= free else min(longest, 2 ** (failures - free))
+    return {"kind": kind, "name": name_digest, "failures": failures, "last": now().isoformat(timespec="seconds"),
+            "until": (now() + timedelta(seconds=wait)).isoformat() if wait else None}
+
+
+def _pruned(waits: dict) -> dict:
+    old = (now() - timedelta(hours=WAITS_KEPT_HOURS)).isoformat(timespec="seconds")
+    return {k: r for k, r in waits.items() if _until(r) or r.get("last", "") > old}
+
+
+def wait_message(until: datetime) -> str:
+    seconds = max(1, math.ceil((until - now()).total_seconds()))
+    return f"Trop d'essais infructueux : attendez {seconds} s avant de réessayer."
+
+
+def login(store, name: str, password: str, client: str = "") -> tuple[dict | None, str]:
+    """Check a name and password against the store's accounts (`client`: the address the attempt comes from).
+
+    Returns (account, "") on success, else (None, a French message). Unknown and known names get the same answers:
+    the same message, the same waits (counted for any name), about the same time. During a wait no password is
+    checked; a success clears the waits of its name and of its name from this address (not the address's own: an
+    address that guessed many names stays slowed).
     """
     wrong = "Nom de compte ou mot de passe incorrect."
+    keys = _wait_keys(name, client)
 
-    def attempt(s) -> tuple[dict | None, bool, str | None]:  # the check and its counters see one state
+    def attempt(s) -> tuple[dict | None, str]:  # the check and its counters see one state
+        waits = s.signin_waits()
+        until = max((u for key, _ in keys.values() if (u := _until(waits.get(key)))), default=None)
+        if until:
+            return None, wait_message(until)
         account = s.account(name.strip())
         if account is None:
             _hasher.hash(password or "-")  # about the same time as a real check: no hint that the name is unknown
-            return None, False, wrong
-        if until := locked_until(account):
-            return None, False, locked_message(until)
-        if account.get("disabled"):
-            return None, False, "Ce compte est désactivé : adressez-vous à un administrateur."
-        ok = password_matches(account, password)
-        return s.update_account(account["name"], **after_attempt(account, ok)), ok, None
+        if account is not None and password_matches(account, password):
+            if account.get("disabled"):  # said only to whoever knows the password
+                return None, "Ce compte est désactivé : adressez-vous à un administrateur."
+            s.write_signin_waits({k: r for k, r in waits.items() if k not in (keys["pair"][0], keys["name"][0])})
+            return s.update_account(account["name"], last_login=now().isoformat(timespec="seconds")), ""
+        waits = _pruned(waits)
+        for kind, (key, name_digest) in keys.items():
+            waits[key] = _after_failure(waits.get(key), kind, name_digest)
+        s.write_signin_waits(waits)
+        until = max((u for key, _ in keys.values() if (u := _until(waits[key]))), default=None)
+        return None, wrong + (" " + wait_message(until) if until else "")
 
-    account, ok, refused = store.write_accounts(attempt)
-    if refused:
-        return None, refused
-    if ok:
-        return account, ""
-    until = locked_until(account)
-    if until:
-        return None, locked_message(until)
-    left = MAX_FAILURES - int(account.get("failed") or 0)
-    return None, f"{wrong} Encore {left} essai(s) avant le blocage du compte pour {LOCK_MINUTES} minutes."
+    return store.write_accounts(attempt)
 
 
-def locked_message(until: datetime) -> str:
-    from cmq.core import fmt
-    return (f"Ce compte est bloqué après {MAX_FAILURES} essais infructueux, jusqu'au {fmt.moment(until)}. "
-            "Réessayez plus tard ou demandez à un administrateur de le débloquer.")
+def name_wait(store, name: str) -> datetime | None:
+    """Until when sign-ins under this name wait (from any address: the longest), or None."""
+    n = _wait_keys(name, "")["name"][1]
+    return max((u for r in store.signin_waits().values() if r.get("name") == n and (u := _until(r))), default=None)
+
+
+def lift_waits(store, name: str) -> None:
+    """Forget the failures of a name (an administrator's « Débloquer », a sign-in through single sign-on)."""
+    n = _wait_keys(name, "")["name"][1]
+    store.write_accounts(lambda s: s.write_signin_waits({k: r for k, r in s.signin_waits().items() if r.get("name") != n}))
 
 
 def by_email(store, email: str | None) -> dict | None:

@@ -12,9 +12,11 @@ Layout under the store directory:
                              with each commit; older ones are frozen (c<v>: segments merged by a compaction)
     _current/<table>/v<n>.parquet  the table's current rows (latest non-reverted batch per key) up to a batch
     _batches/…, _reverts/…   one row per batch (who, when, which file, counts) and per revert, the same way
-    accounts.json            the accounts (Argon2 hashes, roles, campuses, lockout counters), and its backup copy
+    accounts.json            the accounts (Argon2 hashes, roles, campuses, last sign-in), and its backup copy
+    signin-waits.json        failed sign-ins being counted (digests of names and addresses, see auth.WAITS)
     _catalogue/v<n>-<key>.duckdb  a version's read catalogue: derived from the files above on its first read
     .lock                    serialises writers across processes (readers never take it)
+    .accounts.lock           serialises changes to the accounts and the sign-in waits (held for milliseconds)
 
 Every commit and revert names an account; its role and campuses are checked here (auth.write_refusal,
 auth.revert_refusal) before anything is written, whichever way the write comes (page, command line, script): the

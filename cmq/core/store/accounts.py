@@ -8,8 +8,10 @@ from cmq.core.store.files import (
     BACKUP,
     DAMAGED,
     MANIFEST,
+    WAITS,
     StoreDamaged,
     StoreError,
+    _atomic_write_bytes,
     _read_json,
 )
 
@@ -62,3 +64,15 @@ class Accounts:
             accounts[name] = {**accounts[name], **changes}
             self._write_accounts(accounts)
             return accounts[name]
+
+    def signin_waits(self) -> dict[str, dict]:
+        """The failed sign-ins being counted (see auth.WAITS): digests only, no name nor address. A missing or
+        damaged file counts nothing (it only slows guessing; the accounts do not depend on it)."""
+        data = _read_json(self.root / WAITS)
+        return data if isinstance(data, dict) else {}
+
+    def write_signin_waits(self, waits: dict[str, dict]) -> None:
+        """Under the accounts' lock (auth.login through write_accounts). A folder that is not yet a store is left
+        untouched (it has no account to protect, and any file would make it look damaged)."""
+        if (self.root / MANIFEST).exists():
+            _atomic_write_bytes(self.root / WAITS, lambda fh: fh.write(json.dumps(waits).encode("utf-8")))

@@ -16,6 +16,7 @@ from cmq.core import schema
 
 MANIFEST = "manifest.json"
 ACCOUNTS = "accounts.json"
+WAITS = "signin-waits.json"  # failed sign-ins being counted (auth.WAITS)
 BACKUP = {MANIFEST: "manifest.backup.json", ACCOUNTS: "accounts.backup.json"}  # the last good copy of each
 BATCHES = "_batches"
 REVERTS = "_reverts"
