@@ -27,6 +27,7 @@ session.sidebar(account)
 nav = st.navigation(pages)
 session.go_to_destination(pages)
 try:
+    ui.damage_notice()
     nav.run()
 except StoreError as exc:
     damaged(exc)

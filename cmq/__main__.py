@@ -64,6 +64,12 @@ def cmd_demo(a) -> int:
     return 0
 
 
+def warn_damage(store: Store) -> None:
+    """On standard error: the damaged data files the answer had to leave out (the answer itself still comes)."""
+    for line in store.damaged.get(store.version(), []):
+        print(f"Attention : {line}", file=sys.stderr)
+
+
 def cmd_sql(a) -> int:
     try:
         statements = duckdb.extract_statements(a.query)
@@ -85,6 +91,7 @@ def cmd_sql(a) -> int:
         return fail(f"La requête a échoué : {exc}")
     finally:
         con.close()
+    warn_damage(store)
     output(df, a.format)
     return 0
 
@@ -96,12 +103,14 @@ def cmd_query(a) -> int:
             return fail(f"Paramètre mal écrit : « {p} ». Écrivez --param nom=valeur.")
         k, v = p.split("=", 1)
         params[k.strip()] = value(v.strip())
+    store = open_store()
     try:
-        df = queries.run(a.name, store=open_store(), **params)
+        df = queries.run(a.name, store=store, **params)
     except queries.QueryError as exc:
         return fail(str(exc))
     except duckdb.Error as exc:
         return fail(f"La requête a échoué : {exc}")
+    warn_damage(store)
     output(df, a.format)
     return 0
 

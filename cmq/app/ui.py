@@ -6,12 +6,13 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
 from cmq.core import fmt, queries
 from cmq.core.demo import open_store
-from cmq.core.store import Store, default_dir
+from cmq.core.store import Store, StoreError, default_dir
 from cmq.outputs import export
 from cmq.outputs.registry import FIGURES
 
@@ -66,8 +67,24 @@ def _run(name: str, params: tuple, root: str, version: int) -> pd.DataFrame:
     con = _connection(root, version).cursor()
     try:
         return queries.run(name, con=con, **dict(params))
+    except (duckdb.IOException, duckdb.InvalidInputException) as exc:  # a data file damaged since the version was read
+        s = store()
+        report = s.damage_report(s.manifest(), s.damaged_files(s.manifest()))
+        raise StoreError("Une donnée du magasin est illisible : " + (" ".join(report) or "un fichier de données est "
+                         "endommagé.") + " Un administrateur peut lancer « python -m cmq check ».") from exc
     finally:
         con.close()
+
+
+def damage_notice() -> None:
+    """Above every page, when data files of the store are damaged: what the pages leave out (see Store.connect)."""
+    s = store()
+    version = s.version()
+    _connection(str(s.root), version)
+    if report := s.damaged.get(version):
+        st.warning("**Des fichiers de données du magasin sont endommagés** : les pages montrent ce que contiennent les "
+                   "autres, sans eux.\n\n" + "\n".join(f"- {fmt.md(line)}" for line in report)
+                   + "\n\nUn administrateur peut lancer « python -m cmq check ».", icon=":material/report:")
 
 
 def query(name: str, **params) -> pd.DataFrame:

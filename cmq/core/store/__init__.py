@@ -42,24 +42,27 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
+from cmq.core import schema
 from cmq.core.store.accounts import Accounts
 from cmq.core.store.batches import Batches
 from cmq.core.store.catalogue import Catalogue
 from cmq.core.store.files import (  # noqa: F401 (re-exported by the facade)
     ACCOUNTS,
     BACKUP,
+    BATCHES,
+    CURRENT,
     DAMAGED,
     MANIFEST,
+    REVERTS,
     CommitResult,
     StoreDamaged,
     StoreError,
     _atomic_write_bytes,
     _read_json,
     default_dir,
+    file_problem,
 )
 
 LOCKS = (".lock", ".accounts.lock")  # the writers' lock and the accounts' lock (files filelock leaves behind)
@@ -75,6 +78,8 @@ class Store(Batches, Accounts, Catalogue):
         self._lock = FileLock(str(self.root / ".lock"), timeout=lock_timeout)
         # the accounts have a lock of their own, held for milliseconds: a sign-in never waits for a long import
         self._accounts_lock = FileLock(str(self.root / ".accounts.lock"), timeout=30)
+        self.damaged: dict[int, list[str]] = {}  # version → what its damaged data files cost the pages (see connect)
+        self._sound: set[tuple] = set()  # (file, size, mtime) of the data files verified whole in this process
 
     def write_accounts(self, fn):
         """Run fn(store) holding the accounts' own lock (a login attempt and its counters), never the writers' lock:
@@ -123,6 +128,8 @@ class Store(Batches, Accounts, Catalogue):
             self._write_manifest(self.manifest())
 
     def _write_manifest(self, m: dict) -> None:
+        live = set(self.data_files(m))
+        m["sums"] = {rel: v for rel, v in m.get("sums", {}).items() if rel in live}
         m["version"] = int(m["version"]) + 1
         self._write_with_backup(MANIFEST, json.dumps(m, ensure_ascii=False, indent=1).encode("utf-8"))
 
@@ -150,16 +157,53 @@ class Store(Batches, Accounts, Catalogue):
         rels += [f for state in m.get("current", {}).values() for f in (state.get("file"), state.get("delta")) if f]
         return sorted(set(rels))
 
-    def _file_problems(self, m: dict) -> list[str]:
-        problems = []
+    def damaged_files(self, m: dict, thorough: bool = True) -> dict[str, str]:
+        """The data files of manifest `m` that are not as they were written (file → what is wrong, in French):
+        absent, another size, another SHA-256 (`thorough`; else the size only, a stat per file)."""
+        sums, damaged = m.get("sums", {}), {}
         for rel in self.data_files(m):
+            path = self.root / rel
             try:
-                pq.read_metadata(self.root / rel)
-            except FileNotFoundError:
-                problems.append(f"Le fichier de données {rel} est absent.")
-            except (OSError, pa.ArrowException):
-                problems.append(f"Le fichier de données {rel} est illisible ou tronqué.")
-        return problems
+                seen = (rel, path.stat().st_size, path.stat().st_mtime_ns)
+            except OSError:
+                seen = None
+            if seen in self._sound:  # files are never rewritten in place: one already verified stays so
+                continue
+            if why := file_problem(path, sums.get(rel), thorough):
+                damaged[rel] = why
+            elif thorough and seen:
+                self._sound.add(seen)
+        return damaged
+
+    def damage_report(self, m: dict, damaged: dict[str, str]) -> list[str]:
+        """What each damaged file holds and what its damage costs the reader, in French."""
+        out = []
+        for rel, why in damaged.items():
+            table = rel.split("/")[1] if rel.startswith(CURRENT + "/") else rel.split("/")[0]
+            label = {BATCHES: "le journal des imports", REVERTS: "le journal des annulations"}.get(table) or \
+                f"la table « {schema.table(table).label} »"
+            lots = (m.get("sums", {}).get(rel) or {}).get("batches")
+            lots = f"lots {lots[0]} à {lots[1]}" if lots and lots[0] != lots[1] else f"lot {lots[0]}" if lots else ""
+            if rel.startswith(CURRENT + "/"):
+                cost = "c'est une copie de l'état courant, recalculée à partir de l'historique : rien ne manque aux pages"
+            else:
+                cost = f"ses lignes ({lots or 'lots inconnus'}) manquent aux pages et à l'historique"
+            out.append(f"Le fichier de données {rel} ({label}) {why} : {cost}.")
+        return out
+
+    def _without(self, m: dict, damaged: dict[str, str]) -> dict:
+        """Manifest `m` without its damaged files: a damaged snapshot is resolved from the table's history again."""
+        m = json.loads(json.dumps(m))
+        m["files"] = {name: [r for r in rels if r not in damaged] for name, rels in m["files"].items()}
+        for state in m.get("current", {}).values():
+            if state.get("file") in damaged:
+                state.pop("file")
+            if state.get("delta") in damaged:
+                state["delta"] = None
+        return m
+
+    def _file_problems(self, m: dict) -> list[str]:
+        return self.damage_report(m, self.damaged_files(m))
 
     def check(self) -> tuple[list[str], list[str]]:
         """What is wrong with the store, in French, and what `repair` would do about it."""

@@ -119,6 +119,10 @@ class Batches:
         names them) and a disk or value problem comes out as a French StoreError."""
         with self._lock:
             self._start()
+            if damaged := self.damaged_files(self.manifest()):  # each file hashed once per process
+                raise StoreError("Rien n'a été enregistré : le magasin a un fichier de données endommagé, sur lequel "
+                                 "aucune écriture ne doit s'appuyer. " + " ".join(self.damage_report(self.manifest(), damaged))
+                                 + " Un administrateur peut lancer « python -m cmq check ».")
             try:
                 with undo_on_failure():
                     yield
@@ -162,7 +166,7 @@ class Batches:
         if old:
             rows = pa.concat_tables([pq.read_table(self.root / old), rows], promote_options="default")
         rel = f"{name}/d{number:08d}.parquet"
-        _write_parquet(self.root / rel, rows)
+        self._write_file(m, rel, rows)
         files = m["files"].setdefault(name, [])
         m["files"][name] = [r for r in files if r != old] + [rel]
         state.update(delta=rel, batches=state.get("batches", 0) + 1, rows=rows.num_rows)
@@ -181,7 +185,7 @@ class Batches:
         if len(files) > 1 and (merge_all or len(files) > SEGMENTS_MAX):
             merged = f"{name}/c{m['version'] + 1:08d}.parquet"
             tbl = pa.concat_tables([pq.read_table(self.root / r) for r in files], promote_options="default")
-            _write_parquet(self.root / merged, tbl.sort_by([("batch_id", "ascending")]))
+            self._write_file(m, merged, tbl.sort_by([("batch_id", "ascending")]))
             retired, m["files"][name] = files, [merged]
         state.update(delta=None, batches=0, rows=0)
         if name in schema.TABLES:
@@ -200,11 +204,15 @@ class Batches:
         finally:
             con.close()
         rel = f"{CURRENT}/{name}/v{m['version'] + 1:08d}.parquet"
-        _write_parquet(self.root / rel, tbl)
+        self._write_file(m, rel, tbl)
         state = m.setdefault("current", {}).setdefault(name, {})
         old = state.get("file")
         state.update(file=rel, upto=int(m["next_batch"]) - 1)
         return [old] if old and old != rel else []
+
+    def _write_file(self, m: dict, rel: str, tbl: pa.Table) -> None:
+        """Write data file `rel` and record in `m` (not yet written) its size, SHA-256 and batches."""
+        m.setdefault("sums", {})[rel] = _write_parquet(self.root / rel, tbl)
 
     def _remove(self, rels: list[str]) -> None:
         """Delete files the manifest no longer names (after the manifest swap: a crash before it loses nothing)."""

@@ -54,14 +54,23 @@ class Catalogue:
         """A read connection with the canonical views: the store version's catalogue (a DuckDB file holding the
         current rows as native tables, and the history as views over the Parquet files), built on the version's
         first read unless `build` is false; without it (or when it cannot be written), an in-memory connection
-        with views over the Parquet files. Both answer every query the same way."""
+        with views over the Parquet files. Both answer every query the same way.
+
+        A damaged data file (absent, of another size, or, when no catalogue holds the version, of another SHA-256)
+        is left out: the pages get in-memory views over the sound files, and `self.damaged[version]` says what is missing."""
         m = manifest or self.manifest()
         path = self._catalogue_path(m)
-        if build and int(m["version"]) and not path.exists():  # a store with nothing yet has nothing to catalogue
+        # a catalogue is made, and Parquet files read, only from files exactly as they were written (each file is
+        # hashed once per process); a version's catalogue, once made, holds its current rows: sizes are enough
+        damaged = self.damaged_files(m, thorough=not path.exists())
+        if not damaged and build and int(m["version"]) and not path.exists():  # nothing yet: nothing to catalogue
             try:
                 self._build_catalogue(m, path)
             except (OSError, duckdb.Error, Timeout):
                 pass  # a read-only or full disk, a busy builder: the in-memory views answer the same
+        if damaged:  # serve what the sound files hold, say what is missing (see damage_report), write nothing
+            self.damaged[int(m["version"])] = self.damage_report(m, damaged)
+            return self._views(self._without(m, damaged))
         if path.exists():
             try:
                 return duckdb.connect(str(path), read_only=True)

@@ -1,6 +1,7 @@
 """The store's files: names, errors, atomic writes (temp file, fsync, rename), typed Parquet."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cmq.core import schema
@@ -82,10 +84,42 @@ def _atomic_write_bytes(path: Path, write) -> None:
     _fsync_dir(path.parent)
 
 
-def _write_parquet(path: Path, tbl: pa.Table) -> None:
-    _atomic_write_bytes(path, lambda fh: pq.write_table(tbl, fh, compression="zstd"))
+def _write_parquet(path: Path, tbl: pa.Table) -> dict:
+    """Write a data file atomically; returns what the manifest records of it to detect damage later: its size, its
+    SHA-256 and the batches it holds."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(tbl, sink, compression="zstd")
+    data = sink.getvalue().to_pybytes()
+    _atomic_write_bytes(path, lambda fh: fh.write(data))
     if _written is not None:
         _written.append(path)
+    lo, hi = (pc.min_max(tbl["batch_id"]).values() if "batch_id" in tbl.column_names and tbl.num_rows
+              else (None, None))
+    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+            "batches": [lo.as_py(), hi.as_py()] if lo is not None and lo.is_valid else None}
+
+
+def file_problem(path: Path, recorded: dict | None, thorough: bool = True) -> str | None:
+    """What is wrong with one data file, in French (None when sound): absent, not of the size or the SHA-256 recorded
+    when it was written (`thorough`: the SHA-256 too, else the size only), or, for a file written before sums were
+    recorded, an unreadable Parquet footer."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return "est absent"
+    if recorded is None:
+        try:
+            pq.read_metadata(path)
+        except (OSError, pa.ArrowException):
+            return "est illisible ou tronqué"
+        return None
+    if size != recorded["size"]:
+        return "est tronqué ou modifié (taille différente de celle enregistrée)"
+    if thorough:
+        with open(path, "rb") as fh:
+            if hashlib.file_digest(fh, "sha256").hexdigest() != recorded["sha256"]:
+                return "a été modifié depuis son enregistrement (empreinte SHA-256 différente)"
+    return None
 
 
 _written: list[Path] | None = None  # the data files the write under way has made (removed if it fails)
