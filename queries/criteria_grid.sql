@@ -1,5 +1,6 @@
 -- question: where does each campus stand on each of the 11 labelling criteria, and why?
--- grain: one row per campus and criterion (level null when the campus has not assessed it)
+-- grain: one row per campus and criterion (level null when the campus has not assessed it); level_basis says whether
+--        the source states the level (enonce, also a campus's own declaration) or the level is read from its text
 -- params: $year (integer or null for each campus's latest assessment), $campuses (list of campus codes or null for all)
 with assessed as (
     select
@@ -7,6 +8,7 @@ with assessed as (
         criterion_no,
         year,
         level,
+        coalesce(level_basis, 'enonce') as level_basis,
         comment
     from criteria_assessments
     where $year is null or year = $year
@@ -32,6 +34,7 @@ final as (
         g.excellence_requirement,
         a.year,
         a.level,
+        a.level_basis,
         a.comment
     from grid g
     left join assessed a using (campus_id, criterion_no)

@@ -16,7 +16,7 @@ def test_heatmap_radar_and_gap(data_dir):
     at.selectbox(key="criteria_campus").set_value("MMA").run()
     gap = frame(at, "Ce qui manque")
     intl = gap[gap["Critère"].str.startswith("10.")].iloc[0]
-    assert intl["Niveau"] == "À engager" and "diplômes communs" in intl["Ce qui manque"]
+    assert intl["Niveau"] == "À engager (interprété du texte de la source)" and "diplômes communs" in intl["Ce qui manque"]
     assert not any(gap["Critère"].str.startswith("4.")), "gouvernance is beyond requirements and has no excellence clause"
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from cmq.core import queries, schema
 from cmq.core.demo import DEMO_DIR
+from cmq.outputs import charts, export
 
 
 def q(store, sql, **params):
@@ -131,6 +132,27 @@ def test_eleven_criteria_and_positioning(demo_store):
     assert set(a[a["criterion_no"] == 10]["level"]) == {0}      # international: à engager
     amf2 = a[(a["campus_id"] == "AMF") & (a["criterion_no"] == 2)]["comment"].iloc[0]
     assert "300 km" in amf2
+
+
+def test_only_the_governance_level_is_stated_by_the_report(demo_store):
+    """§4.1 states one level in words (governance « au delà des exigences … quelle que soit la catégorie »); every
+    other level is read from its prose and must say so, in the data and on every figure that shows it."""
+    a = q(demo_store, "select criterion_no, level_basis from criteria_assessments")
+    assert set(a[a["criterion_no"] == 4]["level_basis"]) == {"enonce"}
+    assert set(a[a["criterion_no"] != 4]["level_basis"]) == {"interprete"}
+    grid = queries.run("criteria_grid", store=demo_store, year=2018)
+    heat = charts.criteria_heatmap(grid, "grille").to_dict()
+    cells = [t for row in heat["data"][0]["text"] for t in row]
+    assert sum(t.endswith("*") for t in cells) == 60 and "Au-delà" in cells, "the stated level carries no mark"
+    assert "60 niveau(x) sur 66 interprété(s)" in heat["layout"]["annotations"][-1]["text"]
+    radar = charts.criteria_radar(grid, "MSI", "profil").to_dict()
+    symbols = radar["data"][1]["marker"]["symbol"]
+    assert symbols.count("circle") == 1 + (symbols[0] == "circle") and "circle-open" in symbols
+    assert any("interprété" in str(c) for c in radar["data"][1]["customdata"])
+    shown = export.french(grid)  # what « Données CSV » and the Excel exports write
+    assert set(shown["Fondement du niveau"]) == {"Niveau interprété du texte de la source", "Niveau énoncé par la source"}
+    assert any("interprété" in n for n in export.notes_of(charts.criteria_heatmap(grid, "grille"))), \
+        "the meeting pack carries the figure's notes beside it"
 
 
 @pytest.mark.parametrize("name", ["PFT « Académie du Cuir »", "PFT « Usinage à grande vitesse » (UGV)", "PERCIPIO ROBOTICS",

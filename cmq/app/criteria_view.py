@@ -21,7 +21,8 @@ def excellence_gap(grid: pd.DataFrame, campus: str) -> None:
         if below or pd.notna(r.excellence_requirement):
             rows.append({
                 "Critère": f"{r.criterion_no}. {r.title}",
-                "Niveau": "Non renseigné" if pd.isna(r.level) else schema.CRITERION_LEVELS[str(int(r.level))],
+                "Niveau": "Non renseigné" if pd.isna(r.level) else schema.CRITERION_LEVELS[str(int(r.level))]
+                          + (" (interprété du texte de la source)" if r.level_basis == "interprete" else ""),
                 "Ce qui manque": ("À atteindre pour tout label. " if below else "")
                                  + (f"Excellence : {r.excellence_requirement}" if pd.notna(r.excellence_requirement) else ""),
             })

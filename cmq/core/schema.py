@@ -16,6 +16,7 @@ from cmq.core.vocabulary import (  # noqa: F401 (the contract's code lists, read
     FUNDING_KINDS,
     FUNDING_STATUSES,
     LABELS,
+    LEVEL_BASES,
     LEVELS,
     PARTNER_TYPES,
     REGIONS,
@@ -364,6 +365,9 @@ _table(
         YEAR,
         _c("level", "int", "Niveau", required=True, min=0, max=3,
            help="0 à engager, 1 en cours, 2 atteint, 3 au-delà."),
+        _c("level_basis", "text", "Fondement du niveau", choices=LEVEL_BASES,
+           help="enonce : le niveau est écrit tel quel par la source, ou déclaré par le campus ; interprete : il est "
+                "déduit de son texte (dites comment dans le commentaire). Vide : enonce."),
         _c("comment", "text", "Commentaire"),
         SOURCE,
     ),

@@ -73,6 +73,8 @@ FUNDER_TYPES = {
 FUNDING_KINDS = {"financier": "Financier", "en_nature": "En nature", "poste": "Poste"}
 FUNDING_STATUSES = {"acquis": "Acquis", "prevu": "Prévu", "demande": "Demandé"}
 CRITERION_LEVELS = {"0": "À engager", "1": "En cours", "2": "Atteint", "3": "Au-delà"}
+# whether a criterion's level is written as such by its source (or declared by the campus), or read from its text
+LEVEL_BASES = {"enonce": "Niveau énoncé par la source", "interprete": "Niveau interprété du texte de la source"}
 # the audiences that count structures (companies, schools, institutions), never added to people reached
 STRUCTURE_AUDIENCES = ("entreprises", "etablissements", "institutionnels")
 # what an indicator's value says, year by year (the completeness figures and the Campus page)
@@ -103,6 +105,6 @@ CODES = {
     "audience": AUDIENCES, "status": STATUSES | FUNDING_STATUSES, "funder_type": FUNDER_TYPES, "label": LABELS,
     "carrier_type": CARRIER_TYPES, "unit": UNITS, "direction": DIRECTIONS, "state": INDICATOR_STATES,
     "kind": FUNDING_KINDS | LEVELS | {"campus": "Campus", "indicateur": "Indicateur"},
-    "level": LEVELS | {int(k): v for k, v in CRITERION_LEVELS.items()},
+    "level": LEVELS | {int(k): v for k, v in CRITERION_LEVELS.items()}, "level_basis": LEVEL_BASES,
 }
 YES_NO = ("approximate", "cumulative", "includes_estimates", "reverted")  # booleans shown as oui / non

@@ -287,10 +287,12 @@ def criteria_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
         for n in nos:
             r = grid.loc[(c, n)]
             lvl = None if pd.isna(r["level"]) else int(r["level"])
+            read = lvl is not None and r.get("level_basis") == "interprete"
             zr.append(lvl)
-            tr.append("" if lvl is None else schema.CRITERION_LEVELS[str(lvl)])
+            tr.append("" if lvl is None else schema.CRITERION_LEVELS[str(lvl)] + (INTERPRETED_MARK if read else ""))
             hr.append(f"<b>{c} · {n}. {r['title']}</b><br>"
-                      f"{'Non renseigné' if lvl is None else schema.CRITERION_LEVELS[str(lvl)]}<br>"
+                      f"{'Non renseigné' if lvl is None else schema.CRITERION_LEVELS[str(lvl)]}"
+                      + (f" · <i>{schema.LEVEL_BASES['interprete'].lower()}</i>" if read else "") + "<br>"
                       + _wrap("" if pd.isna(r["comment"]) else r["comment"]))
         z.append(zr)
         text.append(tr)
@@ -303,8 +305,26 @@ def criteria_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
         customdata=hover, hovertemplate="%{customdata}<extra></extra>", xgap=2, ygap=2,
         colorbar=dict(title="Niveau", tickvals=[0, 1, 2, 3], ticktext=list(schema.CRITERION_LEVELS.values())),
     ))
-    fig = _layout(fig, title, height=max(300, 140 + 42 * len(campuses)))
+    fig = _layout(fig, title, height=max(300, 160 + 42 * len(campuses)))
     fig.update_xaxes(tickangle=-35, tickformat=None)
+    return _interpreted_note(fig, df)
+
+
+INTERPRETED_MARK = " *"  # beside a criterion level the source does not state but that was read from its text
+
+
+def _interpreted_note(fig: go.Figure, df: pd.DataFrame, below: int = 110, marker: str = INTERPRETED_MARK.strip()) -> go.Figure:
+    """Under a criteria figure that shows interpreted levels (`marker` beside them): how many, and that they are not
+    the source's words (`below`: pixels under the plot, past the axis labels)."""
+    d = df.dropna(subset=["level"])
+    read = int((d.get("level_basis") == "interprete").sum()) if "level_basis" in d else 0
+    if read:
+        fig.add_annotation(
+            text=(f"{marker} {fmt.number(read)} niveau(x) sur {fmt.number(len(d))} interprété(s) du "
+                  "texte de la source, qui ne les énonce pas : le commentaire de chaque critère dit pourquoi."),
+            xref="paper", yref="paper", x=0, y=0, yanchor="top", yshift=-below, showarrow=False,
+            font=dict(size=12, color="#555555"), xanchor="left")
+        fig.update_layout(margin=dict(b=max(fig.layout.margin.b or 0, below + 40)))
     return fig
 
 
@@ -317,6 +337,7 @@ def criteria_distribution(df: pd.DataFrame, title: str) -> go.Figure:
     nos = sorted(titles.index, reverse=True)
     labels = [f"{n}. {fmt.short(titles[n], 40)}" for n in nos]
     counts = d.groupby(["criterion_no", "level"]).size()
+    read = d[d["level_basis"] == "interprete"].groupby(["criterion_no", "level"]).size() if "level_basis" in d else {}
     fig = go.Figure()
     for level, colour in enumerate(CRITERION_COLOURS):
         name = schema.CRITERION_LEVELS[str(level)]
@@ -324,11 +345,13 @@ def criteria_distribution(df: pd.DataFrame, title: str) -> go.Figure:
         fig.add_trace(go.Bar(x=values, y=labels, orientation="h", name=name,
                              marker=dict(color=colour, line=dict(color="#4292C6", width=0.5)),
                              text=[v or "" for v in values], textposition="inside",
-                             hovertemplate="%{y}<br>" + name + " : %{x} campus<extra></extra>"))
+                             customdata=[int(read.get((n, level), 0)) for n in nos],
+                             hovertemplate="%{y}<br>" + name + " : %{x} campus, dont %{customdata} niveau(x) "
+                                           "interprété(s) du texte de la source<extra></extra>"))
     fig.update_layout(barmode="stack")
-    fig = _layout(fig, title, x_title="Nombre de campus", height=120 + 40 * len(nos))
+    fig = _layout(fig, title, x_title="Nombre de campus", height=160 + 40 * len(nos))
     fig.update_layout(legend_traceorder="normal")
-    return fig
+    return _interpreted_note(fig, d, below=60)
 
 
 def _wrap(text: str, width: int = 70) -> str:
@@ -352,14 +375,21 @@ def criteria_radar(df: pd.DataFrame, campus: str, title: str) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Scatterpolar(r=mean + mean[:1], theta=labels + labels[:1], name="Moyenne des campus affichés",
                                   line=dict(color="#999999", dash="dash")))
+    read = (mine["level_basis"] == "interprete").tolist() if "level_basis" in mine else [False] * len(mine)
+    basis = [" · <i>" + schema.LEVEL_BASES["interprete"].lower() + "</i>" if r else "" for r in read]
+    shown = [schema.CRITERION_LEVELS.get(str(int(v)), "") if pd.notna(v) else "Non renseigné" for v in mine["level"]]
     fig.add_trace(go.Scatterpolar(r=mine["level"].tolist() + mine["level"].tolist()[:1], theta=labels + labels[:1],
-                                  name=campus, fill="toself", line=dict(color=PALETTE[0]), opacity=0.8))
+                                  name=campus, fill="toself", line=dict(color=PALETTE[0]), opacity=0.8,
+                                  mode="lines+markers",  # an open circle: a level read from the text, not stated
+                                  marker=dict(size=10, symbol=[("circle-open" if r else "circle") for r in read + read[:1]]),
+                                  customdata=[[s + b] for s, b in zip(shown + shown[:1], basis + basis[:1])],
+                                  hovertemplate="%{theta}<br>%{customdata[0]}<extra>" + campus + "</extra>"))
     fig.update_layout(polar=dict(radialaxis=dict(range=[0, 3], tickvals=[0, 1, 2, 3], angle=90, tickangle=90,
                                                  ticktext=list(schema.CRITERION_LEVELS.values()), tickfont=dict(size=10)),
                                  angularaxis=dict(tickfont=dict(size=10))))
-    fig = _layout(fig, title, height=480)
-    fig.update_layout(margin=dict(l=90, r=90, t=90, b=40))
-    return fig
+    fig = _layout(fig, title, height=560)
+    fig.update_layout(margin=dict(l=90, r=90, t=90, b=40), polar_domain_y=[0, 0.88])  # the legend above the top label
+    return _interpreted_note(fig, mine, below=30, marker="○")
 
 
 def actions_timeline(df: pd.DataFrame, title: str) -> go.Figure:
