@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 
+import pyarrow.parquet as pq
 import pytest
 
-from cmq.core import queries, schema
-from cmq.core.demo import DEMO_DIR
+from cmq.core import ingest, queries, schema
+from cmq.core.demo import DEMO_DIR, open_store
+from cmq.core.store import Store, files
 from cmq.outputs import charts, export
 
 
@@ -163,3 +166,33 @@ def test_partners_of_annexes(demo_store, name):
 
 def test_thirteen_technological_platforms(demo_store):
     assert q(demo_store, "select count(*) n from partners where partner_type = 'plateforme_technologique'")["n"].iloc[0] == 13
+
+
+def test_an_untouched_demo_store_follows_its_files(tmp_path):
+    """A newer release of the demo files (or of the contract) reaches a demo store built before it, through the
+    import path; a demo store someone imported into is theirs and is left as it is."""
+    demo_dir = tmp_path / "demo"
+    shutil.copytree(DEMO_DIR, demo_dir)
+    open_store(tmp_path / "s", demo_dir)
+    reach = demo_dir / "reach.csv"
+    reach.write_bytes(reach.read_bytes().replace(b";collegiens;221;", b";collegiens;222;"))
+    store = open_store(tmp_path / "s", demo_dir)
+    count = "select count from reach where action_id = 'MSI-A23' and audience = 'collegiens'"
+    assert q(store, count)["count"].tolist() == [222]
+    assert q(store, "select file_name from batches order by batch_id desc limit 1")["file_name"].iloc[0] == "reach.csv"
+    rep = ingest.import_bytes(store, "reach", "Code campus;Identifiant action;Année;Public;Nombre\nAGT;AGT-A05;2019;"
+                              "enseignants;12\n".encode(), "mes-chiffres.csv", user="admin")
+    assert rep.status == "committed"
+    reach.write_bytes(reach.read_bytes().replace(b";collegiens;222;", b";collegiens;223;"))
+    assert q(open_store(tmp_path / "s", demo_dir), count)["count"].tolist() == [222]
+
+
+def test_files_written_before_a_column_existed_still_read(store_copy):
+    """A store written by an older release lacks the columns the contract gained since: they read as empty."""
+    m = store_copy.manifest()
+    rel, old = "reach/d99999999.parquet", m["files"]["reach"][0]
+    m["sums"][rel] = files._write_parquet(store_copy.root / rel, pq.read_table(store_copy.root / old).drop(["comment"]))
+    m["files"]["reach"], m["current"]["reach"]["delta"] = [rel], rel  # data files are never rewritten in place
+    store_copy._write_manifest(m)
+    got = Store(store_copy.root).read("select count(*) as n, count(comment) as c from reach")
+    assert got["n"].iloc[0] == 31 and got["c"].iloc[0] == 0

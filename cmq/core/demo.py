@@ -1,6 +1,7 @@
 """Builds the store from data/demo through the normal import path, only ever into a folder that holds nothing."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from cmq import ROOT
@@ -53,11 +54,31 @@ def build(store, demo_dir: Path = DEMO_DIR) -> list[ingest.Report]:
     return reports
 
 
-def open_store(root=None) -> Store:
+def stale_files(store, demo_dir: Path = DEMO_DIR) -> list[str]:
+    """The demo files that changed since an untouched demo store imported them (a newer release of the demo, or of
+    the contract): their tables, in load order. Empty for a real store, a new one, or a demo store someone imported
+    into or reverted in (it is theirs now: it is left as it is)."""
+    if store.is_empty() or store.manifest().get("kind") == "real":
+        return []
+    b = store.read("select table_name, file_name, sha256, user_name, reverted_at from batches order by batch_id",
+                   build=False)
+    untouched = ((b["user_name"] == DEMO_USER) & (b["file_name"] == b["table_name"] + ".csv") & b["reverted_at"].isna())
+    if b.empty or not untouched.all():
+        return []
+    imported = b.groupby("table_name")["sha256"].last()
+    return [name for name in schema.LOAD_ORDER
+            if hashlib.sha256((demo_dir / f"{name}.csv").read_bytes()).hexdigest() != imported.get(name)]
+
+
+def open_store(root=None, demo_dir: Path = DEMO_DIR) -> Store:
     """Open the store; build the demo into it only when its folder holds nothing at all (a folder with anything in
-    it but no valid manifest is a damaged store: Store refuses it, in French)."""
+    it but no valid manifest is a damaged store: Store refuses it, in French). An untouched demo store whose files
+    changed since it was built imports them again through the import path (a new batch each), so that the demo never
+    shows what its files no longer say."""
     store = Store(root)
     if store.is_pristine():  # still nothing once the lock is held (another process may have built it meanwhile)
-        store.write(lambda s: build(s) if s.is_empty() else None)
+        store.write(lambda s: build(s, demo_dir) if s.is_empty() else None)
     store.manifest(), store.accounts()  # a damaged store is refused here, in French, before any command reads it
+    if stale_files(store, demo_dir):
+        store.write(lambda s: build(s, demo_dir) if stale_files(s, demo_dir) else None)
     return store

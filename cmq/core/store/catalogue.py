@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from cmq.core import schema, vocabulary
@@ -185,12 +187,25 @@ class Catalogue:
                 f"anti join newer n on {same} union all by name select * from newer")
 
     def _scan(self, rels: list[str], cols) -> str:
-        typed = ", ".join(f"cast({n} as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
+        """Every row of the files `rels`, typed as `cols` say; a column the contract gained after the files were
+        written (none of them has it) reads as null."""
+        held = set().union(*(self._file_columns(r) for r in rels)) if rels else set()
+        typed = ", ".join(f"cast({n if n in held else 'null'} as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
         if not rels:
             nulls = ", ".join(f"cast(null as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
             return "select " + nulls + " where false"
         paths = ", ".join(_sql_str(str((self.root / r).resolve())) for r in rels)
         return "select " + typed + " from read_parquet([" + paths + "], union_by_name = true)"
+
+    def _file_columns(self, rel: str) -> frozenset[str]:
+        """The columns data file `rel` holds (from its footer; a data file never changes once written)."""
+        cache = self.__dict__.setdefault("_columns_of", {})
+        if rel not in cache:
+            try:
+                cache[rel] = frozenset(pq.read_schema(self.root / rel).names)
+            except (OSError, pa.ArrowException):
+                return frozenset()  # unreadable: the read reports it (damaged files are left out before this)
+        return cache[rel]
 
     def sandboxed(self) -> duckdb.DuckDBPyConnection:
         """A read connection for SQL typed by a person (`cmq sql`): it reaches nothing outside the store — no extension
