@@ -40,11 +40,11 @@ reached as (
     from (
         -- reach_once's rule (a joint action's largest figure), applied to the selected actions' figures only: the
         -- macro would group every figure of the store before the filter (measured: cold page +33 % at national size)
-        select action_id, year, audience, max(count) as count
+        select action_id, year, audience, detail, max(count) as count
         from reach
         where audience in (select audience from audiences where not is_structure)
             and action_id in (select action_id from selected)
-        group by action_id, year, audience
+        group by action_id, year, audience, detail
     )
     group by action_id
 ),

@@ -1,7 +1,7 @@
 -- question: how many people and structures did the campuses' actions reach, by audience?
 -- grain: one row per audience; a joint action reported by several campuses counts once
 -- params: $year (integer or null for every year), $campuses (list of campus codes or null for all)
--- (reach_once: the catalogue's rule for joint actions, one row per action, year and audience)
+-- (reach_once: the catalogue's rule for joint actions, one row per action, year, audience and detail)
 with once_per_action as (
     select
         action_id,

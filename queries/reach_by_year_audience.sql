@@ -10,6 +10,7 @@ with chosen as (
         action_id,
         year,
         audience,
+        detail,
         count
     from reach
     where $campuses is null or list_contains($campuses, campus_id)
@@ -38,7 +39,7 @@ reported_twice as (
         sum(count) - max(count) as excess
     from chosen
     semi join joint using (action_id)
-    group by action_id, year, audience
+    group by action_id, year, audience, detail
 ),
 
 final as (

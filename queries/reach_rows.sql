@@ -1,5 +1,5 @@
 -- question: which reach figures lie behind the reach charts, and which import produced each?
--- grain: one row per reach figure (campus, action, year, audience)
+-- grain: one row per reach figure (campus, action, year, audience and its detail)
 -- params: $year (integer or null for every year), $campuses (list of campus codes or null for all)
 with final as (
     select
@@ -7,6 +7,7 @@ with final as (
         a.title as action_title,
         r.year,
         r.audience,
+        r.detail,
         r.count,
         r.women,
         r.approximate,
@@ -20,6 +21,6 @@ with final as (
     left join batches b on b.batch_id = r.batch_id
     where ($campuses is null or list_contains($campuses, r.campus_id))
         and ($year is null or r.year = $year)
-    order by r.campus_id, r.action_id, r.audience
+    order by r.campus_id, r.action_id, r.audience, r.detail
 )
 select * from final

@@ -93,13 +93,15 @@ def test_joint_action_counts_once_in_regional_totals(demo_store):
     mma = queries.run("reach_by_audience", store=demo_store, year=2018, campuses=["MMA"]).set_index("audience")
     assert mma.loc["enseignants", "reached"] == 28
     assert msi.loc["enseignants", "reached"] == 28 + 18 + 60
-    # the region: AGT's ~50 teachers + MSI's three actions, the joint ESPE action once
-    assert both.loc["enseignants", "reached"] == 50 + 28 + 18 + 60
+    # the region: AGT's ~50 teachers and the 7 inspectors it met + MSI's three actions, the joint ESPE action once
+    assert both.loc["enseignants", "reached"] == 50 + 7 + 28 + 18 + 60
 
 
 def test_ti_actions_follow_annex_i(demo_store):
-    a = q(demo_store, "select status, count(*) n from actions where campus_id = 'TI' and source like '%Annexe I%' group by 1")
-    assert dict(zip(a["status"], a["n"])) == {"en_cours": 7, "prevue": 5, "terminee": 5}
+    a = q(demo_store, "select status, count(*) n from actions where source like '%Annexe I%' "
+                      "and (campus_id = 'TI' or list_contains(string_split(co_campuses, ','), 'TI')) group by 1")
+    # the PRIC fiche of the six campuses, which Annex I classes as projected, is one joint action « en cours »
+    assert dict(zip(a["status"], a["n"])) == {"en_cours": 7 + 1, "prevue": 5 - 1, "terminee": 5}
 
 
 def test_agt_objective_tree_is_annex_a(demo_store):
@@ -175,24 +177,97 @@ def test_an_untouched_demo_store_follows_its_files(tmp_path):
     shutil.copytree(DEMO_DIR, demo_dir)
     open_store(tmp_path / "s", demo_dir)
     reach = demo_dir / "reach.csv"
-    reach.write_bytes(reach.read_bytes().replace(b";collegiens;221;", b";collegiens;222;"))
+    reach.write_bytes(reach.read_bytes().replace(b";collegiens;;221;", b";collegiens;;222;"))
     store = open_store(tmp_path / "s", demo_dir)
     count = "select count from reach where action_id = 'MSI-A23' and audience = 'collegiens'"
     assert q(store, count)["count"].tolist() == [222]
-    assert q(store, "select file_name from batches order by batch_id desc limit 1")["file_name"].iloc[0] == "reach.csv"
+    (demo_dir / "actions.csv").write_bytes(b"".join(line for line in (demo_dir / "actions.csv").read_bytes()
+                                                    .splitlines(keepends=True) if b"TI-A15;" not in line))
+    store = open_store(tmp_path / "s", demo_dir)
+    assert q(store, "select count(*) n from actions where action_id = 'TI-A15'")["n"].iloc[0] == 0, \
+        "a row the new files no longer hold goes too"
     rep = ingest.import_bytes(store, "reach", "Code campus;Identifiant action;Année;Public;Nombre\nAGT;AGT-A05;2019;"
                               "enseignants;12\n".encode(), "mes-chiffres.csv", user="admin")
     assert rep.status == "committed"
-    reach.write_bytes(reach.read_bytes().replace(b";collegiens;222;", b";collegiens;223;"))
+    reach.write_bytes(reach.read_bytes().replace(b";collegiens;;222;", b";collegiens;;223;"))
     assert q(open_store(tmp_path / "s", demo_dir), count)["count"].tolist() == [222]
 
 
 def test_files_written_before_a_column_existed_still_read(store_copy):
     """A store written by an older release lacks the columns the contract gained since: they read as empty."""
+    n = len(store_copy.current("reach"))
     m = store_copy.manifest()
     rel, old = "reach/d99999999.parquet", m["files"]["reach"][0]
     m["sums"][rel] = files._write_parquet(store_copy.root / rel, pq.read_table(store_copy.root / old).drop(["comment"]))
     m["files"]["reach"], m["current"]["reach"]["delta"] = [rel], rel  # data files are never rewritten in place
     store_copy._write_manifest(m)
     got = Store(store_copy.root).read("select count(*) as n, count(comment) as c from reach")
-    assert got["n"].iloc[0] == 31 and got["c"].iloc[0] == 0
+    assert got["n"].iloc[0] == n and got["c"].iloc[0] == 0
+
+
+# ---- what the report states, written from it (issue: trust in the demo)
+
+@pytest.mark.parametrize("campus, partner", [
+    ("AGT", "Forco"), ("AMF", "Pays de Montbéliard Agglomération"), ("AMF", "MOV'EO"), ("AMF", "Lycée Germaine Tillion"),
+    ("AMF", "Chambre de Commerce"), ("ITIP", "UIMM 71"), ("ITIP", "Fondation UNIT"), ("ITIP", "Communauté Urbaine Creusot Montceau"),
+    ("MMA", "Lycée des Huisselets"), ("MMA", "Manufacture Hermès"), ("MMA", "Lycée de la Céramique"),
+    ("MSI", "DRDFE"), ("MSI", "Plateforme partenariale de l'ENSMM"), ("MSI", "AGORANOV"),
+    ("TI", "Lycée Les Marcs d'Or"), ("TI", "Schneider Electric"),
+])
+def test_partners_the_chapters_name_are_linked_to_their_campus(demo_store, campus, partner):
+    found = q(demo_store, "select count(*) n from campus_partners l join partners p using (partner_id) "
+                          "where l.campus_id = $c and p.name like '%' || $p || '%'", c=campus, p=partner)
+    assert found["n"].iloc[0] == 1
+
+
+def test_every_campus_has_its_direccte_contact_and_emfor(demo_store):
+    """§2.2.2 « Chaque CMQ dispose d'un interlocuteur privilégié au sein de la DIRECCTE »; §2.2.1 EMFOR for all."""
+    for partner in ("DIRECCTE", "EMFOR"):
+        linked = q(demo_store, "select distinct campus_id from campus_partners where partner_id = $p", p=partner)
+        assert set(linked["campus_id"]) == {"AGT", "AMF", "ITIP", "MMA", "MSI", "TI"}
+
+
+def test_the_five_yes_no_pairs_of_annex_f(demo_store):
+    v = q(demo_store, "select value, comment from indicator_values where source = 'Rapport 2018 Annexe F' order by indicator_id")
+    assert v["value"].tolist() == [70, 89, 61, 83, 66]
+    assert all("six questions et donne cinq paires" in c for c in v["comment"]), "the pairing rule is said, not hidden"
+
+
+def test_audiences_as_the_report_counts_them(demo_store):
+    r = q(demo_store, "select action_id, audience, detail, count from reach")
+    ag = r[r["action_id"] == "AGT-A03"]
+    assert ag[["audience", "count"]].values.tolist() == [["acteurs", 60]], "the General Assembly's participants are people"
+    mixed = r[r["action_id"] == "MSI-A24"]
+    assert mixed[["audience", "count"]].values.tolist() == [["collegiens_lyceens", 30]], "the report does not split them"
+    note = r[r["action_id"] == "AGT-A04"].set_index("detail")["count"].to_dict()
+    assert note == {"lycées professionnels et agricoles": 31, "CFA": 6, "inspecteurs académiques": 7,
+                    "organismes de formation continue": 10, "enseignement supérieur et recherche": 3,
+                    "structures des branches professionnelles": 16,
+                    "acteurs institutionnels et du développement économique": 15}
+    inspectors = r[(r["action_id"] == "AGT-A04") & (r["detail"] == "inspecteurs académiques")]["audience"].iloc[0]
+    assert inspectors not in ("etablissements", "institutionnels"), "seven people are not structures"
+    k = queries.run("overview_kpis", store=demo_store, year=2018, campuses=["AGT"]).iloc[0]
+    assert k["structures_reached"] == 31 + 6 + 10 + 3 + 16 + 15 + 60 + 25 + 3   # establishments, structures, companies
+    assert k["people_reached"] == 60 + 7 + 50
+
+
+def test_the_six_campuses_pric_fiche_is_one_joint_action(demo_store):
+    a = q(demo_store, "select action_id, campus_id, co_campuses from actions where title like '%PRIC%'")
+    joint = a[a["co_campuses"].notna()]
+    assert len(joint) == 1 and {joint["campus_id"].iloc[0], *joint["co_campuses"].iloc[0].split(",")} == \
+        {"AGT", "AMF", "ITIP", "MMA", "MSI", "TI"}
+    assert len(a) == 2, "the fiche, and MSI's own two answers (« Trois réponses » in all)"
+    pric = q(demo_store, "select count(*) n from funding where funder like 'PRIC%'")["n"].iloc[0]
+    aer = q(demo_store, "select count(*) n from funding where funder = 'AER-BFC'")["n"].iloc[0]
+    assert pric == 1 and aer == 1, "one request and one in-kind contribution, each one funding line"
+
+
+def test_governance_milestones_the_report_dates(demo_store):
+    m = queries.run("milestones", store=demo_store, campuses=["AGT"])
+    dates = {r.milestone_id: str(r.start_date)[:10] for r in m.itertuples()}
+    assert dates["REG-COPIL-2018-04"] == "2018-04-24" and dates["REG-COPIL-2018-06"] == "2018-06-21"
+    assert dates["REG-COPIL-2018-10"] == "2018-10-23" and dates["REG-CREFOP-2019-02"] == "2019-02-07"
+    assert dates["AGT-AG-2018"] == "2018-09-20" and "AMF-DO" not in dates, "another campus's milestone stays out"
+    assert m.set_index("milestone_id").loc["REG-CR", "date_text"] == "mi-janvier 2018"
+    amf = queries.run("milestones", store=demo_store, campuses=["AMF"]).set_index("milestone_id")
+    assert amf.loc["AMF-DO", "date_text"] == "janvier 2017"

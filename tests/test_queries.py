@@ -28,26 +28,27 @@ def as_dict(df, key, value) -> dict:
 
 Y = {"year": 2018}
 CHECKS = {  # query: (parameters, what the rows must say)
-    # a joint action reported by two campuses counts once (its largest figure), structures apart from people
-    "reach_by_audience": (Y, lambda d: as_dict(d, "audience", "reached") == {"enseignants": 25, "lyceens": 10,
+    # a joint action reported by two campuses counts once (its largest figure for each detail of an audience:
+    # 25 and 6 of the teachers, « formateurs » apart), structures apart from people
+    "reach_by_audience": (Y, lambda d: as_dict(d, "audience", "reached") == {"enseignants": 31, "lyceens": 10,
                                                                              "entreprises": 3}),
     "reach_women": (Y, lambda d: as_dict(d, "audience", "women") == {"enseignants": 10, "lyceens": 4}
                     and "entreprises" not in set(d["audience"])),
     "reach_by_year_audience": ({}, lambda d: {(r.year, r.audience): r.reached for r in d.itertuples()}
-                               == {(2018, "enseignants"): 25, (2018, "entreprises"): 3, (2018, "lyceens"): 10,
+                               == {(2018, "enseignants"): 31, (2018, "entreprises"): 3, (2018, "lyceens"): 10,
                                    (2019, "lyceens"): 5}),
     "overview_kpis": (Y, lambda d: d.iloc[0][["campuses", "actions", "people_reached", "structures_reached",
                                               "funding_known_eur", "funding_unknown_lines"]].tolist()
-                      == [2, 3, 35, 3, 1000.0, 1]),
+                      == [2, 3, 41, 3, 1000.0, 1]),
     # each campus shows what it reported (the joint action under both)
     "reach_by_campus_audience": (Y, lambda d: {(r.campus_id, r.audience): r.reached for r in d.itertuples()}
-                                 == {("AAA", "enseignants"): 20, ("AAA", "lyceens"): 10, ("BBB", "enseignants"): 25,
+                                 == {("AAA", "enseignants"): 26, ("AAA", "lyceens"): 10, ("BBB", "enseignants"): 29,
                                      ("BBB", "entreprises"): 3}),
     "campus_map": (Y, lambda d: {r.campus_id: (r.people_reached, r.reached, r.actions) for r in d.itertuples()}
-                   == {"AAA": (30, 30, 2), "BBB": (25, 28, 1)}),
-    "reach_rows": (Y, lambda d: len(d) == 4 and set(d["file_name"]) == {"reach.csv"}),
+                   == {"AAA": (36, 36, 2), "BBB": (29, 32, 1)}),
+    "reach_rows": (Y, lambda d: len(d) == 6 and set(d["file_name"]) == {"reach.csv"} and "formateurs" in set(d["detail"])),
     # people only, every year of the action (AAA-A1: 10 in 2018 and 5 in 2019), a joint action once
-    "action_register": (Y, lambda d: (lambda a: a["AAA-A1"] == 15 and a["JOINT"] == 25 and pd.isna(a["BBB-A1"]))(
+    "action_register": (Y, lambda d: (lambda a: a["AAA-A1"] == 15 and a["JOINT"] == 31 and pd.isna(a["BBB-A1"]))(
         as_dict(d, "action_id", "people_reached"))),
     "action_rows": (Y, lambda d: set(d["action_id"]) == {"AAA-A1", "JOINT", "BBB-A1"}),
     "actions_by_status": (Y, lambda d: {(r.campus_id, r.status): r.actions for r in d.itertuples()}
@@ -84,7 +85,10 @@ CHECKS = {  # query: (parameters, what the rows must say)
     "campus_funding": ({**Y, "campus": "BBB"}, lambda d: d[["funder", "amount_eur", "status"]].values.tolist()
                        == [["Région", 500.0, "prevu"]]),
     # a batch of two campuses is listed under each
-    "batch_history": ({"campus": "BBB"}, lambda d: set(d["table_name"]) == {"campuses", "actions", "reach", "funding"}),
+    "batch_history": ({"campus": "BBB"}, lambda d: set(d["table_name"]) == {"campuses", "actions", "reach", "funding",
+                                                                            "milestones"}),
+    # the region's milestones (no campus) come with any choice of campuses, oldest first
+    "milestones": ({"campuses": ["AAA"]}, lambda d: list(d["milestone_id"]) == ["REG-1", "A-1"]),
     "pack_batches": ({"campuses": ["BBB"]}, lambda d: "indicator_values" not in set(d["table_name"])
                      and "criteria" in set(d["table_name"])),
     "data_freshness": ({}, lambda d: d.iloc[0]["batches"] == len(tiny.FILES)),
@@ -114,7 +118,7 @@ def test_query_on_the_tiny_store(con, name):
 def test_the_joint_action_rule_follows_the_campus_filter(con):
     """Chosen alone, a campus shows its own figure of a joint action; together, the action counts once."""
     assert as_dict(rows(con, "reach_by_audience", year=2018, campuses=["AAA"]), "audience", "reached") == \
-        {"enseignants": 20, "lyceens": 10}
-    assert rows(con, "overview_kpis", year=2018, campuses=["BBB"]).iloc[0]["people_reached"] == 25
+        {"enseignants": 26, "lyceens": 10}
+    assert rows(con, "overview_kpis", year=2018, campuses=["BBB"]).iloc[0]["people_reached"] == 29
     both = rows(con, "reach_by_year_audience", campuses=["AAA", "BBB"])
-    assert both.loc[(both["year"] == 2018) & (both["audience"] == "enseignants"), "reached"].tolist() == [25]
+    assert both.loc[(both["year"] == 2018) & (both["audience"] == "enseignants"), "reached"].tolist() == [31]

@@ -18,13 +18,17 @@ FILES = {  # table: the French CSV a director or the coordinator would send
                "AAA;JOINT;Formation commune;en_cours;;;2018;BBB\n"
                "BBB;BBB-A1;Visite d'entreprises;prevue;;;2018;\n",
     "action_objectives": "Code campus;Identifiant action;Identifiant objectif\nAAA;AAA-A1;AAA-S1-O1\n",
-    "reach": "Code campus;Identifiant action;Année;Public;Nombre;Dont femmes\n"
-             "AAA;AAA-A1;2018;lyceens;10;4\nAAA;JOINT;2018;enseignants;20;\nBBB;JOINT;2018;enseignants;25;10\n"
-             "BBB;BBB-A1;2018;entreprises;3;\nAAA;AAA-A1;2019;lyceens;5;\n",
+    "reach": "Code campus;Identifiant action;Année;Public;Précision du public;Nombre;Dont femmes\n"
+             "AAA;AAA-A1;2018;lyceens;;10;4\nAAA;JOINT;2018;enseignants;;20;\nBBB;JOINT;2018;enseignants;;25;10\n"
+             "BBB;BBB-A1;2018;entreprises;;3;\nAAA;AAA-A1;2019;lyceens;;5;\n"
+             "AAA;JOINT;2018;enseignants;formateurs;6;\nBBB;JOINT;2018;enseignants;formateurs;4;\n",
     "funding": "Code campus;Financeur;Année;Programme;Type de financeur;Montant (€);Nature;Statut\n"
                "AAA;Région;2018;P1;region;1000;financier;acquis\nAAA;Rectorat;2018;Poste;etat;;poste;acquis\n"
                "BBB;Région;2018;P1;region;500;financier;prevu\n",
     "criteria_assessments": "Code campus;Numéro du critère;Année;Niveau\nAAA;1;2018;2\n",
+    "milestones": "Identifiant jalon;Code campus;Date;Nature du jalon;Statut du jalon;Intitulé\n"
+                  "REG-1;;2018-04-24;comite_pilotage;passe;Comité régional\nA-1;AAA;2018-09-20;assemblee_generale;passe;AG\n"
+                  "B-1;BBB;2017-01-01;recrutement;passe;Directeur\n",
     "indicator_values": "Code campus;Identifiant indicateur;Année;Valeur;Cible\nAAA;AAA-I1;2018;7;10\nAAA;AAA-I2;2018;oui;\n",
 }
 

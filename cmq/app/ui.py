@@ -13,7 +13,7 @@ import streamlit as st
 from cmq.core import fmt, queries
 from cmq.core.demo import open_store
 from cmq.core.store import Store, StoreError, default_dir
-from cmq.outputs import export
+from cmq.outputs import export, tables
 from cmq.outputs.registry import FIGURES
 
 ALL_YEARS = "Toutes les années"
@@ -150,6 +150,18 @@ def filters() -> dict:
         qp.from_dict(new)
     selected = chosen or (pool if sector else None)
     return {"year": None if year == ALL_YEARS else int(year), "campuses": selected, "_sector": sector}
+
+
+def milestones(f: dict, key: str) -> None:
+    """The dated governance milestones of the chosen campuses and of the region, in a table (oldest first)."""
+    st.subheader("Jalons de gouvernance")
+    rows = query("milestones", campuses=f.get("campuses"))
+    if rows.empty:
+        st.info("Aucun jalon n'est renseigné : importez-les dans « Importer des données » (table Jalons de gouvernance).")
+        return
+    st.dataframe(tables.milestones(rows), hide_index=True, key=key)
+    st.caption(f"Région : jalons de toute la région (comité de pilotage, coordination, CREFOP). Données importées le "
+               f"{data_date()}.")
 
 
 def caption(f: dict, source: str) -> None:

@@ -188,8 +188,8 @@ def write_refusal(account: dict | None, user: str, table: str, campus_column: st
                 "Rien n'a été enregistré.")
     others = sorted(c for c in campuses if c not in set(account["campuses"]))
     if others or not campuses:
-        return (f"Le compte {describe(account)} ne peut pas importer de données pour "
-                f"{', '.join(others) or 'un campus non précisé'} : rien n'a été enregistré.")
+        whom = ", ".join(c or "toute la région (lignes sans campus)" for c in others) or "un campus non précisé"
+        return f"Le compte {describe(account)} ne peut pas importer de données pour {whom} : rien n'a été enregistré."
     return None
 
 
@@ -210,11 +210,11 @@ def owner_refusal(account: dict, owners: set[frozenset]) -> str | None:
     """Why a director may not write rows that replace or point to rows owned by `owners` (each a set of campuses that
     own one row together: one of them is enough); None when allowed."""
     mine = set(account["campuses"])
-    foreign = sorted({c for owner in owners if not owner & mine for c in owner if c})
+    foreign = {c or "" for owner in owners if not owner & mine for c in owner}  # None, "": a row of the whole region
     if not foreign:
         return None
-    return (f"Le compte {describe(account)} ne peut pas modifier ni utiliser des données du campus "
-            f"{', '.join(foreign)} : rien n'a été enregistré.")
+    whom = ", ".join(f"du campus {c}" if c else "de toute la région" for c in sorted(foreign))
+    return f"Le compte {describe(account)} ne peut pas modifier ni utiliser des données {whom} : rien n'a été enregistré."
 
 
 def revert_refusal(account: dict | None, user: str, batch_campuses: set[str]) -> str | None:

@@ -73,12 +73,19 @@ def stale_files(store, demo_dir: Path = DEMO_DIR) -> list[str]:
 def open_store(root=None, demo_dir: Path = DEMO_DIR) -> Store:
     """Open the store; build the demo into it only when its folder holds nothing at all (a folder with anything in
     it but no valid manifest is a damaged store: Store refuses it, in French). An untouched demo store whose files
-    changed since it was built imports them again through the import path (a new batch each), so that the demo never
-    shows what its files no longer say."""
+    changed since it was built is made again from them through the import path, so that the demo never shows what its
+    files no longer say."""
     store = Store(root)
     if store.is_pristine():  # still nothing once the lock is held (another process may have built it meanwhile)
         store.write(lambda s: build(s, demo_dir) if s.is_empty() else None)
     store.manifest(), store.accounts()  # a damaged store is refused here, in French, before any command reads it
     if stale_files(store, demo_dir):
-        store.write(lambda s: build(s, demo_dir) if stale_files(s, demo_dir) else None)
+        store.write(lambda s: _rebuild(s, demo_dir) if stale_files(s, demo_dir) else None)
     return store
+
+
+def _rebuild(store, demo_dir: Path) -> None:
+    """Empty an untouched demo store and import the demo again: a row the new files no longer hold goes too (an import
+    adds and changes rows, it never removes one). The accounts stay."""
+    store.reset()
+    build(store, demo_dir)

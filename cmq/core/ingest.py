@@ -647,6 +647,8 @@ def parse(t: Table, sheet: Grid, campus: str | None = None) -> Report:
     for c in t.columns:
         if c.name not in df.columns:
             df[c.name] = None
+        if c.default is not None:
+            df[c.name] = df[c.name].map(lambda v, d=c.default: d if v is None else v)
     if campus and "campus_id" in t.names:
         df["campus_id"] = df["campus_id"].map(lambda v: campus if v is None else v)
     rep.columns = [c.name for c in t.columns if c.name in present]
@@ -696,6 +698,9 @@ def validate(t: Table, rows: pd.DataFrame, lines: list[int], ctx: Context, *, ca
                                                  f"importez d'abord les {label}."))
         # the campus chosen for the file, and the user's scope
         cid = r.get("campus_id") if t.campus_column else None
+        if cid is None and t.campus_column and scope is not None:
+            errors.append(_err(ln, H("campus_id"), "Une ligne sans campus concerne toute la région : seul un "
+                                                   "administrateur peut l'importer. Indiquez votre campus."))
         if cid is not None:
             if campus and cid != campus:
                 errors.append(_err(ln, H("campus_id"), f"Cette ligne concerne le campus {cid}, mais le fichier est importé pour {campus}."))

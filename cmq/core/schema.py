@@ -18,6 +18,8 @@ from cmq.core.vocabulary import (  # noqa: F401 (the contract's code lists, read
     LABELS,
     LEVEL_BASES,
     LEVELS,
+    MILESTONE_KINDS,
+    MILESTONE_STATUSES,
     PARTNER_TYPES,
     REGIONS,
     SECTORS,
@@ -50,6 +52,7 @@ class Column:
     help: str = ""
     yes_no: bool = False  # a number that may be written oui/non (VRAI/FAUX): 1/0, for the rows whose unit allows it
     years_ahead: int | None = None  # a year: at most this many years after the current one
+    default: str | None = None  # what an empty cell means (a key column that may be left empty), also in older files
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -330,13 +333,16 @@ _table(
         _c("action_id", "text", "Identifiant action", required=True, ref=("actions", "action_id")),
         YEAR,
         _c("audience", "text", "Public", required=True, choices=AUDIENCES),
+        _c("detail", "text", "Précision du public", default="",
+           help="Pour donner à part plusieurs chiffres d'un même public (« CFA », « lycées professionnels »). "
+                "Vide : un seul chiffre pour ce public."),
         _c("count", "int", "Nombre", required=True, min=0),
         _c("women", "int", "Dont femmes", min=0),
         _c("approximate", "bool", "Ordre de grandeur", help="oui si le rapport donne un ordre de grandeur (« une cinquantaine »)."),
         _c("comment", "text", "Commentaire"),
         SOURCE,
     ),
-    key=("campus_id", "action_id", "year", "audience"),
+    key=("campus_id", "action_id", "year", "audience", "detail"),
     description="Combien de personnes ou de structures chaque action a touchées, par public.",
     rules=(_women_within_count, _action_of_campus),
 )
@@ -375,10 +381,32 @@ _table(
     description="Le niveau de chaque campus sur chacun des 11 critères de labellisation.",
 )
 
+_table(
+    "milestones", "Jalons de gouvernance", "fact",
+    (
+        _c("milestone_id", "text", "Identifiant jalon", required=True, help="Par exemple REG-COPIL-2018-04."),
+        _c("campus_id", "text", "Code campus", ref=("campuses", "campus_id"),
+           help="Vide : un jalon de toute la région (seul un administrateur l'importe)."),
+        _c("start_date", "date", "Date", required=True,
+           help="Le jour ; pour un mois ou une période, son premier jour (dites-le dans « Date écrite »)."),
+        _c("end_date", "date", "Date de fin", help="Pour une période (« entre septembre 2017 et janvier 2018 »)."),
+        _c("date_text", "text", "Date écrite", help="La date telle que la source l'écrit (« mi-janvier 2018 »)."),
+        _c("milestone_kind", "text", "Nature du jalon", required=True, choices=MILESTONE_KINDS),
+        _c("milestone_status", "text", "Statut du jalon", required=True, choices=MILESTONE_STATUSES),
+        _c("title", "text", "Intitulé", required=True),
+        _c("place", "text", "Lieu"),
+        _c("comment", "text", "Commentaire"),
+        SOURCE,
+    ),
+    key=("milestone_id",),
+    description="Les dates de la gouvernance : labellisation, recrutements, comités, instances, pour un campus ou la région.",
+    rules=(_dates_in_order,),
+)
+
 # The order in which tables can be loaded (references first).
 LOAD_ORDER = (
     "campuses", "criteria", "partners", "objectives", "indicators", "campus_partners",
-    "actions", "action_objectives", "indicator_values", "reach", "funding", "criteria_assessments",
+    "actions", "action_objectives", "indicator_values", "reach", "funding", "criteria_assessments", "milestones",
 )
 assert set(LOAD_ORDER) == set(TABLES)
 
@@ -388,6 +416,7 @@ BATCH_COLUMNS = (
     ("user_name", "text"), ("committed_at", "text"),
 )
 HEADERS = {c.name: c.header for t in TABLES.values() for c in t.columns}
+DEFAULTS = {c.name: c.default for t in TABLES.values() for c in t.columns if c.default is not None}
 REVERT_COLUMNS = (("batch_id", "int"), ("reverted_at", "text"), ("reverted_by", "text"))
 
 

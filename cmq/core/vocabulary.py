@@ -52,11 +52,13 @@ STATUSES = {"prevue": "Prévue", "en_cours": "En cours", "terminee": "Terminée"
 AUDIENCES = {
     "collegiens": "Collégiens",
     "lyceens": "Lycéens",
+    "collegiens_lyceens": "Collégiens et lycéens (groupe mixte)",  # one figure the source does not split
     "apprentis": "Apprentis",
     "etudiants": "Étudiants",
     "demandeurs_emploi": "Demandeurs d'emploi",
     "salaries": "Salariés",
-    "enseignants": "Enseignants et formateurs",
+    "enseignants": "Enseignants, formateurs et cadres de l'éducation",
+    "acteurs": "Acteurs et partenaires du campus",  # people: members, partners, participants of its meetings
     "entreprises": "Entreprises",
     "etablissements": "Établissements",
     "institutionnels": "Institutionnels",
@@ -73,6 +75,14 @@ FUNDER_TYPES = {
 FUNDING_KINDS = {"financier": "Financier", "en_nature": "En nature", "poste": "Poste"}
 FUNDING_STATUSES = {"acquis": "Acquis", "prevu": "Prévu", "demande": "Demandé"}
 CRITERION_LEVELS = {"0": "À engager", "1": "En cours", "2": "Atteint", "3": "Au-delà"}
+# governance milestones: what happened (or will) on a date, for a campus or the whole region
+MILESTONE_KINDS = {
+    "labellisation": "Labellisation", "recrutement": "Recrutement", "comite_pilotage": "Comité de pilotage régional",
+    "crefop": "CREFOP", "conseil_perfectionnement": "Conseil de perfectionnement",
+    "assemblee_generale": "Assemblée générale", "inauguration": "Inauguration", "portage": "Structure porteuse",
+    "autre": "Autre",
+}
+MILESTONE_STATUSES = {"passe": "Passé", "prevu": "Prévu"}
 # whether a criterion's level is written as such by its source (or declared by the campus), or read from its text
 LEVEL_BASES = {"enonce": "Niveau énoncé par la source", "interprete": "Niveau interprété du texte de la source"}
 # the audiences that count structures (companies, schools, institutions), never added to people reached
@@ -106,5 +116,6 @@ CODES = {
     "carrier_type": CARRIER_TYPES, "unit": UNITS, "direction": DIRECTIONS, "state": INDICATOR_STATES,
     "kind": FUNDING_KINDS | LEVELS | {"campus": "Campus", "indicateur": "Indicateur"},
     "level": LEVELS | {int(k): v for k, v in CRITERION_LEVELS.items()}, "level_basis": LEVEL_BASES,
+    "milestone_kind": MILESTONE_KINDS, "milestone_status": MILESTONE_STATUSES,
 }
 YES_NO = ("approximate", "cumulative", "includes_estimates", "reverted")  # booleans shown as oui / non

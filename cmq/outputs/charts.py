@@ -13,9 +13,10 @@ from cmq.core import fmt, schema, vocabulary
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-# eleven audiences need eleven distinct colours: Okabe–Ito plus three from Paul Tol's colour-blind-safe sets
-AUDIENCE_COLOURS = dict(zip(schema.AUDIENCES, ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-                                                "#000000", "#882255", "#332288", "#999933", "#F0E442"]))
+# thirteen audiences need thirteen distinct colours: Okabe–Ito plus five from Paul Tol's colour-blind-safe sets
+AUDIENCE_COLOURS = dict(zip(schema.AUDIENCES, ["#0072B2", "#E69F00", "#44AA99", "#009E73", "#CC79A7", "#56B4E9",
+                                                "#D55E00", "#000000", "#117733", "#882255", "#332288", "#999933",
+                                                "#F0E442"]))
 STATUS_COLOURS = {"terminee": "#009E73", "en_cours": "#E69F00", "prevue": "#56B4E9"}
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13)
 

@@ -136,9 +136,9 @@ class Page:
 PAGES = (
     Page("overview", "Vue régionale", ":material/dashboard:",
          figures=("carte", "publics-touches", "publics-par-campus", "financements", "actions-par-statut"),
-         queries=("overview_kpis",)),
+         queries=("overview_kpis", "milestones")),
     Page("campus", "Campus", ":material/apartment:", figures=("arbre-objectifs", "publics-touches"),
-         queries=("campus_indicator_values", "campus_actions", "campus_funding")),
+         queries=("campus_indicator_values", "campus_actions", "campus_funding", "milestones")),
     Page("actions", "Actions", ":material/checklist:", figures=("calendrier-des-actions",),
          queries=("objective_choices", "action_register", "action_objective_links")),
     Page("reach", "Publics touchés", ":material/groups:",

@@ -1,4 +1,5 @@
-"""Tables shown by the Actions, Publics touchés, Financements and Complétude pages: French headers and formats."""
+"""Tables shown by the pages (Vue régionale, Campus, Actions, Publics touchés, Financements, Complétude): French headers
+and formats."""
 from __future__ import annotations
 
 import pandas as pd
@@ -66,3 +67,17 @@ def missing_reports(grid: pd.DataFrame) -> pd.DataFrame:
     gaps = grid[(grid["indicators"] > 0) & (grid["with_value"] == 0)]
     return (gaps.groupby("campus_id")["year"].apply(lambda ys: ", ".join(str(y) for y in sorted(ys)))
             .reset_index().rename(columns={"campus_id": "Campus", "year": "Années sans aucune valeur"}))
+
+
+def milestones(df: pd.DataFrame) -> pd.DataFrame:
+    """The governance milestones, oldest first: the date as the source writes it (and the date it stands for)."""
+    def when(r) -> str:
+        exact = fmt.day(r.start_date) + (f" – {fmt.day(r.end_date)}" if not fmt.missing(r.end_date) else "")
+        return exact if fmt.missing(r.date_text) or not r.date_text else f"{r.date_text} ({exact})"
+    return pd.DataFrame({
+        "Date": [when(r) for r in df.itertuples()],
+        "Campus": df["campus_id"].map(lambda c: "Région" if fmt.missing(c) else c),
+        "Jalon": df["milestone_kind"].map(schema.MILESTONE_KINDS), "Intitulé": df["title"],
+        "Lieu": df["place"].fillna(""), "Statut": df["milestone_status"].map(schema.MILESTONE_STATUSES),
+        "Commentaire": df["comment"].fillna(""), "Source": df["source"].fillna(""),
+    })

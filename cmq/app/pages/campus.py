@@ -14,6 +14,7 @@ f = {"year": None, "campuses": [code]}
 info = campuses.set_index("campus_id").loc[code]
 st.title(f"Campus {fmt.md(code)} – {fmt.md(info['name'])}")
 campus_view.identity(info)
+ui.milestones(f, key="campus_milestones")
 
 tree = ui.figure("arbre-objectifs", f, key="tree", campus=code)
 values = ui.query("campus_indicator_values", campus=code)

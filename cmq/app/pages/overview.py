@@ -34,3 +34,4 @@ with left:
         st.caption(unknown)
 with right:
     ui.figure("actions-par-statut", f, key="actions")
+ui.milestones(f, key="overview_milestones")

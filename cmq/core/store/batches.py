@@ -39,7 +39,8 @@ class Batches:
         with self._writing():
             campuses = set()
             if t.campus_column and t.campus_column in rows.columns:
-                campuses = {str(c) for c in rows[t.campus_column].dropna()}
+                # a row without campus concerns the whole region ("": only an administrator writes it)
+                campuses = {"" if pd.isna(c) else str(c) for c in rows[t.campus_column]}
             account = self.account(user)
             refusal = auth.write_refusal(account, user, t.label, t.campus_column, campuses)
             if refusal is None and auth.campus_scope(account) is not None:

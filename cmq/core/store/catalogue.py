@@ -23,12 +23,12 @@ from cmq.core.store.files import (
     _sql_str,
 )
 
-CATALOGUE_FORMAT = 2  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
+CATALOGUE_FORMAT = 3  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
 
 
 def _shared_rules(con: duckdb.DuckDBPyConnection) -> None:
     """Rules several queries share, written once: the audiences (which are structures, not people), and the reach
-    figures with a joint action counted once (one row per action, year and audience: its largest figure, whoever
+    figures with a joint action counted once (one row per action, year, audience and detail: its largest figure, whoever
     of its campuses reported it), for the chosen campuses (null: all) and year (null: every year)."""
     con.execute("create or replace table audiences (audience varchar, label varchar, is_structure boolean)")
     con.executemany("insert into audiences values ($audience, $label, $structure)",
@@ -40,13 +40,23 @@ def _shared_rules(con: duckdb.DuckDBPyConnection) -> None:
             action_id,
             year,
             audience,
+            detail,
             max(count) as count,
             max(women) as women,
             bool_or(coalesce(approximate, false)) as approximate
         from reach
         where (campuses is null or list_contains(campuses, campus_id))
             and (chosen_year is null or year = chosen_year)
-        group by action_id, year, audience""")
+        group by action_id, year, audience, detail""")
+
+
+def _read_as(name: str, held: bool) -> str:
+    """How a column is read: itself (its contract default where a cell is empty), or, missing from every file (the
+    contract gained it after they were written), its default or null."""
+    default = schema.DEFAULTS.get(name)
+    if default is None:
+        return name if held else "null"
+    return f"coalesce({name}, {_sql_str(default)})" if held else _sql_str(default)
 
 
 class Catalogue:
@@ -190,7 +200,7 @@ class Catalogue:
         """Every row of the files `rels`, typed as `cols` say; a column the contract gained after the files were
         written (none of them has it) reads as null."""
         held = set().union(*(self._file_columns(r) for r in rels)) if rels else set()
-        typed = ", ".join(f"cast({n if n in held else 'null'} as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
+        typed = ", ".join(f"cast({_read_as(n, n in held)} as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
         if not rels:
             nulls = ", ".join(f"cast(null as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
             return "select " + nulls + " where false"
