@@ -6,6 +6,7 @@ from cmq.core import fmt
 from cmq.core.store import StoreError
 
 st.set_page_config(page_title="Pilotage des CMQ", page_icon=":material/school:", layout="wide")
+ui.french_page()
 
 
 def damaged(exc: StoreError) -> None:
@@ -25,6 +26,7 @@ except StoreError as exc:
 pages = session.pages(account)
 session.sidebar(account)
 nav = st.navigation(pages)
+st.set_page_config(page_title=f"{nav.title} – Pilotage des CMQ")  # each page names itself in the tab and to screen readers
 session.go_to_destination(pages)
 try:
     ui.damage_notice()

@@ -64,7 +64,7 @@ def screenshot(page, name: str) -> Path:
 def open_as(page, url: str, name: str = "admin", password: str = "admin-demo-2018") -> None:
     """Open `url` (a fresh session: the login page comes first), sign in, and wait for the page behind it."""
     page.goto(url)
-    page.get_by_label("Nom du compte").fill(name)
-    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_label("Nom du compte", exact=True).fill(name)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
     page.get_by_role("button", name="Se connecter", exact=True).click()
     page.get_by_text("Connecté :").wait_for(timeout=60_000)

@@ -57,6 +57,68 @@ def preload_first_page() -> None:
 }})();</script>""", unsafe_allow_javascript=True)
 
 
+# Streamlit's own words in its widgets (its page is served as <html lang="en"> and it has no setting for any of them),
+# in French: texts (matched whole) in the file uploader and in links, and the labels screen readers read.
+FRENCH_TEXTS = {
+    "^Drag and drop a file here$": "Glissez-déposez un fichier ici",
+    "^Drag and drop files here$": "Glissez-déposez des fichiers ici",
+    "^Upload$": "Parcourir…",
+    "^Add files$": "Ajouter des fichiers",
+    "^([0-9]+)\\.([0-9]+)\\s?MB per file$": "$1,$2 Mo au plus par fichier",
+    "^([0-9]+)\\s?MB per file$": "$1 Mo au plus par fichier",
+    "^Skip to main content$": "Aller au contenu principal",
+}
+FRENCH_LABELS = {
+    "Show password": "Afficher le mot de passe", "Hide password": "Masquer le mot de passe",
+    "Link to heading": "Lien vers ce titre", "Skip to main content": "Aller au contenu principal",
+    "Remove file": "Retirer le fichier", "Delete file": "Retirer le fichier", "Clear all": "Tout effacer",
+    "Clear value": "Effacer", "Open": "Ouvrir", "Close": "Fermer", "Collapse sidebar": "Replier la barre latérale",
+    "Expand sidebar": "Déplier la barre latérale", "Fullscreen": "Plein écran", "Close fullscreen": "Quitter le plein écran",
+    # a chart's tools
+    "Download plot as a PNG": "Télécharger l'image (PNG)", "Zoom": "Zoomer", "Pan": "Déplacer", "Zoom in": "Zoom avant",
+    "Zoom out": "Zoom arrière", "Autoscale": "Échelle automatique", "Reset axes": "Rétablir les axes",
+    "Reset view": "Rétablir la vue", "Box Select": "Sélection rectangulaire", "Lasso Select": "Sélection au lasso",
+    # a table's tools
+    "Show/hide columns": "Afficher ou masquer des colonnes", "Download as CSV": "Télécharger en CSV",
+    "Search": "Rechercher",
+}
+LABEL_PREFIXES = {"Help for ": "Aide : "}  # « Help for Actions » (a figure's help button)
+
+
+def french_page() -> None:
+    """Declare the page French (lang="fr", what screen readers and browsers' translation read) and keep Streamlit's
+    English widget words in French as they appear (a script in the page, installed once per browser tab)."""
+    texts = json.dumps([[pattern, text] for pattern, text in FRENCH_TEXTS.items()])
+    st.html(f"""<script>(() => {{
+  document.documentElement.lang = "fr";
+  if (window.cmqFrench) return;
+  window.cmqFrench = true;
+  const texts = {texts}.map(([p, t]) => [new RegExp(p), t]);
+  const labels = {json.dumps(FRENCH_LABELS, ensure_ascii=False)};
+  const prefixes = {json.dumps(LABEL_PREFIXES, ensure_ascii=False)};
+  const attrs = ["aria-label", "title", "data-title"];
+  const french = v => labels[v] ?? Object.entries(prefixes).reduce((r, [en, fr]) => r ?? (v.startsWith(en) ? fr + v.slice(en.length) : null), null);
+  const translate = () => {{
+    document.querySelectorAll('[data-testid="stFileUploader"], a').forEach(box => {{
+      const walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+      for (let node = walk.nextNode(); node; node = walk.nextNode()) {{
+        const text = node.nodeValue.trim();
+        for (const [re, fr] of texts) if (re.test(text)) {{ node.nodeValue = text.replace(re, fr); break; }}
+      }}
+    }});
+    document.querySelectorAll("[aria-label],[title],[data-title]").forEach(el => {{
+      for (const attr of attrs) {{
+        const v = el.getAttribute(attr), fr = v && french(v);
+        if (fr) el.setAttribute(attr, fr);
+      }}
+    }});
+  }};
+  translate();
+  new MutationObserver(translate).observe(document.body, {{subtree: true, childList: true, characterData: true,
+                                                          attributes: true, attributeFilter: attrs}});
+}})();</script>""", unsafe_allow_javascript=True)
+
+
 @st.cache_resource(max_entries=2)
 def _connection(root: str, version: int):
     return store().connect()
@@ -189,19 +251,20 @@ def figure(name: str, f: dict, key: str, **extra) -> pd.DataFrame:
 def chart(fig, f: dict, source: str, rows: Callable[[], pd.DataFrame] | None, key: str, data: pd.DataFrame,
           name: str) -> None:
     """A chart, its caption (filters, source, freshness), buttons that download it as PNG or SVG and its data as CSV or
-    Excel (files named after what, whom and which year), and the rows behind it in « Voir les données », read only
-    once the expander is opened (tens of thousands of rows at national scale)."""
+    Excel (files named after what, whom and which year), and its figures as a table in « Voir les données » (the rows
+    behind it are read only once the expander is opened: tens of thousands at national scale)."""
     st.plotly_chart(fig, key=key, config={"displaylogo": False})
     caption(f, source)
     downloads(fig, f, source, data, name, key)
-    if rows is not None:
-        box = st.expander("Voir les données", key=f"{key}_rows", on_change="rerun")
-        if box.open:
-            table = rows()
-            if table.empty:
-                box.write("Aucune ligne pour ces filtres.")
-            else:
-                box.dataframe(export.french(table), hide_index=True)
+    # every chart's figures one click away, as a table (what a screen reader reads): the rows behind it when the
+    # registry names them, else the very data it was drawn from
+    box = st.expander("Voir les données", key=f"{key}_rows", on_change="rerun")
+    if box.open:
+        table = rows() if rows is not None else data
+        if table.empty:
+            box.write("Aucune ligne pour ces filtres.")
+        else:
+            box.dataframe(export.french(table), hide_index=True)
 
 
 def downloads(fig, f: dict, source: str, data: pd.DataFrame, name: str, key: str) -> None:

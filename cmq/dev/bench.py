@@ -416,8 +416,8 @@ def measure_browser(store: Store, report: Results, reps: int = 3) -> None:
                             raise
                         time.sleep(0.05)
                 page.goto(url)
-                page.get_by_label("Nom du compte").fill(name)
-                page.get_by_label("Mot de passe").fill(password)
+                page.get_by_label("Nom du compte", exact=True).fill(name)
+                page.get_by_label("Mot de passe", exact=True).fill(password)
                 page.get_by_role("button", name="Se connecter", exact=True).click()
                 page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
                 firsts.append(time.perf_counter() - t0)
