@@ -44,7 +44,7 @@ def test_overview_in_the_browser(store_copy, page):
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)
         page.wait_for_timeout(1000)
         metrics = [m.strip() for m in page.locator('[data-testid="stMetricValue"]').all_inner_texts()]
-        assert metrics[0] == "1" and metrics[1] == "28"
+        assert metrics[0] == "1" and metrics[1] == "29"
         screenshot(page, "overview-msi")
         page.get_by_role("button", name="Se déconnecter").click()
         page.get_by_label("Nom du compte").wait_for(timeout=30_000)

@@ -23,12 +23,15 @@ def test_agt_tree_and_values(data_dir):
     at = campus_page("AGT")
     assert at.title[0].value == "Campus AGT – Alimentation, Goût, Tourisme"
     assert "GIP Créativ'21" in at.markdown[0].value and "labellisé en 2017" in at.markdown[0].value
-    tree = frame(at, "Intitulé")
+    tree = frame(at, "Niveau")
     assert (tree["Niveau"] == "Objectif stratégique").sum() == 7
     row = tree[tree["Intitulé"].str.contains("Nombre de rencontres auprès des acteurs")].iloc[0]
     assert row["Valeur 2018"] == "88" and row["État"] == "Renseigné, sans cible" and row["Cible 2018"] == ""
     assert (tree["État"] == "Non renseigné").sum() > 40, "indicators the report gives no value for stay empty"
-    assert len(frame(at, "Action")) == 14
+    assert len(frame(at, "Action")) == 14 + 1, "its own, and the six campuses' PRIC fiche it carries jointly"
+    milestones = frame(at, "Jalon")
+    assert "Inauguration du CMQ et Assemblée Générale" in set(milestones["Intitulé"])
+    assert (milestones["Campus"] == "Région").sum() == 5 and set(milestones["Campus"]) == {"AGT", "Région"}
     funding = frame(at, "Financeur")
     assert "non renseigné" in set(funding[funding["Financeur"] == "Dijon Métropole"]["Montant"])
     assert set(funding[funding["Financeur"] == "Région Bourgogne-Franche-Comté"]["Montant"]) == {"15\u202f000\u00a0€"}

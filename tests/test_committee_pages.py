@@ -95,11 +95,11 @@ def test_register_query_finds_joint_actions_under_the_associated_campus(demo_sto
 
 def test_reach_page_counts_joint_action_once(data_dir):
     at = page("reach")
-    assert metric(at, "Personnes touchées") == "447" and metric(at, "Structures touchées") == "358"
+    assert metric(at, "Personnes touchées") == "514" and metric(at, "Structures touchées") == "291"
     assert metric(at, "Part des femmes") == "non renseigné", "no campus reports women in 2018: no share invented"
     years = queries.run("reach_by_year_audience", store=Store(data_dir), campuses=None)
     teachers = years[(years["year"] == 2018) & (years["audience"] == "enseignants")]["reached"].iloc[0]
-    assert teachers == 156, "the joint ESPE action (60 teachers, reported by MSI and MMA) is counted once"
+    assert teachers == 163, "the joint ESPE action (28 teachers, reported by MSI and MMA) is counted once"
 
 
 def test_women_share_from_the_figures_that_give_it(data_dir, store_copy):
@@ -120,7 +120,8 @@ def test_funding_page_known_unknown_and_private_share(data_dir, store_copy):
     assert metric(at, "Montants connus") == "125\u202f000\u00a0€" and metric(at, "Dont acquis") == "125\u202f000\u00a0€"
     assert metric(at, "Part privée") == "non renseigné", "the two company lines give no amount: no 0 % invented"
     unknown = frame(at, "Montant")
-    assert len(unknown) == 26 and set(unknown["Montant"]) == {"non renseigné"}
+    # the six campuses' one PRIC request and the one in-kind contribution to the joint ESPE action: one line each
+    assert len(unknown) == 20 and set(unknown["Montant"]) == {"non renseigné"}
     sankey = figure(at, "fund_sankey")["data"][0]
     assert any(label.startswith("Région Bourgogne-Franche-Comté · 90\u202f000") for label in sankey["node"]["label"])
     assert sum(sankey["link"]["value"]) == 125000
@@ -134,7 +135,7 @@ def test_funding_page_known_unknown_and_private_share(data_dir, store_copy):
 def test_kind_status_chart_counts_lines_with_no_amount(data_dir):
     at = page("funding")
     bars = {t["name"]: dict(zip(t["y"], t["x"])) for t in figure(at, "fund_kind")["data"]}
-    assert bars["Acquis"]["Poste"] == 6 and bars["Acquis"]["En nature"] == 9 and bars["Demandé"]["Financier"] == 8
+    assert bars["Acquis"]["Poste"] == 6 and bars["Acquis"]["En nature"] == 8 and bars["Demandé"]["Financier"] == 3
 
 
 # ---- Complétude
@@ -144,7 +145,7 @@ def test_completeness_grid_and_detail(data_dir):
     at = page("completeness", annee="2018")
     grid = figure(at, "comp_grid")["data"][0]
     cells = dict(zip(grid["y"], (row[0] for row in grid["text"])))
-    assert cells["AGT"] == "4 / 59" and cells["MSI"] == "4 / 4"
+    assert cells["AGT"] == "4 / 59" and cells["MSI"] == "8 / 8"
     at.selectbox(key="comp_campus").set_value("AGT").run()
     detail = figure(at, "comp_detail")["data"][0]
     states = dict(zip(detail["y"], (row[0] for row in detail["z"])))
@@ -165,5 +166,5 @@ def test_rows_behind_a_chart_are_read_when_the_expander_opens(data_dir):
     at.session_state["reach_rows"] = True  # the « Voir les données » expander under « Publics touchés »
     at.run()
     rows = frame(at, "Fichier importé")
-    assert set(rows["Fichier importé"]) == {"reach.csv"} and len(rows) == 30  # the 2018 figures
+    assert set(rows["Fichier importé"]) == {"reach.csv"} and len(rows) == 39  # the 2018 figures
     assert set(rows["Importé par"]) == {"admin"}

@@ -187,7 +187,7 @@ def test_an_untouched_demo_store_follows_its_files(tmp_path):
     assert q(store, "select count(*) n from actions where action_id = 'TI-A15'")["n"].iloc[0] == 0, \
         "a row the new files no longer hold goes too"
     rep = ingest.import_bytes(store, "reach", "Code campus;Identifiant action;Année;Public;Nombre\nAGT;AGT-A05;2019;"
-                              "enseignants;12\n".encode(), "mes-chiffres.csv", user="admin")
+                              "enseignants;12\n".encode(), "reach.csv", user="admin")  # even named like the demo's
     assert rep.status == "committed"
     reach.write_bytes(reach.read_bytes().replace(b";collegiens;;222;", b";collegiens;;223;"))
     assert q(open_store(tmp_path / "s", demo_dir), count)["count"].tolist() == [222]

@@ -19,10 +19,11 @@ from cmq.outputs.registry import CAMPUS_PACK, FIGURES, REGION_PACK
 from conftest import ADMIN, app_test, cli, frame
 
 # the demo (2018 report): reach by audience, each joint action counted once
-REACH_2018 = {"Collégiens": 283, "Enseignants et formateurs": 156, "Entreprises": 147, "Établissements": 106,
-              "Institutionnels": 105, "Lycéens": 8}
+REACH_2018 = {"Collégiens": 253, "Collégiens et lycéens (groupe mixte)": 30,
+              "Enseignants, formateurs et cadres de l'éducation": 163, "Acteurs et partenaires du campus": 60,
+              "Entreprises": 147, "Établissements": 106, "Institutionnels": 38, "Lycéens": 8}
 FUNDERS_2018 = {"Région Bourgogne-Franche-Comté": 90_000, "UBFC (RITM-BFC)": 20_000, "Pays de Montbéliard Agglomération": 15_000}
-STATUSES_2018 = {"Terminée": 53, "En cours": 41, "Prévue": 16}
+STATUSES_2018 = {"Terminée": 53, "En cours": 42, "Prévue": 15}
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +126,7 @@ def test_region_pack_pdf_is_a4_landscape_with_titles_and_figures(region):
         assert item.title in text
     assert "Région Bourgogne-Franche-Comté" in text and "Données au" in text
     reach_page = reader.pages[1 + REGION_PACK.index("publics-touches")].extract_text()
-    assert "Enseignants et formateurs" in reach_page and "156" in reach_page and "283" in reach_page
+    assert "Enseignants, formateurs" in reach_page and "163" in reach_page and "253" in reach_page
     funding_page = reader.pages[1 + REGION_PACK.index("financements")].extract_text()
     assert "90\u202f000" in funding_page or "90 000" in funding_page  # French grouping
     assert "Lots d'import à l'origine des chiffres" in reader.pages[-1].extract_text()
@@ -194,7 +195,7 @@ def test_chart_images_are_16_9_at_presentation_resolution(region):
     png = export.image(item.fig, "png")
     assert png.startswith(b"\x89PNG") and Image.open(io.BytesIO(png)).size == (1920, 1080)
     svg = export.image(item.fig, "svg").decode()
-    assert svg.lstrip().startswith("<svg") and "Enseignants et formateurs" in svg
+    assert svg.lstrip().startswith("<svg") and "Enseignants, formateurs" in svg
     # a chart taller than a slide keeps its rows readable: still 16:9, more pixels
     tall = next(i for i in region.items if i.figure.name == "publics-par-campus").fig
     tall.update_layout(height=1400)

@@ -221,7 +221,7 @@ def milestones(f: dict, key: str) -> None:
     if rows.empty:
         st.info("Aucun jalon n'est renseigné : importez-les dans « Importer des données » (table Jalons de gouvernance).")
         return
-    st.dataframe(tables.milestones(rows), hide_index=True, key=key)
+    st.dataframe(tables.milestones(rows), hide_index=True, key=key, height=38 + 35 * min(len(rows), 15))
     st.caption(f"Région : jalons de toute la région (comité de pilotage, coordination, CREFOP). Données importées le "
                f"{data_date()}.")
 

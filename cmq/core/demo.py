@@ -57,13 +57,14 @@ def build(store, demo_dir: Path = DEMO_DIR) -> list[ingest.Report]:
 def stale_files(store, demo_dir: Path = DEMO_DIR) -> list[str]:
     """The demo files that changed since an untouched demo store imported them (a newer release of the demo, or of
     the contract): their tables, in load order. Empty for a real store, a new one, or a demo store someone imported
-    into or reverted in (it is theirs now: it is left as it is)."""
+    into or reverted in (it is theirs now: it is left as it is). Untouched: the demo's own build, one batch per
+    table at most, each by the demo administrator from the table's demo file, none reverted."""
     if store.is_empty() or store.manifest().get("kind") == "real":
         return []
     b = store.read("select table_name, file_name, sha256, user_name, reverted_at from batches order by batch_id",
                    build=False)
     untouched = ((b["user_name"] == DEMO_USER) & (b["file_name"] == b["table_name"] + ".csv") & b["reverted_at"].isna())
-    if b.empty or not untouched.all():
+    if b.empty or not untouched.all() or b["table_name"].duplicated().any():
         return []
     imported = b.groupby("table_name")["sha256"].last()
     return [name for name in schema.LOAD_ORDER

@@ -142,7 +142,7 @@ def load_tables(store: Store, names: list[str] | None = None) -> dict[str, pd.Da
 
 
 def _once(reach: pd.DataFrame) -> pd.DataFrame:
-    return reach.groupby(["action_id", "year", "audience"], as_index=False)["count"].max()
+    return reach.groupby(["action_id", "year", "audience", "detail"], as_index=False)["count"].max()
 
 
 def pandas_page(page: str, t: dict, ctx: dict) -> list:

@@ -75,14 +75,16 @@ def reach_by_audience(df: pd.DataFrame, title: str) -> go.Figure:
     if df.empty:
         return empty(title, "Aucun public touché n'est renseigné pour ces filtres.")
     d = df.copy()
-    d["label"] = d["audience"].map(lambda a: schema.AUDIENCES.get(a, a))
+    d["label"] = d["audience"].map(lambda a: _wrap(schema.AUDIENCES.get(a, a), 26))  # a narrow column keeps its bars
     d = d.sort_values("reached")
     text = [("≈ " if est else "") + fmt.number(v) for v, est in zip(d["reached"], d["includes_estimates"])]
     fig = go.Figure(go.Bar(
-        x=d["reached"], y=d["label"], orientation="h", marker_color=PALETTE[0], text=text, textposition="auto",
-        customdata=d[["actions"]], hovertemplate="%{y} : %{x:,} touchés<br>%{customdata[0]} action(s)<extra></extra>",
+        x=d["reached"], y=d["label"], orientation="h", marker_color=PALETTE[0], text=text, textposition="outside",
+        cliponaxis=False, customdata=d[["actions"]],
+        hovertemplate="%{y} : %{x:,} touchés<br>%{customdata[0]} action(s)<extra></extra>",
     ))
-    fig = _layout(fig, title, x_title="Nombre touché", y_title=None, height=max(260, 60 + 34 * len(d)))
+    fig = _layout(fig, title, x_title="Nombre touché", y_title=None, height=max(260, 60 + 40 * len(d)))
+    fig.update_xaxes(range=[0, float(d["reached"].max()) * 1.3 or 1])  # room for the figures beside the bars
     if d["includes_estimates"].any():
         fig.add_annotation(text="≈ : comprend des ordres de grandeur (« une cinquantaine »)", showarrow=False,
                            xref="paper", yref="paper", x=1, y=1.02, xanchor="right", yanchor="bottom", font=dict(size=11))

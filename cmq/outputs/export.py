@@ -294,7 +294,8 @@ def _categorised(kind, stacked, traces, pairs, number_format, colorway) -> Nativ
         if colour is None and colorway:  # plotly's default colours, the same on the slide as on screen
             colour = colorway[i % len(colorway)]
         series.append((html.unescape(t.name or "Valeur"), [_number(by_cat.get(c)) for c in categories], colour))
-    return Native(kind, stacked, [html.unescape(str(c)) for c in categories], series, number_format)
+    # a label wrapped for the screen (« <br> ») is one line again on a slide or in a workbook
+    return Native(kind, stacked, [html.unescape(str(c).replace("<br>", " ")) for c in categories], series, number_format)
 
 
 def title_of(fig: go.Figure) -> str:

@@ -70,10 +70,12 @@ def missing_reports(grid: pd.DataFrame) -> pd.DataFrame:
 
 
 def milestones(df: pd.DataFrame) -> pd.DataFrame:
-    """The governance milestones, oldest first: the date as the source writes it (and the date it stands for)."""
+    """The governance milestones, oldest first: the day, or the date as the source writes it when it gives no day
+    (« janvier 2017 », « entre septembre 2017 et janvier 2018 »)."""
     def when(r) -> str:
-        exact = fmt.day(r.start_date) + (f" – {fmt.day(r.end_date)}" if not fmt.missing(r.end_date) else "")
-        return exact if fmt.missing(r.date_text) or not r.date_text else f"{r.date_text} ({exact})"
+        if not fmt.missing(r.date_text) and r.date_text:
+            return r.date_text
+        return fmt.day(r.start_date) + (f" – {fmt.day(r.end_date)}" if not fmt.missing(r.end_date) else "")
     return pd.DataFrame({
         "Date": [when(r) for r in df.itertuples()],
         "Campus": df["campus_id"].map(lambda c: "Région" if fmt.missing(c) else c),
