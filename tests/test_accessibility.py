@@ -96,7 +96,7 @@ def test_the_first_chart_downloads_with_the_keyboard_only(store_copy, browser):
         page.keyboard.press("Enter")
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
-        for presses in range(200):
+        for _ in range(200):
             page.keyboard.press("Tab")
             if page.evaluate("() => document.activeElement?.innerText || ''").strip().endswith("Image PNG"):
                 break
@@ -104,4 +104,4 @@ def test_the_first_chart_downloads_with_the_keyboard_only(store_copy, browser):
             pytest.fail("« Image PNG » of the first chart is never reached with Tab")
         with page.expect_download(timeout=60_000) as got:
             page.keyboard.press("Enter")
-        assert got.value.suggested_filename.endswith(".png") and presses < 200
+        assert got.value.suggested_filename.endswith(".png")

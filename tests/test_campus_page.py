@@ -1,10 +1,14 @@
 """The Campus page: identity, objective tree with indicator status, actions, reach and funding of one campus."""
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from cmq.core import queries
+from cmq.outputs import charts
 
 from conftest import app_test, frame
 
@@ -67,3 +71,47 @@ def test_campus_without_data_says_what_to_import(store_copy, monkeypatch):
     infos = [i.value for i in at.info]
     assert any("Aucune action" in i for i in infos)
     assert isinstance(frame(at, "Financeur"), pd.DataFrame)
+
+
+def synthetic_tree(strategic: int, operational: int, indicators: int):
+    """A campus tree of strategic × operational × indicators, the statuses in turn."""
+    statuses = itertools.cycle(["atteint", "en_retard", "sans_cible", "non_renseigne"])
+    rows = [dict(node_id="X", parent_id=None, kind="campus", title="XYZ – Campus", year=None, value=None, target=None,
+                 status=None)]
+    for s in range(strategic):
+        rows.append(dict(node_id=f"S{s}", parent_id="X", kind="strategique", title=f"Objectif stratégique {s} " * 4,
+                         year=None, value=None, target=None, status=None))
+        for o in range(operational):
+            rows.append(dict(node_id=f"S{s}O{o}", parent_id=f"S{s}", kind="operationnel", title=f"Objectif {s}.{o}",
+                             year=None, value=None, target=None, status=None))
+            for i in range(indicators):
+                status = next(statuses)
+                filled = status != "non_renseigne"
+                rows.append(dict(node_id=f"S{s}O{o}I{i}", parent_id=f"S{s}O{o}", kind="indicateur", title=f"Indicateur {i}",
+                                 year=2018 if filled else None, value=10 if filled else None,
+                                 target=12 if status in ("atteint", "en_retard") else None, status=status))
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("shape", [(7, 2, 4), (10, 3, 5)])  # 56 and 150 indicators
+def test_the_tree_opens_on_strategic_objectives_readable_at_any_size(shape):
+    """The tree opens on the campus and its strategic objectives only (a click opens one), every box big enough for
+    its words (a tenth of the height at least), each objective's progress written in it, and each indicator's status
+    named, not only coloured."""
+    df = synthetic_tree(*shape)
+    tree = charts.objective_tree(df, "Arbre").data[0]
+    assert tree.maxdepth == 2
+    sizes = dict(zip(tree.ids, tree["values"]))
+    children: dict = {}
+    for node, parent in zip(tree.ids, tree.parents):
+        children.setdefault(parent, []).append(node)
+
+    def height(node):
+        return sizes[node] + sum(height(c) for c in children.get(node, []))
+    strategic = [n for n in tree.ids if n.count("S") == 1 and "O" not in n]
+    assert all(height(n) >= height("X") / 10 - 1e-9 for n in strategic)
+    text = dict(zip(tree.ids, tree.text))
+    indicators = shape[0] * shape[1] * shape[2]
+    assert f"{indicators} indicateurs" in text["X"] and "cibles atteintes" in text["X"]
+    assert all("indicateurs" in text[n] for n in strategic)
+    assert "Cible atteinte" in text["S0O0I0"] and "En retard sur la cible" in text["S0O0I1"]

@@ -97,7 +97,8 @@ def french_page() -> None:
   const labels = {json.dumps(FRENCH_LABELS, ensure_ascii=False)};
   const prefixes = {json.dumps(LABEL_PREFIXES, ensure_ascii=False)};
   const attrs = ["aria-label", "title", "data-title"];
-  const french = v => labels[v] ?? Object.entries(prefixes).reduce((r, [en, fr]) => r ?? (v.startsWith(en) ? fr + v.slice(en.length) : null), null);
+  const french = v => labels[v] ?? Object.entries(prefixes).reduce(
+    (r, [en, fr]) => r ?? (v.startsWith(en) ? fr + v.slice(en.length) : null), null);
   const translate = () => {{
     document.querySelectorAll('[data-testid="stFileUploader"], a').forEach(box => {{
       const walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);

@@ -241,34 +241,120 @@ LEVEL_COLOURS = {"strategique": "#5B4636", "operationnel": "#8C7560", "realisati
 LEVEL_NAMES = vocabulary.NODE_KINDS
 
 
+TREE_DEPTH = 2  # levels the tree shows at once: the campus and its strategic objectives; a click opens a branch
+
+
+def _tree_counts(d: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """For each node: how many indicators lie under it, by status (an indicator counts for itself)."""
+    children: dict[str, list[str]] = {}
+    for node, parent in zip(d["node_id"], d["parent_id"]):
+        if isinstance(parent, str):
+            children.setdefault(parent, []).append(node)
+    status = dict(zip(d["node_id"], d["status"]))
+    counts: dict[str, dict[str, int]] = {}
+
+    def count(node: str) -> dict[str, int]:
+        if node not in counts:
+            mine = dict.fromkeys(INDICATOR_STATUS, 0)
+            if isinstance(status.get(node), str):
+                mine[status[node]] += 1
+            for child in children.get(node, []):
+                for k, v in count(child).items():
+                    mine[k] += v
+            counts[node] = mine
+        return counts[node]
+
+    for node in d["node_id"]:
+        count(node)
+    return counts
+
+
+def _tree_sizes(d: pd.DataFrame, counts: dict[str, dict[str, int]]) -> list[int]:
+    """What each box adds to its parent's height (plotly's « remainder »): an indicator or an objective without any
+    one; a strategic objective as much as it lacks to reach a tenth of the campus's indicators, so that a small
+    branch keeps room for its words when the tree opens (its count is written in it, not read from its size)."""
+    total = int((d["kind"] == "indicateur").sum())
+    floor = max(1, -(-total // 10))
+    sizes = []
+    for node, kind in zip(d["node_id"], d["kind"]):
+        inside = sum(counts[node].values())
+        if kind == "indicateur":
+            sizes.append(1)
+        elif kind == "strategique":
+            sizes.append(max(0, floor - inside))
+        else:
+            sizes.append(0 if inside or node in set(d["parent_id"].dropna()) else 1)
+    return sizes
+
+
+def _ink(fill: str) -> str:
+    """Dark text on a light fill, white on a dark one (whichever contrasts more)."""
+    return "#1A1A1A" if contrast(fill, "#FFFFFF") < contrast(fill, "#1A1A1A") else "#FFFFFF"
+
+
+def luminance(colour: str) -> float:
+    """Relative luminance of a #RRGGBB colour (WCAG 2.x)."""
+    rgb = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two #RRGGBB colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _progress(c: dict[str, int]) -> str:
+    """« 12 indicateurs · 3 renseignés · 1 cible atteinte », the words beside a node (never its colour alone)."""
+    total = sum(c.values())
+    if not total:
+        return "aucun indicateur"
+    filled = total - c["non_renseigne"]
+    words = [f"{total} indicateur{'s' * (total > 1)}", f"{filled} renseigné{'s' * (filled > 1)}"]
+    if c["atteint"] or c["en_retard"]:
+        words.append(f"{c['atteint']} cible{'s' * (c['atteint'] > 1)} atteinte{'s' * (c['atteint'] > 1)}")
+    if c["en_retard"]:
+        words.append(f"{c['en_retard']} en retard")
+    return " · ".join(words)
+
+
 def objective_tree(df: pd.DataFrame, title: str) -> go.Figure:
-    """Icicle: campus → strategic → operational → realisation → indicator, indicators coloured by status."""
+    """Icicle opening on the campus and its strategic objectives, each with its progress in words (indicators, how
+    many reported, targets reached); a click opens an objective with its children, down to its indicators, coloured
+    by status and named with it. Readable at 60 as at 150 indicators: a view holds one objective and its children."""
     if len(df) <= 1:
         return empty(title, "Ce campus n'a pas encore d'arbre d'objectifs : importez ses objectifs et indicateurs.")
     d = df.copy()
-    has_children = set(d["parent_id"].dropna())
-    d["size"] = [0 if n in has_children else 1 for n in d["node_id"]]
-    colours, hover = [], []
+    counts = _tree_counts(d)
+    d["size"] = _tree_sizes(d, counts)
+    colours, hover, text = [], [], []
     for r in d.itertuples():
         if r.kind == "indicateur":
             label, colour = INDICATOR_STATUS[r.status]
             shown = "" if pd.isna(r.value) else f"<br>Valeur {int(r.year)} : {fmt.number(r.value, 2)}"
             target = "" if pd.isna(r.target) else f" · cible : {fmt.number(r.target, 2)}"
             hover.append(f"{label}{shown}{target}")
+            text.append(f"{_wrap(fmt.short(r.title, 110), 42)}<br><i>{label}{shown.replace('<br>', ' · ')}</i>")
         else:
             colour = LEVEL_COLOURS.get(r.kind, "#3B2F26")
-            hover.append(LEVEL_NAMES.get(r.kind, r.kind))
+            progress = _progress(counts[r.node_id])
+            hover.append(f"{LEVEL_NAMES.get(r.kind, r.kind)}<br>{progress}")
+            text.append(f"<b>{_wrap(fmt.short(r.title, 110), 42)}</b><br>{progress}")
         colours.append(colour)
     fig = go.Figure(go.Icicle(
-        ids=d["node_id"], parents=d["parent_id"].fillna(""), labels=[fmt.short(t) for t in d["title"]],
+        ids=d["node_id"], parents=d["parent_id"].fillna(""), labels=[fmt.short(t) for t in d["title"]], text=text,
+        texttemplate="%{text}",
         values=d["size"], branchvalues="remainder", marker=dict(colors=colours, line=dict(color="white", width=1)),
         customdata=list(zip(d["title"], hover)), hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
-        tiling=dict(orientation="h"), maxdepth=-1, textfont=dict(size=11),
+        tiling=dict(orientation="h"), maxdepth=TREE_DEPTH, pathbar=dict(visible=True, side="bottom"),
+        leaf=dict(opacity=1),  # the status colours as the legend shows them
+        textfont=dict(size=13, color=[_ink(c) for c in colours]),
     ))
     for _key, (label, colour) in INDICATOR_STATUS.items():  # a legend for the indicator colours
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, marker=dict(color=colour, size=12, symbol="square")))
-    fig = _layout(fig, title, height=760)
-    fig.update_layout(margin=dict(l=0, r=0, t=70, b=0), showlegend=True)
+    fig = _layout(fig, title, height=max(600, 100 + 80 * int((d["kind"] == "strategique").sum())))
+    fig.update_layout(margin=dict(l=0, r=0, t=90, b=0), showlegend=True)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig

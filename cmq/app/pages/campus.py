@@ -17,6 +17,8 @@ campus_view.identity(info)
 ui.milestones(f, key="campus_milestones")
 
 tree = ui.figure("arbre-objectifs", f, key="tree", campus=code)
+st.caption("Cliquez sur un objectif de l'arbre pour l'ouvrir jusqu'à ses indicateurs, sur le bandeau du bas pour revenir ; "
+           "le tableau ci-dessous donne tout l'arbre.")
 values = ui.query("campus_indicator_values", campus=code)
 st.subheader("Objectifs et indicateurs, année par année")
 st.dataframe(campus_view.tree_table(tree, values), hide_index=True, key="tree_table")
