@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cmq.outputs import registry
+from cmq.core import queries
+from cmq.outputs import charts, registry
 
 from browser import CHROMIUM, CHROMIUM_ARGS, open_as, screenshot, streamlit_server
 from conftest import app_test
@@ -105,3 +106,47 @@ def test_the_first_chart_downloads_with_the_keyboard_only(store_copy, browser):
         with page.expect_download(timeout=60_000) as got:
             page.keyboard.press("Enter")
         assert got.value.suggested_filename.endswith(".png")
+
+
+def _figures(store):
+    """Every figure of the registry, drawn from the demo as the pages draw it (a campus: AGT)."""
+    ctx = {"year": 2018, "campuses": None, "campus": "AGT"}
+    for spec in registry.FIGURES.values():
+        data = queries.run(spec.query, store=store, **spec.params(ctx))
+        yield spec.name, spec.chart(data, ctx)
+
+
+def test_marks_and_texts_stand_out_against_the_background(demo_store):
+    """RGAA 3.2 and 3.3: a text at 4.5:1 at least against the white background, a chart mark (bar, slice, marker,
+    line) at 3:1 — by its fill or by its outline."""
+    assert charts.contrast("#FFFFFF", "#000000") == pytest.approx(21) and charts.contrast("#777777", "#FFFFFF") < 4.5
+    for name, fig in _figures(demo_store):
+        texts = [a.font.color for a in fig.layout.annotations if a.font and a.font.color]
+        texts += [fig.layout.title.font.color, fig.layout.font.color, fig.layout.template.layout.font.color]
+        for colour in filter(None, texts):
+            assert colour.startswith("#") and charts.contrast(colour, "#FFFFFF") >= 4.5, (name, colour)
+        for t in fig.data:
+            if t.type not in ("bar", "pie", "scatter", "scatterpolar"):
+                continue
+            fills = charts._colours(t.marker.color) + (charts._colours(t.marker.colors) if t.type == "pie" else [])
+            if t.type == "scatter" and "lines" in (t.mode or ""):
+                line = charts._colours(t.line.color)
+                assert all(charts.contrast(c, "#FFFFFF") >= 3 for c in line) or "markers" in t.mode, (name, line)
+            light = [c for c in fills if charts.contrast(c, "#FFFFFF") < 3]
+            if light:
+                outline = charts._colours(t.marker.line.color) if t.marker.line else []
+                assert outline and t.marker.line.width >= 1 and charts.contrast(outline[0], "#FFFFFF") >= 3, \
+                    (name, t.name, light)
+
+
+def test_no_status_is_told_by_colour_alone(demo_store):
+    """Where a colour says a status or a level, a word says it too: in the legend, on the mark, or in the cell."""
+    for name, fig in _figures(demo_store):
+        for t in fig.data:
+            if t.type == "heatmap":  # a cell's level is written in it
+                cells = [(z, s) for zr, sr in zip(t.z, t.text) for z, s in zip(zr, sr)]
+                assert all(s for z, s in cells if z is not None), name
+            elif t.type == "icicle":
+                assert all(t.text), name
+            elif t.type in ("bar", "scatter") and len(fig.data) > 1:
+                assert t.name or t.showlegend is False, (name, "a coloured series without a name")

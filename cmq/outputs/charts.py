@@ -186,7 +186,7 @@ def campus_map(df: pd.DataFrame, title: str) -> go.Figure:
         return empty(title, "Aucun campus n'a de coordonnées : renseignez latitude et longitude dans la table Campus.")
     d = _spread(d)
     xs, ys = _region_outlines()
-    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#9a9a9a", width=0.8), hoverinfo="skip",
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#8A8A8A", width=0.8), hoverinfo="skip",
                                showlegend=False))
     biggest = max(float(d["people_reached"].max()), 1.0)
     for i, (sector, part) in enumerate(d.groupby("sector", sort=True)):
@@ -293,8 +293,10 @@ def _ink(fill: str) -> str:
 
 
 def luminance(colour: str) -> float:
-    """Relative luminance of a #RRGGBB colour (WCAG 2.x)."""
-    rgb = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    """Relative luminance of a #RRGGBB (or #RGB) colour (WCAG 2.x)."""
+    hexa = colour.lstrip("#")
+    hexa = "".join(c * 2 for c in hexa) if len(hexa) == 3 else hexa
+    rgb = [int(hexa[i:i + 2], 16) / 255 for i in (0, 2, 4)]
     r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
@@ -303,6 +305,40 @@ def contrast(a: str, b: str) -> float:
     """WCAG contrast ratio of two #RRGGBB colours (1 to 21)."""
     la, lb = sorted((luminance(a), luminance(b)), reverse=True)
     return (la + 0.05) / (lb + 0.05)
+
+
+BACKGROUND = "#FFFFFF"
+OUTLINE = "#4D4D4D"  # around a mark too light to stand out on its own (8.5:1 against the background)
+MARKS_MIN, TEXT_MIN = 3.0, 4.5  # contrast a chart mark and a text need against the background (RGAA 3.3, 3.2)
+
+
+def _colours(value) -> list[str]:
+    """The #RRGGBB colours of a marker's colour (one or a list; named or rgb() colours are not ours)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return [v for v in values if isinstance(v, str) and v.startswith("#") and len(v) in (4, 7)]
+
+
+def outlined(fig: go.Figure) -> go.Figure:
+    """Outline the bars, slices and markers whose fill is too light to stand out against the background, and mark the
+    points of a line too light to: their colour is never the only way to tell them apart either (labels, legends and
+    « Voir les données » say it too)."""
+    for trace in fig.data:
+        if trace.type not in ("bar", "pie", "scatter", "scattergeo", "scatterpolar", "funnel"):
+            continue
+        fills = _colours(trace.marker.color) + (_colours(trace.marker.colors) if trace.type == "pie" else [])
+        if trace.type == "scatter" and "lines" in (trace.mode or "") and not fills:
+            fills = _colours(trace.line.color)
+            if any(contrast(c, BACKGROUND) < MARKS_MIN for c in fills):
+                trace.update(mode=trace.mode + "+markers" if "markers" not in trace.mode else trace.mode,
+                             marker=dict(color=fills[0], size=8))
+        if not fills or all(contrast(c, BACKGROUND) >= MARKS_MIN for c in fills):
+            continue
+        line = trace.marker.line
+        if line is not None and (line.width or 0) >= 1 and _colours(line.color) \
+                and contrast(_colours(line.color)[0], BACKGROUND) >= MARKS_MIN:
+            continue
+        trace.update(marker_line=dict(color=OUTLINE, width=1))
+    return fig
 
 
 def _progress(c: dict[str, int]) -> str:
@@ -463,7 +499,7 @@ def criteria_radar(df: pd.DataFrame, campus: str, title: str) -> go.Figure:
     mean = df.groupby("criterion_no")["level"].mean().reindex(mine["criterion_no"]).tolist()
     fig = go.Figure()
     fig.add_trace(go.Scatterpolar(r=mean + mean[:1], theta=labels + labels[:1], name="Moyenne des campus affichés",
-                                  line=dict(color="#999999", dash="dash")))
+                                  line=dict(color="#767676", dash="dash")))
     read = (mine["level_basis"] == "interprete").tolist() if "level_basis" in mine else [False] * len(mine)
     basis = [" · <i>" + schema.LEVEL_BASES["interprete"].lower() + "</i>" if r else "" for r in read]
     shown = [schema.CRITERION_LEVELS.get(str(int(v)), "") if pd.notna(v) else "Non renseigné" for v in mine["level"]]
@@ -678,7 +714,7 @@ def completeness_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         z=z, x=[str(y) for y in years], y=campuses, zmin=0, zmax=1, colorscale=[[0, COMPLETENESS_COLOURS[0]],
         [0.5, COMPLETENESS_COLOURS[1]], [1, COMPLETENESS_COLOURS[2]]], text=text,
-        texttemplate="%{text}" if len(years) <= 12 else None, textfont=dict(size=11),
+        texttemplate="%{text}", textfont=dict(size=11 if len(years) <= 12 else 8),
         hovertemplate="%{y} · %{x} : %{text} indicateur(s) renseigné(s)<extra></extra>", xgap=2, ygap=2,
         colorbar=dict(title="Part renseignée", tickformat=".0%"),
     ))
@@ -690,7 +726,9 @@ def completeness_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
 
 
 STATE_COLOUR = {"renseigne": "#009E73", "inconnu": "#F0E442", "manquant": "#D55E00"}
-INDICATOR_STATES = {code: (label, STATE_COLOUR[code]) for code, label in vocabulary.INDICATOR_STATES.items()}
+STATE_MARK = {"renseigne": "✓", "inconnu": "?", "manquant": "✗"}  # in each cell: the state is never colour alone
+INDICATOR_STATES = {code: (f"{STATE_MARK[code]} {label}", STATE_COLOUR[code])
+                    for code, label in vocabulary.INDICATOR_STATES.items()}
 
 
 def indicator_completeness(df: pd.DataFrame, title: str) -> go.Figure:
@@ -707,8 +745,10 @@ def indicator_completeness(df: pd.DataFrame, title: str) -> go.Figure:
               for y in years] for i in ids]
     colours = [c for _, c in INDICATOR_STATES.values()]
     scale = [[bound / 3, col] for k, col in enumerate(colours) for bound in (k, k + 1)]
+    marks = [[STATE_MARK[grid.loc[(i, y), "state"]] for y in years] for i in ids]
     fig = go.Figure(go.Heatmap(z=z, x=[str(y) for y in years], y=[f"{i} · {fmt.short(names[i], 45)}" for i in ids],
                                zmin=-0.5, zmax=2.5, colorscale=scale, showscale=False, xgap=2, ygap=1,
+                               text=marks, texttemplate="%{text}", textfont=dict(size=12),
                                customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
     for label, colour in INDICATOR_STATES.values():
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, marker=dict(color=colour, size=12, symbol="square")))

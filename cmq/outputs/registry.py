@@ -49,10 +49,12 @@ class Figure:
 
     def chart(self, data: pd.DataFrame, ctx: dict) -> go.Figure:
         """The plotly figure of `data`; every text from the store drawn as typed (plotly reads <a>, <br> and entities
-        in labels and hovers as markup: an imported « <a href=…> » must not become a live link)."""
+        in labels and hovers as markup: an imported « <a href=…> » must not become a live link); every light mark
+        outlined (charts.outlined)."""
         data = _as_text(data)
         title = self.title.format(campus=ctx.get("campus"))
-        return self.draw(data, ctx["campus"], title) if self.per_campus else self.draw(data, title)
+        fig = self.draw(data, ctx["campus"], title) if self.per_campus else self.draw(data, title)
+        return charts.outlined(fig)
 
 
 def _as_text(df: pd.DataFrame) -> pd.DataFrame:
