@@ -154,7 +154,7 @@ def name_wait(store, name: str) -> datetime | None:
 
 
 def lift_waits(store, name: str) -> None:
-    """Forget the failures of a name (an administrator's « Débloquer », a sign-in through single sign-on)."""
+    """Forget the failures of a name (an administrator's « Lever l'attente », a sign-in through single sign-on)."""
     n = _wait_keys(name, "")["name"][1]
     store.write_accounts(lambda s: s.write_signin_waits({k: r for k, r in s.signin_waits().items() if r.get("name") != n}))
 
