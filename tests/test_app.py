@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from cmq.core import fmt
 from cmq.outputs.registry import PAGES
 
 from conftest import ADMIN, admin_store, app_test
@@ -94,3 +95,11 @@ def test_every_page_of_the_navigation_runs(data_dir):
         at.switch_page(page.path).run()
         assert not at.exception, (page.slug, at.exception)
         assert at.title and at.title[0].value, page.slug
+
+
+def test_dates_are_french_days_in_french_time():
+    """A batch committed at 23:30 UTC on 30 November is one of 1 December in Paris: the « Données au » day says so,
+    with « 1er »."""
+    assert fmt.local_day("2026-11-30T23:30:00+00:00") == "1er décembre 2026"
+    assert fmt.day("2018-06-13") == "13 juin 2018" and fmt.local_day(None) == fmt.UNKNOWN
+    assert fmt.of("AGT") == "d'AGT" and fmt.of("MSI") == "de MSI"

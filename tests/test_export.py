@@ -104,7 +104,7 @@ def test_campus_pack_has_its_tree_and_a_native_radar(demo_store):
     prs = Presentation(io.BytesIO(pack.render(p, "pptx")))
     assert len(prs.slides) == 1 + len(CAMPUS_PACK) + 1
     assert "Campus AGT" in prs.slides[0].placeholders[1].text
-    radar = chart_of(slide_titled(prs, "Profil de AGT sur les critères"))
+    radar = chart_of(slide_titled(prs, "Profil d'AGT sur les critères"))
     assert radar.chart_type == XL_CHART_TYPE.RADAR_MARKERS
     values = series_values(radar)
     assert set(values) == {"AGT", "Moyenne des campus affichés"} and len(values["AGT"]) == 11

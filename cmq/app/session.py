@@ -139,7 +139,7 @@ def login_page() -> None:
             st.button("Se connecter avec l'authentification unique", on_click=st.login, icon=":material/key:",
                       key="login_sso")
         if shown := demo_accounts():
-            st.info("Magasin de démonstration : un compte par rôle.", icon=":material/info:")
+            st.info("Données de démonstration : un compte par rôle.", icon=":material/info:")
             st.table({"Compte": [n for n, _, _ in shown], "Rôle": [r for _, r, _ in shown],
                       "Mot de passe": [p for _, _, p in shown]})
     ui.preload_first_page()

@@ -235,7 +235,7 @@ def caption(f: dict, source: str) -> None:
 def data_date() -> str:
     """The day of the last import, in French."""
     last = query("data_freshness")["last_commit"].iloc[0]
-    return fmt.day(pd.Timestamp(last).date()) if pd.notna(last) else fmt.UNKNOWN
+    return fmt.local_day(last)
 
 
 def figure(name: str, f: dict, key: str, **extra) -> pd.DataFrame:

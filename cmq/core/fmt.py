@@ -89,7 +89,13 @@ def day(d, style: str = "long") -> str:
         d = d.date()
     if not isinstance(d, date):
         d = datetime.fromisoformat(str(d)).date()
-    return format_date(d, format=style, locale=LOCALE)
+    shown = format_date(d, format=style, locale=LOCALE)
+    return "1er" + shown[1:] if style == "long" and d.day == 1 else shown  # « 1er décembre »
+
+
+def of(name: str) -> str:
+    """« de » before a name, elided before a vowel: d'AGT, de MSI."""
+    return f"d'{name}" if str(name)[:1].upper() in "AEIOUYÉÈÊ" else f"de {name}"
 
 
 def month(d) -> str:
@@ -97,11 +103,23 @@ def month(d) -> str:
     return format_date(pd.Timestamp(d).date(), format="MMM y", locale=LOCALE)
 
 
+TIME_ZONE = "Europe/Paris"  # every date and time shown is French time (the store keeps UTC)
+
+
+def paris(ts) -> pd.Timestamp:
+    """A stored timestamp (UTC) as French wall-clock time; a naive one is taken as already local."""
+    t = pd.Timestamp(ts)
+    return t.tz_convert(TIME_ZONE).tz_localize(None) if t.tzinfo is not None else t
+
+
+def local_day(ts) -> str:
+    """The French day of a stored timestamp (« 1er décembre 2026 »), « non renseigné » without one."""
+    return UNKNOWN if missing(ts) or str(ts) == "" else day(paris(ts).date())
+
+
 def moment(ts) -> str:
-    """A timestamp as '21 nov. 2026 à 09:45' (local time of the server)."""
+    """A timestamp as '21 nov. 2026 à 09:45', in French time."""
     if missing(ts) or str(ts) == "":
         return UNKNOWN
-    t = pd.Timestamp(ts)
-    if t.tzinfo is not None:  # stored in UTC; shown in French time
-        t = t.tz_convert("Europe/Paris").tz_localize(None)
+    t = paris(ts)
     return format_date(t.date(), format="medium", locale=LOCALE) + " à " + t.strftime("%H:%M")

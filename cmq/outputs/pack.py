@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -60,7 +60,7 @@ class Pack:
     data_date: str
     items: list[Item]
     batches: pd.DataFrame
-    made_at: datetime = field(default_factory=datetime.now)
+    made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def file_name(self, kind: str) -> str:
         return f"dossier-de-seance_{export.slug(self.scope)}_{self.year}.{kind}"
@@ -96,7 +96,7 @@ def build(run: Run, scope: str, year: int) -> Pack:
         items.append(Item(fig_def, ctx, data, fig_def.chart(data, ctx)))
     batches = run("pack_batches", campuses=ctx["campuses"])
     last = batches["committed_at"].max() if not batches.empty else None
-    return Pack(scope, scope_title, year, fmt.day(pd.Timestamp(last).date()) if not fmt.missing(last) else fmt.UNKNOWN,
+    return Pack(scope, scope_title, year, fmt.local_day(last),
                 items, batches)
 
 
@@ -135,7 +135,7 @@ def _closing_title(pack: Pack) -> str:
 
 def _subtitle(pack: Pack) -> list[str]:
     return [pack.scope_title, f"Année {pack.year}", f"Données au {pack.data_date}",
-            f"Document produit le {fmt.day(pack.made_at.date())}"]
+            f"Document produit le {fmt.local_day(pack.made_at)}"]
 
 
 # ---------------------------------------------------------------- PowerPoint

@@ -52,7 +52,7 @@ class Figure:
         in labels and hovers as markup: an imported « <a href=…> » must not become a live link); every light mark
         outlined (charts.outlined)."""
         data = _as_text(data)
-        title = self.title.format(campus=ctx.get("campus"))
+        title = self.title.format(campus=ctx.get("campus"), of_campus=fmt.of(ctx.get("campus")))
         fig = self.draw(data, ctx["campus"], title) if self.per_campus else self.draw(data, title)
         return charts.outlined(fig)
 
@@ -98,7 +98,7 @@ FIGURES = {f.name: f for f in (
     Figure("criteres", "criteria_grid", _criteria, CRITERIA, rows="criteria_grid",
            title="Positionnement sur les 11 critères de labellisation"),
     Figure("profil-criteres", "criteria_grid", charts.criteria_radar, CRITERIA, per_campus=True,
-           title="Profil de {campus} sur les critères"),
+           title="Profil {of_campus} sur les critères"),
     Figure("completude", "completeness_grid", charts.completeness_heatmap, INDICATORS,
            title="Indicateurs renseignés par campus et par année"),
     Figure("completude-indicateurs", "completeness_indicators", charts.indicator_completeness, INDICATORS,
