@@ -46,7 +46,28 @@ def test_all_years_filter(data_dir):
     at.sidebar.selectbox[0].set_value("Toutes les années").run()
     assert not at.exception
     assert metrics(at)["Actions"] == "114"
-    assert "annee" not in at.query_params
+    assert at.query_params["annee"] in ("toutes", ["toutes"]), "a link for every year opens on every year"
+
+
+def test_filters_follow_the_reader_from_page_to_page(data_dir):
+    """Every year, a sector and MSI chosen on Publics touchés are still chosen on Financements (whose link carries
+    them), and a link with « annee=toutes » opens on every year."""
+    at = app_test("comite").run()
+    at.switch_page("cmq/app/pages/reach.py").run()
+    at.selectbox(key="flt_year").set_value("Toutes les années").run()
+    at.selectbox(key="flt_sector").set_value("Systèmes innovants, mécatronique").run()
+    at.multiselect(key="flt_campus").set_value(["MSI"]).run()
+    at.query_params.clear()  # what the navigation does to the link when another page opens
+    at.switch_page("cmq/app/pages/funding.py").run()
+    assert not at.exception
+    assert at.selectbox(key="flt_year").value == "Toutes les années"
+    assert at.selectbox(key="flt_sector").value == "Systèmes innovants, mécatronique"
+    assert at.multiselect(key="flt_campus").value == ["MSI"]
+    assert at.query_params["annee"] in ("toutes", ["toutes"]) and at.query_params["campus"] in ("MSI", ["MSI"])
+    link = app_test("comite")
+    link.query_params["annee"] = "toutes"
+    link.run()
+    assert link.selectbox(key="flt_year").value == "Toutes les années" and metrics(link)["Actions"] == "114"
 
 
 def test_views_open_on_the_latest_reported_year(store_copy, data_dir):

@@ -172,8 +172,15 @@ def default_year(years: pd.DataFrame) -> int | None:
     return int(done.max()) if len(done) else None
 
 
+ALL_YEARS_IN_LINKS = "toutes"  # ?annee=toutes: a link that opens on every year
+KEPT = "filters_kept"  # the filters as the reader last set them, for the next page they open
+FILTER_KEYS = ("annee", "filiere", "campus")
+
+
 def filters() -> dict:
-    """The shared sidebar filters (year, sector, campuses), mirrored in the URL so a link reproduces the view.
+    """The shared sidebar filters (year, sector, campuses). They follow the reader from page to page (kept in the
+    session) and are always in the page's link (?annee=2018|toutes&filiere=…&campus=…), so that a link opens the same
+    view; a link's filters win over the kept ones.
 
     Returns query parameters: year (None = every year) and campuses (None = all), the sector folded into campuses.
     """
@@ -183,31 +190,35 @@ def filters() -> dict:
     names = dict(zip(campuses["campus_id"], campuses["name"]))
     sectors = sorted(campuses["sector"].dropna().unique())
     qp = st.query_params
-    url_year, url_sector = qp.get("annee"), qp.get("filiere")
+    from_link = any(k in qp for k in FILTER_KEYS)
+    kept = {} if from_link else st.session_state.get(KEPT, {})
+    url_year = qp.get("annee") if from_link else kept.get("annee")
+    url_sector = qp.get("filiere") if from_link else kept.get("filiere")
+    url_campuses = qp.get_all("campus") if from_link else kept.get("campus", [])
     year_options = [ALL_YEARS] + years
     url_ok = bool(url_year) and url_year.isascii() and url_year.isdigit() and int(url_year) in years
-    opening = int(url_year) if url_ok else default_year(known)
-    ignored = ([f"annee={url_year}"] if url_year and not url_ok else []) + \
+    every = url_year == ALL_YEARS_IN_LINKS
+    opening = ALL_YEARS if every else int(url_year) if url_ok else default_year(known) or ALL_YEARS
+    ignored = ([f"annee={url_year}"] if url_year and not url_ok and not every else []) + \
               ([f"filiere={url_sector}"] if url_sector and url_sector not in sectors else []) + \
-              [f"campus={c}" for c in qp.get_all("campus") if c not in names]
+              [f"campus={c}" for c in url_campuses if c not in names]
     if ignored:  # a link typed by hand or cut: the page opens all the same, and says what it left out
         st.info(f"Le lien contient {fmt.md(', '.join(ignored)[:200])} : paramètre(s) non reconnu(s), ignoré(s).",
                 icon=":material/link_off:")
     with st.sidebar:
         st.header("Filtres")
-        year = st.selectbox("Année", year_options, index=year_options.index(opening or ALL_YEARS), key="flt_year")
+        year = st.selectbox("Année", year_options, index=year_options.index(opening), key="flt_year")
         sector = st.selectbox("Filière", [None] + sectors, index=([None] + sectors).index(url_sector) if url_sector in sectors else 0,
                               format_func=lambda x: "Toutes les filières" if x is None else x, key="flt_sector")
         pool = list(names) if sector is None else campuses.loc[campuses["sector"] == sector, "campus_id"].tolist()
-        chosen = st.multiselect("Campus", pool, default=[c for c in qp.get_all("campus") if c in pool], key="flt_campus",
+        chosen = st.multiselect("Campus", pool, default=[c for c in url_campuses if c in pool], key="flt_campus",
                                 format_func=lambda c: f"{c} – {names[c]}", placeholder="Tous les campus")
-    new = {}
-    if year != ALL_YEARS:
-        new["annee"] = str(year)
+    new = {"annee": ALL_YEARS_IN_LINKS if year == ALL_YEARS else str(year)}
     if sector:
         new["filiere"] = sector
     if chosen:
         new["campus"] = chosen
+    st.session_state[KEPT] = new
     current = {k: (qp.get_all(k) if k == "campus" else qp.get(k)) for k in qp}
     if current != new:
         qp.from_dict(new)
