@@ -281,6 +281,7 @@ def cmd_user_change(a) -> int:
     try:
         if a.verb == "password":
             store.update_account(a.name, password_hash=auth.hash_password(read_password("Nouveau mot de passe : ")))
+            auth.end_sessions(store, a.name)  # a session opened with the old password ends
         else:
             store.update_account(a.name, disabled=a.verb == "disable")
         if a.verb != "disable":

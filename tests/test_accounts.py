@@ -257,3 +257,26 @@ def test_signing_in_does_not_wait_for_an_import(store_copy):
         assert len(store.signin_waits()) == 3, "the failure is counted (name, address, both)"
     finally:
         holder.kill()
+
+
+def test_a_session_token_brings_back_only_its_own_live_session(store_copy):
+    """The token a reload sends: accepted as issued; refused forged, for a session older than 12 hours, once its
+    account signed out (or got a new password), or disabled."""
+    admin = store_copy.account("admin")
+    since = datetime.now(UTC)
+    token = auth.session_token(store_copy, admin, since)
+    back = auth.session_from_token(store_copy, token)
+    assert back and back[0]["name"] == "admin" and back[1] == since
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert auth.session_from_token(store_copy, forged) is None
+    assert auth.session_from_token(store_copy, "admin") is None and auth.session_from_token(store_copy, None) is None
+    old = auth.session_token(store_copy, admin, since - timedelta(hours=auth.SESSION_MAX_HOURS, minutes=1))
+    assert auth.session_from_token(store_copy, old) is None
+    other = Store(store_copy.root)  # another app server of the same store accepts it
+    assert auth.session_from_token(other, token)
+    auth.end_sessions(store_copy, "admin")  # « Se déconnecter »
+    assert auth.session_from_token(store_copy, token) is None
+    comite = auth.session_token(store_copy, store_copy.account("comite"), since)
+    store_copy.update_account("comite", disabled=True)
+    assert auth.session_from_token(store_copy, comite) is None
+    assert (store_copy.root / "session-secret").stat().st_mode & 0o077 == 0, "the key is its owner's only"

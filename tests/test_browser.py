@@ -194,3 +194,27 @@ def test_imported_markup_is_shown_as_text_and_fetches_nothing(store_copy, page):
         assert page.locator("img[src*='track.png']").count() == 0 and page.locator("a[href*=':9/']").count() == 0
         screenshot(page, "campus-markup-as-text")
     assert fetched == []
+
+
+def test_a_reload_and_a_new_tab_keep_the_session(store_copy, page):
+    """Signed in, a reload (F5) and a new tab of the same browser stay signed in on the same page and filters; after
+    « Se déconnecter », a reload asks to sign in again."""
+    browser = page.context.browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    page = browser.new_page()  # a browser window whose tabs share their cookies
+    with streamlit_server(store_copy.root) as url:
+        open_as(page, url + "/funding?annee=toutes&campus=MSI", "comite", "comite-demo-2018")
+        page.get_by_text("Financements").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.reload()
+        page.get_by_text("Connecté :").wait_for(timeout=60_000)
+        assert "/funding" in page.url and "annee=toutes" in page.url and "campus=MSI" in page.url
+        assert page.get_by_label("Mot de passe", exact=True).count() == 0
+        other = page.context.new_page()
+        other.goto(url + "/criteria")
+        other.get_by_text("Connecté :").wait_for(timeout=60_000)
+        other.close()
+        page.get_by_role("button", name="Se déconnecter").click()
+        page.get_by_label("Nom du compte", exact=True).wait_for(timeout=30_000)
+        page.reload()
+        page.get_by_label("Nom du compte", exact=True).wait_for(timeout=60_000)
+        assert page.get_by_text("Connecté :").count() == 0

@@ -71,6 +71,7 @@ def change_form(accounts: dict, me: str) -> None:
             try:
                 store.update_account(name, password_hash=auth.hash_password(new))
                 auth.lift_waits(store, name)
+                auth.end_sessions(store, name)  # a session opened with the old password ends
             except auth.AuthError as exc:
                 st.error(fmt.md(exc))
                 return

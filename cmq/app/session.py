@@ -44,6 +44,8 @@ def current() -> dict | None:
             return None
         s = st.session_state[KEY] = {"name": account["name"], "since": _now(), "seen": _now(), "sso": True}
         auth.lift_waits(store, account["name"])  # the owner proved who they are: failed guesses no longer slow them
+    if s is None and (back := auth.session_from_token(store, _cookie())):  # a reload, a new tab: the session goes on
+        s = st.session_state[KEY] = {"name": back[0]["name"], "since": back[1], "seen": _now(), "sso": False}
     if s is None:
         return None
     account = store.account(s["name"])
@@ -60,7 +62,34 @@ def current() -> dict | None:
 def _end(message: str) -> None:
     st.session_state.pop(KEY, None)
     st.session_state["login_error"] = message
+    _forget_in_browser()
     return None
+
+
+def _cookie() -> str | None:
+    """The session token the browser sent when this tab opened the app."""
+    try:
+        token = st.context.cookies.get(auth.SESSION_COOKIE)
+    except Exception:  # no request (a test run)
+        return None
+    return token if isinstance(token, str) else None
+
+
+def _set_cookie(value: str, seconds: int) -> None:
+    """Give the browser the session cookie (or take it back, 0 s): for this site only, never sent by another site's
+    page (SameSite=Strict), over HTTPS only when the app is served so. A cookie written by the page, as Streamlit
+    writes none for a password session; itsdangerous signs its token."""
+    st.html(f"""<script>document.cookie = "{auth.SESSION_COOKIE}={value}; Path=/; Max-Age={seconds}; SameSite=Strict"
+  + (location.protocol === "https:" ? "; Secure" : "");</script>""", unsafe_allow_javascript=True)
+
+
+def _remember_in_browser(account: dict, since: datetime) -> None:
+    """Renew the session's token in the browser (each run: idle time counts from the last one)."""
+    _set_cookie(auth.session_token(ui.store(), account, since), auth.SESSION_IDLE_MINUTES * 60)
+
+
+def _forget_in_browser() -> None:
+    _set_cookie("", 0)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -116,6 +145,7 @@ def go_to_destination(pages: list) -> None:
 def login_page() -> None:
     """The French login page shown before any data."""
     _remember_destination()
+    _forget_in_browser()  # a token that brought nobody back (expired, signed out) is of no more use
     _, mid, _ = st.columns([1, 2, 1])
     with mid:
         st.title("Pilotage des Campus des Métiers et des Qualifications")
@@ -158,8 +188,13 @@ def pages(account: dict) -> list:
 def sidebar(account: dict) -> None:
     with st.sidebar:
         st.caption(f"Connecté : {fmt.md(auth.describe(account))}")
+        signed = st.session_state.get(KEY) or {}
         if st.button("Se déconnecter", icon=":material/logout:", key="logout"):
-            signed = st.session_state.pop(KEY, None) or {}
+            st.session_state.pop(KEY, None)
+            auth.end_sessions(ui.store(), account["name"])  # every tab and every copied token of this account ends
             if signed.get("sso"):
                 st.logout()  # also clears Streamlit's sign-in cookie, and reruns
+            st.session_state["signed_out"] = True
             st.rerun()
+        if not signed.get("sso") and "since" in signed:
+            _remember_in_browser(account, signed["since"])

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 ROLES = {"lecteur": "Lecteur (comité de pilotage)", "directeur": "Directeur de campus", "admin": "Administrateur"}
 MIN_PASSWORD = 12
@@ -145,6 +146,44 @@ def login(store, name: str, password: str, client: str = "") -> tuple[dict | Non
         return None, wrong + (" " + wait_message(until) if until else "")
 
     return store.write_accounts(attempt)
+
+
+SESSION_COOKIE = "cmq_session"  # a signed, expiring token that brings a signed-in session back after a reload
+
+
+def _sessions(store) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(store.session_secret(), salt="cmq-session")
+
+
+def session_token(store, account: dict, since: datetime) -> str:
+    """A signed token naming the account, when its session began and the account's session generation (signing out
+    or a new password ends every earlier token); it expires after SESSION_IDLE_MINUTES without being renewed."""
+    return _sessions(store).dumps({"name": account["name"], "since": since.isoformat(),
+                                   "generation": int(account.get("session_generation") or 0)})
+
+
+def session_from_token(store, token: str | None) -> tuple[dict, datetime] | None:
+    """The account and the start of the session a token brings back, or None (forged, expired, too old, account
+    disabled or signed out since)."""
+    if not token:
+        return None
+    try:
+        data = _sessions(store).loads(token, max_age=SESSION_IDLE_MINUTES * 60)
+        since = datetime.fromisoformat(data["since"])
+        account = store.account(str(data["name"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if account is None or account.get("disabled") or now() - since > timedelta(hours=SESSION_MAX_HOURS) \
+            or int(account.get("session_generation") or 0) != data.get("generation"):
+        return None
+    return account, since
+
+
+def end_sessions(store, name: str) -> None:
+    """Every token of this account stops working (signing out, a new password)."""
+    account = store.account(name)
+    if account is not None:
+        store.update_account(name, session_generation=int(account.get("session_generation") or 0) + 1)
 
 
 def name_wait(store, name: str) -> datetime | None:

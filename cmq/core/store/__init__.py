@@ -14,6 +14,7 @@ Layout under the store directory:
     _batches/…, _reverts/…   one row per batch (who, when, which file, counts) and per revert, the same way
     accounts.json            the accounts (Argon2 hashes, roles, campuses, last sign-in), and its backup copy
     signin-waits.json        failed sign-ins being counted (digests of names and addresses, see auth.WAITS)
+    session-secret           the key that signs session tokens (owner-only; CMQ_SESSION_SECRET replaces it)
     _catalogue/v<n>-<key>.duckdb  a version's read catalogue: derived from the files above on its first read
     .lock                    serialises writers across processes (readers never take it)
     .accounts.lock           serialises changes to the accounts and the sign-in waits (held for milliseconds)

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
 
 from cmq.core.store.files import (
     ACCOUNTS,
     BACKUP,
     DAMAGED,
     MANIFEST,
+    SESSION_SECRET,
     WAITS,
     StoreDamaged,
     StoreError,
@@ -64,6 +67,21 @@ class Accounts:
             accounts[name] = {**accounts[name], **changes}
             self._write_accounts(accounts)
             return accounts[name]
+
+    def session_secret(self) -> str:
+        """The key that signs session tokens: CMQ_SESSION_SECRET, else a random key kept in the store (made on first
+        use, readable by its owner only), so that every app server of one store accepts the same sessions."""
+        if secret := os.environ.get("CMQ_SESSION_SECRET"):
+            return secret
+        path = self.root / SESSION_SECRET
+        if not (self.root / MANIFEST).exists():  # not a store yet (no account either): nothing to sign for
+            return secrets.token_hex(32)
+        if not path.exists():
+            with self._accounts_lock:
+                if not path.exists():
+                    key = secrets.token_hex(32).encode()
+                    _atomic_write_bytes(path, lambda fh: (os.fchmod(fh.fileno(), 0o600), fh.write(key)))
+        return path.read_text().strip()
 
     def signin_waits(self) -> dict[str, dict]:
         """The failed sign-ins being counted (see auth.WAITS): digests only, no name nor address. A missing or

@@ -19,6 +19,7 @@ from cmq.core import schema
 MANIFEST = "manifest.json"
 ACCOUNTS = "accounts.json"
 WAITS = "signin-waits.json"  # failed sign-ins being counted (auth.WAITS)
+SESSION_SECRET = "session-secret"  # the key that signs session tokens (auth.session_token)
 BACKUP = {MANIFEST: "manifest.backup.json", ACCOUNTS: "accounts.backup.json"}  # the last good copy of each
 BATCHES = "_batches"
 REVERTS = "_reverts"
