@@ -29,13 +29,15 @@ reach_totals as (
 ),
 
 funding_totals as (
+    -- acquired money, and apart what is only planned or requested (never added to what is acquired)
     select
-        coalesce(sum(amount_eur), 0) as funding_known_eur,
-        count(*) filter (where amount_eur is null) as funding_unknown_lines
+        coalesce(sum(amount_eur) filter (where status = 'acquis'), 0) as funding_known_eur,
+        count(*) filter (where status = 'acquis' and amount_eur is null) as funding_unknown_lines,
+        coalesce(sum(amount_eur) filter (where status = 'prevu'), 0) as funding_planned_eur,
+        coalesce(sum(amount_eur) filter (where status = 'demande'), 0) as funding_requested_eur
     from funding
     where ($campuses is null or list_contains($campuses, campus_id))
         and ($year is null or year = $year)
-        and status = 'acquis'
 ),
 
 final as (

@@ -124,3 +124,20 @@ def test_dates_are_french_days_in_french_time():
     assert fmt.local_day("2026-11-30T23:30:00+00:00") == "1er décembre 2026"
     assert fmt.day("2018-06-13") == "13 juin 2018" and fmt.local_day(None) == fmt.UNKNOWN
     assert fmt.of("AGT") == "d'AGT" and fmt.of("MSI") == "de MSI"
+
+
+def test_headlines_say_what_they_stand_on(data_dir):
+    """A year of planned money only does not read « 0 € » alone; the share of women says on how many figures it
+    stands, beside the number; a campus never assessed is not « 11 criteria below the level »."""
+    at = app(data_dir)
+    at.selectbox(key="flt_year").set_value(2019).run()
+    assert metrics(at)["Financements acquis connus"] == "0\u00a0€"
+    assert any("90\u202f000\u00a0€ prévus" in c.value for c in at.caption), [c.value for c in at.caption]
+    at.switch_page("cmq/app/pages/reach.py").run()
+    at.selectbox(key="flt_year").set_value(2018).run()
+    assert any(c.value.startswith("Sur 0 chiffre(s) sur ") for c in at.caption)
+    at.switch_page("cmq/app/pages/criteria.py").run()
+    at.selectbox(key="flt_year").set_value(2019).run()
+    assert not at.exception
+    assert not any("sous le niveau" in c.value for c in at.caption)
+    assert any("aucun positionnement" in i.value for i in at.info)

@@ -38,8 +38,9 @@ CHECKS = {  # query: (parameters, what the rows must say)
                                == {(2018, "enseignants"): 31, (2018, "entreprises"): 3, (2018, "lyceens"): 10,
                                    (2019, "lyceens"): 5}),
     "overview_kpis": (Y, lambda d: d.iloc[0][["campuses", "actions", "people_reached", "structures_reached",
-                                              "funding_known_eur", "funding_unknown_lines"]].tolist()
-                      == [2, 3, 41, 3, 1000.0, 1]),
+                                              "funding_known_eur", "funding_unknown_lines", "funding_planned_eur",
+                                              "funding_requested_eur"]].tolist()
+                      == [2, 3, 41, 3, 1000.0, 1, 500.0, 0.0]),
     # each campus shows what it reported (the joint action under both)
     "reach_by_campus_audience": (Y, lambda d: {(r.campus_id, r.audience): r.reached for r in d.itertuples()}
                                  == {("AAA", "enseignants"): 26, ("AAA", "lyceens"): 10, ("BBB", "enseignants"): 29,

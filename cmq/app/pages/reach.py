@@ -14,8 +14,9 @@ c1, c2, c3 = st.columns(3)
 c1.metric("Personnes touchées", fmt.number(k["people_reached"]), help="Une action commune à plusieurs campus compte une fois.")
 c2.metric("Structures touchées", fmt.number(k["structures_reached"]), help="Entreprises, établissements, institutionnels.")
 c3.metric("Part des femmes", fmt.percent(tables.share(women["women"].sum(), women["reached_with_women"].sum())),
-          help=f"Calculée sur les {fmt.number(known)} chiffre(s) sur {fmt.number(women['figures'].sum())} "
-               "qui donnent le nombre de femmes.")
+          help="Parmi les personnes des seuls chiffres qui donnent le nombre de femmes.")
+c3.caption(f"Sur {fmt.number(known)} chiffre(s) sur {fmt.number(women['figures'].sum())} : les seuls qui donnent le "
+           "nombre de femmes.")  # beside the number, not in a tooltip
 left, right = st.columns(2)
 with left:
     ui.figure("publics-touches", f, key="reach_audience")
