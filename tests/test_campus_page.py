@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cmq.core import queries
+from cmq.core import auth, queries
 from cmq.outputs import charts
 
 from conftest import app_test, frame
@@ -115,3 +115,13 @@ def test_the_tree_opens_on_strategic_objectives_readable_at_any_size(shape):
     assert f"{indicators} indicateurs" in text["X"] and "cibles atteintes" in text["X"]
     assert all("indicateurs" in text[n] for n in strategic)
     assert "Cible atteinte" in text["S0O0I0"] and "En retard sur la cible" in text["S0O0I1"]
+
+
+def test_a_director_lands_on_their_campus(data_dir, store_copy):
+    store_copy.put_account(auth.new_account("directeur-msi", "directeur", ["MSI"], "msi-demo-2018-pw"))
+    at = app_test("directeur-msi").run()
+    at.switch_page("cmq/app/pages/campus.py").run()
+    assert not at.exception and at.title[0].value.startswith("Campus MSI")
+    other = app_test("comite").run()
+    other.switch_page("cmq/app/pages/campus.py").run()
+    assert other.title[0].value.startswith("Campus AGT"), "a reader opens on the first campus"

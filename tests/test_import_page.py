@@ -45,6 +45,8 @@ def test_bad_file_then_fixed_file_then_commit_then_revert(data_dir, store_copy):
     at.button(key="imp_commit").click().run()
     assert not at.exception
     assert "Import validé" in at.success[0].value
+    link = at.get("page_link")[0].proto
+    assert link.label == "Voir ces chiffres : Campus" and "campus" in link.page, "where the figures now show"
     assert value(store_copy, "AGT-I01") == 95.0 and value(store_copy, "AGT-I04") == 3.0
     batch = store_copy.read("select * from batches order by batch_id desc limit 1").iloc[0]
     assert (batch["user_name"], batch["file_name"], batch["inserted"], batch["updated"]) == ("directeur-agt", "valeurs.csv", 1, 1)

@@ -59,6 +59,13 @@ def current() -> dict | None:
     return account
 
 
+def own_campuses() -> list[str]:
+    """The campuses of the signed-in director (the pages open on them), none for everyone else."""
+    signed = st.session_state.get(KEY)
+    account = ui.store().account(signed["name"]) if signed else None
+    return list(account["campuses"]) if account and account["role"] == "directeur" else []
+
+
 def _end(message: str) -> None:
     st.session_state.pop(KEY, None)
     st.session_state["login_error"] = message

@@ -145,6 +145,7 @@ def _commit(preview: ingest.Report, table: str, campus: str | None, user: str, n
         st.session_state["imp_done"] = (f"Import validé : lot n° {rep.batch_id}, {rep.inserted} ligne(s) ajoutée(s), "
                                         f"{rep.updated} modifiée(s). Vous pouvez l'annuler dans « Historique des imports ».")
         st.session_state["imp_upload_round"] += 1
+        st.session_state["imp_done_table"] = table
     elif rep.status == "unchanged":
         st.session_state["imp_notice"] = "Rien à importer : les données sont déjà à jour."
     else:

@@ -157,3 +157,9 @@ PAGES = (
     Page("admin", "Administration", ":material/manage_accounts:", access="admin"),
 )
 PAGE = {p.slug: p for p in PAGES}
+# where the figures of each table show once imported (the import page links there)
+SHOWN_ON = {
+    "campuses": "overview", "criteria": "criteria", "partners": "campus", "objectives": "campus", "indicators": "campus",
+    "campus_partners": "campus", "actions": "actions", "action_objectives": "actions", "indicator_values": "campus",
+    "reach": "reach", "funding": "funding", "criteria_assessments": "criteria", "milestones": "campus",
+}

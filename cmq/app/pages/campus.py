@@ -1,12 +1,12 @@
 """Campus: one campus in depth — identity, objective tree with indicators, actions, reach, funding."""
 import streamlit as st
 
-from cmq.app import campus_view, ui
+from cmq.app import campus_view, session, ui
 from cmq.core import fmt
 
 campuses = ui.query("campuses")
 names = dict(zip(campuses["campus_id"], campuses["name"]))
-wanted = st.query_params.get("campus")
+wanted = st.query_params.get("campus") or next(iter(session.own_campuses()), None)  # a director: their campus
 code = st.selectbox("Campus", list(names), format_func=lambda c: f"{c} – {names[c]}", key="campus_pick",
                     index=list(names).index(wanted) if wanted in names else 0)
 st.query_params["campus"] = code

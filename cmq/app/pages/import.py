@@ -3,6 +3,7 @@ import streamlit as st
 
 from cmq.app import session, upload
 from cmq.core import auth, fmt
+from cmq.outputs import registry
 
 account = session.current()
 st.title("Importer des données")
@@ -11,6 +12,8 @@ if not auth.may_import(account):
     st.stop()
 if done := st.session_state.pop("imp_done", None):
     st.success(done, icon=":material/check_circle:")
+    shown = registry.PAGE[registry.SHOWN_ON[st.session_state.pop("imp_done_table")]]
+    st.page_link(shown.path, label=f"Voir ces chiffres : {shown.title}", icon=":material/arrow_forward:")
 table, campus = upload.choose(account)
 upload.template_buttons(table, campus)
 file = upload.uploaded()
