@@ -118,3 +118,20 @@ def test_reader_has_no_revert(data_dir):
     hist = page("cmq/app/pages/history.py", "comite")
     assert len(frame(hist, "État")) > 0, "a reader sees the history"
     assert not [b for b in hist.button if b.key == "rev_go"] and not hist.subheader
+
+
+def test_a_libreoffice_workbook_says_in_french_how_to_save_it(data_dir):
+    """An .ods file is taken by the uploader and answered in French: what to save it as, and how."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")  # stored first
+        z.writestr("content.xml", "<office:document-content/>")
+    at = app_test("directeur-agt").run()
+    at.switch_page("cmq/app/pages/import.py").run()
+    at.file_uploader[0].upload("valeurs.ods", buf.getvalue(), "application/vnd.oasis.opendocument.spreadsheet").run()
+    assert not at.exception
+    message = frame(at, "Message")["Message"].iloc[0]
+    assert "OpenDocument" in message and "Enregistrer sous" in message and ".xlsx" in message

@@ -66,7 +66,8 @@ def template_buttons(table: str, campus: str | None) -> None:
 def uploaded() -> tuple[str, bytes, str | None] | None:
     """The file the person dropped, as (name, bytes, sheet of a workbook)."""
     n = st.session_state.setdefault("imp_upload_round", 0)
-    f = st.file_uploader("Déposez votre fichier CSV ou Excel", type=["csv", "txt", "xlsx"], key=f"imp_file_{n}",
+    # .ods and .xls are taken so that the page, not the browser's uploader, says in French how to save them
+    f = st.file_uploader("Déposez votre fichier CSV ou Excel", type=["csv", "txt", "xlsx", "ods", "xls"], key=f"imp_file_{n}",
                          max_upload_size=MAX_MB, help="CSV (point-virgule ou virgule) ou classeur Excel .xlsx, "
                                                       f"{MAX_MB} Mo au plus.")
     if f is None:

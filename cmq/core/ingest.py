@@ -291,6 +291,10 @@ def read_file(data: bytes, file_name: str = "", sheet: str | None = None) -> tup
     if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         return None, [_err(None, None, "Le fichier est vide. Utilisez le modèle : une ligne d'en-têtes puis une ligne par valeur.")]
     try:
+        if data[:4] == b"PK\x03\x04" and data[30:38] == b"mimetype" and b"opendocument" in data[38:120]:
+            raise FileProblem("Ce classeur est au format OpenDocument (.ods : LibreOffice, OpenOffice), que l'import ne "
+                              "lit pas. Dans LibreOffice : Fichier › Enregistrer sous…, type « Excel 2007-365 (.xlsx) » "
+                              "ou « Texte CSV (.csv) » avec le point-virgule pour séparateur, puis déposez ce fichier.")
         if data[:4] == b"PK\x03\x04":
             try:
                 return read_xlsx(data, sheet), []
@@ -300,8 +304,9 @@ def read_file(data: bytes, file_name: str = "", sheet: str | None = None) -> tup
                 raise FileProblem("Le classeur Excel est illisible ou endommagé. Réenregistrez-le au format .xlsx ou "
                                   "en CSV (point-virgule).") from None
         if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-            raise FileProblem("Les classeurs Excel 97-2003 (.xls) ne sont pas lus. Enregistrez le fichier au format "
-                              ".xlsx ou CSV (point-virgule).")
+            raise FileProblem("Les classeurs Excel 97-2003 (.xls) ne sont pas lus. Dans Excel : Fichier › Enregistrer "
+                              "sous, type « Classeur Excel (.xlsx) » ou « CSV (séparateur : point-virgule) », puis "
+                              "déposez ce fichier.")
         head = data[:4096]
         not_text = FileProblem("Ce fichier n'est pas un fichier texte CSV ni un classeur Excel. Déposez un fichier .csv "
                                "ou .xlsx.")
