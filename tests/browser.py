@@ -62,7 +62,9 @@ def screenshot(page, name: str) -> Path:
 
 
 def open_as(page, url: str, name: str = "admin", password: str = "admin-demo-2018") -> None:
-    """Open `url` (a fresh session: the login page comes first), sign in, and wait for the page behind it."""
+    """Open `url` in a fresh session (no session cookie: the login page comes first), sign in, and wait for the page
+    behind it."""
+    page.context.clear_cookies()
     page.goto(url)
     page.get_by_label("Nom du compte", exact=True).fill(name)
     page.get_by_label("Mot de passe", exact=True).fill(password)

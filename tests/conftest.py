@@ -81,8 +81,13 @@ def frame(at, column: str):
     raise AssertionError(f"no table with a column {column!r}")
 
 
+NOT_DATA = ("session-secret", "signin-waits.json")  # the sessions' key and the sign-in counts: made by signing in
+
+
 def snapshot(root: Path) -> dict:
     """Every file of a store with its bytes: to prove a refused write changed nothing. The read catalogues
-    (_catalogue/, built by reads, derived from the Parquet files) are not the store's data."""
+    (_catalogue/, built by reads, derived from the Parquet files), the locks and what signing in keeps are not the
+    store's data."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.endswith(".lock") and p.relative_to(root).parts[0] != "_catalogue"}
+            if p.is_file() and not p.name.endswith(".lock") and p.name not in NOT_DATA
+            and p.relative_to(root).parts[0] != "_catalogue"}

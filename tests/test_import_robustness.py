@@ -132,7 +132,7 @@ def test_campuses_import_at_the_same_time(store_copy, tmp_path):
     procs = [_cli(["import", "indicator_values", str(f), "--campus", c, "--user", f"directeur-{c}", "--json"], store_copy.root)
              for c, (f, _) in files.items()]
     results = [p.communicate(timeout=300) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0, 0], [r[1] for r in results]
+    assert [p.returncode for p in procs] == [0, 0, 0], "\n".join(r[1] for r in results)
     got = store_copy.read("select campus_id, count(*) n from indicator_values where year >= 2019 group by 1")
     assert dict(zip(got["campus_id"], got["n"])) == {c: n for c, (_, n) in files.items()}
     users = set(store_copy.read("select user_name from batches")["user_name"])

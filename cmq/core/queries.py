@@ -61,8 +61,4 @@ def run(name: str, con: duckdb.DuckDBPyConnection | None = None, store=None, **p
         return con.execute(sql, bound).df()
     if store is None:
         raise QueryError("Précisez le magasin ou la connexion sur lesquels lancer la requête.")
-    own = store.connect()
-    try:
-        return own.execute(sql, bound).df()
-    finally:
-        own.close()
+    return store.read(sql, bound)  # again on the newer version if a commit retires a file it reads

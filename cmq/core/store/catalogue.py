@@ -23,6 +23,7 @@ from cmq.core.store.files import (
     _sql_str,
 )
 
+READ_ATTEMPTS = 5  # a read overtaken by commits this many times in a row gives up (each retry reads a newer version)
 CATALOGUE_FORMAT = 3  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
 
 
@@ -69,8 +70,25 @@ class Catalogue:
         with views over the Parquet files. Both answer every query the same way.
 
         A damaged data file (absent, of another size, or, when no catalogue holds the version, of another SHA-256)
-        is left out: the pages get in-memory views over the sound files, and `self.damaged[version]` says what is missing."""
-        m = manifest or self.manifest()
+        is left out: the pages get in-memory views over the sound files, and `self.damaged[version]` says what is missing.
+
+        Readers take no lock: a commit may retire a file of the version being opened. A missing file is a damage
+        only while the manifest still names it; else the newer version is opened instead (see _moved_on)."""
+        for _ in range(READ_ATTEMPTS):
+            m = manifest or self.manifest()
+            try:
+                return self._connect(m, build)
+            except (duckdb.IOException, FileNotFoundError):
+                if not self._moved_on(m, manifest):
+                    raise
+        return self._connect(self.manifest(), build)
+
+    def _moved_on(self, m: dict, given: dict | None) -> bool:
+        """Whether the store moved past version `m` while it was being read (a commit retired its files): then the
+        read is done again on the newer version, unless the caller asked for `m` itself."""
+        return given is None and int(self.manifest()["version"]) != int(m["version"])
+
+    def _connect(self, m: dict, build: bool) -> duckdb.DuckDBPyConnection:
         path = self._catalogue_path(m)
         # a catalogue is made, and Parquet files read, only from files exactly as they were written (each file is
         # hashed once per process); a version's catalogue, once made, holds its current rows: sizes are enough
@@ -80,6 +98,8 @@ class Catalogue:
                 self._build_catalogue(m, path)
             except (OSError, duckdb.Error, Timeout):
                 pass  # a read-only or full disk, a busy builder: the in-memory views answer the same
+        if damaged and int(self.manifest()["version"]) != int(m["version"]):
+            raise FileNotFoundError("a commit retired files of this version meanwhile")  # not a damage: read again
         if damaged:  # serve what the sound files hold, say what is missing (see damage_report), write nothing
             self.damaged[int(m["version"])] = self.damage_report(m, damaged)
             return self._views(self._without(m, damaged))
@@ -230,12 +250,19 @@ class Catalogue:
         return con
 
     def read(self, sql: str, params: dict | None = None, *, build: bool = True) -> pd.DataFrame:
-        """Run one read query over the canonical views (`build`: as in connect)."""
-        con = self.connect(build=build)
-        try:
-            return con.execute(sql, params or {}).df()
-        finally:
-            con.close()
+        """Run one read query over the canonical views (`build`: as in connect); again on the newer version when a
+        commit retired a file it was reading."""
+        for attempt in range(READ_ATTEMPTS):
+            m = self.manifest()
+            try:
+                con = self.connect(m, build=build)
+                try:
+                    return con.execute(sql, params or {}).df()
+                finally:
+                    con.close()
+            except (duckdb.IOException, FileNotFoundError):
+                if attempt == READ_ATTEMPTS - 1 or not self._moved_on(m, None):
+                    raise
 
     def current(self, table_name: str, *, build: bool = True) -> pd.DataFrame:
         """The canonical rows of one table."""
