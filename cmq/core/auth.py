@@ -208,7 +208,7 @@ def describe(account: dict) -> str:
     who = f"« {account['name']} »"
     if account["role"] == "directeur":
         return f"{who} (directeur de {', '.join(account['campuses'])})"
-    return f"{who} ({ROLES[account['role']].lower()})"
+    return f"{who} ({ {'lecteur': 'lecteur du comité de pilotage', 'admin': 'administrateur'}[account['role']] })"
 
 
 def write_refusal(account: dict | None, user: str, table: str, campus_column: str | None, campuses: set[str]) -> str | None:
