@@ -196,6 +196,8 @@ def test_chart_images_are_16_9_at_presentation_resolution(region):
     assert png.startswith(b"\x89PNG") and Image.open(io.BytesIO(png)).size == (1920, 1080)
     svg = export.image(item.fig, "svg").decode()
     assert svg.lstrip().startswith("<svg") and "Enseignants, formateurs" in svg
+    told = export.image(item.fig, "svg", caption="année 2018 · tous les campus · Source : publics touchés <déclarés>")
+    assert "Source : publics touchés &#60;déclarés&#62;" in told.decode(), "a downloaded image says whom, when, whence"
     # a chart taller than a slide keeps its rows readable: still 16:9, more pixels
     tall = next(i for i in region.items if i.figure.name == "publics-par-campus").fig
     tall.update_layout(height=1400)

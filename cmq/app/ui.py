@@ -284,8 +284,8 @@ def downloads(fig, f: dict, source: str, data: pd.DataFrame, name: str, key: str
     title = export.title_of(fig)
     heading = [title, f"{export.describe(f)} · Source : {source} · Données au {data_date()}"] + export.notes_of(fig)
     files = {  # made on click only
-        "png": ("Image PNG", lambda: export.image(fig, "png")),
-        "svg": ("Image SVG", lambda: export.image(fig, "svg")),
+        "png": ("Image PNG", lambda: export.image(fig, "png", caption=heading[1])),  # scope, source, date on it
+        "svg": ("Image SVG", lambda: export.image(fig, "svg", caption=heading[1])),
         "csv": ("Données CSV", lambda: export.csv_bytes(export.french(data))),
         "xlsx": ("Données Excel", lambda: export.xlsx_bytes(
             [export.Sheet(export.sheet_name(title, set()), heading, export.french(data))])),

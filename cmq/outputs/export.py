@@ -185,8 +185,9 @@ def _renderer() -> None:
         pass
 
 
-def sized(fig: go.Figure) -> tuple[go.Figure, int, int, float]:
-    """A copy of `fig` laid out 16:9 for a slide: at least 1280 × 720, taller charts kept tall (rows stay readable)."""
+def sized(fig: go.Figure, caption: str = "") -> tuple[go.Figure, int, int, float]:
+    """A copy of `fig` laid out 16:9 for a slide: at least 1280 × 720, taller charts kept tall (rows stay readable);
+    with `caption` (scope, year, source, data date) written along its foot, as under the chart on screen."""
     from cmq.outputs import charts
 
     height = max(HEIGHT, int(fig.layout.height or 450))
@@ -196,14 +197,19 @@ def sized(fig: go.Figure) -> tuple[go.Figure, int, int, float]:
     out.update_layout(width=width, height=height, title_x=0.012,  # a printed page needs a white border
                       margin=dict(l=max(margin.l or 0, 30), r=max(margin.r or 0, 30), b=max(margin.b or 0, 30)))
     charts.relayout_legend(out)
+    if caption:
+        bottom = max(margin.b or 0, 30) + 34
+        out.update_layout(margin_b=bottom)
+        out.add_annotation(text=fmt.plain(caption), xref="paper", yref="paper", x=0, y=0, xanchor="left",
+                           yanchor="bottom", yshift=-(bottom - 8), showarrow=False, font=dict(size=12, color="#444444"))
     return out, width, height, max(PIXEL_HEIGHT / height, 1.0)
 
 
-def image(fig: go.Figure, kind: str = "png") -> bytes:
-    """The figure as PNG (at least 1920 × 1080) or SVG, rendered by the warm kaleido browser."""
+def image(fig: go.Figure, kind: str = "png", caption: str = "") -> bytes:
+    """The figure as PNG (at least 1920 × 1080) or SVG, rendered by the warm kaleido browser (`caption`: see sized)."""
     if kind not in ("png", "svg"):
         raise ExportError(f"Format d'image inconnu : {kind} (png ou svg).")
-    out, width, height, scale = sized(fig)
+    out, width, height, scale = sized(fig, caption)
     _renderer()
     try:
         with _render_lock, warnings.catch_warnings():
