@@ -75,7 +75,10 @@ def test_timeline_shows_dated_actions_with_french_months(data_dir):
     labels = [y for t in timeline["data"] for y in t["y"]]
     assert len(labels) == 8 and any("Inauguration du CMQ" in y for y in labels)
     assert "sept. 2018" in timeline["layout"]["xaxis"]["ticktext"]
-    assert any("102 action(s) sans date" in c.value for c in at.caption)
+    assert any(c.value.startswith("102 action(s) sur 110 n'ont pas de date") for c in at.caption)
+    undated = next(d.value for d in at.dataframe if list(d.value.columns) == ["Année", "Campus", "Identifiant", "Action",
+                                                                              "Statut"])
+    assert len(undated) == 102 and undated["Année"].is_monotonic_increasing, "every undated action listed, by year"
 
 
 def test_matrix_says_when_a_campus_has_no_linked_objective(data_dir):

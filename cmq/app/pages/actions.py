@@ -22,9 +22,13 @@ st.dataframe(tables.register(register), hide_index=True, key="act_register",
 
 ui.figure("calendrier-des-actions", f, key="act_timeline", statuses=statuses or None, objective=objective,
           search=search or None)
-undated = register["start_date"].isna().sum()
-if undated:
-    st.caption(f"{undated} action(s) sans date de début ne figurent pas sur le calendrier.")
+undated = register[register["start_date"].isna()].sort_values(["year", "campus_id", "action_id"])
+if len(undated):
+    st.caption(f"{fmt.number(len(undated))} action(s) sur {fmt.number(len(register))} n'ont pas de date de début et ne "
+               "figurent pas sur le calendrier : elles sont listées ci-dessous, année par année.")
+    with st.expander(f"Les {fmt.number(len(undated))} action(s) sans date, année par année", key="act_undated"):
+        st.dataframe(tables.register(undated)[["Année", "Campus", "Identifiant", "Action", "Statut"]], hide_index=True,
+                     column_config={"Action": st.column_config.TextColumn(width="large")})
 
 st.subheader("Actions × objectifs")
 campuses = ui.query("campuses")
