@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from cmq.core import ingest, queries
 from cmq.core.store import Store
+from cmq.outputs import registry
 
 from conftest import app_test, frame
 
@@ -171,3 +172,19 @@ def test_rows_behind_a_chart_are_read_when_the_expander_opens(data_dir):
     rows = frame(at, "Fichier importé")
     assert set(rows["Fichier importé"]) == {"reach.csv"} and len(rows) == 39  # the 2018 figures
     assert set(rows["Importé par"]) == {"admin"}
+
+
+def test_one_meaning_per_colour_on_the_funding_page(demo_store):
+    """A colour says the same thing in every chart of Financements (a status in blues, a funder type in its own hue),
+    whatever the data holds."""
+    meaning: dict[str, set] = {}
+    for year in (2018, None):
+        ctx = {"year": year, "campuses": None, "campus": None}
+        for name in registry.PAGE["funding"].figures + ("financements",):
+            spec = registry.FIGURES[name]
+            fig = spec.chart(queries.run(spec.query, store=demo_store, **spec.params(ctx)), ctx)
+            colorway = list(fig.layout.colorway or [])
+            for i, t in enumerate(t for t in fig.data if t.type == "bar"):
+                colour = t.marker.color if isinstance(t.marker.color, str) else colorway[i % len(colorway)]  # as drawn
+                meaning.setdefault(colour.upper(), set()).add(t.name)
+    assert meaning and all(len(names) == 1 for names in meaning.values()), meaning

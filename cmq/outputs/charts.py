@@ -127,7 +127,8 @@ def funding_by_funder(df: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
         }])])
     known = known.iloc[::-1]
     fig = go.Figure()
-    for col, name, colour in (("acquired_eur", "Acquis", PALETTE[0]), ("expected_eur", "Prévu ou demandé", PALETTE[4])):
+    for col, name, colour in (("acquired_eur", "Acquis", FUNDING_STATUS_COLOURS["acquis"]),
+                              ("expected_eur", "Prévu ou demandé", EXPECTED_COLOUR)):
         vals = known[col].fillna(0)
         if not vals.any():
             continue
@@ -631,10 +632,10 @@ def funding_sankey(df: pd.DataFrame, title: str,
     fig = go.Figure(go.Sankey(
         arrangement="snap",
         node=dict(label=[f"{fmt.short(n, 40)} · {fmt.euros(totals[n])}" for n in nodes], pad=12, thickness=16,
-                  color=[PALETTE[0]] * len(funders) + [PALETTE[1]] * len(campuses),
+                  color=[FLOW_NODE_COLOURS[0]] * len(funders) + [FLOW_NODE_COLOURS[1]] * len(campuses),
                   hovertemplate="%{label}<extra></extra>"),
         link=dict(source=[index[("f", f)] for f in d["funder"]], target=[index[("c", c)] for c in d["campus_id"]],
-                  value=d["amount_eur"], color="rgba(0, 114, 178, 0.25)",
+                  value=d["amount_eur"], color="rgba(77, 77, 77, 0.2)",
                   customdata=[fmt.euros(v) for v in d["amount_eur"]],
                   hovertemplate="%{source.label} → %{target.label}<br>%{customdata}<extra></extra>"),
         valueformat=",.0f", valuesuffix=" €", textfont=dict(size=12, color="#222222"),
@@ -658,7 +659,7 @@ def funding_by_year(df: pd.DataFrame, title: str) -> go.Figure:
         if part["amount_eur"].notna().any():
             fig.add_trace(go.Bar(
                 x=[str(y) for y in years], y=part["amount_eur"].fillna(0), name=label,
-                customdata=part["lines_amount_unknown"].fillna(0).astype(int),
+                marker_color=FUNDER_TYPE_COLOURS[code], customdata=part["lines_amount_unknown"].fillna(0).astype(int),
                 hovertemplate="%{x} · " + label + " : %{y:,.0f} €<br>%{customdata} ligne(s) sans montant<extra></extra>",
             ))
     return _by_year(fig, title, "Montant connu (€)")
@@ -688,7 +689,12 @@ def funding_by_kind_status(df: pd.DataFrame, title: str) -> go.Figure:
     return _layout(fig, title, x_title="Nombre de lignes de financement", height=max(260, 120 + 50 * len(kinds)))
 
 
-FUNDING_STATUS_COLOURS = {"acquis": "#009E73", "prevu": "#56B4E9", "demande": "#E69F00"}
+# One meaning per colour on the funding page: blues, darker as the money is surer, say a status; other hues say a type
+# of funder (always the same one, whatever the data); the flows' nodes are neutral.
+FUNDING_STATUS_COLOURS = {"acquis": "#08519C", "prevu": "#6BAED6", "demande": "#C6DBEF"}
+EXPECTED_COLOUR = "#4292C6"  # planned and requested together (a funder's bar)
+FUNDER_TYPE_COLOURS = dict(zip(schema.FUNDER_TYPES, ["#CC79A7", "#E69F00", "#009E73", "#D55E00", "#882255", "#999933"]))
+FLOW_NODE_COLOURS = ("#4D4D4D", "#8C7560")  # funders, campuses
 COMPLETENESS_COLOURS = ["#D55E00", "#F0E442", "#009E73"]  # none, part, all (Okabe–Ito vermillion, yellow, green)
 
 
