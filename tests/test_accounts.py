@@ -130,8 +130,14 @@ def test_admin_page_creates_and_disables_accounts(data_dir, store_copy):
     at.switch_page("cmq/app/pages/admin.py").run()
     table = at.dataframe[0].value
     assert set(table["Compte"]) == {"admin", "comite", "directeur-agt"} and "password_hash" not in table.columns
+    def fields() -> dict:  # the first widget of each label: the new account's form comes first
+        found: dict = {}
+        for w in list(at.text_input) + list(at.selectbox) + list(at.multiselect):
+            found.setdefault(w.label, w)
+        return found
+
     def create_director_msi(password: str) -> None:
-        field = {w.label: w for w in list(at.text_input) + list(at.selectbox) + list(at.multiselect)}  # by label
+        field = fields()
         field["Nom du compte"].input("directeur-msi")
         field["Rôle"].set_value("directeur")
         field["Campus (directeur)"].set_value(["MSI"])
@@ -140,11 +146,24 @@ def test_admin_page_creates_and_disables_accounts(data_dir, store_copy):
 
     create_director_msi("court")
     assert "au moins 12 caractères" in at.error[0].value and store_copy.account("directeur-msi") is None
+    kept = fields()
+    assert kept["Nom du compte"].value == "directeur-msi" and kept["Campus (directeur)"].value == ["MSI"], \
+        "an error keeps what was typed"
     create_director_msi("msi-microtech-2026")
     assert "créé" in at.success[0].value
     created = store_copy.account("directeur-msi")
     assert created["campuses"] == ["MSI"] and created["password_hash"].startswith("$argon2id$")
+    assert fields()["Nom du compte"].value == "", "a new, empty form after a success"
     at.selectbox(key="admin_pick").set_value("directeur-msi").run()
+    role = [w for w in at.selectbox if w.label == "Rôle"][-1]  # the chosen account's role form
+    role.set_value("lecteur")
+    [w for w in at.multiselect if w.label == "Campus (directeur)"][-1].set_value([])
+    [b for b in at.button if b.label == "Enregistrer le rôle"][0].click().run()
+    assert (store_copy.account("directeur-msi")["role"], store_copy.account("directeur-msi")["campuses"]) == ("lecteur", [])
+    [w for w in at.selectbox if w.label == "Rôle"][-1].set_value("directeur")
+    [b for b in at.button if b.label == "Enregistrer le rôle"][0].click().run()
+    assert "au moins un campus" in at.error[0].value and "--" not in at.error[0].value
+    assert store_copy.account("directeur-msi")["role"] == "lecteur", "a refused change writes nothing"
     at.button(key="admin_disable").click().run()
     assert store_copy.account("directeur-msi")["disabled"]
 

@@ -28,7 +28,10 @@ def _done(message: str) -> None:
 
 
 def add_form(campus_codes: list[str]) -> None:
-    with st.form("admin_add", clear_on_submit=True):
+    """The new account's form: on an error it keeps what was typed (but the password); a new, empty one after a
+    success."""
+    n = st.session_state.setdefault("admin_add_round", 0)
+    with st.form(f"admin_add_{n}"):
         c1, c2, c3 = st.columns(3)
         name = c1.text_input("Nom du compte")
         role = c2.selectbox("Rôle", list(auth.ROLES), format_func=auth.ROLES.get)
@@ -43,10 +46,29 @@ def add_form(campus_codes: list[str]) -> None:
             except (auth.AuthError, StoreError) as exc:
                 st.error(fmt.md(exc))
                 return
+            st.session_state["admin_add_round"] = n + 1
             _done(f"Compte {auth.describe(account)} créé.")
 
 
-def change_form(accounts: dict, me: str) -> None:
+def role_form(account: dict, campus_codes: list[str]) -> None:
+    """Change an account's role and campuses (checked as at creation)."""
+    name = account["name"]
+    with st.form(f"admin_role_{name}"):
+        c1, c2 = st.columns(2)
+        role = c1.selectbox("Rôle", list(auth.ROLES), index=list(auth.ROLES).index(account["role"]), format_func=auth.ROLES.get)
+        campuses = c2.multiselect("Campus (directeur)", campus_codes, default=[c for c in account["campuses"] if c in campus_codes],
+                                  placeholder="Choisissez le ou les campus")
+        if st.form_submit_button("Enregistrer le rôle"):
+            try:
+                role, campuses = auth.checked_role(role, campuses)
+            except auth.AuthError as exc:
+                st.error(fmt.md(exc))
+                return
+            changed = ui.store().update_account(name, role=role, campuses=campuses)
+            _done(f"Compte {auth.describe(changed)} : rôle et campus enregistrés.")
+
+
+def change_form(accounts: dict, me: str, campus_codes: list[str]) -> None:
     others = [n for n in accounts if n != me]
     if not others:
         return
@@ -76,3 +98,4 @@ def change_form(accounts: dict, me: str) -> None:
                 st.error(fmt.md(exc))
                 return
             _done(f"Mot de passe de « {name} » changé.")
+    role_form(a, campus_codes)

@@ -59,19 +59,25 @@ def password_matches(account: dict, password: str) -> bool:
         return False
 
 
+def checked_role(role: str, campuses: list[str] | None) -> tuple[str, list[str]]:
+    """A role and its campuses as an account holds them, or a French AuthError (a director has campuses, no one else)."""
+    if role not in ROLES:
+        raise AuthError(f"Rôle inconnu : {role}. Rôles possibles : {', '.join(ROLES)}.")
+    campuses = sorted({c.strip().upper() for c in campuses or [] if c.strip()})
+    if role == "directeur" and not campuses:
+        raise AuthError("Un directeur doit avoir au moins un campus : choisissez-le.")
+    if role != "directeur" and campuses:
+        raise AuthError("Seul un directeur est rattaché à des campus : retirez les campus ou choisissez ce rôle.")
+    return role, campuses
+
+
 def new_account(name: str, role: str, campuses: list[str] | None = None, password: str | None = None,
                 email: str | None = None, demo: bool = False) -> dict:
     """A checked account record (the password hashed), ready for store.put_account."""
     name = name.strip()
     if not name or len(name) > 64 or any(c in name for c in "\n\r\t"):
         raise AuthError("Nom de compte invalide : de 1 à 64 caractères, sur une ligne.")
-    if role not in ROLES:
-        raise AuthError(f"Rôle inconnu : {role}. Rôles possibles : {', '.join(ROLES)}.")
-    campuses = sorted({c.strip().upper() for c in campuses or [] if c.strip()})
-    if role == "directeur" and not campuses:
-        raise AuthError("Un directeur doit avoir au moins un campus (--campus CODE).")
-    if role != "directeur" and campuses:
-        raise AuthError("Seul un directeur est rattaché à des campus.")
+    role, campuses = checked_role(role, campuses)
     return {
         "name": name, "role": role, "campuses": campuses, "email": (email or "").strip().lower() or None,
         "password_hash": hash_password(password) if password is not None else None, "disabled": False,
