@@ -119,6 +119,8 @@ def test_campus_pack_has_its_tree_and_a_native_radar(demo_store):
 def test_region_pack_pdf_is_a4_landscape_with_titles_and_figures(region):
     reader = PdfReader(io.BytesIO(pack.render(region, "pdf")))
     assert len(reader.pages) == 1 + len(REGION_PACK) + 1
+    assert not any(("2\u202f018" in p.extract_text() or "2 018" in p.extract_text()) for p in reader.pages), \
+        "years print as 2018"
     box = reader.pages[0].mediabox
     assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (297, 210)
     text = "\n".join(p.extract_text() for p in reader.pages)
@@ -145,6 +147,10 @@ def test_region_pack_xlsx_one_sheet_per_figure_with_its_rows(region):
     assert header[:2] == ["Public", "Nombre touché"]
     assert {r[0]: r[1] for r in rows[1:]} == REACH_2018
     assert all(isinstance(r[1], int) for r in rows[1:])  # numbers stay numbers
+    criteria = wb[wb.sheetnames[1 + REGION_PACK.index("criteres")]]
+    years = [c for row in criteria.iter_rows(min_row=6) for c in row if c.column_letter == "E" and c.value is not None]
+    assert criteria["E5"].value == "Année" and years and all(c.value == 2018 and c.number_format == "0" for c in years), \
+        "a year is 2018, not 2 018"
 
 
 @pytest.fixture

@@ -89,6 +89,9 @@ def sheet_name(text: str, taken: set[str]) -> str:
     return name
 
 
+YEARS = {schema.column_label(c) for c in ("year", "labelled_year")}  # French headers of year columns: 2018, never 2 018
+
+
 def xlsx_bytes(sheets: list[Sheet]) -> bytes:
     """A workbook, one sheet per table, French number formats, user text never run as a formula."""
     from openpyxl import Workbook
@@ -111,7 +114,7 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
                 if isinstance(cell.value, float):
                     cell.number_format = "#,##0.##"
                 elif isinstance(cell.value, int):
-                    cell.number_format = "#,##0"
+                    cell.number_format = "0" if str(col) in YEARS else "#,##0"
                 elif isinstance(cell.value, (date, datetime)):
                     cell.number_format = "DD/MM/YYYY"
                 width = max(width, min(len(str(v)), 60))

@@ -384,9 +384,14 @@ def _figures_table(item: Item) -> tuple[pd.DataFrame, str]:
             return fmt.number(v, 1) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
     cut = len(table) - MAX_TABLE_ROWS
     shown = table.head(MAX_TABLE_ROWS)
-    text = pd.DataFrame({c: [("" if fmt.missing(v) else (cell(v) if i else str(v))) for v in shown[c]]
-                         for i, c in enumerate(shown.columns)})
+    text = pd.DataFrame({c: [("" if fmt.missing(v) else (cell(v) if i and c not in export.YEARS else _plain_number(v)))
+                             for v in shown[c]] for i, c in enumerate(shown.columns)})
     return text, (f"… et {fmt.number(cut)} ligne(s) de plus dans le classeur Excel." if cut > 0 else "")
+
+
+def _plain_number(v) -> str:
+    """A year or a label as it is written: 2018, not « 2 018 » nor « 2018.0 »."""
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
 def _pdf_table(doc, table: pd.DataFrame, more: str, x: float, width: float, widths: list[float] | None = None) -> None:
