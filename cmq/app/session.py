@@ -201,7 +201,6 @@ def sidebar(account: dict) -> None:
             auth.end_sessions(ui.store(), account["name"])  # every tab and every copied token of this account ends
             if signed.get("sso"):
                 st.logout()  # also clears Streamlit's sign-in cookie, and reruns
-            st.session_state["signed_out"] = True
             st.rerun()
         if not signed.get("sso") and "since" in signed:
             _remember_in_browser(account, signed["since"])

@@ -276,6 +276,7 @@ def _tree_sizes(d: pd.DataFrame, counts: dict[str, dict[str, int]]) -> list[int]
     branch keeps room for its words when the tree opens (its count is written in it, not read from its size)."""
     total = int((d["kind"] == "indicateur").sum())
     floor = max(1, -(-total // 10))
+    parents = set(d["parent_id"].dropna())
     sizes = []
     for node, kind in zip(d["node_id"], d["kind"]):
         inside = sum(counts[node].values())
@@ -284,7 +285,7 @@ def _tree_sizes(d: pd.DataFrame, counts: dict[str, dict[str, int]]) -> list[int]
         elif kind == "strategique":
             sizes.append(max(0, floor - inside))
         else:
-            sizes.append(0 if inside or node in set(d["parent_id"].dropna()) else 1)
+            sizes.append(0 if inside or node in parents else 1)
     return sizes
 
 

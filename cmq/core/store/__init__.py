@@ -165,7 +165,8 @@ class Store(Batches, Accounts, Catalogue):
         for rel in self.data_files(m):
             path = self.root / rel
             try:
-                seen = (rel, path.stat().st_size, path.stat().st_mtime_ns)
+                stat = path.stat()
+                seen = (rel, stat.st_size, stat.st_mtime_ns)
             except OSError:
                 seen = None
             if seen in self._sound:  # files are never rewritten in place: one already verified stays so

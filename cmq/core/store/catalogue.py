@@ -98,7 +98,7 @@ class Catalogue:
                 self._build_catalogue(m, path)
             except (OSError, duckdb.Error, Timeout):
                 pass  # a read-only or full disk, a busy builder: the in-memory views answer the same
-        if damaged and int(self.manifest()["version"]) != int(m["version"]):
+        if damaged and self._moved_on(m, None):
             raise FileNotFoundError("a commit retired files of this version meanwhile")  # not a damage: read again
         if damaged:  # serve what the sound files hold, say what is missing (see damage_report), write nothing
             self.damaged[int(m["version"])] = self.damage_report(m, damaged)
