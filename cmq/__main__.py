@@ -147,7 +147,7 @@ def cmd_template(a) -> int:
     store = open_store()
     if a.campus and a.campus not in set(store.current("campuses")["campus_id"]):
         return fail(f"Campus inconnu : {a.campus}.")
-    data = (templates.xlsx_bytes if a.format == "xlsx" else templates.csv_bytes)(store, a.table, a.campus)
+    data = (templates.xlsx_bytes if a.format == "xlsx" else templates.csv_bytes)(store, a.table, a.campus, a.year)
     if a.out:
         Path(a.out).write_bytes(data)
         print(f"Modèle écrit dans {a.out}.")
@@ -320,6 +320,7 @@ def parser() -> Parser:
     t = sub.add_parser("template", help="modèle d'import d'une table")
     t.add_argument("table", choices=list(schema.TABLES))
     t.add_argument("--campus")
+    t.add_argument("--year", type=int, help="l'année des lignes du modèle (par défaut la dernière année connue)")
     t.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     t.add_argument("--out")
     t.set_defaults(func=cmd_template)

@@ -75,7 +75,7 @@ def cli(*args, data_dir, stdin: str = ""):
 
 def frame(at, column: str):
     """The first table an AppTest page shows that has `column`."""
-    for df in at.dataframe:
+    for df in [*at.table, *at.dataframe]:
         if column in df.value.columns:
             return df.value
     raise AssertionError(f"no table with a column {column!r}")

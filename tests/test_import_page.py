@@ -39,7 +39,7 @@ def test_bad_file_then_fixed_file_then_commit_then_revert(data_dir, store_copy):
     m = {x.label: x.value for x in at.metric}
     assert (m["Lignes à ajouter"], m["Lignes à modifier"], m["Lignes inchangées"]) == ("1", "1", "0")
     changes = frame(at, "Ancienne valeur")
-    assert changes.iloc[0].tolist() == ["AGT-I01 · 2018", "Valeur", "88", "95"]
+    assert changes.iloc[0].tolist() == ["AGT-I01 · 2018 – Nombre de rencontres auprès des acteurs", "Valeur", "88", "95"]
     inserts = frame(at, "Identifiant indicateur")
     assert inserts.iloc[0][["Identifiant indicateur", "Année", "Valeur"]].tolist() == ["AGT-I04", "2018", "3"]
     at.button(key="imp_commit").click().run()
@@ -67,6 +67,12 @@ def test_bad_file_then_fixed_file_then_commit_then_revert(data_dir, store_copy):
         "the reverted batch is no longer offered, and the demo's six-campus batches are not the director's"
     table = frame(hist, "État")
     assert table.iloc[0]["État"].startswith("Annulé le") and "directeur-agt" in table.iloc[0]["État"]
+    # the same file again: said to be the one that was cancelled, by whom and when
+    again = page("cmq/app/pages/import.py")
+    again.file_uploader[0].upload("valeurs.csv", GOOD, "text/csv").run()
+    said = [w.value.replace("\\", "") for w in again.warning]  # shown as Markdown with its signs escaped
+    said = [w for w in said if f"identique à celui du lot n° {batch['batch_id']}" in w]
+    assert said and "annulé le" in said[0] and "par directeur-agt" in said[0]
 
 
 def test_same_file_twice_says_unchanged(data_dir):

@@ -160,7 +160,8 @@ def test_diff_insert_update_unchanged(store_copy):
     assert first.status == "committed", first.errors
     rep = ingest.check(store_copy, "indicator_values", f"{HEAD}\nAGT;AGT-I01;2019;1;\nAGT;AGT-I04;2019;5;\nAGT;AGT-I05;2019;1;\n".encode())
     assert (rep.inserted, rep.updated, rep.unchanged) == (1, 1, 1)
-    assert rep.changes.to_dict("records") == [{"key": "AGT-I04 · 2019", "column": "Valeur", "old": 2.0, "new": 5.0}]
+    assert rep.changes.to_dict("records") == [{"key": "AGT-I04 · 2019", "column": "Valeur", "old": 2.0, "new": 5.0,
+                                             "name": "value"}]
 
 
 @pytest.mark.parametrize("cell, ok", [("oui", True), ("Non", True), ("VRAI", True), ("x", True), ("peut-être", False)])

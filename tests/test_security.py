@@ -19,7 +19,7 @@ import pytest
 from cmq.core import auth, demo, fmt, ingest, queries
 from cmq.core.store import Store, StoreDamaged, StoreError
 
-from conftest import ADMIN, ROOT, app_test, cli, snapshot
+from conftest import ADMIN, ROOT, app_test, cli, frame, snapshot
 
 PASSWORD = "un-vrai-mot-de-passe-2026"
 
@@ -193,7 +193,7 @@ def test_a_director_cannot_take_over_an_action_from_the_import_page(data_dir):
     at.selectbox(key="imp_table").set_value("actions").run()
     at.file_uploader(key="imp_file_0").upload("actions.csv", TAKEOVERS["actions"].encode(), "text/csv").run()
     assert not at.exception
-    errors = [m for df in at.dataframe if "Message" in df.value.columns for m in df.value["Message"]]
+    errors = list(frame(at, "Message")["Message"])
     assert any("appartient déjà au campus AMF" in m for m in errors)
     assert not [b for b in at.button if b.key == "imp_commit"]
     assert snapshot(data_dir) == before

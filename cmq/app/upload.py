@@ -1,6 +1,8 @@
 """The import and history screens: what a director sees before, during and after an upload."""
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -32,9 +34,9 @@ def choose(account: dict) -> tuple[str, str | None]:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _template(kind: str, table: str, campus: str | None, root: str, version: int) -> bytes:
+def _template(kind: str, table: str, campus: str | None, year: int | None, root: str, version: int) -> bytes:
     make = templates.xlsx_bytes if kind == "xlsx" else templates.csv_bytes
-    return make(ui.store(), table, campus)
+    return make(ui.store(), table, campus, year)
 
 
 @st.cache_data(max_entries=8, show_spinner="Vérification du fichier…")
@@ -51,13 +53,20 @@ def check(table: str, name: str, data: bytes, campus: str | None, sheet: str | N
 
 
 def template_buttons(table: str, campus: str | None) -> None:
+    """The table's template for the campus (and a year, for a table by year): every line to fill, with drop-downs."""
     s = ui.store()
     root, version = str(s.root), s.version()
-    stem = f"modele_{table}" + (f"_{campus}" if campus else "")
-    c1, c2, c3 = st.columns([1, 1, 3])
-    c1.download_button("Modèle CSV", _template("csv", table, campus, root, version), f"{stem}.csv", "text/csv",
+    year = None
+    c0, c1, c2, c3 = st.columns([1.2, 1, 1, 2.4], vertical_alignment="bottom")
+    if "year" in schema.table(table).names:
+        first = templates.default_year(s, table, campus)
+        years = sorted({first, date.today().year, *range(first - 2, first + 3)})
+        year = c0.selectbox("Année du modèle", years, index=years.index(first), key=f"tpl_year_{table}_{campus}",
+                            help="Le modèle liste les lignes de cette année, avec ce qui est déjà enregistré.")
+    stem = f"modele_{table}" + (f"_{campus}" if campus else "") + (f"_{year}" if year else "")
+    c1.download_button("Modèle CSV", _template("csv", table, campus, year, root, version), f"{stem}.csv", "text/csv",
                        icon=":material/download:", key="tpl_csv")
-    c2.download_button("Modèle Excel", _template("xlsx", table, campus, root, version), f"{stem}.xlsx",
+    c2.download_button("Modèle Excel", _template("xlsx", table, campus, year, root, version), f"{stem}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="tpl_xlsx")
     with c3.expander("Colonnes attendues"):
         st.dataframe(templates.columns_doc(table), hide_index=True)
@@ -78,6 +87,7 @@ def uploaded() -> tuple[str, bytes, str | None] | None:
     return f.name, data, sheet
 
 
+SHOWN_ERRORS = 30  # errors shown whole on the page; the others in a grid below
 COUNTS = {"count", "women"}  # the integer columns that are quantities; the others (year, level…) are codes
 
 
@@ -96,6 +106,40 @@ def _shown(v, column: str | None = None) -> str:
     return str(v)
 
 
+def _cells(t: schema.Table, name: str, values, units=None) -> list[str]:
+    """A column's cells as a reader reads them: labels for codes, oui/non for a yes/no indicator's value or target
+    (`units`: each cell's indicator unit), French numbers."""
+    c = t.column(name)
+    if c.choices and isinstance(c.choices, dict):
+        return ["" if fmt.missing(v) else schema.choice_label(c, v) for v in values]
+    if units is not None and name in ("value", "target"):
+        return [("oui" if v else "non") if u == "oui_non" and not fmt.missing(v) else _shown(v, name)
+                for v, u in zip(values, units)]
+    return [_shown(v, name) for v in values]
+
+
+def readable(t: schema.Table, rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the table as a reader reads them, the title of each referenced row beside its code."""
+    units = templates.yes_no_units(ui.store(), rows) if t.name == "indicator_values" else None
+    out = pd.DataFrame({n: _cells(t, n, rows[n], units) for n in t.names if n in rows}, index=rows.index)
+    out, order = templates.titled(ui.store(), t, out)
+    return out[order].fillna("").rename(columns={c.name: c.header for c in t.columns})
+
+
+def readable_changes(t: schema.Table, changes: pd.DataFrame) -> pd.DataFrame:
+    """The changed cells, old and new value as a reader reads them, each row's key followed by its title."""
+    ch = changes.reset_index(drop=True)
+    first = pd.DataFrame({t.key[0]: ch["key"].str.split(" · ").str[0]})
+    units = templates.yes_no_units(ui.store(), first) if t.name == "indicator_values" else pd.Series([None] * len(ch))
+    old = [_cells(t, n, [v], [u])[0] for n, v, u in zip(ch["name"], ch["old"], units)]
+    new = [_cells(t, n, [v], [u])[0] for n, v, u in zip(ch["name"], ch["new"], units)]
+    named, order = templates.titled(ui.store(), t, first)
+    if len(order) > 1:
+        ch["key"] += named[order[1]].map(lambda x: "" if fmt.missing(x) else f" – {x}")
+    return pd.DataFrame({"Ligne concernée": ch["key"], "Colonne": ch["column"], "Ancienne valeur": old,
+                         "Nouvelle valeur": new})
+
+
 def show_report(rep: ingest.Report) -> None:
     """Errors line by line, or what will change."""
     for w in rep.warnings:
@@ -106,7 +150,11 @@ def show_report(rep: ingest.Report) -> None:
         errs = pd.DataFrame(rep.errors).rename(columns={"line": "Ligne", "column": "Colonne", "message": "Message"})
         errs["Ligne"] = errs["Ligne"].map(lambda v: "" if v is None or pd.isna(v) else str(int(v)))
         errs["Colonne"] = errs["Colonne"].fillna("")
-        st.dataframe(errs, hide_index=True, key="imp_errors")
+        # a table that wraps its text: a message is read whole, on a phone too; a long list scrolls in a grid
+        st.table(errs.head(SHOWN_ERRORS), hide_index=True, border="horizontal")
+        if len(errs) > SHOWN_ERRORS:
+            with st.expander(f"Toutes les erreurs ({len(errs)})"):
+                st.dataframe(errs, hide_index=True, key="imp_errors")
         return
     c1, c2, c3 = st.columns(3)
     c1.metric("Lignes à ajouter", fmt.number(rep.inserted))
@@ -114,15 +162,11 @@ def show_report(rep: ingest.Report) -> None:
     c3.metric("Lignes inchangées", fmt.number(rep.unchanged))
     if rep.updated:
         st.subheader("Modifications (ancienne → nouvelle valeur)")
-        ch = rep.changes.assign(old=rep.changes["old"].map(_shown), new=rep.changes["new"].map(_shown))
-        ch = ch.rename(columns={"key": "Ligne concernée", "column": "Colonne", "old": "Ancienne valeur", "new": "Nouvelle valeur"})
-        st.dataframe(ch, hide_index=True, key="imp_changes")
+        st.dataframe(readable_changes(schema.table(rep.table), rep.changes), hide_index=True, key="imp_changes")
     if rep.inserted:
         st.subheader("Lignes à ajouter")
-        new = rep.rows[rep.rows["_change"] == "insert"].drop(columns="_change")
-        t = schema.table(rep.table)
-        new = new.head(500).apply(lambda col: col.map(lambda v: _shown(v, col.name)))
-        st.dataframe(new.rename(columns={c.name: c.header for c in t.columns}), hide_index=True, key="imp_inserts")
+        new = rep.rows[rep.rows["_change"] == "insert"].drop(columns="_change").head(500)
+        st.dataframe(readable(schema.table(rep.table), new), hide_index=True, key="imp_inserts")
     if rep.status == "unchanged":
         st.info("Ce fichier ne change rien : toutes ses lignes sont déjà dans le tableau de bord.", icon=":material/check:")
 

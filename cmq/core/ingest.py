@@ -590,6 +590,8 @@ def match_headers(t: Table, headers: list[str]) -> tuple[dict[int, str], list[st
         if _empty(h):
             continue
         name = wanted.get(fold(h))
+        if name is None and fold(h).endswith(fold(schema.FOR_INFORMATION)):
+            continue  # a column for the reader (the template's titles and units)
         if name is None:
             unknown.append(str(h).strip()[:60])
             continue
@@ -603,6 +605,23 @@ def match_headers(t: Table, headers: list[str]) -> tuple[dict[int, str], list[st
         warnings.append(f"{len(unknown)} colonne(s) ne sont pas des colonnes de « {t.label} » et sont ignorées : {shown}."
                         if len(unknown) > 1 else f"La colonne {shown} n'est pas une colonne de « {t.label} » : elle est ignorée.")
     return mapping, warnings, errors
+
+
+def _filled(t: Table, mapping: dict[int, str], keep: list, lines: list[int], rep: Report) -> tuple[list, list[int]]:
+    """The lines that fill one of the table's fill columns; the others (a template's lines left blank) are passed over
+    and counted in a warning, or make one error when no line is filled."""
+    where = [i for i, name in mapping.items() if name in t.fill_columns]
+    filled = [any(i < len(rec) and not _empty(rec[i]) for i in where) for rec in keep]
+    blank = filled.count(False)
+    what = ", ".join(f"« {t.column(n).header} »" for n in t.fill_columns)
+    if blank == len(keep):
+        rep.errors.append(_err(None, None, f"Aucune ligne n'est remplie : écrivez au moins l'une des colonnes {what} "
+                                           "sur les lignes à importer."))
+        return [], []
+    if blank:
+        rep.warnings.append(f"{blank} ligne(s) sans {what.replace(', ', ' ni ')} ne sont pas importées (lignes du modèle "
+                            "laissées vides) : ce qui est déjà enregistré pour elles ne change pas.")
+    return [r for r, f in zip(keep, filled) if f], [ln for ln, f in zip(lines, filled) if f]
 
 
 def parse(t: Table, sheet: Grid, campus: str | None = None) -> Report:
@@ -632,6 +651,10 @@ def parse(t: Table, sheet: Grid, campus: str | None = None) -> Report:
         if any(not _empty(v) for v in rec):
             keep.append(rec)
             lines.append(ln)
+    if t.fill_columns and keep:
+        keep, lines = _filled(t, mapping, keep, lines, rep)
+        if not keep:
+            return rep
     if not keep:
         rep.errors.append(_err(None, None, "Le fichier ne contient que des en-têtes : ajoutez au moins une ligne de données."))
         return rep
@@ -789,9 +812,9 @@ def diff(t: Table, rows: pd.DataFrame, current: pd.DataFrame, columns: list[str]
         key = " · ".join(str(new.at[index, k]) for k in keys)
         for name in row.index[row.values]:
             changes.append({"key": key, "column": t.column(name).header, "old": old.at[index, name],
-                            "new": merged.at[index, name]})
+                            "new": merged.at[index, name], "name": name})
     merged = merged.where(merged.notna(), None)
-    return kinds, pd.DataFrame(changes, columns=["key", "column", "old", "new"]), merged
+    return kinds, pd.DataFrame(changes, columns=["key", "column", "old", "new", "name"]), merged
 
 
 # ------------------------------------------------------------------ the whole path
@@ -839,7 +862,18 @@ def review(store, rep: Report, *, campus: str | None = None, scope: set | None =
     rep.updated = int((kinds == "update").sum())
     rep.unchanged = int((kinds == "same").sum())
     rep.status = "valid" if rep.inserted + rep.updated else "unchanged"
+    if rep.status == "valid" and rep.sha256:
+        rep.warnings += _reverted_before(store, rep)
     return rep
+
+
+def _reverted_before(store, rep: Report) -> list[str]:
+    """A warning when the very same file was imported before and that import was cancelled."""
+    b = queries.run("batch_history", store=store, campus=None, table_name=rep.table)
+    b = b[(b["sha256"] == rep.sha256) & b["reverted"]]
+    return [f"Ce fichier est identique à celui du lot n° {r.batch_id} (« {r.file_name} », importé le "
+            f"{fmt.moment(r.committed_at)} par {r.user_name}), annulé le {fmt.moment(r.reverted_at)} par "
+            f"{r.reverted_by or '?'} : le valider rétablit ce qui avait été annulé." for r in b.head(1).itertuples()]
 
 
 def _foreign_rows(t: Table, rows: pd.DataFrame, lines: list[int], current: pd.DataFrame, scope: set | None) -> list[dict]:

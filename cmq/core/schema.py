@@ -77,6 +77,8 @@ class Table:
     # reference table to {key: what known_as says}
     rules: tuple = field(default=(), compare=False, repr=False)
     by_header: dict = field(default_factory=dict, compare=False, repr=False)
+    # a line none of these columns fills says nothing (a template line left blank): the importer passes over it
+    fill_columns: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -96,6 +98,9 @@ class Table:
 def _c(name, type_, header, **kw) -> Column:
     return Column(name, type_, header, **kw)
 
+
+# a column a file carries for its reader (« Intitulé (pour information) » beside a code): never imported, no warning
+FOR_INFORMATION = "(pour information)"
 
 SOURCE = _c("source", "text", "Source", help="Où le chiffre a été pris (rapport, section, fichier).")
 CAMPUS = _c("campus_id", "text", "Code campus", required=True, ref=("campuses", "campus_id"),
@@ -291,6 +296,7 @@ _table(
     ),
     key=("indicator_id", "year"),
     description="La valeur et la cible de chaque indicateur, par année.",
+    fill_columns=("value", "target", "comment"),
     rules=(_value_fits_unit,),
 )
 _table(
@@ -379,6 +385,7 @@ _table(
     ),
     key=("campus_id", "criterion_no", "year"),
     description="Le niveau de chaque campus sur chacun des 11 critères de labellisation.",
+    fill_columns=("level", "level_basis", "comment"),
 )
 
 _table(
