@@ -19,6 +19,7 @@ AUDIENCE_COLOURS = dict(zip(schema.AUDIENCES, ["#0072B2", "#E69F00", "#44AA99", 
                                                 "#F0E442"]))
 STATUS_COLOURS = {"terminee": "#009E73", "en_cours": "#E69F00", "prevue": "#56B4E9"}
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13)
+MIN_TEXT = 12  # px: no chart text is smaller (the meeting pack lays its pictures out so that 12 px prints at 9 pt)
 
 
 def _layout(fig: go.Figure, title: str, x_title: str | None = None, y_title: str | None = None,
@@ -32,6 +33,7 @@ def _layout(fig: go.Figure, title: str, x_title: str | None = None, y_title: str
         margin=dict(l=10, r=20, t=60, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title=None),
         height=height,
+        uniformtext=dict(minsize=MIN_TEXT, mode="hide"),  # a bar's label that would not fit at this size is left out
     )
     fig.update_xaxes(title_text=x_title, automargin=True, tickformat=",~f")
     fig.update_yaxes(title_text=y_title, automargin=True)
@@ -50,7 +52,7 @@ def empty(title: str, message: str) -> go.Figure:
 def _note(fig: go.Figure, text: str) -> None:
     """A line of text under the plot (what a crowded chart leaves out and how to see it)."""
     fig.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0, y=1.0, xanchor="left",
-                       yanchor="bottom", yshift=2, font=dict(size=11, color="#555555"))
+                       yanchor="bottom", yshift=2, font=dict(size=MIN_TEXT, color="#555555"))
 
 
 def _legend_below(fig: go.Figure) -> go.Figure:
@@ -87,7 +89,7 @@ def reach_by_audience(df: pd.DataFrame, title: str) -> go.Figure:
     fig.update_xaxes(range=[0, float(d["reached"].max()) * 1.3 or 1])  # room for the figures beside the bars
     if d["includes_estimates"].any():
         fig.add_annotation(text="≈ : comprend des ordres de grandeur (« une cinquantaine »)", showarrow=False,
-                           xref="paper", yref="paper", x=1, y=1.02, xanchor="right", yanchor="bottom", font=dict(size=11))
+                           xref="paper", yref="paper", x=1, y=1.02, xanchor="right", yanchor="bottom", font=dict(size=MIN_TEXT))
     return fig
 
 
@@ -207,7 +209,7 @@ def campus_map(df: pd.DataFrame, title: str) -> go.Figure:
     fig.update_xaxes(range=list(lon), visible=False)
     fig.update_yaxes(range=list(lat), visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(sum(lat) / 2)))
     fig.add_annotation(text="Fond : IGN / INSEE, via france-geojson · taille : personnes touchées", showarrow=False,
-                       xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom", font=dict(size=10, color="#666"))
+                       xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom", font=dict(size=MIN_TEXT, color="#666"))
     fig = _layout(fig, title, height=520)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.02, x=0), plot_bgcolor="white")
     return fig
@@ -245,7 +247,7 @@ LEVEL_NAMES = vocabulary.NODE_KINDS
 TREE_DEPTH = 2  # levels the tree shows at once: the campus and its strategic objectives; a click opens a branch
 
 
-def _tree_counts(d: pd.DataFrame) -> dict[str, dict[str, int]]:
+def tree_counts(d: pd.DataFrame) -> dict[str, dict[str, int]]:
     """For each node: how many indicators lie under it, by status (an indicator counts for itself)."""
     children: dict[str, list[str]] = {}
     for node, parent in zip(d["node_id"], d["parent_id"]):
@@ -289,7 +291,7 @@ def _tree_sizes(d: pd.DataFrame, counts: dict[str, dict[str, int]]) -> list[int]
     return sizes
 
 
-def _ink(fill: str) -> str:
+def ink(fill: str) -> str:
     """Dark text on a light fill, white on a dark one (whichever contrasts more)."""
     return "#1A1A1A" if contrast(fill, "#FFFFFF") < contrast(fill, "#1A1A1A") else "#FFFFFF"
 
@@ -364,7 +366,7 @@ def objective_tree(df: pd.DataFrame, title: str) -> go.Figure:
     if len(df) <= 1:
         return empty(title, "Ce campus n'a pas encore d'arbre d'objectifs : importez ses objectifs et indicateurs.")
     d = df.copy()
-    counts = _tree_counts(d)
+    counts = tree_counts(d)
     d["size"] = _tree_sizes(d, counts)
     colours, hover, text = [], [], []
     for r in d.itertuples():
@@ -387,7 +389,7 @@ def objective_tree(df: pd.DataFrame, title: str) -> go.Figure:
         customdata=list(zip(d["title"], hover)), hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
         tiling=dict(orientation="h"), maxdepth=TREE_DEPTH, pathbar=dict(visible=True, side="bottom"),
         leaf=dict(opacity=1),  # the status colours as the legend shows them
-        textfont=dict(size=13, color=[_ink(c) for c in colours]),
+        textfont=dict(size=13, color=[ink(c) for c in colours]),
     ))
     for _key, (label, colour) in INDICATOR_STATUS.items():  # a legend for the indicator colours
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, marker=dict(color=colour, size=12, symbol="square")))
@@ -428,7 +430,7 @@ def criteria_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
     scale = [[bound / 4, col] for level, col in enumerate(CRITERION_COLOURS) for bound in (level, level + 1)]
     fig = go.Figure(go.Heatmap(
         z=z, x=[f"{n}. {fmt.short(grid.loc[(campuses[0], n)]['title'], 22)}" for n in nos], y=campuses,
-        zmin=-0.5, zmax=3.5, colorscale=scale, text=text, texttemplate="%{text}", textfont=dict(size=11),
+        zmin=-0.5, zmax=3.5, colorscale=scale, text=text, texttemplate="%{text}", textfont=dict(size=MIN_TEXT),
         customdata=hover, hovertemplate="%{customdata}<extra></extra>", xgap=2, ygap=2,
         colorbar=dict(title="Niveau", tickvals=[0, 1, 2, 3], ticktext=list(schema.CRITERION_LEVELS.values())),
     ))
@@ -512,8 +514,8 @@ def criteria_radar(df: pd.DataFrame, campus: str, title: str) -> go.Figure:
                                   customdata=[[s + b] for s, b in zip(shown + shown[:1], basis + basis[:1])],
                                   hovertemplate="%{theta}<br>%{customdata[0]}<extra>" + campus + "</extra>"))
     fig.update_layout(polar=dict(radialaxis=dict(range=[0, 3], tickvals=[0, 1, 2, 3], angle=90, tickangle=90,
-                                                 ticktext=list(schema.CRITERION_LEVELS.values()), tickfont=dict(size=10)),
-                                 angularaxis=dict(tickfont=dict(size=10))))
+                                                 ticktext=list(schema.CRITERION_LEVELS.values()), tickfont=dict(size=MIN_TEXT)),
+                                 angularaxis=dict(tickfont=dict(size=MIN_TEXT))))
     fig = _layout(fig, title, height=560)
     fig.update_layout(margin=dict(l=90, r=90, t=90, b=40), polar_domain_y=[0, 0.88])  # the legend above the top label
     return _interpreted_note(fig, mine, below=30, marker="○")
@@ -721,7 +723,7 @@ def completeness_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         z=z, x=[str(y) for y in years], y=campuses, zmin=0, zmax=1, colorscale=[[0, COMPLETENESS_COLOURS[0]],
         [0.5, COMPLETENESS_COLOURS[1]], [1, COMPLETENESS_COLOURS[2]]], text=text,
-        texttemplate="%{text}", textfont=dict(size=11 if len(years) <= 12 else 8),
+        texttemplate="%{text}", textfont=dict(size=MIN_TEXT if len(years) <= 12 else 8),
         hovertemplate="%{y} · %{x} : %{text} indicateur(s) renseigné(s)<extra></extra>", xgap=2, ygap=2,
         colorbar=dict(title="Part renseignée", tickformat=".0%"),
     ))

@@ -188,13 +188,21 @@ def _renderer() -> None:
         pass
 
 
-def sized(fig: go.Figure, caption: str = "") -> tuple[go.Figure, int, int, float]:
+def sized(fig: go.Figure, caption: str = "", width: int | None = None, height: int | None = None
+          ) -> tuple[go.Figure, int, int, float]:
     """A copy of `fig` laid out 16:9 for a slide: at least 1280 × 720, taller charts kept tall (rows stay readable);
-    with `caption` (scope, year, source, data date) written along its foot, as under the chart on screen."""
+    or laid out `width` × `height` (the meeting pack's pictures: small enough that their text prints large; without
+    `height`, 16:9 or taller when the chart needs it). With `caption` (scope, year, source, data date) written along its foot, as on screen.
+    Returns the figure, its layout size and the scale that makes the image at least full HD."""
     from cmq.outputs import charts
 
-    height = max(HEIGHT, int(fig.layout.height or 450))
-    width = int(height * 16 / 9)
+    if width:
+        height = height or max(round(width * 9 / 16), int(fig.layout.height or 0))
+        scale = max(PIXEL_HEIGHT * 16 / 9 / width, 1.0)
+    else:
+        height = max(HEIGHT, int(fig.layout.height or 450))
+        width = int(height * 16 / 9)
+        scale = max(PIXEL_HEIGHT / height, 1.0)
     out = go.Figure(fig)
     margin = out.layout.margin
     out.update_layout(width=width, height=height, title_x=0.012,  # a printed page needs a white border
@@ -205,14 +213,16 @@ def sized(fig: go.Figure, caption: str = "") -> tuple[go.Figure, int, int, float
         out.update_layout(margin_b=bottom)
         out.add_annotation(text=fmt.plain(caption), xref="paper", yref="paper", x=0, y=0, xanchor="left",
                            yanchor="bottom", yshift=-(bottom - 8), showarrow=False, font=dict(size=12, color="#444444"))
-    return out, width, height, max(PIXEL_HEIGHT / height, 1.0)
+    return out, width, height, scale
 
 
-def image(fig: go.Figure, kind: str = "png", caption: str = "") -> bytes:
-    """The figure as PNG (at least 1920 × 1080) or SVG, rendered by the warm kaleido browser (`caption`: see sized)."""
+def image(fig: go.Figure, kind: str = "png", caption: str = "", width: int | None = None,
+          height: int | None = None) -> bytes:
+    """The figure as PNG (at least 1920 pixels wide) or SVG, rendered by the warm kaleido browser (`caption`,
+    `width`, `height`: see sized)."""
     if kind not in ("png", "svg"):
         raise ExportError(f"Format d'image inconnu : {kind} (png ou svg).")
-    out, width, height, scale = sized(fig, caption)
+    out, width, height, scale = sized(fig, caption, width, height)
     _renderer()
     try:
         with _render_lock, warnings.catch_warnings():
@@ -221,6 +231,33 @@ def image(fig: go.Figure, kind: str = "png", caption: str = "") -> bytes:
     except Exception as e:  # kaleido reports a missing or broken browser in English
         raise ExportError("Impossible de dessiner l'image : le navigateur Chromium (paquet Debian « chromium ») "
                           f"est introuvable ou s'est arrêté ({type(e).__name__}).") from e
+
+
+def font_sizes(fig: go.Figure) -> list[float]:
+    """Every text size a figure declares (its layout font for what declares none, and the smallest size plotly may
+    shrink a bar's label to): what its smallest text is."""
+    found: list[float] = []
+
+    def walk(node, under_font: bool) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "size" and under_font and isinstance(value, (int, float)):
+                    found.append(float(value))
+                elif key == "size" and under_font and isinstance(value, (list, tuple)):
+                    found.extend(float(v) for v in value if isinstance(v, (int, float)))
+                else:
+                    walk(value, key.endswith("font") or key == "uniformtext")
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                walk(value, under_font)
+
+    spec = fig.to_plotly_json()
+    walk(spec, False)
+    uniform = (spec.get("layout", {}).get("uniformtext") or {}).get("minsize")
+    found = [v for v in found if v]
+    if any(t.get("type") == "bar" and t.get("text") is not None for t in spec.get("data", [])):
+        found.append(float(uniform or 1))  # plotly shrinks a label that does not fit, down to this
+    return found
 
 
 # ---------------------------------------------------------------- native charts
@@ -256,6 +293,11 @@ def _number(v):
     if v is None or fmt.missing(v):
         return None
     return float(v)
+
+
+def is_empty(fig: go.Figure) -> bool:
+    """A figure that draws nothing (its message says what is missing)."""
+    return not any(_has_data(t) for t in fig.data)
 
 
 def native(fig: go.Figure) -> Native | None:

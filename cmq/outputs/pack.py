@@ -12,14 +12,19 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from cmq.core import fmt, queries
+from cmq.core import fmt, queries, schema
 from cmq.outputs import export
 from cmq.outputs.export import ExportError, Native
 from cmq.outputs.registry import CAMPUS_PACK, FIGURES, REGION_PACK, Figure
+from cmq.outputs.tables import Grid
 
 FORMATS = ("pptx", "pdf", "xlsx")
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 MAX_BATCH_LINES = 14  # batches listed on the closing slide / page (the workbook lists them all)
+# A picture (map, flows, calendar) is laid out this size in pixels, the shape of the room it has on a slide: its
+# smallest text (charts.MIN_TEXT, 12 px) then prints at about 12 pt on the slide and 10 pt on the A4 page.
+PICTURE_WIDTH, PICTURE_HEIGHT = 900, 400
+TEXT_PT = 12  # the smallest text of a slide: charts, tables, captions
 
 
 @dataclass
@@ -44,9 +49,26 @@ class Item:
     def caption(self) -> str:
         return f"{export.describe(self.figure.context(self.ctx))} · Source : {self.figure.source}"
 
+    @cached_property
+    def grid(self) -> Grid | None:
+        """Its table form, for a figure that would not read as a picture at slide size."""
+        return self.figure.grid(self.data) if self.figure.grid else None
+
+    @property
+    def message(self) -> str | None:
+        """What an empty figure says is missing (shown as text, not as a picture of text)."""
+        return (" ".join(export.notes_of(self.fig)) or "Aucune donnée.") if export.is_empty(self.fig) else None
+
+    @property
+    def picture_size(self) -> tuple[int, int]:
+        """The layout size (pixels) of its picture: as tall as the chart needs, up to the room a slide gives (a short
+        chart leaves its table room below it on the page)."""
+        return PICTURE_WIDTH, min(PICTURE_HEIGHT, int(self.fig.layout.height or PICTURE_HEIGHT))
+
     def png(self) -> bytes:
         if self._png is None:
-            self._png = export.image(self.fig, "png")
+            width, height = self.picture_size
+            self._png = export.image(self.fig, "png", width=width, height=height)
         return self._png
 
 
@@ -121,7 +143,9 @@ def batch_lines(pack: Pack) -> tuple[pd.DataFrame, str]:
     b = pack.batches.sort_values("committed_at", ascending=False)
     shown = b.head(MAX_BATCH_LINES)
     table = pd.DataFrame({
-        "Lot": shown["batch_id"].astype(str), "Table": shown["table_name"], "Fichier": shown["file_name"],
+        "Lot": shown["batch_id"].astype(str),
+        "Données": shown["table_name"].map(lambda t: schema.TABLES[t].label if t in schema.TABLES else t),
+        "Fichier": shown["file_name"],
         "Importé par": shown["user_name"], "Importé le": shown["committed_at"].map(fmt.moment),
         "Lignes utilisées": shown["rows_used"].map(fmt.number),
     })
@@ -157,24 +181,43 @@ def pptx(pack: Pack) -> bytes:
         p.font.size = Pt(22)
 
     for item in pack.items:
+        caption = [f"{item.caption} · Données au {pack.data_date}"] + export.notes_of(item.fig)
+        if item.grid is not None:
+            _grid_slides(prs, item.title, caption[:1] + ([item.grid.note] if item.grid.note else []), item.grid)
+            continue
         slide = _titled(prs, item.title)
-        _text(slide, Inches(0.5), Inches(1.05), Inches(12.3), Inches(0.6),
-              [f"{item.caption} · Données au {pack.data_date}"] + export.notes_of(item.fig), size=12)
+        _text(slide, Inches(0.5), Inches(1.05), Inches(12.3), Inches(0.6), caption, size=TEXT_PT)
         box = (Inches(0.5), Inches(1.75), Inches(12.3), Inches(5.5))
         native = item.native
-        if native is not None:
+        if item.message is not None:
+            _text(slide, Inches(1.5), Inches(3.2), Inches(10.3), Inches(1.5), [item.message], size=24)
+        elif native is not None:
             _chart(slide, native, *box)
         else:
             _picture(slide, item.png(), *box)
 
     slide = _titled(prs, _closing_title(pack))
     table, more = batch_lines(pack)
-    _table(slide, table, Inches(0.5), Inches(1.2), Inches(12.3))
+    _table(slide, table)
     if more:
-        _text(slide, Inches(0.5), Inches(6.8), Inches(12.3), Inches(0.4), [more], size=12)
+        _text(slide, Inches(0.5), Inches(6.8), Inches(12.3), Inches(0.4), [more], size=TEXT_PT)
+    _in_french(prs)
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()
+
+
+def _in_french(prs) -> None:
+    """Every text of the deck is French for the spelling checker: the language of each run and of every default."""
+    for part in prs.part.package.iter_parts():
+        element = getattr(part, "_element", None)
+        if element is None:
+            continue
+        for node in element.iter():
+            if node.get("lang") is not None:
+                node.set("lang", "fr-FR")
+            if node.tag.endswith("}rPr") or node.tag.endswith("}endParaRPr") or node.tag.endswith("}defRPr"):
+                node.set("lang", "fr-FR")
 
 
 def _place(shape, left, top, width, height) -> None:
@@ -200,9 +243,10 @@ def _text(slide, left, top, width, height, lines: list[str], size: int) -> None:
     frame.word_wrap = True
     for i, line in enumerate(lines):
         p = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        p.text = line
-        p.font.size = Pt(size)
-        p.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
+        run = p.add_run()
+        run.text = line
+        run.font.size = Pt(size)
+        run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
 
 def _chart_data(number_format: str):
@@ -250,6 +294,13 @@ def _chart(slide, native: Native, left, top, width, height) -> None:
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
     plot = chart.plots[0]
+    if native.kind in ("bar", "column", "line"):
+        axis = chart.value_axis  # from zero, in the chart's number format (a percentage reads 40 %, not 0.4)
+        axis.minimum_scale = 0
+        if native.number_format.endswith("%"):
+            axis.maximum_scale = 1
+        axis.tick_labels.number_format = native.number_format
+        axis.tick_labels.number_format_is_linked = False
     if native.kind in ("bar", "column"):
         plot.gap_width = 60
         if native.stacked:
@@ -277,18 +328,127 @@ def _picture(slide, png: bytes, left, top, width, height) -> None:
     slide.shapes.add_picture(io.BytesIO(png), left + (width - pw) // 2, top, pw, ph)
 
 
-def _table(slide, df: pd.DataFrame, left, top, width) -> None:
+SLIDE_TABLE_TOP, SLIDE_TABLE_BOTTOM, SLIDE_TABLE_WIDTH = 1.75, 7.2, 12.3  # inches
+CELL_MARGIN_IN = 0.2  # left and right margins of a cell, together
+
+
+def text_inches(text: str, size: float) -> float:
+    """The width of a text at `size` points, in inches (an average glyph is about 0.55 em wide)."""
+    return len(text) * 0.55 * size / 72
+
+
+def cell_lines(text: str, width_in: float, size: float) -> int:
+    """How many lines a text takes in a cell `width_in` wide, wrapped between words."""
+    room = max(width_in - CELL_MARGIN_IN, 0.2)
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        line = 0.0
+        lines += 1
+        for word in paragraph.split(" "):
+            w = text_inches(word + " ", size)
+            if line and line + w > room:
+                lines += 1
+                line = 0.0
+            line += w
+            while line > room:  # a word longer than the cell breaks
+                lines += 1
+                line -= room
+    return lines
+
+
+def row_inches(values, widths: list[float], size: float) -> float:
+    return max(cell_lines(v, w, size) for v, w in zip(values, widths)) * size * 1.2 / 72 + 0.1
+
+
+def column_widths(df: pd.DataFrame, total: float, size: float, measure: Callable[[str], float] | None = None
+                  ) -> list[float]:
+    """Column widths (inches) adding up to `total`: each column first gets its longest word (a word is never
+    broken), then as much of its longest text as the room allows. `measure(text)`: a text's width in inches (the
+    PDF's real font metrics), else the average glyph; a header, in bold, counts a tenth wider."""
+    width = measure or (lambda t: text_inches(t, size))
+    least, wish = [], []
+    for c in df.columns:
+        texts = [(str(v), 1.0) for v in df[c]] + [(str(c), 1.1)]
+        least.append(max(width(w) * k for t, k in texts for w in (t.split() or [""])) + CELL_MARGIN_IN)
+        wish.append(max(least[-1], max(min(width(t) * k, 4.5) for t, k in texts) + CELL_MARGIN_IN))
+    if sum(least) >= total:
+        return [w * total / sum(least) for w in least]
+    room, flexible = total - sum(least), sum(w - m for w, m in zip(wish, least))
+    share = min(1.0, room / flexible) if flexible else 0.0
+    widths = [m + (w - m) * share for w, m in zip(wish, least)]
+    return [w * total / sum(widths) for w in widths]
+
+
+def slide_pages(df: pd.DataFrame, widths: list[float], size: float) -> list[list[int]]:
+    """The rows of each slide: as many as fit under the header, the header repeated on each."""
+    room = SLIDE_TABLE_BOTTOM - SLIDE_TABLE_TOP - row_inches(df.columns, widths, size)
+    pages, page, used = [], [], 0.0
+    for i, values in enumerate(df.itertuples(index=False)):
+        h = row_inches(values, widths, size)
+        if page and used + h > room:
+            pages.append(page)
+            page, used = [], 0.0
+        page.append(i)
+        used += h
+    return pages + [page] if page else pages or [[]]
+
+
+def _page_title(title: str, n: int, pages: int) -> str:
+    return title + (f" ({n}/{pages})" if pages > 1 else "")
+
+
+def _grid_slides(prs, title: str, caption: list[str], grid: Grid) -> None:
+    """A figure's table form over as many slides as its rows need, its header on each."""
+    from pptx.util import Inches
+
+    widths = column_widths(grid.table, SLIDE_TABLE_WIDTH, TEXT_PT)
+    pages = slide_pages(grid.table, widths, TEXT_PT)
+    for n, rows in enumerate(pages, start=1):
+        slide = _titled(prs, _page_title(title, n, len(pages)))
+        _text(slide, Inches(0.5), Inches(1.05), Inches(12.3), Inches(0.6), caption, size=TEXT_PT)
+        _table(slide, grid.table.iloc[rows], widths,
+               None if grid.fills is None else grid.fills.iloc[rows],
+               None if grid.bold is None else [grid.bold[i] for i in rows])
+
+
+def _table(slide, df: pd.DataFrame, widths: list[float] | None = None, fills: pd.DataFrame | None = None,
+           bold: list[bool] | None = None) -> None:
+    """A native table at 12 pt under the slide's caption: each cell wraps, a coloured cell keeps its colour."""
+    from pptx.dml.color import RGBColor
     from pptx.util import Inches, Pt
 
-    shape = slide.shapes.add_table(len(df) + 1, len(df.columns), left, top, width, Inches(0.35) * (len(df) + 1))
+    from cmq.outputs import charts
+
+    widths = widths or column_widths(df, SLIDE_TABLE_WIDTH, TEXT_PT)
+    heights = [row_inches(df.columns, widths, TEXT_PT)] + [row_inches(v, widths, TEXT_PT) for v in df.itertuples(index=False)]
+    shape = slide.shapes.add_table(len(df) + 1, len(df.columns), Inches(0.5), Inches(SLIDE_TABLE_TOP),
+                                   Inches(sum(widths)), Inches(sum(heights)))
+    table = shape.table
+    for j, w in enumerate(widths):
+        table.columns[j].width = Inches(w)
+    for i, h in enumerate(heights):
+        table.rows[i].height = Inches(h)
     for j, col in enumerate(df.columns):
-        shape.table.cell(0, j).text = str(col)
+        table.cell(0, j).text = str(col)
         for i, v in enumerate(df[col], start=1):
-            shape.table.cell(i, j).text = str(v)
-    for row in shape.table.rows:
+            cell = table.cell(i, j)
+            cell.text = str(v)
+            fill = None if fills is None else fills.iloc[i - 1, j]
+            runs = [r for p in cell.text_frame.paragraphs for r in p.runs]
+            if fill:
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = RGBColor.from_string(fill[1:])
+                for run in runs:
+                    run.font.color.rgb = RGBColor.from_string(charts.ink(fill)[1:])
+            if bold and bold[i - 1]:
+                for run in runs:
+                    run.font.bold = True
+    for row in table.rows:
         for cell in row.cells:
+            cell.margin_left = cell.margin_right = Inches(CELL_MARGIN_IN / 2)
             for p in cell.text_frame.paragraphs:
-                p.font.size = Pt(11)
+                for run in p.runs:
+                    run.font.size = Pt(TEXT_PT)
 
 
 # ---------------------------------------------------------------- PDF
@@ -330,24 +490,33 @@ def pdf(pack: Pack) -> bytes:
     for item in pack.items:
         doc.add_page()
         _heading(doc, item.title, [f"{item.caption} · Données au {pack.data_date}"])
-        top = doc.get_y() + 2
-        doc.image(io.BytesIO(item.png()), x=12, y=top, w=CHART_WIDTH)
-        doc.set_xy(12, top + CHART_WIDTH * 9 / 16 + 2)
-        doc.set_font("DejaVu", size=8)
-        doc.set_text_color(90)
-        for note in export.notes_of(item.fig):
-            doc.multi_cell(CHART_WIDTH, 4, note, new_x="LMARGIN", new_y="NEXT")
-        doc.set_text_color(0)
-        doc.set_xy(CHART_WIDTH + 18, top)
-        _pdf_table(doc, *_figures_table(item), x=CHART_WIDTH + 18, width=273 - CHART_WIDTH - 6)
+        if item.grid is not None:
+            _pdf_table(doc, item.grid.table, fills=item.grid.fills, bold=item.grid.bold)
+            _pdf_notes(doc, [item.grid.note] if item.grid.note else [])
+            continue
+        if item.message is not None:
+            doc.set_font("DejaVu", size=16)
+            doc.ln(20)
+            doc.multi_cell(0, 9, item.message, new_x="LMARGIN", new_y="NEXT")
+            continue
+        table, more = _figures_table(item)
+        notes = export.notes_of(item.fig)
+        below = _pdf_table_mm(doc, table) + 6 * (len(notes) + bool(more)) + 8
+        w, h = picture_mm(doc.get_y() + 2, *_pixels(item.png()), below)
+        doc.image(io.BytesIO(item.png()), x=12 + (PAGE_WIDTH - w) / 2, y=doc.get_y() + 2, w=w, h=h)
+        doc.set_y(doc.get_y() + h + 4)
+        _pdf_notes(doc, notes)
+        if doc.get_y() + below > PAGE_BOTTOM:  # the figures on a page of their own rather than cut after a line
+            doc.add_page()
+            _heading(doc, f"{item.title} : les chiffres", [])
+        _pdf_table(doc, table)
+        _pdf_notes(doc, [more] if more else [])
 
     doc.add_page()
     table, more = batch_lines(pack)
     _heading(doc, _closing_title(pack), [])
-    _pdf_table(doc, table, "", x=12, width=273, widths=[0.06, 0.16, 0.3, 0.12, 0.24, 0.12])
-    if more:
-        doc.set_font("DejaVu", size=9)
-        doc.cell(0, 6, more)
+    _pdf_table(doc, table)
+    _pdf_notes(doc, [more] if more else [])
     return bytes(doc.output())
 
 
@@ -361,12 +530,37 @@ def _heading(doc, title: str, lines: list[str]) -> None:
     doc.set_text_color(0)
 
 
-CHART_WIDTH = 186  # mm of the 273 between the margins; the figures' table takes the rest
-MAX_TABLE_ROWS, MAX_TABLE_COLUMNS = 16, 5
+PAGE_WIDTH, PAGE_BOTTOM = 273, 196  # mm: the width between the margins, where the bottom margin starts
+PICTURE_ROOM = 150  # mm: the most height a chart takes, leaving its figures' table room on the page
+TABLE_PT = 9  # the PDF's tables
+MAX_TABLE_ROWS, MAX_TABLE_COLUMNS = 40, 8
+
+
+def _pixels(png: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    return Image.open(io.BytesIO(png)).size
+
+
+MIN_PRINT_PT = 9  # a chart's smallest text (charts.MIN_TEXT) is never printed smaller
+MM_PER_PT = 25.4 / 72
+
+
+def picture_mm(top: float, width_px: int, height_px: int, below: float = 0) -> tuple[float, float]:
+    """The size (mm) of a chart on a PDF page: the full width, or less when it would be too tall; smaller still to
+    leave `below` mm to its figures' table, as long as its smallest text stays at least MIN_PRINT_PT."""
+    from cmq.outputs import charts
+
+    room = min(PICTURE_ROOM, PAGE_BOTTOM - top - 6)
+    scale = min(PAGE_WIDTH / width_px, room / height_px)
+    readable = MIN_PRINT_PT * MM_PER_PT / charts.MIN_TEXT * (PICTURE_WIDTH / width_px)  # mm per pixel of the image
+    if below and height_px * scale + below > PAGE_BOTTOM - top:
+        scale = max(min(scale, (PAGE_BOTTOM - top - below) / height_px), min(scale, readable))
+    return width_px * scale, height_px * scale
 
 
 def _figures_table(item: Item) -> tuple[pd.DataFrame, str]:
-    """The figures behind a chart as short text cells, French formats, and a line saying what was cut."""
+    """The figures behind a chart as text cells in French formats, and a line saying what was left out."""
     native = item.native
     if native is not None:
         table = native.table()
@@ -376,11 +570,14 @@ def _figures_table(item: Item) -> tuple[pd.DataFrame, str]:
         if len(table.columns) > MAX_TABLE_COLUMNS:
             table = table.iloc[:, :1].assign(Total=table.iloc[:, 1:].sum(axis=1, min_count=1))
     else:
-        table = export.french(item.data)
-        wordy = [c for c in table.columns if table[c].astype(str).str.len().max() > 40]  # comments, requirements
+        data = item.data if item.figure.pack_columns is None else item.data[list(item.figure.pack_columns)]
+        table = export.french(data)
+        wordy = [c for c in table.columns if table[c].astype(str).str.len().max() > 80]  # comments, requirements
         table = table.drop(columns=wordy).iloc[:, :MAX_TABLE_COLUMNS]
 
         def cell(v):
+            if hasattr(v, "isoformat"):
+                return fmt.day(v)
             return fmt.number(v, 1) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
     cut = len(table) - MAX_TABLE_ROWS
     shown = table.head(MAX_TABLE_ROWS)
@@ -394,27 +591,60 @@ def _plain_number(v) -> str:
     return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
-def _pdf_table(doc, table: pd.DataFrame, more: str, x: float, width: float, widths: list[float] | None = None) -> None:
+def _pdf_notes(doc, lines: list[str]) -> None:
+    doc.set_font("DejaVu", size=TABLE_PT)
+    doc.set_text_color(80)
+    for line in lines:
+        doc.multi_cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
+    doc.set_text_color(0)
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def _pdf_widths(doc, table: pd.DataFrame) -> list[float]:
+    doc.set_font("DejaVu", size=TABLE_PT)
+    return column_widths(table, PAGE_WIDTH / 25.4, TABLE_PT, lambda t: doc.get_string_width(t) / 25.4)
+
+
+def _pdf_table_mm(doc, table: pd.DataFrame) -> float:
+    """The height (mm) a table will take: each row as many lines as its fullest cell wraps to."""
     if table.empty:
-        doc.set_font("DejaVu", size=9)
-        doc.cell(width, 6, "Aucune ligne pour ces filtres.")
+        return 6
+    widths = _pdf_widths(doc, table)
+    lines = 0
+    for values in [list(table.columns)] + [list(v) for v in table.itertuples(index=False)]:
+        lines += max(max(1, -(-doc.get_string_width(str(v)) // ((w - CELL_MARGIN_IN) * 25.4))) for v, w in zip(values, widths))
+    return lines * TABLE_PT * 0.5 + 2 * (len(table) + 1) + 4
+
+
+def _pdf_table(doc, table: pd.DataFrame, fills: pd.DataFrame | None = None, bold: list[bool] | None = None) -> None:
+    """A table the width of the page: every cell whole (wrapped between words), columns as wide as what they hold,
+    the header again at the top of each page it runs onto, a coloured cell with its colour."""
+    from fpdf.fonts import FontFace
+
+    from cmq.outputs import charts
+
+    doc.ln(2)
+    if table.empty:
+        doc.set_font("DejaVu", size=TABLE_PT)
+        doc.cell(0, 6, "Aucune ligne.", new_x="LMARGIN", new_y="NEXT")
         return
-    if widths is None:  # the first column names the row, the others hold short figures
-        first = 0.4 if len(table.columns) > 2 else 0.6
-        widths = [first] + [(1 - first) / max(len(table.columns) - 1, 1)] * (len(table.columns) - 1)
-    size = 7 if len(table.columns) > 3 else 8
-    doc.set_font("DejaVu", size=size)
-    # one line per cell: text cut to what its column holds (a DejaVu character is up to 0.23 × its size in mm)
-    room = [max(int((w * width - 2) / (0.23 * size)), 4) for w in widths]
-    with doc.table(width=width, col_widths=widths, align="LEFT", line_height=4.2, text_align="LEFT",
-                   first_row_as_headings=True) as t:
-        t.row([fmt.short(str(c), n) for c, n in zip(table.columns, room)])
-        for values in table.itertuples(index=False):
-            t.row([fmt.short(str(v), n) for v, n in zip(values, room)])
-    if more:
-        doc.set_x(x)
-        doc.set_font("DejaVu", size=7)
-        doc.multi_cell(width, 4, more)
+    doc.set_font("DejaVu", size=TABLE_PT)
+    widths = _pdf_widths(doc, table)
+    with doc.table(width=PAGE_WIDTH, col_widths=widths, align="LEFT", line_height=TABLE_PT * 0.5, text_align="LEFT",
+                   first_row_as_headings=True, repeat_headings=1, padding=(1, 1.2),
+                   headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230))) as t:
+        t.row([str(c) for c in table.columns])
+        for i, values in enumerate(table.itertuples(index=False)):
+            row = t.row()
+            for j, v in enumerate(values):
+                fill = None if fills is None else fills.iloc[i, j]
+                style = FontFace(emphasis="BOLD" if bold and bold[i] else None,
+                                 fill_color=_rgb(fill) if fill else None, color=_rgb(charts.ink(fill)) if fill else None)
+                row.cell(str(v), style=style)
+    doc.ln(2)
 
 
 # ---------------------------------------------------------------- Excel
@@ -437,9 +667,13 @@ def xlsx(pack: Pack) -> bytes:
 
 def contents(pack: Pack) -> pd.DataFrame:
     """The slides of the pack, for the page that offers it."""
-    rows = [{"Diapositive": 1, "Titre": "Dossier de séance", "Contenu": f"{pack.scope_title} · année {pack.year}"}]
-    for i, item in enumerate(pack.items, start=2):
-        rows.append({"Diapositive": i, "Titre": item.title,
-                     "Contenu": "graphique modifiable" if item.native is not None else "image haute résolution"})
-    rows.append({"Diapositive": len(rows) + 1, "Titre": _closing_title(pack), "Contenu": "tableau"})
-    return pd.DataFrame(rows)
+    rows = [{"Titre": "Dossier de séance", "Contenu": f"{pack.scope_title} · année {pack.year}"}]
+    for item in pack.items:
+        if item.grid is not None:
+            pages = len(slide_pages(item.grid.table, column_widths(item.grid.table, SLIDE_TABLE_WIDTH, TEXT_PT), TEXT_PT))
+            rows += [{"Titre": _page_title(item.title, n, pages), "Contenu": "tableau"} for n in range(1, pages + 1)]
+        else:
+            rows.append({"Titre": item.title, "Contenu": "message" if item.message is not None else
+                         "graphique modifiable" if item.native is not None else "image haute résolution"})
+    rows.append({"Titre": _closing_title(pack), "Contenu": "tableau"})
+    return pd.DataFrame(rows).assign(Diapositive=range(1, len(rows) + 1))[["Diapositive", "Titre", "Contenu"]]

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cmq.core import fmt, queries
-from cmq.outputs import charts
+from cmq.outputs import charts, tables
 
 REACH = "publics touchés déclarés par les campus"
 FUNDING = "financements déclarés par les campus"
@@ -31,6 +31,9 @@ class Figure:
     every_year: bool = False  # a year-by-year chart: the year filter does not apply
     per_campus: bool = False  # draws one campus: draw(data, campus)
     title: str = ""  # its title ({campus}: the campus drawn), given to the chart function
+    # its table form in the meeting pack, where a chart would not read at slide size (a tree, a heatmap)
+    grid: Callable[[pd.DataFrame], tables.Grid | None] | None = None
+    pack_columns: tuple[str, ...] | None = None  # the columns of its figures' table in the PDF (None: every short one)
 
     def context(self, ctx: dict) -> dict:
         """The filters this figure applies: a year-by-year chart shows every year; a campus's profile chosen alone is
@@ -74,7 +77,8 @@ def _criteria(df: pd.DataFrame, title: str) -> go.Figure:
 
 
 FIGURES = {f.name: f for f in (
-    Figure("carte", "campus_map", charts.campus_map, "table Campus et publics touchés", title="Carte des campus"),
+    Figure("carte", "campus_map", charts.campus_map, "table Campus et publics touchés", title="Carte des campus",
+           pack_columns=("campus_id", "name", "sector", "people_reached", "reached", "actions")),
     Figure("publics-touches", "reach_by_audience", charts.reach_by_audience, REACH, rows="reach_rows",
            title="Publics touchés"),
     Figure("publics-par-campus", "reach_by_campus_audience", charts.reach_by_campus, REACH, rows="reach_rows",
@@ -96,15 +100,15 @@ FIGURES = {f.name: f for f in (
     Figure("calendrier-des-actions", "action_register", charts.actions_timeline, "dates de début et de fin des actions",
            title="Calendrier des actions datées"),
     Figure("criteres", "criteria_grid", _criteria, CRITERIA, rows="criteria_grid",
-           title="Positionnement sur les 11 critères de labellisation"),
+           title="Positionnement sur les 11 critères de labellisation", grid=tables.criteria_grid),
     Figure("profil-criteres", "criteria_grid", charts.criteria_radar, CRITERIA, per_campus=True,
            title="Profil {of_campus} sur les critères"),
     Figure("completude", "completeness_grid", charts.completeness_heatmap, INDICATORS,
-           title="Indicateurs renseignés par campus et par année"),
+           title="Indicateurs renseignés par campus et par année", grid=tables.completeness_grid),
     Figure("completude-indicateurs", "completeness_indicators", charts.indicator_completeness, INDICATORS,
-           title="Valeurs des indicateurs du campus"),
+           title="Valeurs des indicateurs du campus", grid=tables.indicator_states_grid),
     Figure("arbre-objectifs", "objective_tree", charts.objective_tree, INDICATORS, every_year=True,
-           title="Arbre d'objectifs et d'indicateurs"),
+           title="Arbre d'objectifs et d'indicateurs", grid=tables.tree_grid),
 )}
 
 # the meeting pack « Dossier de séance », in the order of the slides

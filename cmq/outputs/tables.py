@@ -1,10 +1,13 @@
 """Tables shown by the pages (Vue régionale, Campus, Actions, Publics touchés, Financements, Complétude): French headers
-and formats."""
+and formats; and the table form of the figures a slide or a page cannot show as a chart (a tree, the heatmaps)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 
 from cmq.core import fmt, schema
+from cmq.outputs import charts
 
 
 def register(df: pd.DataFrame) -> pd.DataFrame:
@@ -83,3 +86,118 @@ def milestones(df: pd.DataFrame) -> pd.DataFrame:
         "Lieu": df["place"].fillna(""), "Statut": df["milestone_status"].map(schema.MILESTONE_STATUSES),
         "Commentaire": df["comment"].fillna(""), "Source": df["source"].fillna(""),
     })
+
+
+# ---------------------------------------------------------------- figures in table form (the meeting pack)
+
+@dataclass
+class Grid:
+    """A figure as a table a slide or a page shows whole: text cells, a background colour where the chart had one
+    (the text always says what the colour says), rows in bold (a tree's top level)."""
+
+    table: pd.DataFrame
+    fills: pd.DataFrame | None = None  # same shape as table: "#RRGGBB" or None
+    bold: list[bool] | None = None
+    note: str = ""
+
+
+def _grid(rows: list[dict], fills: list[dict] | None = None, bold: list[bool] | None = None, note: str = "") -> Grid:
+    table = pd.DataFrame(rows).fillna("")
+    fill = None if fills is None else pd.DataFrame(fills, columns=table.columns).astype(object)
+    return Grid(table, None if fill is None else fill.where(fill.notna(), None), bold, note)
+
+
+CRITERIA_AS_COLUMNS = 8  # up to this many campuses, one column per campus and one row per criterion
+
+
+def criteria_grid(df: pd.DataFrame) -> Grid | None:
+    """Each criterion's level for each campus (« * » when interpreted): a row per criterion and a column per campus
+    for a few campuses, a row per campus beyond; None beyond what a table holds."""
+    d = df.dropna(subset=["level"])
+    if d.empty or d["campus_id"].nunique() > charts.MAX_ROWS:
+        return None
+    nos = sorted(d["criterion_no"].unique())
+    titles = d.drop_duplicates("criterion_no").set_index("criterion_no")["title"]
+    cells = {}
+    for r in d.itertuples():
+        read = getattr(r, "level_basis", None) == "interprete"
+        cells[(r.campus_id, r.criterion_no)] = (schema.CRITERION_LEVELS[str(int(r.level))]
+                                                + (charts.INTERPRETED_MARK if read else ""),
+                                                charts.CRITERION_COLOURS[int(r.level)])
+    campuses = sorted(d["campus_id"].unique())
+    if len(campuses) <= CRITERIA_AS_COLUMNS:
+        lines = [(f"{n}. {titles[n]}", [(c, n) for c in campuses]) for n in nos]
+        head, columns = "Critère", campuses
+    else:
+        lines = [(c, [(c, n) for n in nos]) for c in campuses]
+        head, columns = "Campus", [f"{n}. {fmt.short(titles[n], 40)}" for n in nos]
+    rows, fills = [], []
+    for name, keys in lines:
+        rows.append({head: name} | {col: cells.get(k, ("", None))[0] for col, k in zip(columns, keys)})
+        fills.append({head: None} | {col: cells.get(k, ("", None))[1] for col, k in zip(columns, keys)})
+    read = int((d.get("level_basis") == "interprete").sum()) if "level_basis" in d else 0
+    note = (f"* {fmt.number(read)} niveau(x) sur {fmt.number(len(d))} interprété(s) du texte de la source, qui ne "
+            "les énonce pas." if read else "")
+    return _grid(rows, fills, note=note)
+
+
+def completeness_grid(df: pd.DataFrame) -> Grid | None:
+    """Campuses × years: « renseignés / indicateurs (part) », the least complete first."""
+    if df.empty or df["campus_id"].nunique() > charts.MAX_ROWS:
+        return None
+    years = sorted(df["year"].unique())
+    share = df.groupby("campus_id").apply(lambda g: g["with_value"].sum() / max(g["indicators"].sum(), 1),
+                                          include_groups=False).sort_values(kind="stable")
+    grid = df.set_index(["campus_id", "year"])
+    rows, fills = [], []
+    for campus in share.index:
+        row, fill = {"Campus": campus}, {"Campus": None}
+        for y in years:
+            r = grid.loc[(campus, y)]
+            n, v = int(r["indicators"]), int(r["with_value"])
+            row[str(y)] = "aucun indicateur" if n == 0 else f"{v} / {n} ({fmt.percent(v / n)})"
+            fill[str(y)] = None if n == 0 else charts.COMPLETENESS_COLOURS[0 if v == 0 else 2 if v == n else 1]
+        rows.append(row)
+        fills.append(fill)
+    return _grid(rows, fills, note="Indicateurs renseignés sur les indicateurs du campus, année par année.")
+
+
+def indicator_states_grid(df: pd.DataFrame) -> Grid | None:
+    """One campus's indicators × years: ✓ renseignée, ? déclarée inconnue, ✗ manquante."""
+    if df.empty:
+        return None
+    years = sorted(df["year"].unique())
+    grid = df.set_index(["indicator_id", "year"])
+    rows, fills = [], []
+    for ind in dict.fromkeys(df["indicator_id"]):
+        name = grid.loc[(ind, years[0]), "name"]
+        row, fill = {"Indicateur": f"{ind} · {name}"}, {"Indicateur": None}
+        for y in years:
+            state = grid.loc[(ind, y), "state"]
+            row[str(y)], fill[str(y)] = charts.INDICATOR_STATES[state]
+        rows.append(row)
+        fills.append(fill)
+    return _grid(rows, fills)
+
+
+def tree_grid(df: pd.DataFrame) -> Grid | None:
+    """The top of a campus's objective tree: each strategic objective (bold) and its operational objectives, with
+    how many indicators lie under each, how many are reported and where they stand against their targets."""
+    if len(df) <= 1:
+        return None
+    counts = charts.tree_counts(df)
+    children: dict = {}
+    for r in df.sort_values(["position", "node_id"]).itertuples():
+        children.setdefault(r.parent_id if isinstance(r.parent_id, str) else None, []).append(r)
+    root = children[None][0]
+    rows, bold = [], []
+    for s in children.get(root.node_id, []):
+        for r, depth in [(s, 0)] + [(o, 1) for o in children.get(s.node_id, []) if o.kind != "indicateur"]:
+            c = counts[r.node_id]
+            total = sum(c.values())
+            rows.append({"Objectif": ("    " * depth) + r.title, "Indicateurs": fmt.number(total),
+                         "Renseignés": fmt.number(total - c["non_renseigne"]), "Cible atteinte": fmt.number(c["atteint"]),
+                         "En retard": fmt.number(c["en_retard"])})
+            bold.append(depth == 0)
+    return _grid(rows, bold=bold, note="Objectifs stratégiques (en gras) et opérationnels ; le détail des réalisations "
+                                      "et des indicateurs est sur la page Campus.")
