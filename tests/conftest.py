@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,7 +76,10 @@ def cli(*args, data_dir, stdin: str = ""):
 
 def frame(at, column: str):
     """The first table an AppTest page shows that has `column`."""
-    for df in [*at.table, *at.dataframe]:
+    for df in at.table:  # a static table's cells are Markdown: the texts are read without their escapes
+        if column in df.value.columns:
+            return df.value.map(lambda v: re.sub(r"\\(.)", r"\1", v) if isinstance(v, str) else v)
+    for df in at.dataframe:
         if column in df.value.columns:
             return df.value
     raise AssertionError(f"no table with a column {column!r}")

@@ -150,3 +150,31 @@ def test_no_status_is_told_by_colour_alone(demo_store):
                 assert all(t.text), name
             elif t.type in ("bar", "scatter") and len(fig.data) > 1:
                 assert t.name or t.showlegend is False, (name, "a coloured series without a name")
+
+
+def test_on_a_phone_the_menu_closes_once_a_page_is_chosen_and_errors_read_whole(store_copy, browser):
+    """390 px wide: the menu, opened over the page, closes when a page is chosen in it; an import's error messages
+    wrap inside the screen instead of being cut."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    with streamlit_server(store_copy.root) as url:
+        open_as(page, url)
+        bar = page.locator('[data-testid="stSidebar"]')
+        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+        assert bar.get_attribute("data-collapsed") == "true", "a phone opens on the page, not on the menu"
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        playwright.expect(bar).to_have_attribute("data-collapsed", "false")
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Financements").click()
+        page.wait_for_url("**/funding**", timeout=30_000)
+        playwright.expect(bar).to_have_attribute("data-collapsed", "true", timeout=10_000)
+        screenshot(page, "phone-after-menu")
+
+        open_as(page, f"{url}/import")
+        bad = "Code campus;Identifiant indicateur;Année;Valeur\r\nAGT;AGT-I01;deux mille dix-huit;3\r\n".encode()
+        page.locator('input[type="file"]').set_input_files(files=[{"name": "v.csv", "mimeType": "text/csv", "buffer": bad}])
+        errors = page.locator('[data-testid="stTable"]').filter(has_text="deux mille dix-huit")
+        errors.wait_for(timeout=30_000)
+        errors.scroll_into_view_if_needed()
+        box = errors.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1, box
+        assert errors.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+        screenshot(page, "phone-import-error")

@@ -15,9 +15,9 @@ def test_heatmap_radar_and_gap(data_dir):
     assert len(at.get("plotly_chart")) == 2
     at.selectbox(key="criteria_campus").set_value("MMA").run()
     gap = frame(at, "Ce qui manque")
-    intl = gap[gap["Critère"].str.startswith("10.")].iloc[0]
+    intl = gap[gap["Critère"].str.startswith("10 –")].iloc[0]
     assert intl["Niveau"] == "À engager (interprété du texte de la source)" and "diplômes communs" in intl["Ce qui manque"]
-    assert not any(gap["Critère"].str.startswith("4.")), "gouvernance is beyond requirements and has no excellence clause"
+    assert not any(gap["Critère"].str.startswith("4 –")), "gouvernance is beyond requirements and has no excellence clause"
 
 
 def test_grid_query_keeps_unassessed_criteria(demo_store):

@@ -21,7 +21,8 @@ from conftest import ADMIN, app_test, cli, frame
 # the demo (2018 report): reach by audience, each joint action counted once
 REACH_2018 = {"Collégiens": 253, "Collégiens et lycéens (groupe mixte)": 30,
               "Enseignants, formateurs et cadres de l'éducation": 163, "Acteurs et partenaires du campus": 60,
-              "Entreprises": 147, "Établissements": 106, "Institutionnels": 38, "Lycéens": 8}
+              "Entreprises (structures)": 147, "Établissements (structures)": 106, "Institutionnels (structures)": 38,
+              "Lycéens": 8}
 FUNDERS_2018 = {"Région Bourgogne-Franche-Comté": 90_000, "UBFC (RITM-BFC)": 20_000, "Pays de Montbéliard Agglomération": 15_000}
 STATUSES_2018 = {"Terminée": 53, "En cours": 42, "Prévue": 15}
 
@@ -157,7 +158,7 @@ def test_region_pack_xlsx_one_sheet_per_figure_with_its_rows(region):
     rows = list(ws.iter_rows(min_row=5, values_only=True))
     header = list(rows[0])
     assert header[:2] == ["Public", "Nombre touché"]
-    assert {r[0]: r[1] for r in rows[1:]} == REACH_2018
+    assert {r[0]: r[1] for r in rows[1:]} == {k.replace(" (structures)", ""): v for k, v in REACH_2018.items()}
     assert all(isinstance(r[1], int) for r in rows[1:])  # numbers stay numbers
     criteria = wb[wb.sheetnames[1 + REGION_PACK.index("criteres")]]
     years = [c for row in criteria.iter_rows(min_row=6) for c in row if c.column_letter == "E" and c.value is not None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cmq.core import schema
+from cmq.core import fmt, schema
 
 
 def excellence_gap(grid: pd.DataFrame, campus: str) -> None:
@@ -24,11 +24,12 @@ def excellence_gap(grid: pd.DataFrame, campus: str) -> None:
         below = pd.isna(r.level) or r.level < 2
         if below or pd.notna(r.excellence_requirement):
             rows.append({
-                "Critère": f"{r.criterion_no}. {r.title}",
+                "Critère": f"{r.criterion_no} – {r.title}",
                 "Niveau": "Non renseigné" if pd.isna(r.level) else schema.CRITERION_LEVELS[str(int(r.level))]
                           + (" (interprété du texte de la source)" if r.level_basis == "interprete" else ""),
                 "Ce qui manque": ("À atteindre pour tout label. " if below else "")
                                  + (f"Excellence : {r.excellence_requirement}" if pd.notna(r.excellence_requirement) else ""),
             })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="excellence_gap")
+    # a static table: each requirement read whole; its cells are Markdown, the texts are escaped
+    st.table(pd.DataFrame(rows).map(fmt.md), hide_index=True, border="horizontal")
     st.caption(f"{len(todo)} critère(s) sous le niveau « atteint » ; {len(extra)} critère(s) avec une exigence propre à l'excellence.")

@@ -115,6 +115,15 @@ def french_page() -> None:
     }});
   }};
   translate();
+  // on a phone the menu covers the page: once a page is chosen in it, it closes (Streamlit leaves it open)
+  document.addEventListener("click", e => {{
+    if (window.innerWidth >= 768 || !e.target.closest('[data-testid="stSidebarNav"] a')) return;
+    setTimeout(() => {{
+      const bar = document.querySelector('[data-testid="stSidebar"]');
+      const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (bar && bar.getAttribute("data-collapsed") === "false" && close) close.click();
+    }}, 300);
+  }}, true);
   new MutationObserver(translate).observe(document.body, {{subtree: true, childList: true, characterData: true,
                                                           attributes: true, attributeFilter: attrs}});
 }})();</script>""", unsafe_allow_javascript=True)
@@ -274,7 +283,7 @@ def chart(fig, f: dict, source: str, rows: Callable[[], pd.DataFrame] | None, ke
     if box.open:
         table = rows() if rows is not None else data
         if table.empty:
-            box.write("Aucune ligne pour ces filtres.")
+            box.write("Aucune ligne pour cette sélection.")
         else:
             box.dataframe(export.french(table), hide_index=True)
 

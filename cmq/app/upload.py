@@ -151,7 +151,7 @@ def show_report(rep: ingest.Report) -> None:
         errs["Ligne"] = errs["Ligne"].map(lambda v: "" if v is None or pd.isna(v) else str(int(v)))
         errs["Colonne"] = errs["Colonne"].fillna("")
         # a table that wraps its text: a message is read whole, on a phone too; a long list scrolls in a grid
-        st.table(errs.head(SHOWN_ERRORS), hide_index=True, border="horizontal")
+        st.table(errs.head(SHOWN_ERRORS).map(fmt.md), hide_index=True, border="horizontal")  # Markdown cells: escaped
         if len(errs) > SHOWN_ERRORS:
             with st.expander(f"Toutes les erreurs ({len(errs)})"):
                 st.dataframe(errs, hide_index=True, key="imp_errors")

@@ -417,6 +417,8 @@ def _text(v) -> str:
 
 
 def _type_hint(col: Column) -> str:
+    if col.years_ahead is not None:
+        return "une année à quatre chiffres, par exemple 2018"
     return {
         "int": "un nombre entier, par exemple 12",
         "float": "un nombre, par exemple 1 234,5",

@@ -62,6 +62,11 @@ def _legend_below(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def _every_label(fig: go.Figure, categories: list, axis: str = "y") -> None:
+    """Every category named on its axis: plotly skips labels when a narrow screen crowds them (a phone)."""
+    fig.update_layout({f"{axis}axis": dict(tickmode="array", tickvals=list(categories), ticktext=list(categories))})
+
+
 def relayout_legend(fig: go.Figure) -> go.Figure:
     """After a change of height (an export's 16:9 size), put a legend that sits under the plot back under it."""
     if fig.layout.legend.y is not None and fig.layout.legend.y < -0.05:
@@ -72,12 +77,21 @@ def relayout_legend(fig: go.Figure) -> go.Figure:
 MAX_ROWS = 30  # campuses (or actions) one bar chart shows before it keeps only the largest
 
 
+REACHED = "Personnes ou structures"  # touched; an audience of structures counts structures, never people
+
+
+def audience_label(code: str) -> str:
+    """An audience's name, « (structures) » after those that count companies, schools or institutions."""
+    label = schema.AUDIENCES.get(code, code)
+    return f"{label} (structures)" if code in vocabulary.STRUCTURE_AUDIENCES else label
+
+
 def reach_by_audience(df: pd.DataFrame, title: str) -> go.Figure:
     """Horizontal bars: people and structures reached per audience."""
     if df.empty:
-        return empty(title, "Aucun public touché n'est renseigné pour ces filtres.")
+        return empty(title, "Aucun public touché n'est renseigné pour cette sélection.")
     d = df.copy()
-    d["label"] = d["audience"].map(lambda a: _wrap(schema.AUDIENCES.get(a, a), 26))  # a narrow column keeps its bars
+    d["label"] = d["audience"].map(lambda a: _wrap(audience_label(a), 26))  # a narrow column keeps its bars
     d = d.sort_values("reached")
     text = [("≈ " if est else "") + fmt.number(v) for v, est in zip(d["reached"], d["includes_estimates"])]
     fig = go.Figure(go.Bar(
@@ -85,10 +99,10 @@ def reach_by_audience(df: pd.DataFrame, title: str) -> go.Figure:
         cliponaxis=False, customdata=d[["actions"]],
         hovertemplate="%{y} : %{x:,} touchés<br>%{customdata[0]} action(s)<extra></extra>",
     ))
-    fig = _layout(fig, title, x_title="Nombre touché", y_title=None, height=max(260, 60 + 40 * len(d)))
+    fig = _layout(fig, title, x_title=REACHED, y_title=None, height=max(260, 60 + 40 * len(d)))
     fig.update_xaxes(range=[0, float(d["reached"].max()) * 1.3 or 1])  # room for the figures beside the bars
     if d["includes_estimates"].any():
-        fig.add_annotation(text="≈ : comprend des ordres de grandeur (« une cinquantaine »)", showarrow=False,
+        fig.add_annotation(text="≈ : ordre de grandeur (« une cinquantaine »)", showarrow=False,
                            xref="paper", yref="paper", x=1, y=1.02, xanchor="right", yanchor="bottom", font=dict(size=MIN_TEXT))
     return fig
 
@@ -96,7 +110,7 @@ def reach_by_audience(df: pd.DataFrame, title: str) -> go.Figure:
 def actions_by_status(df: pd.DataFrame, title: str) -> go.Figure:
     """Stacked horizontal bars: actions of each campus by status."""
     if df.empty:
-        return empty(title, "Aucune action n'est renseignée pour ces filtres.")
+        return empty(title, "Aucune action n'est renseignée pour cette sélection.")
     totals = df.groupby("campus_id")["actions"].sum().sort_values(ascending=False)
     campuses = sorted(totals.index[:MAX_ROWS], reverse=True)
     fig = go.Figure()
@@ -105,21 +119,22 @@ def actions_by_status(df: pd.DataFrame, title: str) -> go.Figure:
         fig.add_trace(go.Bar(
             x=part.values, y=campuses, orientation="h", name=schema.STATUSES[status],
             marker_color=STATUS_COLOURS[status], text=[fmt.number(v) if v else "" for v in part.values],
-            textposition="inside", hovertemplate="%{y} : %{x} action(s) " + schema.STATUSES[status].lower() + "<extra></extra>",
+            textposition="inside", textangle=0,
+            hovertemplate="%{y} : %{x} action(s) " + schema.STATUSES[status].lower() + "<extra></extra>",
         ))
     fig.update_layout(barmode="stack")
-    fig = _layout(fig, title, x_title="Nombre d'actions", y_title="Campus", height=max(260, 110 + 30 * len(campuses)))
+    fig = _layout(fig, title, x_title="Nombre d'actions", y_title="Campus", height=max(300, 150 + 30 * len(campuses)))
+    _every_label(fig, campuses)
     if len(totals) > MAX_ROWS:
         _note(fig, f"{MAX_ROWS} campus les plus actifs sur {len(totals)} : filtrez pour voir les autres.")
-        _legend_below(fig)
-    return fig
+    return _legend_below(fig)  # on a phone a legend above wraps over the title
 
 
 def funding_by_funder(df: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
     """Horizontal bars of known amounts per funder; funders whose amount is unknown are named, not drawn as 0."""
     known = df[df["acquired_eur"].notna() | df["expected_eur"].notna()].copy()
     if known.empty:
-        return empty(title, "Aucun montant connu pour ces filtres.")
+        return empty(title, "Aucun montant connu pour cette sélection.")
     known["total"] = known["acquired_eur"].fillna(0) + known["expected_eur"].fillna(0)
     known = known.sort_values("total", ascending=False)
     if len(known) > top:
@@ -182,12 +197,29 @@ def _spread(df: pd.DataFrame, step: float = 0.16) -> pd.DataFrame:
     return d
 
 
+LABEL_PLACES = ("top center", "bottom center", "middle right", "middle left")
+
+
+def _label_places(d: pd.DataFrame, near: float = 1.0) -> list[str]:
+    """Where each campus's code goes around its bubble: above it, unless a campus less than `near` degrees away
+    already has its code there (then below, right or left), so that close codes do not print over each other."""
+    placed: list[tuple[float, float, str]] = []
+    out = {}
+    for i, x, y in sorted(zip(d.index, d["x"], d["y"]), key=lambda t: (t[1], t[2])):
+        taken = {p for px, py, p in placed if abs(px - x) < near and abs(py - y) < near / 2}
+        place = next((p for p in LABEL_PLACES if p not in taken), LABEL_PLACES[0])
+        placed.append((x, y, place))
+        out[i] = place
+    return [out[i] for i in d.index]
+
+
 def campus_map(df: pd.DataFrame, title: str) -> go.Figure:
     """The campuses on an outline of France's regions (no tile server), coloured by sector, sized by reach."""
     d = df.dropna(subset=["latitude", "longitude"])
     if d.empty:
         return empty(title, "Aucun campus n'a de coordonnées : renseignez latitude et longitude dans la table Campus.")
     d = _spread(d)
+    d["place"] = _label_places(d)
     xs, ys = _region_outlines()
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#8A8A8A", width=0.8), hoverinfo="skip",
                                showlegend=False))
@@ -197,7 +229,7 @@ def campus_map(df: pd.DataFrame, title: str) -> go.Figure:
         sizes = [small + span * math.sqrt(float(v) / biggest) for v in part["people_reached"]]
         fig.add_trace(go.Scatter(
             x=part["x"], y=part["y"], name=sector, mode="markers+text" if len(d) <= 30 else "markers",
-            text=part["campus_id"], textposition="top center", textfont=dict(size=12),
+            text=part["campus_id"], textposition=part["place"].tolist(), textfont=dict(size=MIN_TEXT),
             marker=dict(size=sizes, color=PALETTE[i % len(PALETTE)], line=dict(color="white", width=1.5), opacity=0.9),
             customdata=part[["name", "city", "people_reached", "actions"]],
             hovertemplate="<b>%{text} – %{customdata[0]}</b><br>%{customdata[1]}<br>"
@@ -219,17 +251,21 @@ def reach_by_campus(df: pd.DataFrame, title: str, top: int = 25) -> go.Figure:
     """Stacked bars: what each campus reached, by audience; beyond `top` campuses the largest are shown, the rest named
     in a note (a bar of « others » would dwarf every campus)."""
     if df.empty:
-        return empty(title, "Aucun public touché n'est renseigné pour ces filtres.")
+        return empty(title, "Aucun public touché n'est renseigné pour cette sélection.")
     totals = df.groupby("campus_id")["reached"].sum().sort_values(ascending=False)
     order = list(totals.index[:top])[::-1]
     fig = go.Figure()
-    for code, label in schema.AUDIENCES.items():
+    for code in schema.AUDIENCES:
+        label = audience_label(code)
         part = df[df["audience"] == code].set_index("campus_id")["reached"].reindex(order)
         if part.notna().any():
             fig.add_trace(go.Bar(x=part.fillna(0), y=order, orientation="h", name=label, marker_color=AUDIENCE_COLOURS[code],
                                  hovertemplate="%{y} · " + label + " : %{x:,}<extra></extra>"))
     fig.update_layout(barmode="stack")
-    fig = _layout(fig, title, x_title="Nombre touché", y_title="Campus", height=max(320, 150 + 28 * len(order)))
+    # the legend under the plot takes a line per audience on a phone: the plot keeps its rows above it
+    fig = _layout(fig, title, x_title=REACHED, y_title="Campus",
+                  height=max(320, 150 + 28 * len(order)) + 18 * len(fig.data))
+    _every_label(fig, order)
     if len(totals) > top:
         rest = totals.iloc[top:]
         _note(fig, f"Les {top} campus qui touchent le plus, sur {len(totals)} ; les {len(rest)} autres ont touché "
@@ -486,7 +522,7 @@ def criteria_distribution(df: pd.DataFrame, title: str) -> go.Figure:
 def _wrap(text: str, width: int = 70) -> str:
     words, lines, line = text.split(), [], ""
     for w in words:
-        if len(line) + len(w) + 1 > width:
+        if line and len(line) + len(w) + 1 > width:
             lines.append(line)
             line = w
         else:
@@ -499,7 +535,7 @@ def criteria_radar(df: pd.DataFrame, campus: str, title: str) -> go.Figure:
     mine = df[df["campus_id"] == campus].sort_values("criterion_no")
     if mine["level"].isna().all():
         return empty(title, f"{campus} n'a pas encore de positionnement sur les critères.")
-    labels = [f"{n}. {fmt.short(t, 18)}" for n, t in zip(mine["criterion_no"], mine["title"])]
+    labels = [_wrap(f"{n}. {fmt.short(t, 34)}", 17) for n, t in zip(mine["criterion_no"], mine["title"])]
     mean = df.groupby("criterion_no")["level"].mean().reindex(mine["criterion_no"]).tolist()
     fig = go.Figure()
     fig.add_trace(go.Scatterpolar(r=mean + mean[:1], theta=labels + labels[:1], name="Moyenne des campus affichés",
@@ -517,7 +553,8 @@ def criteria_radar(df: pd.DataFrame, campus: str, title: str) -> go.Figure:
                                                  ticktext=list(schema.CRITERION_LEVELS.values()), tickfont=dict(size=MIN_TEXT)),
                                  angularaxis=dict(tickfont=dict(size=MIN_TEXT))))
     fig = _layout(fig, title, height=560)
-    fig.update_layout(margin=dict(l=90, r=90, t=90, b=40), polar_domain_y=[0, 0.88])  # the legend above the top label
+    # the legend above the top label; room on both sides for the labels of a half-width column
+    fig.update_layout(margin=dict(l=20, r=20, t=90, b=40), polar_domain_y=[0, 0.88], polar_domain_x=[0.2, 0.8])
     return _interpreted_note(fig, mine, below=30, marker="○")
 
 
@@ -525,7 +562,7 @@ def actions_timeline(df: pd.DataFrame, title: str) -> go.Figure:
     """One bar per dated action from its start to its end (a one-day action is a one-day bar), coloured by status."""
     d = df.dropna(subset=["start_date"]).copy()
     if d.empty:
-        return empty(title, "Aucune action datée pour ces filtres : renseignez « Date de début » dans la table Actions.")
+        return empty(title, "Aucune action datée pour cette sélection : renseignez « Date de début » dans la table Actions.")
     d["start"] = pd.to_datetime(d["start_date"])
     d["end"] = pd.to_datetime(d["end_date"]).fillna(d["start"]) + pd.Timedelta(days=1)
     dated = len(d)
@@ -570,12 +607,13 @@ def reach_by_year(df: pd.DataFrame, title: str) -> go.Figure:
         return empty(title, "Aucun public touché n'est renseigné pour ces campus.")
     years = sorted(df["year"].unique())
     fig = go.Figure()
-    for code, label in schema.AUDIENCES.items():
+    for code in schema.AUDIENCES:
+        label = audience_label(code)
         part = df[df["audience"] == code].set_index("year")["reached"].reindex(years)
         if part.notna().any():
             fig.add_trace(go.Bar(x=[str(y) for y in years], y=part.fillna(0), name=label, marker_color=AUDIENCE_COLOURS[code],
                                  hovertemplate="%{x} · " + label + " : %{y:,}<extra></extra>"))
-    return _by_year(fig, title, "Nombre touché")
+    return _by_year(fig, title, REACHED)
 
 
 def _by_year(fig: go.Figure, title: str, y_title: str) -> go.Figure:
@@ -621,7 +659,7 @@ def funding_sankey(df: pd.DataFrame, title: str,
     `top_campuses` the flows go to the campuses' regions."""
     d = df[df["amount_eur"].notna() & (df["amount_eur"] > 0)].copy()
     if d.empty:
-        return empty(title, "Aucun montant connu pour ces filtres.")
+        return empty(title, "Aucun montant connu pour cette sélection.")
     d["funder"] = _top(d, "funder", top_funders, "Autres financeurs")
     by_region = d["campus_id"].nunique() > top_campuses
     if by_region:  # two hundred campus nodes are unreadable: the flows go to regions
@@ -672,7 +710,7 @@ def funding_by_kind_status(df: pd.DataFrame, title: str) -> go.Figure:
     """Funding lines per kind (financier, en nature, poste), stacked by status; the known amount is written on each part
     and lines with no amount are counted, so that in-kind support and posts are seen though rarely valued."""
     if df.empty:
-        return empty(title, "Aucun financement pour ces filtres.")
+        return empty(title, "Aucun financement pour cette sélection.")
     kinds = [k for k in schema.FUNDING_KINDS if k in set(df["kind"])][::-1]
     labels = [schema.FUNDING_KINDS[k] for k in kinds]
     fig = go.Figure()
@@ -704,7 +742,7 @@ COMPLETENESS_COLOURS = ["#D55E00", "#F0E442", "#009E73"]  # none, part, all (Oka
 def completeness_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
     """Campus × year: the share of the campus's indicators that have a value, « n / N » written in each cell."""
     if df.empty:
-        return empty(title, "Aucun campus pour ces filtres.")
+        return empty(title, "Aucun campus pour cette sélection.")
     share = df.groupby("campus_id").apply(lambda g: g["with_value"].sum() / max(g["indicators"].sum(), 1),
                                           include_groups=False).sort_values(kind="stable")
     campuses = list(share.index[:MAX_ROWS + 10])[::-1]  # the least complete at the top

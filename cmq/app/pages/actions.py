@@ -17,8 +17,10 @@ objective = c2.selectbox("Objectif", [None] + list(titles), format_func=lambda o
 search = c3.text_input("Rechercher", placeholder="Un mot du titre ou de la description", key="act_search").strip()
 register = ui.query("action_register", **f, statuses=statuses or None, objective=objective, search=search or None)
 st.caption(f"{fmt.number(len(register))} action(s) pour ces critères. Une action commune apparaît sous chacun de ses campus.")
+DAY = st.column_config.TextColumn(width=95)  # « 13/06/2018 » whole
 st.dataframe(tables.register(register), hide_index=True, key="act_register",
-             column_config={"Action": st.column_config.TextColumn(width="large")})
+             column_config={"Action": st.column_config.TextColumn(width="large"), "Début": DAY, "Fin": DAY,
+                            "Année": st.column_config.TextColumn(width=60)})
 
 ui.figure("calendrier-des-actions", f, key="act_timeline", statuses=statuses or None, objective=objective,
           search=search or None)
@@ -35,11 +37,13 @@ campuses = ui.query("campuses")
 pool = f["campuses"] or campuses["campus_id"].tolist()
 campus = st.selectbox("Campus", pool, key="act_matrix_campus")
 table, headings = tables.matrix(ui.query("action_objective_links", campus=campus, year=f["year"]))
-config = {c: st.column_config.CheckboxColumn(c, help=t, width="small") for c, t in headings.items()}
+# each objective's column says its title (its code alone says nothing); the header's help gives it whole
+config = {c: st.column_config.CheckboxColumn(f"{c.split('-', 1)[-1]} · {fmt.short(t, 28)}", help=f"{c} · {t}", width=170)
+          for c, t in headings.items()}
 if table.empty:
-    st.info(f"Aucune action de {fmt.md(campus)} pour ces filtres.")
+    st.info(f"Aucune action de {fmt.md(campus)} pour cette sélection.")
 elif len(config) == 0:
     st.info(f"Les actions de {fmt.md(campus)} ne sont rattachées à aucun objectif : importez la table « Actions × objectifs ».")
 else:
     st.dataframe(table, hide_index=True, column_config=config, key="act_matrix")
-    st.caption("Une coche : l'action répond à l'objectif (survolez l'en-tête d'une colonne pour lire l'objectif).")
+    st.caption("Une coche : l'action répond à l'objectif (survolez l'en-tête d'une colonne pour lire son intitulé entier).")

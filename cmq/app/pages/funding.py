@@ -26,6 +26,6 @@ with right:
 st.subheader("Montants non renseignés")
 unknown = ui.query("funding_unknown", **f)
 if unknown.empty:
-    st.write("Tous les montants sont renseignés pour ces filtres.")
+    st.write("Tous les montants sont renseignés pour cette sélection.")
 else:
     st.dataframe(tables.funding_unknown(unknown), hide_index=True, key="fund_unknown")

@@ -11,7 +11,11 @@ if done := st.session_state.pop("rev_done", None):
 campuses = ui.query("campuses")["campus_id"].tolist()
 campus = st.selectbox("Campus", [None] + campuses, format_func=lambda c: "Tous les campus" if c is None else c, key="hist_campus")
 history = upload.history_table(campus)
-st.dataframe(history, hide_index=True, key="hist_table")
+st.dataframe(history, hide_index=True, key="hist_table",  # when and by whom first: a row is read whole on a laptop
+             column_order=["Lot", "Le", "Par", "Données", "Campus", "Fichier", "État", "Lignes", "Ajoutées", "Modifiées",
+                           "Inchangées"],
+             column_config={"Le": st.column_config.TextColumn(width=150), "État": st.column_config.TextColumn(width=290),
+                            "Campus": st.column_config.TextColumn(width=120), "Lot": st.column_config.NumberColumn(width=50)})
 st.caption("Un import annulé reste visible ; ses valeurs ne comptent plus et celles qu'il avait remplacées reviennent.")
 if auth.may_import(account):
     st.subheader("Annuler un import")

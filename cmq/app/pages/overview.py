@@ -18,8 +18,10 @@ c3.metric("Personnes touchées", fmt.number(k["people_reached"]),
                "Une action commune à plusieurs campus compte une fois.")
 c4.metric("Financements acquis connus", fmt.euros(k["funding_known_eur"]),
           help=f"{fmt.number(k['funding_unknown_lines'])} financement(s) acquis dont le montant n'est pas renseigné.")
-c4.caption(f"Et {fmt.euros(k['funding_planned_eur'])} prévus, {fmt.euros(k['funding_requested_eur'])} demandés, "
-           "non acquis.")  # a year of planned money only does not read « 0 € » alone
+# a year of planned money only does not read « 0 € » alone; nothing planned nor requested needs no line
+if any(not fmt.missing(k[c]) and k[c] for c in ("funding_planned_eur", "funding_requested_eur")):
+    c4.caption(f"Et {fmt.euros(k['funding_planned_eur'])} prévus, {fmt.euros(k['funding_requested_eur'])} demandés, "
+               "non acquis.")
 st.caption(f"Actions : {fmt.number(k['actions_terminee'])} terminées · {fmt.number(k['actions_en_cours'])} en cours · "
            f"{fmt.number(k['actions_prevue'])} prévues")
 

@@ -16,7 +16,8 @@ c2.metric("Structures touchées", fmt.number(k["structures_reached"]), help="Ent
 c3.metric("Part des femmes", fmt.percent(tables.share(women["women"].sum(), women["reached_with_women"].sum())),
           help="Parmi les personnes des seuls chiffres qui donnent le nombre de femmes.")
 c3.caption(f"Sur {fmt.number(known)} chiffre(s) sur {fmt.number(women['figures'].sum())} : les seuls qui donnent le "
-           "nombre de femmes.")  # beside the number, not in a tooltip
+           "nombre de femmes." if known else  # beside the number, not in a tooltip
+           f"Aucun des {fmt.number(women['figures'].sum())} chiffres ne donne le nombre de femmes.")
 left, right = st.columns(2)
 with left:
     ui.figure("publics-touches", f, key="reach_audience")
