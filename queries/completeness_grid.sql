@@ -9,7 +9,7 @@ with selected_campuses as (
 ),
 
 years_shown as (
-    select year from indicator_values where $year is null
+    select year from indicator_values where $year is null and (value is not null or comment is not null)
     union select year from actions where $year is null
     union select year from reach where $year is null
     union select year from funding where $year is null
@@ -29,7 +29,7 @@ value_counts as (
         v.campus_id,
         v.year,
         count(*) filter (where v.value is not null) as with_value,
-        count(*) filter (where v.value is null) as declared_unknown
+        count(*) filter (where v.value is null and (v.target is null or v.comment is not null)) as declared_unknown
     from indicator_values v
     join indicators i using (indicator_id)
     group by v.campus_id, v.year

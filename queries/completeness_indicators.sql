@@ -2,7 +2,7 @@
 -- grain: one row per indicator × year shown (the chosen year, or every year with any figure of the campus)
 -- params: $campus (campus code), $year (integer or null for every year)
 with campus_years as (
-    select year from indicator_values where campus_id = $campus and $year is null
+    select year from indicator_values where campus_id = $campus and $year is null and (value is not null or comment is not null)
     union select year from actions where campus_id = $campus and $year is null
     union select year from reach where campus_id = $campus and $year is null
     union select year from funding where campus_id = $campus and $year is null
@@ -17,7 +17,8 @@ final as (
         y.year,
         case
             when v.value is not null then 'renseigne'
-            when v.indicator_id is not null then 'inconnu'
+            -- a line with no value: declared unknown, unless it only sets a target (a year still to come)
+            when v.indicator_id is not null and (v.target is null or v.comment is not null) then 'inconnu'
             else 'manquant'
         end as state,
         v.value,

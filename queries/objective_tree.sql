@@ -1,6 +1,7 @@
 -- question: what is a campus's objective tree, down to its indicators, and where does each indicator stand?
 -- grain: one row per node: the campus (root), each objective, each indicator (leaf)
--- params: $campus (campus code), $year (integer: the year assessed; null = each indicator's latest year with a value)
+-- params: $campus (campus code), $year (integer: the year assessed; null = each indicator's latest year with a value),
+--         $on_track, $on_track_down (thresholds: steering.py)
 with campus_root as (
     select
         campus_id as node_id,
@@ -48,11 +49,17 @@ indicator_nodes as (
         v.year,
         v.value,
         v.target,
-        case
+        case  -- the thresholds and their reading: steering.py (the query iptt reads them the same way)
             when v.value is null then 'non_renseigne'
             when v.target is null then 'sans_cible'
-            when (i.direction = 'baisse' and v.value <= v.target) or (i.direction <> 'baisse' and v.value >= v.target) then 'atteint'
-            else 'en_retard'
+            when i.direction = 'baisse' then
+                case when v.value <= v.target then 'atteint'
+                     when v.value <= v.target * $on_track_down then 'en_bonne_voie'
+                     else 'en_retard' end
+            else
+                case when v.value >= v.target then 'atteint'
+                     when v.value >= v.target * $on_track then 'en_bonne_voie'
+                     else 'en_retard' end
         end as status
     from indicators i
     left join assessed_values v using (indicator_id)

@@ -3,12 +3,13 @@
 -- grain: one row per year, most recent first
 -- params: none
 with reported as (
-    select distinct year from indicator_values
+    select distinct year from indicator_values where value is not null or comment is not null
     union select distinct year from reach
 ),
 
-planned_or_other as (
-    select distinct year from actions
+planned_or_other as (  -- a year with targets only is planned, not reported
+    select distinct year from indicator_values where value is null and comment is null
+    union select distinct year from actions
     union select distinct year from funding
     union select distinct year from criteria_assessments
 ),

@@ -30,7 +30,9 @@ def test_agt_tree_and_values(data_dir):
     tree = frame(at, "Niveau")
     assert (tree["Niveau"] == "Objectif stratégique").sum() == 7
     row = tree[tree["Intitulé"].str.contains("Nombre de rencontres auprès des acteurs")].iloc[0]
-    assert row["Valeur 2018"] == "88" and row["État"] == "Renseigné, sans cible" and row["Cible 2018"] == ""
+    assert row["Réalisé 2018"] == "88" and row["État"] == "Sans cible" and row["Cible 2018"] == ""
+    assert row["% 2018"] == "" and "Référence" not in tree, "the report gives no target nor baseline: none is shown"
+    assert row["Récit"].startswith("2018 : Acteurs rencontrés")
     assert (tree["État"] == "Non renseigné").sum() > 40, "indicators the report gives no value for stay empty"
     assert len(frame(at, "Action")) == 14 + 1, "its own, and the six campuses' PRIC fiche it carries jointly"
     milestones = frame(at, "Jalon")
@@ -50,8 +52,8 @@ def test_joint_action_shows_on_the_associated_campus(data_dir):
 def test_tree_status_against_target(store_copy):
     from cmq.core import ingest
 
-    data = ("Code campus;Identifiant indicateur;Année;Valeur;Cible\n"
-            "AGT;AGT-I01;2019;100;90\nAGT;AGT-I04;2019;2;4\n").encode()
+    data = ("Code campus;Identifiant indicateur;Année;Valeur;Cible;Commentaire\n"
+            "AGT;AGT-I01;2019;100;90;\nAGT;AGT-I04;2019;2;4;un comité reporté\nAGT;AGT-I05;2019;;3;\n").encode()
     assert ingest.import_bytes(store_copy, "indicator_values", data, "t.csv", user="admin").status == "committed"
     tree = queries.run("objective_tree", store=store_copy, campus="AGT", year=2019).set_index("node_id")
     assert tree.loc["AGT-I01", "status"] == "atteint"

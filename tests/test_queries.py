@@ -59,13 +59,12 @@ CHECKS = {  # query: (parameters, what the rows must say)
     "campus_actions": ({**Y, "campus": "BBB"}, lambda d: set(d["action_id"]) == {"BBB-A1", "JOINT"}),  # jointly too
     "objective_choices": ({}, lambda d: list(d["objective_id"]) == ["AAA-S1", "AAA-S1-O1"]),
     "objective_tree": ({"campus": "AAA"}, lambda d: as_dict(d, "node_id", "status").get("AAA-I1") == "en_retard"
-                       and as_dict(d, "node_id", "status").get("AAA-I2") == "sans_cible"
+                       and as_dict(d, "node_id", "status").get("AAA-I2") == "en_retard"  # 2019: non against oui
+                       and as_dict(d, "node_id", "status").get("AAA-I3") == "atteint"
                        and as_dict(d, "node_id", "parent_id")["AAA-I1"] == "AAA-S1-O1"),
-    "campus_indicator_values": ({"campus": "AAA"}, lambda d: as_dict(d, "indicator_id", "value")
-                                == {"AAA-I1": 7.0, "AAA-I2": 1.0}),
     "completeness_grid": (Y, lambda d: {r.campus_id: (r.indicators, r.with_value) for r in d.itertuples()}
-                          == {"AAA": (2, 2), "BBB": (0, 0)}),
-    "completeness_indicators": ({**Y, "campus": "AAA"}, lambda d: set(d["state"]) == {"renseigne"} and len(d) == 2),
+                          == {"AAA": (3, 3), "BBB": (0, 0)}),
+    "completeness_indicators": ({**Y, "campus": "AAA"}, lambda d: set(d["state"]) == {"renseigne"} and len(d) == 3),
     "criteria_grid": (Y, lambda d: {r.campus_id: r.level for r in d.itertuples() if not pd.isna(r.level)} == {"AAA": 2}
                       and len(d) == 2),
     # an amount not known is counted apart, never as 0
@@ -92,13 +91,27 @@ CHECKS = {  # query: (parameters, what the rows must say)
     "milestones": ({"campuses": ["AAA"]}, lambda d: list(d["milestone_id"]) == ["REG-1", "A-1"]),
     "pack_batches": ({"campuses": ["BBB"]}, lambda d: "indicator_values" not in set(d["table_name"])
                      and "criteria" in set(d["table_name"])),
+    # per indicator × year: a share never 0 for a missing side, a cumulative indicator read as its running sums
+    "iptt": ({"campus": "AAA"}, lambda d: {(r.indicator_id, r.year): (r.target, r.actual, r.percent_of_target, r.status)
+                                           for r in d.fillna(-1).itertuples()} == {
+        ("AAA-I1", 2018): (10, 7, 0.7, "en retard"), ("AAA-I1", 2019): (10, -1, -1, "non renseigné"),
+        ("AAA-I1", 2020): (-1, -1, -1, "non renseigné"),
+        ("AAA-I2", 2018): (-1, 1, -1, "sans cible"), ("AAA-I2", 2019): (1, 0, 0, "en retard"),
+        ("AAA-I2", 2020): (-1, -1, -1, "non renseigné"),
+        ("AAA-I3", 2018): (5, 4, 0.8, "en bonne voie"), ("AAA-I3", 2019): (10, 10, 1, "atteint"),
+        ("AAA-I3", 2020): (15, -1, -1, "non renseigné")}
+        and as_dict(d[d["year"] == 2019], "indicator_id", "comment")["AAA-I2"] == "prestataire défaillant"
+        and as_dict(d, "indicator_id", "baseline")["AAA-I3"] == 5
+        and as_dict(d, "indicator_id", "objective_path")["AAA-I1"] == "Connaître les besoins › Rencontrer"),
     "data_freshness": ({}, lambda d: d.iloc[0]["batches"] == len(tiny.FILES)),
     "campuses": ({}, lambda d: list(d["campus_id"]) == ["AAA", "BBB"]),
-    "years": ({}, lambda d: as_dict(d, "year", "reported") == {2018: True, 2019: True}),
+    # 2020 has targets only: planned, not reported
+    "years": ({}, lambda d: as_dict(d, "year", "reported") == {2018: True, 2019: True, 2020: False}),
     "known_campuses": ({}, lambda d: set(d["campus_id"]) == {"AAA", "BBB"}),
     "known_objectives": ({}, lambda d: as_dict(d, "objective_id", "level") == {"AAA-S1": "strategique",
                                                                              "AAA-S1-O1": "operationnel"}),
-    "known_indicators": ({}, lambda d: as_dict(d, "indicator_id", "unit") == {"AAA-I1": "nombre", "AAA-I2": "oui_non"}),
+    "known_indicators": ({}, lambda d: as_dict(d, "indicator_id", "unit") == {"AAA-I1": "nombre", "AAA-I2": "oui_non",
+                                                                             "AAA-I3": "nombre"}),
     "known_actions": ({}, lambda d: as_dict(d, "action_id", "co_campuses")["JOINT"] == "BBB"),
     "known_partners": ({}, lambda d: d.empty),
     "known_criteria": ({}, lambda d: list(d["criterion_no"]) == [1]),

@@ -11,8 +11,10 @@ FILES = {  # table: the French CSV a director or the coordinator would send
     "criteria": "Numéro du critère;Intitulé\n1;Gouvernance\n",
     "objectives": "Identifiant objectif;Code campus;Objectif parent;Niveau;Intitulé;Ordre\n"
                   "AAA-S1;AAA;;strategique;Connaître les besoins;1\nAAA-S1-O1;AAA;AAA-S1;operationnel;Rencontrer;1\n",
-    "indicators": "Identifiant indicateur;Code campus;Identifiant objectif;Intitulé;Unité;Sens;Cumulatif\n"
-                  "AAA-I1;AAA;AAA-S1-O1;Rencontres;nombre;hausse;non\nAAA-I2;AAA;AAA-S1;Cartographie;oui_non;hausse;non\n",
+    "indicators": "Identifiant indicateur;Code campus;Identifiant objectif;Intitulé;Unité;Sens;Cumulatif;"
+                  "Valeur de référence;Année de référence\n"
+                  "AAA-I1;AAA;AAA-S1-O1;Rencontres;nombre;hausse;non;;\nAAA-I2;AAA;AAA-S1;Cartographie;oui_non;hausse;non;non;2017\n"
+                  "AAA-I3;AAA;AAA-S1-O1;Entreprises partenaires;nombre;hausse;oui;5;2017\n",
     "actions": "Code campus;Identifiant action;Intitulé;Statut;Date de début;Date de fin;Année;Campus associés\n"
                "AAA;AAA-A1;Forum des métiers;terminee;01/02/2018;30/06/2018;2018;\n"
                "AAA;JOINT;Formation commune;en_cours;;;2018;BBB\n"
@@ -29,7 +31,12 @@ FILES = {  # table: the French CSV a director or the coordinator would send
     "milestones": "Identifiant jalon;Code campus;Date;Nature du jalon;Statut du jalon;Intitulé\n"
                   "REG-1;;2018-04-24;comite_pilotage;passe;Comité régional\nA-1;AAA;2018-09-20;assemblee_generale;passe;AG\n"
                   "B-1;BBB;2017-01-01;recrutement;passe;Directeur\n",
-    "indicator_values": "Code campus;Identifiant indicateur;Année;Valeur;Cible\nAAA;AAA-I1;2018;7;10\nAAA;AAA-I2;2018;oui;\n",
+    # AAA-I1: 7 of 10 (70 %, a narrative), then a target only; AAA-I2: oui without a target, then non against oui;
+    # AAA-I3, cumulative: 4 of 5, then 6 of 5 (10 of 10 so far), then a target only
+    "indicator_values": "Code campus;Identifiant indicateur;Année;Valeur;Cible;Commentaire\n"
+                        "AAA;AAA-I1;2018;7;10;recrutement tardif\nAAA;AAA-I2;2018;oui;;\nAAA;AAA-I1;2019;;10;\n"
+                        "AAA;AAA-I2;2019;non;oui;prestataire défaillant\nAAA;AAA-I3;2018;4;5;\nAAA;AAA-I3;2019;6;5;\n"
+                        "AAA;AAA-I3;2020;;5;\n",
 }
 
 

@@ -40,32 +40,49 @@ def value_text(unit: str, v) -> str:
     return fmt.number(v, 2)
 
 
-def tree_table(tree: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
-    """The objective tree as an indented table: one row per objective or indicator, values and targets by year."""
+def iptt_table(tree: pd.DataFrame, iptt: pd.DataFrame) -> pd.DataFrame:
+    """The objective tree as the steering table: one row per objective (indented) or indicator; for an indicator its
+    reference, then each year's target, actual and share of the target, its running total when it is cumulative,
+    where it stands and the latest narrative. A cumulative indicator's share reads its running totals."""
     children: dict = {}
     for r in tree.itertuples():
         children.setdefault(r.parent_id if pd.notna(r.parent_id) else None, []).append(r)
-    years = sorted({int(y) for y in values["year"].dropna()})
-    by_key = {(r.indicator_id, int(r.year)): r for r in values.dropna(subset=["year"]).itertuples()}
+    years = sorted({int(y) for y in iptt["year"].dropna()})
+    by_key = {(r.indicator_id, int(r.year)): r for r in iptt.itertuples()}
     rows = []
 
     def walk(parent, depth):
         for r in sorted(children.get(parent, []), key=lambda x: (x.kind == "indicateur", x.position, x.node_id)):
-            row = {"Niveau": charts.LEVEL_NAMES.get(r.kind, r.kind),
+            row = {"Identifiant": r.node_id, "Niveau": charts.LEVEL_NAMES.get(r.kind, r.kind),
                    "Intitulé": "\u2003" * depth + ("• " if r.kind == "indicateur" else "") + r.title}
             if r.kind == "indicateur":
-                row["État"] = charts.INDICATOR_STATUS[r.status][0]
-                for y in years:
-                    v = by_key.get((r.node_id, y))
-                    row[f"Valeur {y}"] = value_text(r.unit, v.value) if v else ""
-                    row[f"Cible {y}"] = value_text(r.unit, v.target) if v else ""
+                mine = [by_key[(r.node_id, y)] for y in years if (r.node_id, y) in by_key]
+                first = mine[0] if mine else None
+                if first is not None and not fmt.missing(first.baseline):
+                    row["Référence"] = value_text(r.unit, first.baseline) + (
+                        f" ({int(first.baseline_year)})" if not fmt.missing(first.baseline_year) else "")
+                for v in mine:
+                    row[f"Cible {v.year}"] = value_text(r.unit, v.year_target)
+                    row[f"Réalisé {v.year}"] = value_text(r.unit, v.year_actual)
+                    row[f"% {v.year}"] = "" if fmt.missing(v.percent_of_target) else fmt.percent(v.percent_of_target)
+                reported = [v for v in mine if not fmt.missing(v.actual)] or mine
+                last = reported[-1] if reported else None
+                if last is not None and last.cumulative and not fmt.missing(last.actual):
+                    row["Cumul"] = value_text(r.unit, last.actual) + (
+                        f" / {value_text(r.unit, last.target)}" if not fmt.missing(last.target) else "")
+                row["État"] = last.status.capitalize() if last is not None else "Non renseigné"
+                told = [v for v in mine if isinstance(v.comment, str) and v.comment]
+                row["Récit"] = f"{told[-1].year} : {told[-1].comment}" if told else ""
             rows.append(row)
             walk(r.node_id, depth + 1)
 
-    root = tree[tree["kind"] == "campus"]["node_id"]
-    for node in root:
+    for node in tree[tree["kind"] == "campus"]["node_id"]:
         walk(node, 0)
-    return pd.DataFrame(rows).fillna("")
+    out = pd.DataFrame(rows, columns=list(dict.fromkeys(["Identifiant", "Niveau", "Intitulé"] + [k for r in rows for k in r])))
+    head = ["Identifiant", "Niveau", "Intitulé"] + [c for c in ("Référence",) if c in out]
+    per_year = [c for y in years for c in (f"Cible {y}", f"Réalisé {y}", f"% {y}") if c in out]
+    tail = [c for c in ("Cumul", "État", "Récit") if c in out]
+    return out[head + per_year + tail].fillna("")
 
 
 def actions_table(df: pd.DataFrame) -> pd.DataFrame:

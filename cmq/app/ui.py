@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cmq.core import fmt, queries
+from cmq.core import fmt, queries, steering
 from cmq.core.demo import open_store
 from cmq.core.store import Store, StoreError, default_dir
 from cmq.outputs import export, tables
@@ -256,6 +256,11 @@ def data_date() -> str:
     """The day of the last import, in French."""
     last = query("data_freshness")["last_commit"].iloc[0]
     return fmt.local_day(last)
+
+
+PROGRESS_RULE = (f"Atteint : la valeur atteint sa cible ; en bonne voie : au moins {fmt.percent(steering.ON_TRACK)} de la "
+                 f"cible (au plus {fmt.percent(steering.ON_TRACK_DOWN)} pour un indicateur à la baisse) ; un indicateur "
+                 "cumulatif se lit par le cumul de ses valeurs et de ses cibles.")
 
 
 def figure(name: str, f: dict, key: str, **extra) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from cmq import ROOT
+from cmq.core import steering
 
 QUERY_DIR = ROOT / "queries"
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -45,7 +46,7 @@ def bind(name: str, params: dict) -> dict:
                          f"Paramètres possibles : {', '.join(parameters(name)) or 'aucun'}.")
     out = {}
     for p in parameters(name):
-        v = params.get(p)
+        v = params.get(p, steering.QUERY_DEFAULTS.get(p))  # a threshold not given is the one steering.py sets
         if isinstance(v, (set, tuple)):
             v = sorted(v)
         if isinstance(v, list) and not v:

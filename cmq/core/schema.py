@@ -133,9 +133,41 @@ def _value_fits_unit(r: dict, known: dict) -> list:
             out.append((name, f"Un pourcentage est compris entre 0 et 100 (ici {v:g})."))
         elif unit == "oui_non" and v not in (0, 1):
             out.append((name, "Cet indicateur se renseigne par oui ou non."))
+        elif unit == "oui_non" and name == "target" and v == 0:
+            out.append((name, "La cible d'un indicateur oui/non est « oui » : écrivez oui, ou laissez la case vide."))
         elif unit in ("nombre", "euros") and v < 0:
             out.append((name, f"La valeur ne peut pas être négative (ici {v:g})."))
     return out
+
+
+def _narrative_beyond_gap(r: dict, known: dict) -> list:
+    """A value far from its target says why: the comment is required beyond the narrative gap (steering.py)."""
+    from cmq.core import steering
+
+    value, target, gap = r["value"], r["target"], steering.narrative_gap()
+    if value is None or target is None or r["comment"] or not target:
+        return []
+    if abs(value - target) / abs(target) > gap:
+        return [("comment", f"La valeur ({value:g}) s'écarte de plus de {gap:.0%} de la cible ({target:g}) : dites "
+                            "pourquoi dans « Commentaire » (le récit que lira le comité).".replace("%", " %"))]
+    return []
+
+
+def _baseline_fits_unit(r: dict, known: dict) -> list:
+    v, unit = r["baseline_value"], r["unit"]
+    if v is None:
+        return [("baseline_year", "Une année de référence sans valeur de référence : renseignez les deux ou aucune.")] \
+            if r["baseline_year"] is not None else []
+    if getattr(v, "yes_no", False) and unit != "oui_non":
+        return [("baseline_value", f"« {v!r} » est une réponse oui/non, mais l'indicateur se mesure en "
+                                   f"{UNITS.get(unit, unit).lower()} : écrivez un nombre.")]
+    if unit == "oui_non" and v not in (0, 1):
+        return [("baseline_value", "Cet indicateur se renseigne par oui ou non.")]
+    if unit == "pourcentage" and not 0 <= v <= 100:
+        return [("baseline_value", f"Un pourcentage est compris entre 0 et 100 (ici {v:g}).")]
+    if r["baseline_year"] is None:
+        return [("baseline_year", "Indiquez l'année de la valeur de référence.")]
+    return []
 
 
 def _action_of_campus(r: dict, known: dict) -> list:
@@ -238,13 +270,19 @@ _table(
         _c("name", "text", "Intitulé", required=True),
         _c("unit", "text", "Unité", required=True, choices=UNITS),
         _c("direction", "text", "Sens", required=True, choices=DIRECTIONS),
-        _c("cumulative", "bool", "Cumulatif", required=True, help="oui si la valeur s'additionne d'une année à l'autre."),
+        _c("cumulative", "bool", "Cumulatif", required=True,
+           help="oui si les valeurs et les cibles s'additionnent d'une année à l'autre (on lit leur cumul), non si "
+                "chaque année se lit seule."),
+        _c("baseline_value", "float", "Valeur de référence", yes_no=True,
+           help="Où le campus partait (situation de départ), dans l'unité de l'indicateur."),
+        _c("baseline_year", "int", "Année de référence", min=2000, max=2100, years_ahead=10,
+           help="L'année de la valeur de référence."),
         SOURCE,
     ),
     key=("indicator_id",),
-    description="Les indicateurs rattachés aux objectifs.",
+    description="Les indicateurs rattachés aux objectifs, avec leur situation de départ.",
     known_as=lambda r: (r["campus_id"], r["unit"]),
-    rules=(_objective_of_campus,),
+    rules=(_objective_of_campus, _baseline_fits_unit),
 )
 _table(
     "criteria", "Critères de labellisation", "reference",
@@ -290,14 +328,18 @@ _table(
         _c("indicator_id", "text", "Identifiant indicateur", required=True, ref=("indicators", "indicator_id")),
         YEAR,
         _c("value", "float", "Valeur", help="Laisser vide si la valeur n'est pas connue.", yes_no=True),
-        _c("target", "float", "Cible", yes_no=True),
-        _c("comment", "text", "Commentaire"),
+        _c("target", "float", "Cible", yes_no=True,
+           help="Ce que le campus vise pour cette année (pour un indicateur oui/non : oui). Une cible se renseigne "
+                "aussi pour une année à venir, valeur vide."),
+        _c("comment", "text", "Commentaire",
+           help="Le récit : pourquoi la valeur est ce qu'elle est. Obligatoire quand elle s'écarte de sa cible de "
+                "plus de l'écart fixé (20 % sauf réglage CMQ_NARRATIVE_GAP)."),
         SOURCE,
     ),
     key=("indicator_id", "year"),
-    description="La valeur et la cible de chaque indicateur, par année.",
+    description="La valeur, la cible et le récit de chaque indicateur, par année.",
     fill_columns=("value", "target", "comment"),
-    rules=(_value_fits_unit,),
+    rules=(_value_fits_unit, _narrative_beyond_gap),
 )
 _table(
     "actions", "Actions", "fact",

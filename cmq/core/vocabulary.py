@@ -89,8 +89,8 @@ LEVEL_BASES = {"enonce": "Niveau énoncé par la source", "interprete": "Niveau 
 STRUCTURE_AUDIENCES = ("entreprises", "etablissements", "institutionnels")
 # what an indicator's value says, year by year (the completeness figures and the Campus page)
 INDICATOR_STATES = {"renseigne": "Valeur renseignée", "inconnu": "Déclarée inconnue", "manquant": "Manquante"}
-# where an indicator stands against its target
-INDICATOR_STATUS = {"atteint": "Cible atteinte", "en_retard": "En retard sur la cible",
+# where an indicator stands against its target (the thresholds: steering.py)
+INDICATOR_STATUS = {"atteint": "Cible atteinte", "en_bonne_voie": "En bonne voie", "en_retard": "En retard sur la cible",
                     "sans_cible": "Renseigné, sans cible", "non_renseigne": "Non renseigné"}
 # the levels of a campus's objective tree
 NODE_KINDS = {"campus": "Campus", "strategique": "Objectif stratégique", "operationnel": "Objectif opérationnel",

@@ -273,7 +273,8 @@ def reach_by_campus(df: pd.DataFrame, title: str, top: int = 25) -> go.Figure:
     return _legend_below(fig)
 
 
-STATUS_COLOUR = {"atteint": "#009E73", "en_retard": "#D55E00", "sans_cible": "#56B4E9", "non_renseigne": "#DDDDDD"}
+STATUS_COLOUR = {"atteint": "#009E73", "en_bonne_voie": "#F0E442", "en_retard": "#D55E00", "sans_cible": "#56B4E9",
+                 "non_renseigne": "#DDDDDD"}
 INDICATOR_STATUS = {code: (label, STATUS_COLOUR[code]) for code, label in vocabulary.INDICATOR_STATUS.items()}
 # objectives in warm neutrals, so that the indicator colours (green, vermillion, sky blue, grey) stand out
 LEVEL_COLOURS = {"strategique": "#5B4636", "operationnel": "#8C7560", "realisation": "#BFAE99"}
@@ -388,8 +389,10 @@ def _progress(c: dict[str, int]) -> str:
         return "aucun indicateur"
     filled = total - c["non_renseigne"]
     words = [f"{total} indicateur{'s' * (total > 1)}", f"{filled} renseigné{'s' * (filled > 1)}"]
-    if c["atteint"] or c["en_retard"]:
+    if c["atteint"] or c["en_bonne_voie"] or c["en_retard"]:
         words.append(f"{c['atteint']} cible{'s' * (c['atteint'] > 1)} atteinte{'s' * (c['atteint'] > 1)}")
+    if c["en_bonne_voie"]:
+        words.append(f"{c['en_bonne_voie']} en bonne voie")
     if c["en_retard"]:
         words.append(f"{c['en_retard']} en retard")
     return " · ".join(words)
@@ -803,3 +806,69 @@ def indicator_completeness(df: pd.DataFrame, title: str) -> go.Figure:
     fig.update_xaxes(type="category", tickformat=None, side="top")
     fig.update_layout(legend=dict(y=-0.02, yanchor="top"))
     return fig
+
+
+# ---------------------------------------------------------------- steering against targets (query iptt)
+# the words of the query's status, in the order a reader ranks them, each with the colour of the tree's statuses
+PROGRESS = {"atteint": STATUS_COLOUR["atteint"], "en bonne voie": STATUS_COLOUR["en_bonne_voie"],
+            "en retard": STATUS_COLOUR["en_retard"], "sans cible": STATUS_COLOUR["sans_cible"],
+            "non renseigné": STATUS_COLOUR["non_renseigne"]}
+
+
+def indicator_trend(df: pd.DataFrame, title: str) -> go.Figure:
+    """One indicator over the years: what it reached as a line, what it aimed at as open diamonds, where it started
+    as a dashed line; a cumulative indicator is drawn as its running sums (as the steering table reads it)."""
+    d = df.dropna(subset=["year"]).sort_values("year")
+    if d.empty or (d["actual"].isna().all() and d["target"].isna().all()):
+        return empty(title, "Ni valeur ni cible pour cet indicateur : renseignez-les dans « Saisir des valeurs » ou par import.")
+    first = d.iloc[0]
+    unit = first["unit"]
+    title = f"{first['indicator_id']} · {fmt.short(first['name'], 70)} : {title.lower()}"
+    years = [str(int(y)) for y in d["year"]]
+    fig = go.Figure()
+    if not fmt.missing(first["baseline"]):
+        fig.add_trace(go.Scatter(x=years, y=[first["baseline"]] * len(years), mode="lines", name=(
+            f"Référence {int(first['baseline_year'])}" if not fmt.missing(first["baseline_year"]) else "Référence"),
+            line=dict(color="#666666", dash="dash", width=2), hovertemplate="Référence : %{y:,}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=years, y=d["target"], mode="markers", name="Cible" + (" (cumul)" if first["cumulative"] else ""),
+                             marker=dict(symbol="diamond-open", size=14, color="#D55E00", line=dict(width=3)),
+                             hovertemplate="%{x} · cible : %{y:,}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=years, y=d["actual"], mode="lines+markers+text", connectgaps=False,
+                             name="Réalisé" + (" (cumul)" if first["cumulative"] else ""),
+                             line=dict(color="#0072B2", width=3), marker=dict(size=9, color="#0072B2"),
+                             text=[fmt.percent(p) if not fmt.missing(p) else "" for p in d["percent_of_target"]],
+                             textposition="top center", textfont=dict(size=MIN_TEXT),
+                             hovertemplate="%{x} · réalisé : %{y:,}<extra></extra>"))
+    fig = _layout(fig, title, x_title="Année", y_title=schema.UNITS.get(unit, unit), height=360)
+    fig.update_xaxes(type="category", tickformat=None)
+    if unit == "oui_non":
+        fig.update_yaxes(range=[-0.2, 1.3], tickvals=[0, 1], ticktext=["non", "oui"])
+    else:
+        fig.update_yaxes(rangemode="tozero")
+    _note(fig, "Au-dessus de chaque point : la part de la cible atteinte.")
+    return _legend_below(fig)
+
+
+def progress_by_campus(df: pd.DataFrame, title: str) -> go.Figure:
+    """Per campus, the share of its indicators at each status against their targets for the year (stacked to 100 %),
+    the number of indicators in each part on hover."""
+    if df.empty:
+        return empty(title, "Aucun indicateur n'a de valeur ni de cible pour cette sélection.")
+    year = df.groupby("campus_id")["year"].transform("max")
+    d = df[df["year"] == year]  # each campus's latest year in the selection
+    counts = d.groupby(["campus_id", "status"]).size().unstack(fill_value=0).reindex(columns=list(PROGRESS), fill_value=0)
+    on_track = (counts["atteint"] + counts["en bonne voie"]) / counts.sum(axis=1)
+    order = list(on_track.sort_values(kind="stable").index[-MAX_ROWS:])
+    fig = go.Figure()
+    for status, colour in PROGRESS.items():
+        share = counts.loc[order, status] / counts.loc[order].sum(axis=1)
+        fig.add_trace(go.Bar(x=share, y=order, orientation="h", name=status.capitalize(), marker_color=colour,
+                             customdata=counts.loc[order, status], text=[fmt.percent(v) if v >= 0.08 else "" for v in share],
+                             textposition="inside", textangle=0,
+                             hovertemplate="%{y} · " + status + " : %{customdata} indicateur(s) (%{x:.0%})<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig = _layout(fig, title, x_title="Part des indicateurs du campus", y_title="Campus",
+                  height=max(300, 150 + 30 * len(order)) + 40)
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    _every_label(fig, order)
+    return _legend_below(fig)

@@ -197,7 +197,7 @@ def tree_grid(df: pd.DataFrame) -> Grid | None:
             total = sum(c.values())
             rows.append({"Objectif": ("    " * depth) + r.title, "Indicateurs": fmt.number(total),
                          "Renseignés": fmt.number(total - c["non_renseigne"]), "Cible atteinte": fmt.number(c["atteint"]),
-                         "En retard": fmt.number(c["en_retard"])})
+                         "En bonne voie": fmt.number(c["en_bonne_voie"]), "En retard": fmt.number(c["en_retard"])})
             bold.append(depth == 0)
     return _grid(rows, bold=bold, note="Objectifs stratégiques (en gras) et opérationnels ; le détail des réalisations "
                                       "et des indicateurs est sur la page Campus.")

@@ -1,4 +1,5 @@
 """Campus: one campus in depth — identity, objective tree with indicators, actions, reach, funding."""
+import pandas as pd
 import streamlit as st
 
 from cmq.app import campus_view, session, ui
@@ -19,10 +20,21 @@ ui.milestones(f, key="campus_milestones")
 tree = ui.figure("arbre-objectifs", f, key="tree", campus=code)
 st.caption("Cliquez sur un objectif de l'arbre pour l'ouvrir jusqu'à ses indicateurs, sur le bandeau du bas pour revenir ; "
            "le tableau ci-dessous donne tout l'arbre.")
-values = ui.query("campus_indicator_values", campus=code)
-st.subheader("Objectifs et indicateurs, année par année")
-st.dataframe(campus_view.tree_table(tree, values), hide_index=True, key="tree_table")
-st.caption("État : dernière valeur renseignée comparée à sa cible. « Non renseigné » : aucune valeur importée.")
+st.subheader("Tableau de suivi des indicateurs")
+table = campus_view.iptt_table(tree, ui.query("iptt", campus=code))
+picked = st.dataframe(table, hide_index=True, key="tree_table", on_select="rerun", selection_mode="single-row",
+                      column_config={"Intitulé": st.column_config.TextColumn(width="large"),
+                                     "Récit": st.column_config.TextColumn(width="large")})
+st.caption("Référence : où le campus partait ; pour chaque année, la cible, le réalisé et la part de la cible atteinte ; "
+           "État : la dernière année renseignée. " + ui.PROGRESS_RULE + " Choisissez une ligne d'indicateur pour voir "
+           "sa tendance et ses récits.")
+chosen = [table.iloc[i]["Identifiant"] for i in picked.selection.rows if table.iloc[i]["Niveau"] == "Indicateur"]
+if chosen:
+    trend = ui.figure("tendance-indicateur", f, key="trend", campus=code, indicator=chosen[0])
+    told = trend.dropna(subset=["comment"])
+    if not told.empty:
+        st.table(pd.DataFrame({"Année": told["year"].astype(int).astype(str), "Récit": told["comment"]}).map(fmt.md),
+                 hide_index=True, border="horizontal")
 
 st.subheader("Actions")
 actions = ui.query("campus_actions", campus=code, year=None)

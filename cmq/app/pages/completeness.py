@@ -1,4 +1,5 @@
-"""Complétude: which campus has reported which indicator for which year, so that the coordinator sees who has not."""
+"""Complétude: which campus has reported which indicator for which year, so that the coordinator sees who has not;
+and where each campus's indicators stand against their targets."""
 import streamlit as st
 
 from cmq.app import ui
@@ -11,6 +12,9 @@ gaps = tables.missing_reports(grid)
 if not gaps.empty:
     st.subheader("Campus sans aucune valeur d'indicateur")
     st.dataframe(gaps, hide_index=True, key="comp_gaps")
+st.subheader("Par rapport aux cibles")
+ui.figure("suivi-des-cibles", f, key="comp_progress")
+st.caption(ui.PROGRESS_RULE + " Le tableau de suivi de chaque campus est sur la page Campus.")
 st.subheader("Indicateur par indicateur")
 pool = sorted(grid["campus_id"].unique()) if not grid.empty else []
 if pool:
