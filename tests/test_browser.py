@@ -219,6 +219,35 @@ def test_a_director_downloads_the_template_fills_it_and_sends_it_back(store_copy
     assert dict(zip(got["indicator_id"], got["value"])) == {"AGT-I02": 1, "AGT-I04": 3}
 
 
+def test_a_director_types_values_in_the_grid_and_commits_them(store_copy, page):
+    """« Saisir des valeurs » in a real browser: the grid lists the campus's indicators, a value typed in a cell is
+    checked like a file, committed as « saisie en ligne », and shows on the Campus page's tracking table."""
+    with streamlit_server(store_copy.root) as url:
+        open_as(page, url + "/entry", "directeur-agt", "agt-demo-2018")
+        page.get_by_text("Indicateurs chiffrés").wait_for(timeout=60_000)
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        ids = grid.locator('[role="gridcell"][aria-colindex="1"]')
+        playwright.expect(ids.first).to_have_text("AGT-I01", timeout=30_000)
+        row = [c.text_content().strip() for c in ids.all()].index("AGT-I04")
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # the first line's first cell, then the keyboard
+        page.wait_for_timeout(500)
+        for key in ["ArrowDown"] * row + ["ArrowRight"] * 3 + ["Enter"]:  # Valeur is the fourth column
+            page.keyboard.press(key)
+            page.wait_for_timeout(300)
+        page.keyboard.type("2")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
+                               ".map(m => m.innerText.trim())[0] === '1'", timeout=30_000)
+        screenshot(page, "entry-grid")
+        page.get_by_role("button", name="Valider la saisie").click()
+        page.get_by_text("Saisie validée").wait_for(timeout=30_000)
+    got = store_copy.read("select value from indicator_values where indicator_id = 'AGT-I04' and year = 2018")
+    assert got["value"].tolist() == [2]
+    batch = store_copy.read("select file_name, user_name from batches order by batch_id desc limit 1").iloc[0]
+    assert tuple(batch) == ("saisie en ligne", "directeur-agt")
+
+
 def test_imported_markup_is_shown_as_text_and_fetches_nothing(store_copy, page):
     """A campus named with Markdown image syntax and an action titled with a link: the browser shows them as typed,
     requests nothing from the address they name, and makes no link of them."""

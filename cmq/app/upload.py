@@ -168,15 +168,15 @@ def show_report(rep: ingest.Report) -> None:
         new = rep.rows[rep.rows["_change"] == "insert"].drop(columns="_change").head(500)
         st.dataframe(readable(schema.table(rep.table), new), hide_index=True, key="imp_inserts")
     if rep.status == "unchanged":
-        st.info("Ce fichier ne change rien : toutes ses lignes sont déjà dans le tableau de bord.", icon=":material/check:")
+        st.info("Rien ne change : toutes ces lignes sont déjà dans le tableau de bord.", icon=":material/check:")
 
 
 def commit(preview: ingest.Report, table: str, campus: str | None, user: str, name: str, data: bytes,
-           sheet: str | None) -> None:
+           sheet: str | None, label: str = "Valider l'import") -> None:
     """The commit button. Its click is handled before the page runs again, with the report the person was shown:
     it writes what that preview showed, or nothing when another import changed it meanwhile (the page then shows
     the new diff). On success the uploader is reset so the same file is not committed twice by mistake."""
-    st.button("Valider l'import", type="primary", key="imp_commit", on_click=_commit,
+    st.button(label, type="primary", key="imp_commit", on_click=_commit,
               args=(preview, table, campus, user, name, data, sheet))
 
 

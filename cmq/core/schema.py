@@ -147,9 +147,11 @@ def _narrative_beyond_gap(r: dict, known: dict) -> list:
     value, target, gap = r["value"], r["target"], steering.narrative_gap()
     if value is None or target is None or r["comment"] or not target:
         return []
-    if abs(value - target) / abs(target) > gap:
-        return [("comment", f"La valeur ({value:g}) s'écarte de plus de {gap:.0%} de la cible ({target:g}) : dites "
-                            "pourquoi dans « Commentaire » (le récit que lira le comité).".replace("%", " %"))]
+    away = abs(value - target) / abs(target)
+    if away > gap:
+        return [("comment", f"La valeur ({value:g}) s'écarte de {away:.0%} de sa cible ({target:g}), plus que les "
+                            f"{gap:.0%} admis : dites pourquoi dans « Commentaire » (le récit que lira le "
+                            "comité).".replace("%", "\u00a0%"))]
     return []
 
 

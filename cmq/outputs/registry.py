@@ -162,6 +162,7 @@ PAGES = (
          figures=("completude", "suivi-des-cibles", "completude-indicateurs")),
     Page("pack", "Dossier de séance", ":material/slideshow:"),
     Page("import", "Importer des données", ":material/upload_file:", access="import"),
+    Page("entry", "Saisir des valeurs", ":material/edit_note:", access="import"),
     Page("history", "Historique des imports", ":material/history:", queries=("batch_history",)),
     Page("admin", "Administration", ":material/manage_accounts:", access="admin"),
 )

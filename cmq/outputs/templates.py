@@ -248,6 +248,19 @@ def csv_bytes(store, table_name: str, campus: str | None = None, year: int | Non
     return buf.getvalue().encode("utf-8-sig")
 
 
+def csv_of(table_name: str, rows: pd.DataFrame) -> bytes:
+    """Rows of a table (its columns by name; `oui`/`non` allowed in a yes/no value) as the French Excel CSV a director
+    would send: what the browser's entry grid hands to the importer, so that it is checked exactly like a file."""
+    t = schema.table(table_name)
+    names = [n for n in t.names if n in rows.columns]
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w.writerow([t.column(n).header for n in names])
+    for rec in rows[names].to_dict("records"):
+        w.writerow([fmt.neutralise(_cell(t.column(n), rec[n])) for n in names])
+    return buf.getvalue().encode("utf-8-sig")
+
+
 def _lists(store, lay: Layout) -> dict[str, list]:
     """The drop-down lists, by column name: allowed values as labels, the codes of the referenced rows."""
     t = lay.table

@@ -1,0 +1,37 @@
+"""Saisir des valeurs: a director types the year's values, targets and narratives of their campus's indicators; the
+grid is checked and committed exactly as a file would be."""
+import streamlit as st
+
+from cmq.app import entry_view, session, upload
+from cmq.core import auth
+from cmq.outputs import registry
+
+account = session.current()
+st.title("Saisir des valeurs")
+if not auth.may_import(account):
+    st.error("La saisie est réservée aux directeurs de campus et aux administrateurs.")
+    st.stop()
+if done := st.session_state.pop("imp_done", None):
+    st.success(done.replace("Import validé", "Saisie validée"), icon=":material/check_circle:")
+    shown = registry.PAGE[registry.SHOWN_ON[st.session_state.pop("imp_done_table")]]
+    st.page_link(shown.path, label=f"Voir ces chiffres : {shown.title}", icon=":material/arrow_forward:")
+campus, year = entry_view.choose(account)
+st.caption("Une ligne par indicateur du campus, avec ce qui est déjà enregistré. Le récit est obligatoire quand la "
+           "valeur s'écarte de sa cible au-delà de l'écart fixé. Les lignes laissées vides ne changent rien.")
+n = st.session_state.setdefault("imp_upload_round", 0)  # new grids after each commit
+numbers, yes_no = entry_view.grids(campus, year)
+rows = entry_view.editors(numbers, yes_no, key=f"ent_{campus}_{year}_{n}")
+if rows.empty:
+    st.info("Renseignez au moins une valeur, une cible ou un récit.", icon=":material/edit:")
+    st.stop()
+data = entry_view.as_file(rows, campus, year)
+rep = upload.check("indicator_values", entry_view.ENTRY_NAME, data, campus, None, account)
+st.subheader("Vérification de la saisie")
+if notice := st.session_state.pop("imp_notice", None):
+    st.warning(notice, icon=":material/sync_problem:")
+if refused := st.session_state.pop("imp_refused", None):
+    st.error(refused, icon=":material/error:")
+upload.show_report(rep)
+if rep.status == "valid":
+    upload.commit(rep, "indicator_values", campus, account["name"], entry_view.ENTRY_NAME, data, None,
+                  label="Valider la saisie")
