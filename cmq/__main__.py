@@ -159,7 +159,7 @@ def cmd_template(a) -> int:
 
 
 def cmd_export(a) -> int:
-    from cmq.outputs import pack
+    from cmq.outputs import iptt, pack
     from cmq.outputs.export import ExportError
 
     scope = "region" if a.scope.lower() in ("region", "région") else a.scope
@@ -167,13 +167,17 @@ def cmd_export(a) -> int:
     if not out.parent.is_dir():
         return fail(f"Dossier introuvable : {out.parent}.")
     try:
-        data = pack.render(pack.build_from_store(open_store(), scope, a.year), a.format)
+        if a.format == "iptt":
+            data = iptt.workbook(open_store(), scope, a.year)
+        else:
+            data = pack.render(pack.build_from_store(open_store(), scope, a.year), a.format)
     except ExportError as exc:
         return fail(str(exc))
     tmp = out.with_name(out.name + ".partiel")
     tmp.write_bytes(data)  # a reader of --out never sees half a file
     tmp.replace(out)
-    print(f"Dossier de séance écrit dans {out} ({len(data) // 1024} Ko).")
+    what = "Tableau de suivi des indicateurs" if a.format == "iptt" else "Dossier de séance"
+    print(f"{what} écrit dans {out} ({len(data) // 1024} Ko).")
     return 0
 
 
@@ -324,10 +328,11 @@ def parser() -> Parser:
     t.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     t.add_argument("--out")
     t.set_defaults(func=cmd_template)
-    e = sub.add_parser("export", help="produire le dossier de séance (PowerPoint, PDF ou Excel)")
+    e = sub.add_parser("export", help="produire le dossier de séance (PowerPoint, PDF ou Excel) ou le tableau de suivi")
     e.add_argument("--scope", required=True, metavar="region|CAMPUS", help="la région (tous les campus) ou un code campus")
     e.add_argument("--year", required=True, type=int)
-    e.add_argument("--format", required=True, choices=("pptx", "pdf", "xlsx"))
+    e.add_argument("--format", required=True, choices=("pptx", "pdf", "xlsx", "iptt"),
+                   help="pptx, pdf, xlsx : le dossier de séance ; iptt : le tableau de suivi des indicateurs (Excel)")
     e.add_argument("--out", required=True)
     e.set_defaults(func=cmd_export)
     cp = sub.add_parser("compact", help="fusionner l'historique de chaque table en un fichier (rien n'est perdu)")

@@ -1,11 +1,13 @@
 """Pieces of the Campus page."""
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
 from cmq.core import fmt, schema
-from cmq.outputs import charts
+from cmq.outputs import charts, tables
 
 
 def _known(v) -> bool:
@@ -27,52 +29,36 @@ def identity(info: pd.Series) -> None:
                 f"**Structure porteuse :** {md(carrier)}  \n**Ville :** {md(city)} — {md(info['region'])}{md(academie)}")
 
 
-def value_text(unit: str, v) -> str:
-    """An indicator value in its unit, French style."""
-    if fmt.missing(v):
-        return ""
-    if unit == "euros":
-        return fmt.euros(v)
-    if unit == "pourcentage":
-        return fmt.percent(v / 100)
-    if unit == "oui_non":
-        return "oui" if v else "non"
-    return fmt.number(v, 2)
-
-
 def iptt_table(tree: pd.DataFrame, iptt: pd.DataFrame) -> pd.DataFrame:
-    """The objective tree as the steering table: one row per objective (indented) or indicator; for an indicator its
-    reference, then each year's target, actual and share of the target, its running total when it is cumulative,
-    where it stands and the latest narrative. A cumulative indicator's share reads its running totals."""
+    """The objective tree as the steering table (tables.iptt_wide): one row per objective (indented) or indicator,
+    figures in their unit, French style."""
     children: dict = {}
     for r in tree.itertuples():
         children.setdefault(r.parent_id if pd.notna(r.parent_id) else None, []).append(r)
-    years = sorted({int(y) for y in iptt["year"].dropna()})
-    by_key = {(r.indicator_id, int(r.year)): r for r in iptt.itertuples()}
+    wide = tables.iptt_wide(iptt).set_index("Identifiant")
+    years = [c[len("Cible "):] for c in wide.columns if c.startswith("Cible ")]
     rows = []
 
     def walk(parent, depth):
         for r in sorted(children.get(parent, []), key=lambda x: (x.kind == "indicateur", x.position, x.node_id)):
             row = {"Identifiant": r.node_id, "Niveau": charts.LEVEL_NAMES.get(r.kind, r.kind),
                    "Intitulé": "\u2003" * depth + ("• " if r.kind == "indicateur" else "") + r.title}
-            if r.kind == "indicateur":
-                mine = [by_key[(r.node_id, y)] for y in years if (r.node_id, y) in by_key]
-                first = mine[0] if mine else None
-                if first is not None and not fmt.missing(first.baseline):
-                    row["Référence"] = value_text(r.unit, first.baseline) + (
-                        f" ({int(first.baseline_year)})" if not fmt.missing(first.baseline_year) else "")
-                for v in mine:
-                    row[f"Cible {v.year}"] = value_text(r.unit, v.year_target)
-                    row[f"Réalisé {v.year}"] = value_text(r.unit, v.year_actual)
-                    row[f"% {v.year}"] = "" if fmt.missing(v.percent_of_target) else fmt.percent(v.percent_of_target)
-                reported = [v for v in mine if not fmt.missing(v.actual)] or mine
-                last = reported[-1] if reported else None
-                if last is not None and last.cumulative and not fmt.missing(last.actual):
-                    row["Cumul"] = value_text(r.unit, last.actual) + (
-                        f" / {value_text(r.unit, last.target)}" if not fmt.missing(last.target) else "")
-                row["État"] = last.status.capitalize() if last is not None else "Non renseigné"
-                told = [v for v in mine if isinstance(v.comment, str) and v.comment]
-                row["Récit"] = f"{told[-1].year} : {told[-1].comment}" if told else ""
+            if r.kind == "indicateur" and r.node_id in wide.index:
+                w = wide.loc[r.node_id]
+                show = functools.partial(tables.figure, r.unit)
+                if not fmt.missing(w["Référence"]):
+                    row["Référence"] = show(w["Référence"]) + (
+                        f" ({int(w['Année de référence'])})" if not fmt.missing(w["Année de référence"]) else "")
+                for y in years:
+                    row[f"Cible {y}"], row[f"Réalisé {y}"] = show(w[f"Cible {y}"]), show(w[f"Réalisé {y}"])
+                    row[f"% {y}"] = "" if fmt.missing(w[f"% {y}"]) else fmt.percent(w[f"% {y}"])
+                if not fmt.missing(w["Cumul réalisé"]):
+                    row["Cumul"] = show(w["Cumul réalisé"]) + (
+                        f" / {show(w['Cumul cible'])}" if not fmt.missing(w["Cumul cible"]) else "")
+                row["État"] = w["État"].capitalize()
+                row["Récit"] = w["Récit"] or ""
+            elif r.kind == "indicateur":
+                row["État"] = "Non renseigné"
             rows.append(row)
             walk(r.node_id, depth + 1)
 

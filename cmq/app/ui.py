@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -261,6 +262,24 @@ def data_date() -> str:
 PROGRESS_RULE = (f"Atteint : la valeur atteint sa cible ; en bonne voie : au moins {fmt.percent(steering.ON_TRACK)} de la "
                  f"cible (au plus {fmt.percent(steering.ON_TRACK_DOWN)} pour un indicateur à la baisse) ; un indicateur "
                  "cumulatif se lit par le cumul de ses valeurs et de ses cibles.")
+
+
+def iptt_download(scope: str) -> None:
+    """The indicator tracking table as Excel (one sheet per campus), made on click."""
+    from cmq.outputs import iptt
+    from cmq.outputs.export import ExportError
+
+    years = query("years")
+    reported = years[years["reported"]]["year"]
+    year = int(reported.max()) if not reported.empty else date.today().year  # the latest year campuses reported
+
+    def made() -> bytes:
+        try:
+            return iptt.workbook(store(), scope, year)
+        except ExportError as exc:  # nothing to track yet: the file says so rather than the button failing
+            return export.xlsx_bytes([export.Sheet("Suivi", [str(exc)], pd.DataFrame())])
+    st.download_button("Tableau de suivi (Excel)", made, f"suivi-indicateurs_{export.slug(scope)}_{year}.xlsx",
+                       export.MIME["xlsx"], icon=":material/table_view:", key=f"iptt_{scope}")
 
 
 def figure(name: str, f: dict, key: str, **extra) -> pd.DataFrame:

@@ -76,6 +76,8 @@ class Sheet:
     name: str
     heading: list[str]
     table: pd.DataFrame
+    percent: tuple[str, ...] = ()  # columns of shares (0.5): numbers shown as « 50 % »
+    frozen_columns: int = 0  # columns kept in view when scrolling right (the header row always is)
 
 
 def sheet_name(text: str, taken: set[str]) -> str:
@@ -89,7 +91,8 @@ def sheet_name(text: str, taken: set[str]) -> str:
     return name
 
 
-YEARS = {schema.column_label(c) for c in ("year", "labelled_year")}  # French headers of year columns: 2018, never 2 018
+# French headers of year columns: 2018, never 2 018
+YEARS = {schema.column_label(c) for c in ("year", "labelled_year", "baseline_year")} | {"Dernière année renseignée"}
 
 
 def xlsx_bytes(sheets: list[Sheet]) -> bytes:
@@ -111,7 +114,9 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
             width = len(str(col))
             for i, v in enumerate(table[col].tolist(), start=top + 1):
                 cell = ws.cell(row=i, column=j, value=_cell(v))
-                if isinstance(cell.value, float):
+                if col in s.percent and isinstance(cell.value, (int, float)):
+                    cell.number_format = "0%"
+                elif isinstance(cell.value, float):
                     cell.number_format = "#,##0.##"
                 elif isinstance(cell.value, int):
                     cell.number_format = "0" if str(col) in YEARS else "#,##0"
@@ -120,7 +125,7 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
                 width = max(width, min(len(str(v)), 60))
             ws.column_dimensions[get_column_letter(j)].width = width + 2
         if len(table.columns):
-            ws.freeze_panes = ws.cell(row=top + 1, column=1)
+            ws.freeze_panes = ws.cell(row=top + 1, column=1 + s.frozen_columns)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -109,6 +109,8 @@ FIGURES = {f.name: f for f in (
            title="Valeurs des indicateurs du campus", grid=tables.indicator_states_grid),
     Figure("suivi-des-cibles", "iptt", charts.progress_by_campus, INDICATORS,
            title="Indicateurs par rapport à leur cible, par campus"),
+    Figure("indicateurs-en-retard", "iptt", charts.progress_by_campus, INDICATORS, grid=tables.off_track_grid,
+           title="Indicateurs en retard sur leur cible"),
     Figure("tendance-indicateur", "iptt", charts.indicator_trend, INDICATORS, every_year=True,
            title="Valeurs et cibles, année par année"),
     Figure("arbre-objectifs", "objective_tree", charts.objective_tree, INDICATORS, every_year=True,
@@ -118,8 +120,9 @@ FIGURES = {f.name: f for f in (
 # the meeting pack « Dossier de séance », in the order of the slides
 REGION_PACK = ("carte", "publics-touches", "publics-par-campus", "publics-par-annee", "part-des-femmes", "financements",
                "flux-de-financement", "financements-par-annee", "financements-par-nature", "actions-par-statut",
-               "criteres", "completude")
-CAMPUS_PACK = ("arbre-objectifs", "completude-indicateurs", "publics-touches", "publics-par-annee", "part-des-femmes",
+               "criteres", "completude", "suivi-des-cibles", "indicateurs-en-retard")
+CAMPUS_PACK = ("arbre-objectifs", "indicateurs-en-retard", "completude-indicateurs", "publics-touches", "publics-par-annee",
+               "part-des-femmes",
                "financements", "financements-par-annee", "financements-par-nature", "actions-par-statut",
                "calendrier-des-actions", "profil-criteres")
 

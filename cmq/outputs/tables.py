@@ -201,3 +201,70 @@ def tree_grid(df: pd.DataFrame) -> Grid | None:
             bold.append(depth == 0)
     return _grid(rows, bold=bold, note="Objectifs stratégiques (en gras) et opérationnels ; le détail des réalisations "
                                       "et des indicateurs est sur la page Campus.")
+
+
+# ---------------------------------------------------------------- the indicator tracking table (query iptt)
+
+def iptt_wide(df: pd.DataFrame, upto: int | None = None) -> pd.DataFrame:
+    """One row per indicator (the query's order) with its reference, then for each year its target, actual and share
+    of the target (a cumulative indicator's share reads its running totals), its running totals at the last year
+    reported when it is cumulative, where it stands that year and the latest narrative. Years after `upto` are left
+    out. Values stay numbers (None when not known); `Unité` says how to read them."""
+    d = df if upto is None else df[df["year"] <= upto]
+    years = sorted({int(y) for y in d["year"].dropna()})
+    rows = []
+    for ind, g in d.groupby("indicator_id", sort=False):
+        g = g.sort_values("year")
+        first = g.iloc[0]
+        row = {"Identifiant": ind, "Campus": first["campus_id"], "Objectif": first["objective_path"],
+               "Indicateur": first["name"], "unit": first["unit"], "Cumulatif": bool(first["cumulative"]),
+               "Référence": first["baseline"], "Année de référence": first["baseline_year"]}
+        for r in g.itertuples():
+            y = int(r.year)
+            row[f"Cible {y}"], row[f"Réalisé {y}"], row[f"% {y}"] = r.year_target, r.year_actual, r.percent_of_target
+        reported = g[g["actual"].notna()]
+        last = (reported if not reported.empty else g).iloc[-1]
+        row["Cumul réalisé"] = last["actual"] if first["cumulative"] and not fmt.missing(last["actual"]) else None
+        row["Cumul cible"] = last["target"] if first["cumulative"] and not fmt.missing(last["actual"]) else None
+        row["Année lue"] = int(last["year"])
+        row["État"] = last["status"]
+        told = g[g["comment"].map(lambda c: isinstance(c, str) and c != "")]
+        row["Récit"] = f"{int(told.iloc[-1]['year'])} : {told.iloc[-1]['comment']}" if not told.empty else None
+        rows.append(row)
+    head = ["Identifiant", "Campus", "Objectif", "Indicateur", "unit", "Cumulatif", "Référence", "Année de référence"]
+    per_year = [c for y in years for c in (f"Cible {y}", f"Réalisé {y}", f"% {y}")]
+    return pd.DataFrame(rows, columns=head + per_year + ["Cumul réalisé", "Cumul cible", "Année lue", "État", "Récit"])
+
+
+def off_track_grid(df: pd.DataFrame) -> Grid | None:
+    """The indicators behind their targets (« en retard ») at their latest year reported, campus by campus, with
+    their figures and narrative: what the committee asks about."""
+    wide = iptt_wide(df)
+    late = wide[wide["État"] == "en retard"].sort_values(["Campus", "Identifiant"])
+    if late.empty:
+        return _grid([{"Campus": "", "Indicateur": "Aucun indicateur en retard sur sa cible pour cette sélection.",
+                       "Année": "", "Cible": "", "Réalisé": "", "Part de la cible": "", "Récit": ""}])
+    rows = []
+    for r in late.to_dict("records"):
+        y = r["Année lue"]
+        cumulative = r["Cumulatif"]
+        target = r["Cumul cible"] if cumulative else r[f"Cible {y}"]
+        actual = r["Cumul réalisé"] if cumulative else r[f"Réalisé {y}"]
+        rows.append({"Campus": r["Campus"], "Indicateur": f"{r['Identifiant']} · {r['Indicateur']}", "Année": str(y),
+                     "Cible": figure(r["unit"], target) + (" (cumul)" if cumulative else ""),
+                     "Réalisé": figure(r["unit"], actual), "Part de la cible": fmt.percent(r[f"% {y}"]),
+                     "Récit": r["Récit"] or "aucun récit"})
+    return _grid(rows, note="En retard : sous la part de sa cible qui fait « en bonne voie » (steering.py).")
+
+
+def figure(unit: str, v) -> str:
+    """An indicator's value in its unit, French style (empty when not known)."""
+    if fmt.missing(v):
+        return ""
+    if unit == "euros":
+        return fmt.euros(v)
+    if unit == "pourcentage":
+        return fmt.percent(v / 100)
+    if unit == "oui_non":
+        return "oui" if v else "non"
+    return fmt.number(v, 2)

@@ -28,6 +28,7 @@ picked = st.dataframe(table, hide_index=True, key="tree_table", on_select="rerun
 st.caption("Référence : où le campus partait ; pour chaque année, la cible, le réalisé et la part de la cible atteinte ; "
            "État : la dernière année renseignée. " + ui.PROGRESS_RULE + " Choisissez une ligne d'indicateur pour voir "
            "sa tendance et ses récits.")
+ui.iptt_download(code)
 chosen = [table.iloc[i]["Identifiant"] for i in picked.selection.rows if table.iloc[i]["Niveau"] == "Indicateur"]
 if chosen:
     trend = ui.figure("tendance-indicateur", f, key="trend", campus=code, indicator=chosen[0])

@@ -15,6 +15,7 @@ if not gaps.empty:
 st.subheader("Par rapport aux cibles")
 ui.figure("suivi-des-cibles", f, key="comp_progress")
 st.caption(ui.PROGRESS_RULE + " Le tableau de suivi de chaque campus est sur la page Campus.")
+ui.iptt_download("region")
 st.subheader("Indicateur par indicateur")
 pool = sorted(grid["campus_id"].unique()) if not grid.empty else []
 if pool:
