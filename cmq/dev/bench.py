@@ -308,6 +308,8 @@ def import_csv(store: Store, rows: int = 100_000) -> bytes:
     df.loc[df["unit"] == "oui_non", "value"] = rng.integers(0, 2, int((df["unit"] == "oui_non").sum()))
     df["target"] = np.where(rng.random(len(df)) < 0.3, 50.0, np.nan)
     df["comment"] = rng.choice(["Donnée consolidée", "À vérifier (été)", "Réalisé à 80 %", ""], len(df))
+    far = df["target"].notna() & ((df["value"] - df["target"]).abs() > 0.2 * df["target"])
+    df.loc[far & (df["comment"] == ""), "comment"] = "Écart expliqué en comité"  # the narrative a gap requires
     headers = {"campus_id": "Code campus", "indicator_id": "Identifiant indicateur", "year": "Année", "value": "Valeur",
                "target": "Cible", "comment": "Commentaire"}
     return (df.drop(columns="unit").rename(columns=headers)

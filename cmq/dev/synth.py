@@ -73,6 +73,9 @@ def reference_tables(size: Size, rng: np.random.Generator) -> dict[str, pd.DataF
     objectives = pd.DataFrame(objectives, columns=["objective_id", "campus_id", "parent_id", "level", "title", "position"])
     indicators = pd.DataFrame(indicators, columns=["indicator_id", "campus_id", "objective_id", "name", "unit", "direction",
                                                    "cumulative"])
+    with_baseline = rng.random(len(indicators)) < 0.6  # most indicators say where the campus started
+    indicators["baseline_value"] = np.where(with_baseline, rng.integers(0, 100, len(indicators)).astype(float), np.nan)
+    indicators["baseline_year"] = pd.Series(2016, index=indicators.index, dtype="Int64").where(with_baseline)
     criteria = pd.DataFrame({"criterion_no": range(1, 12), "title": [f"Critère {i}" for i in range(1, 12)]})
     partners = pd.DataFrame({"partner_id": [f"P{i:05d}" for i in range(n * 10)], "name": [f"Partenaire {i}" for i in range(n * 10)],
                              "partner_type": rng.choice(list(schema.PARTNER_TYPES), n * 10)})
