@@ -127,3 +127,16 @@ def test_a_director_lands_on_their_campus(data_dir, store_copy):
     other = app_test("comite").run()
     other.switch_page("cmq/app/pages/campus.py").run()
     assert other.title[0].value.startswith("Campus AGT"), "a reader opens on the first campus"
+
+
+def test_an_objective_is_coloured_by_the_share_of_its_indicators_on_track():
+    df = synthetic_tree(2, 1, 4)  # each operational objective: atteint, en retard, sans cible, non renseigné
+    tree = charts.objective_tree(df, "Arbre").data[0]
+    colour = dict(zip(tree.ids, tree.marker.colors))
+    half = charts.progress_colour({"atteint": 1, "en_bonne_voie": 0, "en_retard": 1, "sans_cible": 1, "non_renseigne": 1})
+    assert colour["S0O0"] == half == charts.PROGRESS_SCALE[1], "one of two on track: the middle of the scale"
+    assert charts.progress_colour({"atteint": 2, "en_bonne_voie": 0, "en_retard": 0, "sans_cible": 0,
+                                   "non_renseigne": 0}) == charts.PROGRESS_SCALE[2]
+    assert charts.progress_colour({"atteint": 0, "en_bonne_voie": 0, "en_retard": 0, "sans_cible": 3,
+                                   "non_renseigne": 1}) is None, "no target: the neutral colour of its level"
+    assert all(charts.contrast(c, charts.ink(c)) >= charts.TEXT_MIN for c in charts.PROGRESS_SCALE)

@@ -2,6 +2,8 @@
 the tracking table from the command line and as an Excel workbook read back."""
 from __future__ import annotations
 
+import io
+
 import openpyxl
 import pytest
 
@@ -67,7 +69,7 @@ def planned(store_copy):
     ind = "AGT-I04;AGT;AGT-S1-O2;Nombre de comités de pilotage;nombre;hausse;oui;1;2017\n"
     assert ingest.import_bytes(store_copy, "indicators", (head + ind).encode(), "i.csv", user="admin").status == "committed"
     values = ("AGT;AGT-I04;2018;2;2;\nAGT;AGT-I04;2019;1;3;un comité reporté\nAGT;AGT-I04;2020;;3;\n"
-              "AGT;AGT-I01;2019;60;100;moins de rencontres : poste vacant\n")
+              "AGT;AGT-I01;2019;60;100;moins de rencontres : poste vacant\nMSI;MSI-I01;2019;5;10;salon annulé\n")
     rep = ingest.import_bytes(store_copy, "indicator_values", (HEAD + values).encode(), "v.csv", user="admin")
     assert rep.status == "committed", rep.errors
     return store_copy
@@ -115,3 +117,21 @@ def test_the_demo_keeps_the_reports_truth(demo_store):
     assert rows["target"].isna().all() and rows["baseline"].isna().all()
     assert set(rows["status"]) == {"sans cible", "non renseigné"}
 
+
+
+def test_the_meeting_pack_gives_each_campus_its_indicators_behind_target(planned):
+    from pptx import Presentation
+
+    from cmq.outputs import pack
+
+    p = pack.build_from_store(planned, "region", 2019)
+    prs = Presentation(io.BytesIO(pack.render(p, "pptx")))
+    slides = {s.shapes.title.text: s for s in prs.slides}
+    late = [t for t in slides if t.startswith("Indicateurs en retard sur leur cible")]
+    assert late == ["Indicateurs en retard sur leur cible – AGT", "Indicateurs en retard sur leur cible – MSI"]
+    table = next(sh.table for sh in slides[late[0]].shapes if sh.has_table)
+    lines = [[c.text for c in r.cells] for r in list(table.rows)[1:]]
+    assert {line[1].split(" · ")[0] for line in lines} == {"AGT-I01", "AGT-I04"}
+    cumulative = next(line for line in lines if line[1].startswith("AGT-I04"))
+    assert cumulative[3:6] == ["5 (cumul)", "3", "60\u00a0%"] and cumulative[6] == "2019 : un comité reporté"
+    assert list(pack.contents(p)["Titre"]).count(late[0]) == 1, "the pack page lists the same slides"

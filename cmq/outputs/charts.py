@@ -398,6 +398,22 @@ def _progress(c: dict[str, int]) -> str:
     return " · ".join(words)
 
 
+PROGRESS_SCALE = ["#F6C7A8", "#F6E8A1", "#A9DCC6"]  # light vermillion, yellow, green: none, half, all on track
+
+
+def progress_colour(c: dict[str, int]) -> str | None:
+    """An objective's colour from the share of its indicators with a target that reach it or are on track (the
+    words in the box say the counts); None when none of them has a target."""
+    with_target = c["atteint"] + c["en_bonne_voie"] + c["en_retard"]
+    if not with_target:
+        return None
+    share = (c["atteint"] + c["en_bonne_voie"]) / with_target
+    low, high = (PROGRESS_SCALE[0], PROGRESS_SCALE[1]) if share < 0.5 else (PROGRESS_SCALE[1], PROGRESS_SCALE[2])
+    t = share * 2 if share < 0.5 else share * 2 - 1
+    mix = [round(int(low[i:i + 2], 16) * (1 - t) + int(high[i:i + 2], 16) * t) for i in (1, 3, 5)]
+    return "#" + "".join(f"{v:02X}" for v in mix)
+
+
 def objective_tree(df: pd.DataFrame, title: str) -> go.Figure:
     """Icicle opening on the campus and its strategic objectives, each with its progress in words (indicators, how
     many reported, targets reached); a click opens an objective with its children, down to its indicators, coloured
@@ -416,7 +432,7 @@ def objective_tree(df: pd.DataFrame, title: str) -> go.Figure:
             hover.append(f"{label}{shown}{target}")
             text.append(f"{_wrap(fmt.short(r.title, 110), 42)}<br><i>{label}{shown.replace('<br>', ' · ')}</i>")
         else:
-            colour = LEVEL_COLOURS.get(r.kind, "#3B2F26")
+            colour = progress_colour(counts[r.node_id]) or LEVEL_COLOURS.get(r.kind, "#3B2F26")
             progress = _progress(counts[r.node_id])
             hover.append(f"{LEVEL_NAMES.get(r.kind, r.kind)}<br>{progress}")
             text.append(f"<b>{_wrap(fmt.short(r.title, 110), 42)}</b><br>{progress}")
@@ -434,6 +450,7 @@ def objective_tree(df: pd.DataFrame, title: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, marker=dict(color=colour, size=12, symbol="square")))
     fig = _layout(fig, title, height=max(600, 100 + 80 * int((d["kind"] == "strategique").sum())))
     fig.update_layout(margin=dict(l=0, r=0, t=90, b=0), showlegend=True)
+
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig

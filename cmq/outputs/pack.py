@@ -397,14 +397,27 @@ def _page_title(title: str, n: int, pages: int) -> str:
     return title + (f" ({n}/{pages})" if pages > 1 else "")
 
 
+def grid_pages(grid: Grid, title: str) -> list[tuple[str, list[int]]]:
+    """The slides of a figure's table form, each with its title and its rows: as many as the rows need, a new one
+    for each value of its `page_by` column (one campus per slide)."""
+    widths = column_widths(grid.table, SLIDE_TABLE_WIDTH, TEXT_PT)
+    groups = ([(None, list(range(len(grid.table))))] if not grid.page_by else
+              [(k, list(idx)) for k, idx in grid.table.groupby(grid.page_by, sort=False).indices.items()])
+    out = []
+    for key, rows in groups:
+        pages = slide_pages(grid.table.iloc[rows], widths, TEXT_PT)
+        named = title if key is None else f"{title} – {key}"
+        out += [(_page_title(named, n, len(pages)), [rows[i] for i in page]) for n, page in enumerate(pages, start=1)]
+    return out
+
+
 def _grid_slides(prs, title: str, caption: list[str], grid: Grid) -> None:
-    """A figure's table form over as many slides as its rows need, its header on each."""
+    """A figure's table form over its slides (grid_pages), its header on each."""
     from pptx.util import Inches
 
     widths = column_widths(grid.table, SLIDE_TABLE_WIDTH, TEXT_PT)
-    pages = slide_pages(grid.table, widths, TEXT_PT)
-    for n, rows in enumerate(pages, start=1):
-        slide = _titled(prs, _page_title(title, n, len(pages)))
+    for name, rows in grid_pages(grid, title):
+        slide = _titled(prs, name)
         _text(slide, Inches(0.5), Inches(1.05), Inches(12.3), Inches(0.6), caption, size=TEXT_PT)
         _table(slide, grid.table.iloc[rows], widths,
                None if grid.fills is None else grid.fills.iloc[rows],
@@ -670,8 +683,7 @@ def contents(pack: Pack) -> pd.DataFrame:
     rows = [{"Titre": "Dossier de séance", "Contenu": f"{pack.scope_title} · année {pack.year}"}]
     for item in pack.items:
         if item.grid is not None:
-            pages = len(slide_pages(item.grid.table, column_widths(item.grid.table, SLIDE_TABLE_WIDTH, TEXT_PT), TEXT_PT))
-            rows += [{"Titre": _page_title(item.title, n, pages), "Contenu": "tableau"} for n in range(1, pages + 1)]
+            rows += [{"Titre": name, "Contenu": "tableau"} for name, _ in grid_pages(item.grid, item.title)]
         else:
             rows.append({"Titre": item.title, "Contenu": "message" if item.message is not None else
                          "graphique modifiable" if item.native is not None else "image haute résolution"})

@@ -99,6 +99,7 @@ class Grid:
     fills: pd.DataFrame | None = None  # same shape as table: "#RRGGBB" or None
     bold: list[bool] | None = None
     note: str = ""
+    page_by: str | None = None  # a column whose each value starts its own slides (one campus per slide)
 
 
 def _grid(rows: list[dict], fills: list[dict] | None = None, bold: list[bool] | None = None, note: str = "") -> Grid:
@@ -254,7 +255,9 @@ def off_track_grid(df: pd.DataFrame) -> Grid | None:
                      "Cible": figure(r["unit"], target) + (" (cumul)" if cumulative else ""),
                      "Réalisé": figure(r["unit"], actual), "Part de la cible": fmt.percent(r[f"% {y}"]),
                      "Récit": r["Récit"] or "aucun récit"})
-    return _grid(rows, note="En retard : sous la part de sa cible qui fait « en bonne voie » (steering.py).")
+    grid = _grid(rows, note="En retard : sous la part de sa cible qui fait « en bonne voie » (voir la page Complétude).")
+    grid.page_by = "Campus"
+    return grid
 
 
 def figure(unit: str, v) -> str:
