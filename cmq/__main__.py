@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from cmq import ROOT
-from cmq.core import auth, demo, ingest, queries, schema
+from cmq.core import auth, demo, fmt, ingest, queries, schema
 from cmq.core.demo import open_store
 from cmq.core.store import Store, StoreError, default_dir
 from cmq.outputs import templates
@@ -241,6 +241,45 @@ def cmd_revert(a) -> int:
     return 0
 
 
+def cmd_campaign(a) -> int:
+    from datetime import date
+
+    from cmq.core import cycle
+
+    store = open_store()
+    if a.action == "open":
+        try:
+            deadline = date.fromisoformat(a.deadline)
+        except ValueError:
+            return fail(f"Date limite illisible : « {a.deadline} » (écrivez AAAA-MM-JJ, par exemple 2020-01-31).")
+        campaign = store.open_campaign(a.year, deadline, user=a.user,
+                                       campuses=store.current("campuses")["campus_id"].tolist())
+        print(f"Campagne {a.year} ouverte jusqu'au {fmt.day(deadline)} pour {len(campaign['campuses'])} campus.")
+    elif a.action == "close":
+        store.close_campaign(a.year, user=a.user)
+        print(f"Campagne {a.year} close.")
+    elif a.action == "list":
+        rows = [{"year": c["year"], "deadline": c["deadline"], "opened_by": c["opened_by"], "closed": bool(c["closed_at"]),
+                 **{s: sum(1 for x in c["campuses"].values() if x["status"] == s) for s in ("soumis", "valide")},
+                 "campuses": len(c["campuses"])} for c in store.campaigns().values()]
+        output(pd.DataFrame(rows, columns=["year", "deadline", "opened_by", "closed", "soumis", "valide", "campuses"]),
+               "json" if a.json else "csv")
+    else:  # status
+        output(cycle.progress(store, a.year), "json" if a.json else "csv")
+    return 0
+
+
+STEP_DONE = {"submit": "soumis", "validate": "validés", "send_back": "renvoyés", "reopen": "rouverts"}
+
+
+def cmd_step(a) -> int:
+    store = open_store()
+    store.campaign_step(a.step, a.year, a.campus, user=a.user, reason=getattr(a, "reason", None),
+                        indicator=getattr(a, "indicator", None))
+    print(f"Chiffres {a.year} {fmt.of(a.campus)} {STEP_DONE[a.step]}.")
+    return 0
+
+
 def read_password(prompt: str = "Mot de passe : ") -> str:
     """From the terminal (asked twice, not echoed) or one line of standard input; never from the command line."""
     if sys.stdin.isatty():
@@ -365,6 +404,34 @@ def parser() -> Parser:
     ini.add_argument("--admin", required=True, metavar="NOM")
     ini.add_argument("--email")
     ini.set_defaults(func=cmd_init)
+    c = sub.add_parser("campaign", help="les campagnes de remontée des chiffres")
+    cs = c.add_subparsers(dest="action", required=True, parser_class=Parser)
+    co = cs.add_parser("open", help="ouvrir la campagne d'une année, avec sa date limite")
+    co.add_argument("--year", required=True, type=int)
+    co.add_argument("--deadline", required=True, metavar="AAAA-MM-JJ")
+    co.add_argument("--user", required=True, help="l'administrateur qui l'ouvre")
+    cc = cs.add_parser("close", help="clore une campagne (ses chiffres validés restent verrouillés)")
+    cc.add_argument("--year", required=True, type=int)
+    cc.add_argument("--user", required=True)
+    cl = cs.add_parser("list", help="lister les campagnes")
+    cl.add_argument("--json", action="store_true")
+    cst = cs.add_parser("status", help="où en est chaque campus dans une campagne")
+    cst.add_argument("--year", required=True, type=int)
+    cst.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_campaign)
+    for step, name, helptext in (("submit", "submit", "soumettre les chiffres d'un campus (directeur)"),
+                                 ("validate", "validate", "valider les chiffres d'un campus (administrateur) : ils sont verrouillés"),
+                                 ("send_back", "send-back", "renvoyer les chiffres d'un campus avec la raison (administrateur)"),
+                                 ("reopen", "reopen", "rouvrir des chiffres validés, avec la raison (administrateur)")):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("--campus", required=True)
+        sp.add_argument("--year", required=True, type=int)
+        sp.add_argument("--user", required=True)
+        if step in ("send_back", "reopen"):
+            sp.add_argument("--reason", required=True)
+        if step == "send_back":
+            sp.add_argument("--indicator", help="l'indicateur en cause (sinon tout le campus)")
+        sp.set_defaults(func=cmd_step, step=step)
     u = sub.add_parser("user", help="gérer les comptes")
     us = u.add_subparsers(dest="action", required=True, parser_class=Parser)
     ua = us.add_parser("add", help="créer un compte (mot de passe demandé au terminal ou lu sur l'entrée standard)")

@@ -855,7 +855,7 @@ def review(store, rep: Report, *, campus: str | None = None, scope: set | None =
         rep.errors.sort(key=lambda e: (e["line"] is not None, e["line"] or 0))
         return rep
     current = store.current(t.name, build=False)
-    rep.errors = _foreign_rows(t, rep.rows, rep.lines, current, scope)
+    rep.errors = _foreign_rows(t, rep.rows, rep.lines, current, scope) + _locked_rows(store, t, rep.rows, rep.lines)
     if rep.errors:
         return rep
     kinds, rep.changes, merged = diff(t, rep.rows, current, rep.columns)
@@ -876,6 +876,21 @@ def _reverted_before(store, rep: Report) -> list[str]:
     return [f"Ce fichier est identique à celui du lot n° {r.batch_id} (« {r.file_name} », importé le "
             f"{fmt.moment(r.committed_at)} par {r.user_name}), annulé le {fmt.moment(r.reverted_at)} par "
             f"{r.reverted_by or '?'} : le valider rétablit ce qui avait été annulé." for r in b.head(1).itertuples()]
+
+
+def _locked_rows(store, t: Table, rows: pd.DataFrame, lines: list[int]) -> list[dict]:
+    """Lines of a campus × year whose figures are validated in their campaign: they no longer move (the store's
+    write door refuses them too; here each line is named before anything is written)."""
+    locked = store.locked()
+    if not locked or not t.campus_column or "year" not in rows.columns:
+        return []
+    errors = []
+    for i, (campus, year) in enumerate(zip(rows[t.campus_column], rows["year"])):
+        if campus is not None and year is not None and (campus, int(year)) in locked:
+            errors.append(_err(lines[i], t.column("year").header,
+                               f"Les chiffres {int(year)} {fmt.of(campus)} sont validés : ils ne bougent plus. Un "
+                               "administrateur peut les rouvrir, en disant pourquoi."))
+    return errors
 
 
 def _foreign_rows(t: Table, rows: pd.DataFrame, lines: list[int], current: pd.DataFrame, scope: set | None) -> list[dict]:

@@ -48,6 +48,7 @@ from filelock import FileLock, Timeout
 from cmq.core import schema
 from cmq.core.store.accounts import Accounts
 from cmq.core.store.batches import Batches
+from cmq.core.store.campaigns import Campaigns
 from cmq.core.store.catalogue import Catalogue
 from cmq.core.store.files import (  # noqa: F401 (re-exported by the facade)
     ACCOUNTS,
@@ -69,7 +70,7 @@ from cmq.core.store.files import (  # noqa: F401 (re-exported by the facade)
 LOCKS = (".lock", ".accounts.lock")  # the writers' lock and the accounts' lock (files filelock leaves behind)
 
 
-class Store(Batches, Accounts, Catalogue):
+class Store(Batches, Campaigns, Accounts, Catalogue):
     """A store directory. One write door: commit, revert, compact, accounts and `write(fn)` (several steps that
     must see one state) all take the writers' lock inside; no caller ever sees it. Reads through connect()."""
 

@@ -48,6 +48,9 @@ class Batches:
             if refusal:
                 raise StoreError(refusal)
             m = self.manifest()
+            pairs = _campus_years(t, rows)
+            self._refuse_locked(m, pairs)
+            self._mark_draft(m, pairs, user)
             batch_id = int(m["next_batch"])
             data = rows.copy()
             data["batch_id"] = batch_id
@@ -86,6 +89,7 @@ class Batches:
             if found[0][0] is not None:
                 raise StoreError(f"Le lot {batch_id} est déjà annulé.")
             m = self.manifest()
+            self._refuse_locked(m, self._batch_campus_years(found[0][2], int(batch_id)))
             n = int(m.get("next_revert", 1))
             rec = pd.DataFrame([{"batch_id": int(batch_id),
                                  "reverted_at": datetime.now(UTC).isoformat(timespec="microseconds"),
@@ -129,6 +133,19 @@ class Batches:
                     yield
             except (OSError, OverflowError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
                 raise write_failed(exc) from exc
+
+    def _batch_campus_years(self, table_name: str, batch_id: int) -> set[tuple[str, int]]:
+        """The (campus, year) pairs a batch's rows belong to (none for a table without both)."""
+        t = schema.TABLES.get(table_name)
+        if t is None or not t.campus_column or "year" not in t.names:
+            return set()
+        con = self.connect(build=False)
+        try:
+            found = con.execute(f"select distinct {t.campus_column}, year from {t.name}_history where batch_id = $b",
+                                {"b": batch_id}).fetchall()
+        finally:
+            con.close()
+        return {(c, int(y)) for c, y in found if c is not None and y is not None}
 
     def _owners(self, t, rows: pd.DataFrame) -> set[frozenset]:
         """The campuses that own what these rows would touch: the current rows of the same keys (which they would
@@ -230,3 +247,11 @@ class Batches:
             self._write_manifest(m)
             for r in old:
                 (self.root / r).unlink(missing_ok=True)
+
+
+def _campus_years(t, rows: pd.DataFrame) -> set[tuple[str, int]]:
+    """The (campus, year) pairs rows of a fact table belong to: what a campaign's lock and draft status look at."""
+    if not t.campus_column or "year" not in rows.columns or t.campus_column not in rows.columns:
+        return set()
+    pairs = rows[[t.campus_column, "year"]].dropna().drop_duplicates()
+    return {(str(c), int(y)) for c, y in pairs.itertuples(index=False)}

@@ -1,0 +1,58 @@
+"""The reporting cycle read for people: each campus's place in a campaign (status, share of its indicators reported,
+on time or late, days left, the last reason it was sent back), late campuses first."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+
+from cmq.core import queries
+from cmq.core.store.campaigns import STATUSES, STEP_NAMES
+
+COLUMNS = ["campus_id", "status", "status_label", "expected", "reported", "share_reported", "deadline", "submitted_at",
+           "timeliness", "days_left", "reason"]
+
+
+def _day(text: str | None) -> date | None:
+    return None if not text else datetime.fromisoformat(text).date()
+
+
+def progress(store, year: int, today: date | None = None) -> pd.DataFrame:
+    """One row per campus of the campaign of `year` (StoreError when there is none)."""
+    today = today or date.today()
+    campaign = store.campaign(year)
+    deadline = _day(campaign["deadline"])
+    grid = queries.run("completeness_grid", store=store, year=int(year), campuses=list(campaign["campuses"]))
+    counts = {r.campus_id: (int(r.indicators), int(r.with_value)) for r in grid.itertuples()}
+    rows = []
+    for campus, state in campaign["campuses"].items():
+        expected, reported = counts.get(campus, (0, 0))
+        submitted = _day(state.get("submitted_at")) if state["status"] in ("soumis", "valide") else None
+        if submitted:
+            timeliness, left = ("à temps" if submitted <= deadline else "en retard"), None
+        else:
+            left = (deadline - today).days
+            timeliness = "en retard" if left < 0 else "en cours"
+        sent = [e for e in campaign["events"] if e["campus"] == campus and e["step"] == "send_back"]
+        reason = None
+        if sent and state["status"] == "renvoye":
+            last = sent[-1]
+            reason = (f"{last['indicator']} : " if last.get("indicator") else "") + last["reason"]
+        rows.append({"campus_id": campus, "status": state["status"], "status_label": STATUSES[state["status"]],
+                     "expected": expected, "reported": reported,
+                     "share_reported": reported / expected if expected else None,
+                     "deadline": deadline.isoformat(), "submitted_at": submitted.isoformat() if submitted else None,
+                     "timeliness": timeliness, "days_left": left,
+                     "reason": reason})
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    late_first = {"en retard": 0, "en cours": 1, "à temps": 2}
+    return out.sort_values(by=["timeliness", "campus_id"], key=lambda c: c.map(late_first) if c.name == "timeliness" else c,
+                           kind="stable").reset_index(drop=True)
+
+
+def events(store, year: int) -> pd.DataFrame:
+    """Every step of the campaign of `year`, oldest first: who, when, what, why."""
+    campaign = store.campaign(year)
+    return pd.DataFrame([{"at": e["at"], "campus_id": e["campus"] or "", "step": STEP_NAMES.get(e["step"], e["step"]),
+                          "by": e["by"], "indicator": e.get("indicator") or "", "reason": e.get("reason") or ""}
+                         for e in campaign["events"]], columns=["at", "campus_id", "step", "by", "indicator", "reason"])

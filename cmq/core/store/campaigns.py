@@ -1,0 +1,139 @@
+"""The reporting cycle, kept in the manifest (the store's commit point): a campaign per year with its deadline, each
+campus's status in it, and every step taken (who, when, why). A step is written under the writers' lock like a
+commit, and the write door refuses any import or revert that would move a campus's validated year.
+
+Statuses: a_saisir → brouillon (something imported for the year) → soumis (the director says it is complete) →
+valide (an administrator), or renvoye (sent back with a reason, for the campus or one indicator) → soumis again; an
+administrator can reopen a validated year (back to brouillon, with a reason)."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from cmq.core import auth
+from cmq.core.store.files import StoreError
+
+STATUSES = {"a_saisir": "À saisir", "brouillon": "Brouillon", "soumis": "Soumis", "valide": "Validé",
+            "renvoye": "Renvoyé"}
+# step: (statuses it starts from, status it leads to, who may take it)
+STEPS = {
+    "submit": ({"a_saisir", "brouillon", "renvoye"}, "soumis", "directeur"),
+    "validate": ({"soumis"}, "valide", "admin"),
+    "send_back": ({"brouillon", "soumis"}, "renvoye", "admin"),
+    "reopen": ({"valide"}, "brouillon", "admin"),
+}
+STEP_NAMES = {"open": "Campagne ouverte", "submit": "Soumis", "validate": "Validé", "send_back": "Renvoyé",
+              "reopen": "Rouvert", "draft": "Première saisie", "close": "Campagne close"}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Campaigns:
+    """Campaigns and their steps (mixed into Store: uses its manifest, lock and accounts)."""
+
+    def campaigns(self) -> dict[int, dict]:
+        """Every campaign by year, as the current manifest holds it."""
+        return {int(c["year"]): c for c in self.manifest().get("campaigns", [])}
+
+    def campaign(self, year: int) -> dict:
+        found = self.campaigns().get(int(year))
+        if found is None:
+            raise StoreError(f"Aucune campagne pour l'année {year} : ouvrez-la d'abord (« campaign open »).")
+        return found
+
+    def locked(self, m: dict | None = None) -> set[tuple[str, int]]:
+        """The (campus, year) pairs whose figures are validated: no import nor revert may change them."""
+        m = m or self.manifest()
+        return {(campus, int(c["year"])) for c in m.get("campaigns", [])
+                for campus, s in c["campuses"].items() if s["status"] == "valide"}
+
+    def open_campaign(self, year: int, deadline: date, *, user: str, campuses: list[str]) -> dict:
+        """A campaign for `year` due on `deadline`, every campus à saisir (an administrator)."""
+        if not auth.may_administer(self.account(user)):
+            raise StoreError("Seul un administrateur ouvre une campagne.")
+        with self._writing():
+            m = self.manifest()
+            if any(int(c["year"]) == int(year) for c in m.get("campaigns", [])):
+                raise StoreError(f"La campagne {year} existe déjà.")
+            campaign = {"year": int(year), "deadline": deadline.isoformat(), "opened_by": user, "opened_at": _now(),
+                        "closed_at": None, "campuses": {c: {"status": "a_saisir"} for c in sorted(campuses)},
+                        "events": [{"step": "open", "campus": None, "by": user, "at": _now(), "reason": None,
+                                    "indicator": None}]}
+            m.setdefault("campaigns", []).append(campaign)
+            self._write_manifest(m)
+        return campaign
+
+    def close_campaign(self, year: int, *, user: str) -> None:
+        """No more steps in the campaign (its validated years stay locked)."""
+        if not auth.may_administer(self.account(user)):
+            raise StoreError("Seul un administrateur clôt une campagne.")
+        with self._writing():
+            m = self.manifest()
+            campaign = self._in(m, year)
+            if campaign["closed_at"]:
+                raise StoreError(f"La campagne {year} est déjà close.")
+            campaign["closed_at"] = _now()
+            campaign["events"].append({"step": "close", "campus": None, "by": user, "at": _now(), "reason": None,
+                                       "indicator": None})
+            self._write_manifest(m)
+
+    def campaign_step(self, step: str, year: int, campus: str, *, user: str, reason: str | None = None,
+                      indicator: str | None = None) -> str:
+        """Take one step for a campus in the campaign of `year`; returns the new status. Refused in French when the
+        account may not take it or the campus is not where the step starts."""
+        starts, to, who = STEPS[step]
+        account = self.account(user)
+        if who == "admin" and not auth.may_administer(account):
+            raise StoreError("Seul un administrateur valide, renvoie ou rouvre les chiffres d'un campus.")
+        if who == "directeur" and not (auth.may_administer(account) or
+                                       (account and account["role"] == "directeur" and campus in account["campuses"])):
+            raise StoreError(f"Seuls les directeurs de {campus} et les administrateurs soumettent ses chiffres.")
+        if step in ("send_back", "reopen") and not (reason or "").strip():
+            raise StoreError("Dites pourquoi : la raison est montrée au directeur du campus.")
+        with self._writing():
+            m = self.manifest()
+            campaign = self._in(m, year)
+            if campaign["closed_at"]:
+                raise StoreError(f"La campagne {year} est close.")
+            state = campaign["campuses"].get(campus)
+            if state is None:
+                raise StoreError(f"Le campus {campus} n'est pas dans la campagne {year}.")
+            if state["status"] not in starts:
+                raise StoreError(f"{campus} est « {STATUSES[state['status']]} » pour {year} : impossible de passer à "
+                                 f"« {STATUSES[to]} » d'ici.")
+            state["status"] = to
+            state["since"] = _now()
+            if step == "submit":
+                state["submitted_at"] = _now()
+            campaign["events"].append({"step": step, "campus": campus, "by": user, "at": _now(),
+                                       "reason": (reason or "").strip() or None, "indicator": indicator})
+            self._write_manifest(m)
+        return to
+
+    @staticmethod
+    def _in(m: dict, year: int) -> dict:
+        for c in m.get("campaigns", []):
+            if int(c["year"]) == int(year):
+                return c
+        raise StoreError(f"Aucune campagne pour l'année {year} : ouvrez-la d'abord (« campaign open »).")
+
+    def _refuse_locked(self, m: dict, pairs: set[tuple[str, int]]) -> None:
+        """In the write door: no write may move a validated campus × year."""
+        hit = sorted(pairs & self.locked(m))
+        if hit:
+            said = ", ".join(f"{c} {y}" for c, y in hit)
+            raise StoreError(f"Rien n'a été enregistré : les chiffres validés ne bougent plus ({said}). Un administrateur "
+                             "peut les rouvrir (« Rouvrir », avec la raison).")
+
+    def _mark_draft(self, m: dict, pairs: set[tuple[str, int]], user: str) -> None:
+        """In a commit: a campus à saisir in its year's campaign becomes brouillon (something was imported)."""
+        for c in m.get("campaigns", []):
+            if c["closed_at"]:
+                continue
+            for campus, year in pairs:
+                state = c["campuses"].get(campus)
+                if int(c["year"]) == year and state and state["status"] == "a_saisir":
+                    state["status"], state["since"] = "brouillon", _now()
+                    c["events"].append({"step": "draft", "campus": campus, "by": user, "at": _now(), "reason": None,
+                                        "indicator": None})

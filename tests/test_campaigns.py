@@ -1,0 +1,110 @@
+"""The reporting cycle: a campaign per year with its deadline; submit, validate (which locks), send back with a reason,
+reopen; every step recorded; a validated campus × year refused by every write path, the store byte-identical."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from cmq.core import cycle, ingest
+from cmq.core.store import StoreError
+
+from conftest import app_test, cli, frame, snapshot
+
+VALUE = "Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I04;2018;3\n"
+
+
+def run(data_dir, *args):
+    out = cli(*args, data_dir=data_dir)
+    return out.returncode, out.stdout + out.stderr
+
+
+def test_the_whole_cycle_through_the_command_line(store_copy):
+    root = store_copy.root
+    assert run(root, "campaign", "open", "--year", "2018", "--deadline", "2019-01-31", "--user", "directeur-agt")[0] == 1
+    code, said = run(root, "campaign", "open", "--year", "2018", "--deadline", "2019-01-31", "--user", "admin")
+    assert code == 0 and "Campagne 2018 ouverte jusqu'au 31 janvier 2019 pour 6 campus" in said
+    code, said = run(root, "submit", "--campus", "MSI", "--year", "2018", "--user", "directeur-agt")
+    assert code == 1 and "Seuls les directeurs de MSI" in said, "a director submits their own campus only"
+    assert run(root, "submit", "--campus", "AGT", "--year", "2018", "--user", "directeur-agt") == (0, "Chiffres 2018 d'AGT soumis.\n")
+    code, said = run(root, "send-back", "--campus", "AGT", "--year", "2018", "--indicator", "AGT-I04",
+                     "--reason", "Le nombre de comités manque", "--user", "admin")
+    assert code == 0
+    status = {r["campus_id"]: r for r in json.loads(run(root, "campaign", "status", "--year", "2018", "--json")[1])}
+    assert status["AGT"]["status"] == "renvoye" and status["AGT"]["reason"] == "AGT-I04 : Le nombre de comités manque"
+    assert status["AGT"]["expected"] == 59 and status["AGT"]["timeliness"] == "en retard", "past its deadline"
+    # the director fixes it (a value for AGT-I04), submits again; the coordinator validates
+    path = root.parent / "v.csv"
+    path.write_text(VALUE, encoding="utf-8")
+    assert run(root, "import", "indicator_values", str(path), "--user", "directeur-agt")[0] == 0
+    assert run(root, "submit", "--campus", "AGT", "--year", "2018", "--user", "directeur-agt")[0] == 0
+    assert run(root, "validate", "--campus", "AGT", "--year", "2018", "--user", "admin")[0] == 0
+    rows = {r["campus_id"]: r for r in json.loads(run(root, "campaign", "status", "--year", "2018", "--json")[1])}
+    assert rows["AGT"]["status"] == "valide" and rows["AGT"]["reported"] == 5
+    listed = json.loads(run(root, "campaign", "list", "--json")[1])
+    assert listed[0]["valide"] == 1 and listed[0]["campuses"] == 6
+    steps = cycle.events(store_copy, 2018)
+    assert list(steps["step"]) == ["Campagne ouverte", "Soumis", "Renvoyé", "Soumis", "Validé"]
+    assert list(steps["by"]) == ["admin", "directeur-agt", "admin", "directeur-agt", "admin"]
+
+
+@pytest.fixture
+def validated(store_copy, data_dir):
+    """AGT's 2018 figures validated in the 2018 campaign, a batch of AGT 2018 committed before."""
+    s = store_copy
+    batch = ingest.import_bytes(s, "indicator_values", VALUE.encode(), "v.csv", user="admin").batch_id
+    s.open_campaign(2018, date(2019, 1, 31), user="admin", campuses=["AGT", "MSI"])
+    s.campaign_step("submit", 2018, "AGT", user="directeur-agt")
+    s.campaign_step("validate", 2018, "AGT", user="admin")
+    return s, batch
+
+
+def test_a_validated_year_is_refused_by_every_write_path(validated, tmp_path):
+    store, batch = validated
+    before = snapshot(store.root)
+    change = "Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I04;2018;4\n"
+    # the importer (page, grid, command line): the line is named before anything is written
+    rep = ingest.import_bytes(store, "indicator_values", change.encode(), "v.csv", user="admin")
+    assert rep.status == "rejected" and "Les chiffres 2018 d'AGT sont validés" in rep.errors[0]["message"]
+    assert rep.errors[0]["line"] == 2
+    (tmp_path / "v.csv").write_text(change, encoding="utf-8")
+    assert cli("import", "indicator_values", str(tmp_path / "v.csv"), "--user", "admin", data_dir=store.root).returncode == 1
+    # a script calling the store itself, and a revert
+    rows = ingest.read("indicator_values", change.encode()).rows
+    with pytest.raises(StoreError, match="les chiffres validés ne bougent plus \\(AGT 2018\\)"):
+        store.commit("indicator_values", rows, user="admin")
+    with pytest.raises(StoreError, match="AGT 2018"):
+        store.revert(batch, user="admin")
+    assert cli("revert", str(batch), "--user", "admin", data_dir=store.root).returncode == 1
+    # the page
+    at = app_test("admin").run()
+    at.switch_page("cmq/app/pages/import.py").run()
+    at.file_uploader[0].upload("v.csv", change.encode(), "text/csv").run()
+    assert any("sont validés" in m for m in frame(at, "Message")["Message"])
+    assert not [b for b in at.button if b.key == "imp_commit"]
+    assert snapshot(store.root) == before, "the store is byte-identical"
+    # another campus, another year still move; a reopened year moves again
+    other = "Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I04;2019;4\nMSI;MSI-I01;2018;9\n"
+    assert ingest.import_bytes(store, "indicator_values", other.encode(), "o.csv", user="admin").status == "committed"
+    with pytest.raises(StoreError, match="raison"):
+        store.campaign_step("reopen", 2018, "AGT", user="admin", reason=" ")
+    store.campaign_step("reopen", 2018, "AGT", user="admin", reason="AGT-I04 corrigé en comité")
+    assert ingest.import_bytes(store, "indicator_values", change.encode(), "v.csv", user="admin").status == "committed"
+
+
+def test_steps_follow_the_cycle(validated):
+    store, _ = validated
+    with pytest.raises(StoreError, match="« Validé » pour 2018 : impossible de passer à « Soumis »"):
+        store.campaign_step("submit", 2018, "AGT", user="directeur-agt")
+    with pytest.raises(StoreError, match="Seul un administrateur"):
+        store.campaign_step("validate", 2018, "MSI", user="directeur-agt")
+    with pytest.raises(StoreError, match="Aucune campagne pour l'année 2017"):
+        store.campaign_step("submit", 2017, "AGT", user="directeur-agt")
+    ingest.import_bytes(store, "indicator_values", "Code campus;Identifiant indicateur;Année;Valeur\nMSI;MSI-I01;2018;9\n"
+                        .encode(), "m.csv", user="admin")
+    assert store.campaign(2018)["campuses"]["MSI"]["status"] == "brouillon", "an import starts the draft"
+    store.close_campaign(2018, user="admin")
+    with pytest.raises(StoreError, match="close"):
+        store.campaign_step("submit", 2018, "MSI", user="admin")
+    assert ("AGT", 2018) in store.locked(), "a closed campaign's validated years stay locked"
