@@ -78,7 +78,7 @@ def test_a_filled_template_imports_and_its_blank_lines_change_nothing(store_copy
     line.pop(None)
     ws.cell(line["AGT-I02"], col["Valeur"], "oui")
     ws.cell(line["AGT-I04"], col["Valeur"], 3)
-    ws.cell(line["AGT-I04"], col["Cible"], 4)
+    ws.cell(line["AGT-I04"], col["Cible"], 3)
     for name in ("Valeur", "Cible", "Commentaire", "Source"):  # a line emptied is passed over, never erased
         ws.cell(line["AGT-I01"], col[name], None)
     buf = io.BytesIO()
@@ -93,7 +93,7 @@ def test_a_filled_template_imports_and_its_blank_lines_change_nothing(store_copy
     assert any(w.startswith(f"{blank} ligne(s) sans « Valeur » ni « Cible » ni « Commentaire »") for w in rep.warnings)
     got = store_copy.read("select indicator_id, value, target from indicator_values where campus_id = 'AGT' "
                           "and year = 2018 order by indicator_id").set_index("indicator_id")
-    assert got.loc["AGT-I02", "value"] == 1 and tuple(got.loc["AGT-I04"]) == (3, 4)
+    assert got.loc["AGT-I02", "value"] == 1 and tuple(got.loc["AGT-I04"]) == (3, 3)
     assert got.loc["AGT-I01", "value"] == 88, "the emptied line did not erase the known value"
 
 

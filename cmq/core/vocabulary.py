@@ -98,6 +98,9 @@ NODE_KINDS = {"campus": "Campus", "strategique": "Objectif stratégique", "opera
 
 # French headers of the columns queries return besides the contract's own (schema.column_label reads both)
 COLUMNS = {
+    # the tracking table (query iptt)
+    "objective_path": "Objectif", "baseline": "Référence", "actual": "Réalisé", "year_actual": "Réalisé de l'année",
+    "year_target": "Cible de l'année", "percent_of_target": "Part de la cible",
     "campus_name": "Campus", "action_title": "Action", "audience_label": "Public", "file_name": "Fichier importé",
     "user_name": "Importé par", "committed_at": "Importé le", "batch_id": "Lot", "reached": "Nombre touché",
     "actions": "Actions", "includes_estimates": "Comprend des ordres de grandeur", "figures": "Chiffres",
