@@ -108,3 +108,51 @@ def test_steps_follow_the_cycle(validated):
     with pytest.raises(StoreError, match="close"):
         store.campaign_step("submit", 2018, "MSI", user="admin")
     assert ("AGT", 2018) in store.locked(), "a closed campaign's validated years stay locked"
+
+
+def test_the_whole_cycle_in_the_pages(data_dir, store_copy):
+    store_copy.open_campaign(2018, date(2019, 1, 31), user="admin", campuses=["AGT", "MSI"])
+    # the director submits from the import page
+    imp = app_test("directeur-agt").run()
+    imp.switch_page("cmq/app/pages/import.py").run()
+    assert any("« À saisir »" in i.value for i in imp.info)
+    imp.button(key="cycle_submit_AGT_2018").click().run()
+    assert not imp.exception and "Chiffres 2018 d'AGT soumis." in imp.success[0].value
+    # the coordinator sends AGT back for one indicator, with the reason
+    camp = app_test("admin").run()
+    camp.switch_page("cmq/app/pages/campaigns.py").run()
+    assert frame(camp, "Statut").set_index("Campus").loc["AGT", "Statut"] == "Soumis"
+    camp.selectbox(key="cycle_campus").set_value("AGT").run()
+    camp.text_input(key="cycle_reason").set_value("Le nombre de comités manque").run()
+    camp.selectbox(key="cycle_indicator").set_value("AGT-I04").run()
+    camp.button(key="cycle_send_back").click().run()
+    assert not camp.exception and "renvoyés" in camp.success[0].value
+    # the director reads why, on the import page and on the Campus page, fixes and submits again
+    imp = app_test("directeur-agt").run()
+    imp.switch_page("cmq/app/pages/import.py").run()
+    said = [w.value.replace("\\", "") for w in imp.warning]
+    assert any("renvoyés. Raison : AGT-I04 : Le nombre de comités manque" in w for w in said), said
+    campus = app_test("directeur-agt").run()
+    campus.switch_page("cmq/app/pages/campus.py").run()
+    assert any("Le nombre de comités manque" in w.value.replace("\\", "") for w in campus.warning)
+    ingest.import_bytes(store_copy, "indicator_values", VALUE.encode(), "v.csv", user="directeur-agt")
+    imp = app_test("directeur-agt").run()
+    imp.switch_page("cmq/app/pages/import.py").run()
+    imp.button(key="cycle_submit_AGT_2018").click().run()
+    camp = app_test("admin").run()
+    camp.switch_page("cmq/app/pages/campaigns.py").run()
+    camp.selectbox(key="cycle_campus").set_value("AGT").run()
+    camp.button(key="cycle_validate").click().run()
+    assert store_copy.campaign(2018)["campuses"]["AGT"]["status"] == "valide"
+    # Complétude: every campus's place, late first; the history lists every step
+    comp = app_test("comite").run()
+    comp.switch_page("cmq/app/pages/completeness.py").run()
+    comp.selectbox(key="flt_year").set_value(2018).run()
+    table = frame(comp, "Ponctualité")
+    assert list(table["Campus"]) == ["MSI", "AGT"], "not submitted and past the deadline first"
+    assert table.set_index("Campus").loc["AGT", "Statut"] == "Validé"
+    hist = app_test("comite").run()
+    hist.switch_page("cmq/app/pages/history.py").run()
+    steps = frame(hist, "Étape")
+    assert list(steps["Étape"]) == ["Campagne ouverte", "Soumis", "Renvoyé", "Soumis", "Validé"]
+    assert steps.iloc[2]["Raison"] == "Le nombre de comités manque" and steps.iloc[2]["Indicateur"] == "AGT-I04"

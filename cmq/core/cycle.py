@@ -45,9 +45,11 @@ def progress(store, year: int, today: date | None = None) -> pd.DataFrame:
                      "timeliness": timeliness, "days_left": left,
                      "reason": reason})
     out = pd.DataFrame(rows, columns=COLUMNS)
-    late_first = {"en retard": 0, "en cours": 1, "à temps": 2}
-    return out.sort_values(by=["timeliness", "campus_id"], key=lambda c: c.map(late_first) if c.name == "timeliness" else c,
-                           kind="stable").reset_index(drop=True)
+    # late and still not submitted, then submitted late, then still in time, then submitted in time
+    rank = [(0 if t == "en retard" and pd.isna(s) else 1 if t == "en retard" else 2 if t == "en cours" else 3)
+            for t, s in zip(out["timeliness"], out["submitted_at"])]
+    return out.assign(_rank=rank).sort_values(["_rank", "campus_id"], kind="stable").drop(columns="_rank") \
+        .reset_index(drop=True)
 
 
 def events(store, year: int) -> pd.DataFrame:

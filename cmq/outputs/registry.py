@@ -167,6 +167,7 @@ PAGES = (
     Page("import", "Importer des données", ":material/upload_file:", access="import"),
     Page("entry", "Saisir des valeurs", ":material/edit_note:", access="import"),
     Page("history", "Historique des imports", ":material/history:", queries=("batch_history",)),
+    Page("campaigns", "Campagnes", ":material/event_available:", access="admin"),
     Page("admin", "Administration", ":material/manage_accounts:", access="admin"),
 )
 PAGE = {p.slug: p for p in PAGES}

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from cmq.app import campus_view, session, ui
+from cmq.app import campus_view, cycle_view, session, ui
 from cmq.core import fmt
 
 campuses = ui.query("campuses")
@@ -15,6 +15,7 @@ f = {"year": None, "campuses": [code]}
 info = campuses.set_index("campus_id").loc[code]
 st.title(f"Campus {fmt.md(code)} – {fmt.md(info['name'])}")
 campus_view.identity(info)
+cycle_view.campus_notice(code)
 ui.milestones(f, key="campus_milestones")
 
 tree = ui.figure("arbre-objectifs", f, key="tree", campus=code)

@@ -2,11 +2,12 @@
 and where each campus's indicators stand against their targets."""
 import streamlit as st
 
-from cmq.app import ui
+from cmq.app import cycle_view, ui
 from cmq.outputs import tables
 
 f = ui.filters()
 st.title("Complétude des indicateurs")
+cycle_view.progress_panel(f["year"])
 grid = ui.figure("completude", f, key="comp_grid")
 gaps = tables.missing_reports(grid)
 if not gaps.empty:

@@ -2,7 +2,7 @@
 grid is checked and committed exactly as a file would be."""
 import streamlit as st
 
-from cmq.app import entry_view, session, upload
+from cmq.app import cycle_view, entry_view, session, upload
 from cmq.core import auth
 from cmq.outputs import registry
 
@@ -16,6 +16,9 @@ if done := st.session_state.pop("imp_done", None):
     shown = registry.PAGE[registry.SHOWN_ON[st.session_state.pop("imp_done_table")]]
     st.page_link(shown.path, label=f"Voir ces chiffres : {shown.title}", icon=":material/arrow_forward:")
 campus, year = entry_view.choose(account)
+cycle_view.done_message()
+cycle_view.campus_notice(campus)
+cycle_view.submit_buttons(account, campus)
 st.caption("Une ligne par indicateur du campus, avec ce qui est déjà enregistré. Le récit est obligatoire quand la "
            "valeur s'écarte de sa cible au-delà de l'écart fixé. Les lignes laissées vides ne changent rien.")
 n = st.session_state.setdefault("imp_upload_round", 0)  # new grids after each commit

@@ -1,7 +1,7 @@
 """Historique des imports: every batch per campus, its counts and status; revert a batch (directors: their campuses)."""
 import streamlit as st
 
-from cmq.app import session, ui, upload
+from cmq.app import cycle_view, session, ui, upload
 from cmq.core import auth
 
 account = session.current()
@@ -20,3 +20,8 @@ st.caption("Un import annulé reste visible ; ses valeurs ne comptent plus et ce
 if auth.may_import(account):
     st.subheader("Annuler un import")
     upload.revert_form(history, account)
+campaigns = ui.store().campaigns()
+if campaigns:
+    st.subheader("Étapes des campagnes")
+    year = st.selectbox("Campagne", sorted(campaigns, reverse=True), key="hist_campaign")
+    st.dataframe(cycle_view.steps_table(year), hide_index=True, key="hist_steps")

@@ -1,7 +1,7 @@
 """Importer des données: choose a table, download its template, drop a file, read the check, commit."""
 import streamlit as st
 
-from cmq.app import session, upload
+from cmq.app import cycle_view, session, upload
 from cmq.core import auth, fmt
 from cmq.outputs import registry
 
@@ -15,6 +15,10 @@ if done := st.session_state.pop("imp_done", None):
     shown = registry.PAGE[registry.SHOWN_ON[st.session_state.pop("imp_done_table")]]
     st.page_link(shown.path, label=f"Voir ces chiffres : {shown.title}", icon=":material/arrow_forward:")
 table, campus = upload.choose(account)
+cycle_view.done_message()
+if campus:
+    cycle_view.campus_notice(campus)
+    cycle_view.submit_buttons(account, campus)
 upload.template_buttons(table, campus)
 file = upload.uploaded()
 if file:

@@ -1,0 +1,145 @@
+"""The reporting cycle on the pages: where each campus stands in a campaign (Complétude), a director's status, reason
+and « Soumettre » button (import, entry and Campus pages), the coordinator's steps (page « Campagnes »)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from cmq.app import ui
+from cmq.core import auth, cycle, fmt
+from cmq.core.store import StoreError
+from cmq.core.store.campaigns import STATUSES
+
+
+def open_campaigns() -> dict[int, dict]:
+    return {y: c for y, c in ui.store().campaigns().items() if not c["closed_at"]}
+
+
+def progress_table(year: int) -> pd.DataFrame:
+    """Each campus in the campaign of `year`, late ones first, in French."""
+    p = cycle.progress(ui.store(), year)
+    return pd.DataFrame({
+        "Campus": p["campus_id"], "Statut": p["status_label"], "Indicateurs attendus": p["expected"],
+        "Renseignés": p["reported"],
+        "Part renseignée": p["share_reported"].map(lambda v: "" if fmt.missing(v) else fmt.percent(v)),
+        "Soumis le": p["submitted_at"].map(lambda d: "" if fmt.missing(d) else fmt.day(d)),
+        "Ponctualité": p["timeliness"],
+        "Jours restants": p["days_left"].map(lambda v: "" if fmt.missing(v) else fmt.number(v)),
+        "Raison du renvoi": p["reason"].fillna(""),
+    })
+
+
+def progress_panel(year: int | None) -> None:
+    """The campaign of the year chosen, if any: its deadline and every campus's place in it."""
+    campaigns = ui.store().campaigns()
+    if year is None or int(year) not in campaigns:
+        if campaigns:
+            st.caption(f"Campagnes : {', '.join(str(y) for y in sorted(campaigns))} (choisissez l'année pour les voir).")
+        return
+    c = campaigns[int(year)]
+    st.subheader(f"Campagne {year}")
+    st.caption(f"Date limite : {fmt.day(date.fromisoformat(c['deadline']))}"
+               + (" · close" if c["closed_at"] else "") + ". Les campus en retard d'abord.")
+    st.dataframe(progress_table(int(year)), hide_index=True, key="cycle_progress")
+
+
+def campus_notice(campus: str) -> None:
+    """On a campus's pages: its status in each open campaign, and why its figures were sent back."""
+    for year, c in sorted(open_campaigns().items()):
+        state = c["campuses"].get(campus)
+        if state is None:
+            continue
+        label = STATUSES[state["status"]]
+        if state["status"] == "renvoye":
+            p = cycle.progress(ui.store(), year)
+            reason = p.loc[p["campus_id"] == campus, "reason"].iloc[0]
+            st.warning(f"Campagne {year} : chiffres {fmt.md(fmt.of(campus))} renvoyés. Raison : {fmt.md(reason)}",
+                       icon=":material/undo:")
+        else:
+            st.info(f"Campagne {year} : chiffres {fmt.md(fmt.of(campus))} « {label} » (date limite : "
+                    f"{fmt.day(date.fromisoformat(c['deadline']))}).", icon=":material/event:")
+
+
+def submit_buttons(account: dict, campus: str | None) -> None:
+    """« Soumettre » for a campus in each open campaign where it may be submitted."""
+    if campus is None:
+        return
+    for year, c in sorted(open_campaigns().items()):
+        state = c["campuses"].get(campus)
+        if state is None or state["status"] not in ("a_saisir", "brouillon", "renvoye"):
+            continue
+        if st.button(f"Soumettre les chiffres {year} {fmt.of(campus)}", key=f"cycle_submit_{campus}_{year}",
+                     help="Vous déclarez les chiffres complets : le coordinateur les valide ou les renvoie."):
+            _step("submit", year, campus, account["name"])
+
+
+def _step(step: str, year: int, campus: str, user: str, **kw) -> None:
+    try:
+        ui.store().campaign_step(step, year, campus, user=user, **kw)
+    except StoreError as exc:
+        st.error(str(exc))
+        return
+    ui.clear_cache()
+    st.session_state["cycle_done"] = {"submit": "soumis", "validate": "validés", "send_back": "renvoyés",
+                                      "reopen": "rouverts"}[step]
+    st.session_state["cycle_done"] = f"Chiffres {year} {fmt.of(campus)} {st.session_state['cycle_done']}."
+    st.rerun()
+
+
+def done_message() -> None:
+    if done := st.session_state.pop("cycle_done", None):
+        st.success(done, icon=":material/check_circle:")
+
+
+def coordinator(account: dict) -> None:
+    """The administrator's steps: open a campaign, then validate, send back (with a reason) or reopen a campus."""
+    done_message()
+    campaigns = ui.store().campaigns()
+    with st.form("cycle_open"):
+        st.markdown("**Ouvrir une campagne**")
+        c1, c2 = st.columns(2)
+        year = c1.number_input("Année", min_value=2000, max_value=date.today().year + 10, value=date.today().year - 1,
+                               step=1, format="%d")
+        deadline = c2.date_input("Date limite", value=date.today() + timedelta(days=30), format="DD/MM/YYYY")
+        if st.form_submit_button("Ouvrir la campagne"):
+            try:
+                ui.store().open_campaign(int(year), deadline, user=account["name"],
+                                         campuses=ui.query("campuses")["campus_id"].tolist())
+                ui.clear_cache()
+                st.session_state["cycle_done"] = f"Campagne {int(year)} ouverte."
+                st.rerun()
+            except StoreError as exc:
+                st.error(str(exc))
+    if not campaigns:
+        st.info("Aucune campagne pour l'instant.")
+        return
+    year = st.selectbox("Campagne", sorted(campaigns, reverse=True), key="cycle_year")
+    st.dataframe(progress_table(year), hide_index=True, key="cycle_admin_progress")
+    campus = st.selectbox("Campus", list(campaigns[year]["campuses"]), key="cycle_campus")
+    status = campaigns[year]["campuses"][campus]["status"]
+    st.caption(f"{campus} : « {STATUSES[status]} ».")
+    reason = st.text_input("Raison (pour renvoyer ou rouvrir : le directeur la lit)", key="cycle_reason")
+    indicators = ui.query("iptt", campus=campus, year=year)["indicator_id"].tolist()
+    indicator = st.selectbox("Indicateur en cause (facultatif)", [None] + indicators, key="cycle_indicator",
+                             format_func=lambda i: "Tout le campus" if i is None else i)
+    b1, b2, b3 = st.columns(3)
+    if b1.button("Valider", key="cycle_validate", disabled=status != "soumis", type="primary"):
+        _step("validate", year, campus, account["name"])
+    if b2.button("Renvoyer", key="cycle_send_back", disabled=status not in ("brouillon", "soumis")):
+        _step("send_back", year, campus, account["name"], reason=reason, indicator=indicator)
+    if b3.button("Rouvrir", key="cycle_reopen", disabled=status != "valide"):
+        _step("reopen", year, campus, account["name"], reason=reason)
+    with st.expander("Étapes de la campagne"):
+        st.dataframe(steps_table(year), hide_index=True)
+    if auth.may_administer(account) and not campaigns[year]["closed_at"] and st.button("Clore la campagne", key="cycle_close"):
+        ui.store().close_campaign(year, user=account["name"])
+        ui.clear_cache()
+        st.rerun()
+
+
+def steps_table(year: int) -> pd.DataFrame:
+    e = cycle.events(ui.store(), year)
+    return pd.DataFrame({"Le": e["at"].map(fmt.moment), "Campus": e["campus_id"], "Étape": e["step"], "Par": e["by"],
+                         "Indicateur": e["indicator"], "Raison": e["reason"]})
