@@ -269,6 +269,22 @@ def cmd_campaign(a) -> int:
     return 0
 
 
+def cmd_remind(a) -> int:
+    from cmq.core import remind
+
+    store = open_store()
+    msgs, unreachable = remind.messages(store, a.year)
+    for campus in unreachable:
+        print(f"{campus} : aucun directeur n'a d'adresse de messagerie, pas de relance possible.", file=sys.stderr)
+    if a.dry_run:
+        for msg in msgs:
+            print(f"À : {msg['To']}\nObjet : {msg['Subject']}\n\n{msg.get_content()}\n{'-' * 60}")
+        return 0
+    remind.send(msgs)
+    print(f"{len(msgs)} relance(s) envoyée(s) pour la campagne {a.year}.")
+    return 0
+
+
 STEP_DONE = {"submit": "soumis", "validate": "validés", "send_back": "renvoyés", "reopen": "rouverts"}
 
 
@@ -419,6 +435,10 @@ def parser() -> Parser:
     cst.add_argument("--year", required=True, type=int)
     cst.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_campaign)
+    rm = sub.add_parser("remind", help="relancer par courriel les campus qui n'ont pas soumis (CMQ_SMTP_URL)")
+    rm.add_argument("--year", required=True, type=int)
+    rm.add_argument("--dry-run", action="store_true", help="afficher les messages sans les envoyer")
+    rm.set_defaults(func=cmd_remind)
     for step, name, helptext in (("submit", "submit", "soumettre les chiffres d'un campus (directeur)"),
                                  ("validate", "validate", "valider les chiffres d'un campus (administrateur) : ils sont verrouillés"),
                                  ("send_back", "send-back", "renvoyer les chiffres d'un campus avec la raison (administrateur)"),

@@ -156,3 +156,46 @@ def test_the_whole_cycle_in_the_pages(data_dir, store_copy):
     steps = frame(hist, "Étape")
     assert list(steps["Étape"]) == ["Campagne ouverte", "Soumis", "Renvoyé", "Soumis", "Validé"]
     assert steps.iloc[2]["Raison"] == "Le nombre de comités manque" and steps.iloc[2]["Indicateur"] == "AGT-I04"
+
+
+def test_reminders_reach_the_directors_of_campuses_that_have_not_submitted(store_copy, monkeypatch):
+    """A real SMTP server on 127.0.0.1 receives one French message per campus not yet submitted, to its directors."""
+    import email
+    from email import policy
+
+    from aiosmtpd.controller import Controller
+
+    from browser import free_port
+
+    received = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            received.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
+            return "250 OK"
+
+    monkeypatch.delenv("CMQ_SMTP_URL", raising=False)
+    store_copy.update_account("directeur-agt", email="direction@agt.example.org")
+    store_copy.open_campaign(2018, date(2019, 1, 31), user="admin", campuses=["AGT", "MSI", "TI"])
+    store_copy.campaign_step("submit", 2018, "TI", user="admin")
+    dry = cli("remind", "--year", "2018", "--dry-run", data_dir=store_copy.root)
+    assert dry.returncode == 0 and "Objet : Campagne 2018 : chiffres d'AGT attendus" in dry.stdout
+    assert "MSI : aucun directeur n'a d'adresse" in dry.stderr, "a campus no one can be written to is said"
+    port = free_port()
+    server = Controller(Keep(), hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        monkeypatch.setenv("CMQ_SMTP_URL", f"smtp://127.0.0.1:{port}")
+        out = cli("remind", "--year", "2018", data_dir=store_copy.root)
+    finally:
+        server.stop()
+    monkeypatch.delenv("CMQ_SMTP_URL")
+    assert out.returncode == 0 and "1 relance(s) envoyée(s)" in out.stdout, out.stderr
+    assert len(received) == 1, "TI has submitted; MSI has no address"
+    to, msg = received[0]
+    body = msg.get_content()
+    assert to == ["direction@agt.example.org"] and msg["Subject"] == "Campagne 2018 : chiffres d'AGT attendus"
+    assert "La date limite était le 31 janvier 2019" in body and "Indicateurs renseignés : 4 sur 59" in body
+    assert "- AGT-I02 · Typologie des acteurs" in body
+    unset = cli("remind", "--year", "2018", data_dir=store_copy.root)
+    assert unset.returncode == 1 and "CMQ_SMTP_URL" in unset.stderr

@@ -1,0 +1,75 @@
+"""Reminders of a campaign: one French e-mail per campus that has not submitted its figures, to its directors (the
+addresses of their accounts), saying what is missing and the deadline; sent through the SMTP server of CMQ_SMTP_URL
+(smtp://host:port, smtp+starttls://user:password@host:587, smtps://…) from CMQ_SMTP_FROM."""
+from __future__ import annotations
+
+import os
+import smtplib
+from datetime import date
+from email.message import EmailMessage
+from urllib.parse import unquote, urlparse
+
+from cmq.core import cycle, fmt, queries
+from cmq.core.store import StoreError
+
+SENDER = "pilotage-cmq@localhost"
+
+
+def messages(store, year: int, today: date | None = None) -> tuple[list[EmailMessage], list[str]]:
+    """The reminders to send, and the campuses no reminder can reach (no director with an address)."""
+    today = today or date.today()
+    progress = cycle.progress(store, year, today)
+    waiting = progress[~progress["status"].isin(["soumis", "valide"])]
+    accounts = [a for a in store.accounts().values() if a["role"] == "directeur" and not a.get("disabled")]
+    values = queries.run("iptt", store=store, year=int(year))
+    out, unreachable = [], []
+    for r in waiting.itertuples():
+        to = sorted({a["email"] for a in accounts if r.campus_id in a["campuses"] and a.get("email")})
+        if not to:
+            unreachable.append(r.campus_id)
+            continue
+        missing = values[(values["campus_id"] == r.campus_id) & values["actual"].isna()]
+        deadline = date.fromisoformat(r.deadline)
+        when = (f"La date limite est le {fmt.day(deadline)} (dans {r.days_left} jour(s))." if r.days_left >= 0 else
+                f"La date limite était le {fmt.day(deadline)} : la remontée est en retard de {-r.days_left} jour(s).")
+        lines = ["Bonjour,", "",
+                 f"Les chiffres {year} {fmt.of(r.campus_id)} sont « {r.status_label} » dans la campagne de remontée.",
+                 when,
+                 f"Indicateurs renseignés : {r.reported} sur {r.expected}."]
+        if r.reason:
+            lines.append(f"Ils vous ont été renvoyés : {r.reason}")
+        if len(missing):
+            lines += ["", "Indicateurs sans valeur :"] + [f"- {m.indicator_id} · {m['name']}" for _, m in
+                                                              missing.head(40).iterrows()]
+            if len(missing) > 40:
+                lines.append(f"… et {len(missing) - 40} autre(s).")
+        lines += ["", "Renseignez-les dans « Saisir des valeurs » ou par « Importer des données », puis « Soumettre ».",
+                  "", "Le tableau de pilotage des Campus des métiers et des qualifications"]
+        msg = EmailMessage()
+        msg["Subject"] = f"Campagne {year} : chiffres {fmt.of(r.campus_id)} attendus"
+        msg["From"] = os.environ.get("CMQ_SMTP_FROM", SENDER)
+        msg["To"] = ", ".join(to)
+        msg.set_content("\n".join(lines))
+        out.append(msg)
+    return out, unreachable
+
+
+def send(msgs: list[EmailMessage], url: str | None = None) -> None:
+    """Through the SMTP server of `url` (CMQ_SMTP_URL), one connection for all."""
+    url = url or os.environ.get("CMQ_SMTP_URL")
+    if not url:
+        raise StoreError("Aucun serveur de messagerie : réglez CMQ_SMTP_URL (par exemple smtp://localhost:25).")
+    u = urlparse(url)
+    if u.scheme not in ("smtp", "smtps", "smtp+starttls") or not u.hostname:
+        raise StoreError(f"CMQ_SMTP_URL illisible : « {u.scheme}://… » (smtp://, smtp+starttls:// ou smtps://hôte:port).")
+    kind = smtplib.SMTP_SSL if u.scheme == "smtps" else smtplib.SMTP
+    try:
+        with kind(u.hostname, u.port or (465 if u.scheme == "smtps" else 25), timeout=30) as server:
+            if u.scheme == "smtp+starttls":
+                server.starttls()
+            if u.username:
+                server.login(unquote(u.username), unquote(u.password or ""))
+            for msg in msgs:
+                server.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise StoreError(f"Le serveur de messagerie {u.hostname} n'a pas pris les messages : {exc}.") from exc
