@@ -199,3 +199,28 @@ def test_reminders_reach_the_directors_of_campuses_that_have_not_submitted(store
     assert "- AGT-I02 · Typologie des acteurs" in body
     unset = cli("remind", "--year", "2018", data_dir=store_copy.root)
     assert unset.returncode == 1 and "CMQ_SMTP_URL" in unset.stderr
+
+
+def test_once_a_campaign_exists_the_committee_reads_the_validated_figures(data_dir, store_copy):
+    def metrics(at):
+        return {m.label: m.value for m in at.metric}
+
+    at = app_test("comite").run()
+    at.selectbox(key="flt_year").set_value(2018).run()
+    before = metrics(at)
+    assert before["Campus"] == "6" and not at.radio, "no campaign yet: the figures as they are, no switch"
+    store_copy.open_campaign(2018, date(2019, 1, 31), user="admin", campuses=store_copy.current("campuses")["campus_id"])
+    store_copy.campaign_step("submit", 2018, "MSI", user="admin")
+    store_copy.campaign_step("validate", 2018, "MSI", user="admin")
+    at = app_test("comite").run()
+    at.selectbox(key="flt_year").set_value(2018).run()
+    assert at.radio(key="flt_figures").value == "valides", "validated only by default once a campaign exists"
+    assert metrics(at)["Campus"] == "1" and metrics(at)["Actions"] == "29", "MSI's figures alone"
+    captions = " ".join(c.value.replace("\\", "") for c in at.caption)  # Markdown, its signs escaped
+    assert "année 2018 · MSI · chiffres validés seulement (1 campus sur 6)" in captions
+    at.radio(key="flt_figures").set_value("tous").run()
+    assert metrics(at) == before and "y compris les chiffres en cours de saisie" in " ".join(c.value for c in at.caption)
+    from cmq.outputs import pack
+
+    p = pack.build_from_store(store_copy, "region", 2018)
+    assert "chiffres validés seulement (1 campus sur 6)" in pack._subtitle(p)[1]

@@ -184,7 +184,10 @@ def default_year(years: pd.DataFrame) -> int | None:
 
 ALL_YEARS_IN_LINKS = "toutes"  # ?annee=toutes: a link that opens on every year
 KEPT = "filters_kept"  # the filters as the reader last set them, for the next page they open
-FILTER_KEYS = ("annee", "filiere", "campus")
+FILTER_KEYS = ("annee", "filiere", "campus", "chiffres")
+VALIDATED = "valides"
+FIGURE_SETS = {VALIDATED: "Chiffres validés seulement", "tous": "Y compris en cours de saisie"}
+NO_CAMPUS = "—"  # a campus code no campus has: « validated only » with nothing validated shows no figure
 
 
 def filters() -> dict:
@@ -223,17 +226,35 @@ def filters() -> dict:
         pool = list(names) if sector is None else campuses.loc[campuses["sector"] == sector, "campus_id"].tolist()
         chosen = st.multiselect("Campus", pool, default=[c for c in url_campuses if c in pool], key="flt_campus",
                                 format_func=lambda c: f"{c} – {names[c]}", placeholder="Tous les campus")
+        campaign = store().campaigns().get(year) if year != ALL_YEARS else None
+        shown = None
+        if campaign:  # once a campaign exists for the year, the committee reads its validated figures unless it asks
+            wanted = (qp.get("chiffres") if from_link else kept.get("chiffres")) or VALIDATED
+            shown = st.radio("Chiffres", list(FIGURE_SETS), index=list(FIGURE_SETS).index(wanted if wanted in FIGURE_SETS
+                                                                                           else VALIDATED),
+                             format_func=FIGURE_SETS.get, key="flt_figures",
+                             help=f"Campagne {year} : un campus validé a ses chiffres verrouillés ; les autres sont en "
+                                  "cours de saisie.")
     new = {"annee": ALL_YEARS_IN_LINKS if year == ALL_YEARS else str(year)}
     if sector:
         new["filiere"] = sector
     if chosen:
         new["campus"] = chosen
+    if shown:
+        new["chiffres"] = shown
     st.session_state[KEPT] = new
     current = {k: (qp.get_all(k) if k == "campus" else qp.get(k)) for k in qp}
     if current != new:
         qp.from_dict(new)
     selected = chosen or (pool if sector else None)
-    return {"year": None if year == ALL_YEARS else int(year), "campuses": selected, "_sector": sector}
+    out = {"year": None if year == ALL_YEARS else int(year), "campuses": selected, "_sector": sector}
+    if shown == VALIDATED:
+        ok = [c for c in (selected or list(names)) if campaign["campuses"].get(c, {}).get("status") == "valide"]
+        out["campuses"] = ok or [NO_CAMPUS]  # no campus validated yet: the pages say there is nothing to show
+        out["_figures"] = f"chiffres validés seulement ({len(ok)} campus sur {len(selected or names)})"
+    elif shown:
+        out["_figures"] = "y compris les chiffres en cours de saisie"
+    return out
 
 
 def milestones(f: dict, key: str) -> None:
@@ -333,7 +354,8 @@ def downloads(fig, f: dict, source: str, data: pd.DataFrame, name: str, key: str
 def _pack(root: str, version: int, scope: str, year: int):
     from cmq.outputs import pack
 
-    return pack.build(query, scope, year)  # images drawn once on first download, then kept with the pack
+    # images drawn once on first download, then kept with the pack; the year's campaign: its validated figures only
+    return pack.build(query, scope, year, store().campaigns().get(int(year)))
 
 
 def meeting_pack(scope: str, year: int):

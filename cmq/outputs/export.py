@@ -156,7 +156,10 @@ def describe(ctx: dict) -> str:
     year = f"année {ctx['year']}" if ctx.get("year") else "toutes les années"
     campuses = ", ".join(ctx["campuses"]) if ctx.get("campuses") else "tous les campus"
     sector = f" · filière {ctx['_sector']}" if ctx.get("_sector") else ""
-    return f"{year}{sector} · {campuses}"
+    figures = f" · {ctx['_figures']}" if ctx.get("_figures") else ""
+    if ctx.get("_figures") and ctx.get("campuses") and "—" in ctx["campuses"]:
+        campuses = "aucun campus validé"
+    return f"{year}{sector} · {campuses}{figures}"
 
 
 def scope_label(ctx: dict) -> str:

@@ -83,6 +83,7 @@ class Pack:
     items: list[Item]
     batches: pd.DataFrame
     made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    figures: str | None = None  # « chiffres validés seulement (…) » when the year has a campaign
 
     def file_name(self, kind: str) -> str:
         return f"dossier-de-seance_{export.slug(self.scope)}_{self.year}.{kind}"
@@ -91,8 +92,9 @@ class Pack:
 Run = Callable[..., pd.DataFrame]
 
 
-def build(run: Run, scope: str, year: int) -> Pack:
-    """Query and draw every figure of the pack. `run(name, **params)` is the read path (cached in the app)."""
+def build(run: Run, scope: str, year: int, campaign: dict | None = None) -> Pack:
+    """Query and draw every figure of the pack. `run(name, **params)` is the read path (cached in the app). With the
+    year's `campaign`, only its validated campuses' figures are shown, and the title slide says so."""
     campuses = run("campuses")
     years = [int(y) for y in run("years")["year"]]
     if scope != "region" and scope not in set(campuses["campus_id"]):
@@ -111,6 +113,13 @@ def build(run: Run, scope: str, year: int) -> Pack:
         name = campuses.set_index("campus_id").loc[scope, "name"]
         scope_title = f"Campus {scope} – {name}"
         ctx, names = {"year": year, "campuses": [scope], "campus": scope}, CAMPUS_PACK
+    figures = None
+    if campaign is not None:  # the validated figures only: the committee's figures on a date
+        pool = ctx["campuses"] or campuses["campus_id"].tolist()
+        ok = [c for c in pool if campaign["campuses"].get(c, {}).get("status") == "valide"]
+        ctx["campuses"] = ok or ["—"]
+        figures = f"chiffres validés seulement ({len(ok)} campus sur {len(pool)})"
+        ctx["_figures"] = figures
     items = []
     for n in names:
         fig_def = FIGURES[n]
@@ -118,15 +127,14 @@ def build(run: Run, scope: str, year: int) -> Pack:
         items.append(Item(fig_def, ctx, data, fig_def.chart(data, ctx)))
     batches = run("pack_batches", campuses=ctx["campuses"])
     last = batches["committed_at"].max() if not batches.empty else None
-    return Pack(scope, scope_title, year, fmt.local_day(last),
-                items, batches)
+    return Pack(scope, scope_title, year, fmt.local_day(last), items, batches, figures=figures)
 
 
 def build_from_store(store, scope: str, year: int) -> Pack:
     """The pack straight from a store (command line, benchmark): one connection for every query."""
     con = store.connect()
     try:
-        return build(lambda name, **p: queries.run(name, con=con, **p), scope, year)
+        return build(lambda name, **p: queries.run(name, con=con, **p), scope, year, store.campaigns().get(int(year)))
     finally:
         con.close()
 
@@ -158,8 +166,8 @@ def _closing_title(pack: Pack) -> str:
 
 
 def _subtitle(pack: Pack) -> list[str]:
-    return [pack.scope_title, f"Année {pack.year}", f"Données au {pack.data_date}",
-            f"Document produit le {fmt.local_day(pack.made_at)}"]
+    return [pack.scope_title, f"Année {pack.year}" + (f" · {pack.figures}" if pack.figures else ""),
+            f"Données au {pack.data_date}", f"Document produit le {fmt.local_day(pack.made_at)}"]
 
 
 # ---------------------------------------------------------------- PowerPoint
