@@ -25,7 +25,7 @@ except StoreError as exc:
     damaged(exc)
 pages = session.pages(account)
 session.sidebar(account)
-nav = st.navigation(pages)
+nav = st.navigation(pages, expanded=True)  # every page listed (Streamlit folds past ten behind « View more »)
 st.set_page_config(page_title=f"{nav.title} – Pilotage des CMQ")  # each page names itself in the tab and to screen readers
 session.go_to_destination(pages)
 try:

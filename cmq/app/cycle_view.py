@@ -26,7 +26,8 @@ def progress_table(year: int) -> pd.DataFrame:
         "Part renseignée": p["share_reported"].map(lambda v: "" if fmt.missing(v) else fmt.percent(v)),
         "Soumis le": p["submitted_at"].map(lambda d: "" if fmt.missing(d) else fmt.day(d)),
         "Ponctualité": p["timeliness"],
-        "Jours restants": p["days_left"].map(lambda v: "" if fmt.missing(v) else fmt.number(v)),
+        "Jours restants": p["days_left"].map(lambda v: "" if fmt.missing(v) else fmt.number(v) if v >= 0 else
+                                             f"dépassée de {fmt.number(-v)} j"),
         "Raison du renvoi": p["reason"].fillna(""),
     })
 
