@@ -252,8 +252,9 @@ def cmd_campaign(a) -> int:
             deadline = date.fromisoformat(a.deadline)
         except ValueError:
             return fail(f"Date limite illisible : « {a.deadline} » (écrivez AAAA-MM-JJ, par exemple 2020-01-31).")
+        expected = cycle.expected_from_file(store, Path(a.expected).read_bytes(), a.expected) if a.expected else None
         campaign = store.open_campaign(a.year, deadline, user=a.user,
-                                       campuses=store.current("campuses")["campus_id"].tolist())
+                                       campuses=store.current("campuses")["campus_id"].tolist(), expected=expected)
         print(f"Campagne {a.year} ouverte jusqu'au {fmt.day(deadline)} pour {len(campaign['campuses'])} campus.")
     elif a.action == "close":
         store.close_campaign(a.year, user=a.user)
@@ -426,6 +427,9 @@ def parser() -> Parser:
     co.add_argument("--year", required=True, type=int)
     co.add_argument("--deadline", required=True, metavar="AAAA-MM-JJ")
     co.add_argument("--user", required=True, help="l'administrateur qui l'ouvre")
+    co.add_argument("--expected", metavar="FICHIER.csv",
+                    help="les indicateurs attendus (« Code campus;Identifiant indicateur ») ; un campus absent du "
+                         "fichier doit tous les indicateurs de son plan")
     cc = cs.add_parser("close", help="clore une campagne (ses chiffres validés restent verrouillés)")
     cc.add_argument("--year", required=True, type=int)
     cc.add_argument("--user", required=True)

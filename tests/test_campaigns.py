@@ -224,3 +224,25 @@ def test_once_a_campaign_exists_the_committee_reads_the_validated_figures(data_d
 
     p = pack.build_from_store(store_copy, "region", 2018)
     assert "chiffres validés seulement (1 campus sur 6)" in pack._subtitle(p)[1]
+
+
+def test_a_campaign_can_ask_a_campus_for_some_indicators_only(store_copy, tmp_path):
+    asked = tmp_path / "attendus.csv"
+    asked.write_text("Code campus;Identifiant indicateur\nAGT;AGT-I01\nAGT;AGT-I04\n", encoding="utf-8")
+    wrong = tmp_path / "faux.csv"
+    wrong.write_text("Code campus;Identifiant indicateur\nAGT;MSI-I01\n", encoding="utf-8")
+    code, said = run(store_copy.root, "campaign", "open", "--year", "2018", "--deadline", "2019-01-31", "--user", "admin",
+                     "--expected", str(wrong))
+    assert code == 1 and "ligne 2 : « MSI-I01 » n'est pas un indicateur du campus AGT" in said
+    assert run(store_copy.root, "campaign", "open", "--year", "2018", "--deadline", "2019-01-31", "--user", "admin",
+               "--expected", str(asked))[0] == 0
+    rows = {r["campus_id"]: r for r in json.loads(run(store_copy.root, "campaign", "status", "--year", "2018", "--json")[1])}
+    assert (rows["AGT"]["expected"], rows["AGT"]["reported"]) == (2, 1), "AGT-I01 has its 88, AGT-I04 nothing"
+    assert rows["MSI"]["expected"] == 8, "a campus not named owes its whole plan"
+    from cmq.core import remind
+
+    store_copy.update_account("directeur-agt", email="direction@agt.example.org")
+    msgs, _ = remind.messages(store_copy, 2018)
+    body = next(m for m in msgs if "d'AGT" in m["Subject"]).get_content()
+    assert "Indicateurs renseignés : 1 sur 2" in body and "AGT-I04" in body and "AGT-I02" not in body, \
+        "the reminder lists what the campaign asks, not the whole plan"

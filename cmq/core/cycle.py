@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from cmq.core import queries
+from cmq.core import ingest, queries
+from cmq.core.store import StoreError
 from cmq.core.store.campaigns import STATUSES, STEP_NAMES
 
 COLUMNS = ["campus_id", "status", "status_label", "expected", "reported", "share_reported", "deadline", "submitted_at",
@@ -27,6 +28,10 @@ def progress(store, year: int, today: date | None = None) -> pd.DataFrame:
     rows = []
     for campus, state in campaign["campuses"].items():
         expected, reported = counts.get(campus, (0, 0))
+        if "expected" in state:  # the indicators the campaign asks of this campus, not its whole plan
+            states = queries.run("completeness_indicators", store=store, campus=campus, year=int(year))
+            wanted = states[states["indicator_id"].isin(state["expected"])]
+            expected, reported = len(state["expected"]), int((wanted["state"] == "renseigne").sum())
         submitted = _day(state.get("submitted_at")) if state["status"] in ("soumis", "valide") else None
         if submitted:
             timeliness, left = ("à temps" if submitted <= deadline else "en retard"), None
@@ -58,3 +63,25 @@ def events(store, year: int) -> pd.DataFrame:
     return pd.DataFrame([{"at": e["at"], "campus_id": e["campus"] or "", "step": STEP_NAMES.get(e["step"], e["step"]),
                           "by": e["by"], "indicator": e.get("indicator") or "", "reason": e.get("reason") or ""}
                          for e in campaign["events"]], columns=["at", "campus_id", "step", "by", "indicator", "reason"])
+
+
+def expected_from_file(store, data: bytes, name: str) -> dict[str, list[str]]:
+    """The indicators each campus must report in a campaign, from a CSV or Excel file with the columns « Code
+    campus » and « Identifiant indicateur » (a campus absent from it owes every indicator of its plan)."""
+    grid, errors = ingest.read_file(data, name)
+    if grid is None or errors:
+        raise StoreError(f"Fichier des indicateurs attendus illisible : {name}.")
+    where = {ingest.fold(h): i for i, h in enumerate(grid.headers) if h}
+    if "code campus" not in where or "identifiant indicateur" not in where:
+        raise StoreError(f"{name} : il faut les colonnes « Code campus » et « Identifiant indicateur ».")
+    owner = dict(queries.run("known_indicators", store=store)[["indicator_id", "campus_id"]].values)
+    out: dict[str, list[str]] = {}
+    for rec, line in zip(grid.rows, grid.lines):
+        campus, indicator = (str(rec[where[k]]).strip() if where[k] < len(rec) and rec[where[k]] else ""
+                             for k in ("code campus", "identifiant indicateur"))
+        if not campus and not indicator:
+            continue
+        if owner.get(indicator) != campus:
+            raise StoreError(f"{name}, ligne {line} : « {indicator} » n'est pas un indicateur du campus {campus}.")
+        out.setdefault(campus, []).append(indicator)
+    return out

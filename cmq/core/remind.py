@@ -29,6 +29,9 @@ def messages(store, year: int, today: date | None = None) -> tuple[list[EmailMes
             unreachable.append(r.campus_id)
             continue
         missing = values[(values["campus_id"] == r.campus_id) & values["actual"].isna()]
+        asked = store.campaign(year)["campuses"][r.campus_id].get("expected")
+        if asked is not None:
+            missing = missing[missing["indicator_id"].isin(asked)]
         deadline = date.fromisoformat(r.deadline)
         when = (f"La date limite est le {fmt.day(deadline)} (dans {r.days_left} jour(s))." if r.days_left >= 0 else
                 f"La date limite était le {fmt.day(deadline)} : la remontée est en retard de {-r.days_left} jour(s).")

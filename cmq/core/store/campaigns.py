@@ -48,8 +48,10 @@ class Campaigns:
         return {(campus, int(c["year"])) for c in m.get("campaigns", [])
                 for campus, s in c["campuses"].items() if s["status"] == "valide"}
 
-    def open_campaign(self, year: int, deadline: date, *, user: str, campuses: list[str]) -> dict:
-        """A campaign for `year` due on `deadline`, every campus à saisir (an administrator)."""
+    def open_campaign(self, year: int, deadline: date, *, user: str, campuses: list[str],
+                      expected: dict[str, list[str]] | None = None) -> dict:
+        """A campaign for `year` due on `deadline`, every campus à saisir (an administrator). `expected`: the
+        indicators each campus must report (a campus not named: every indicator of its plan)."""
         if not auth.may_administer(self.account(user)):
             raise StoreError("Seul un administrateur ouvre une campagne.")
         with self._writing():
@@ -57,7 +59,9 @@ class Campaigns:
             if any(int(c["year"]) == int(year) for c in m.get("campaigns", [])):
                 raise StoreError(f"La campagne {year} existe déjà.")
             campaign = {"year": int(year), "deadline": deadline.isoformat(), "opened_by": user, "opened_at": _now(),
-                        "closed_at": None, "campuses": {c: {"status": "a_saisir"} for c in sorted(campuses)},
+                        "closed_at": None,
+                        "campuses": {c: {"status": "a_saisir", **({"expected": sorted(expected[c])} if expected and
+                                                                  c in expected else {})} for c in sorted(campuses)},
                         "events": [{"step": "open", "campus": None, "by": user, "at": _now(), "reason": None,
                                     "indicator": None}]}
             m.setdefault("campaigns", []).append(campaign)
