@@ -230,15 +230,22 @@ def test_a_director_types_values_in_the_grid_and_commits_them(store_copy, page):
         playwright.expect(ids.first).to_have_text("AGT-I01", timeout=30_000)
         row = [c.text_content().strip() for c in ids.all()].index("AGT-I04")
         box = grid.bounding_box()
+
+        def selected(col: int, line: int):  # the grid's accessible copy says which cell has the focus
+            return grid.locator(f'[data-testid="glide-cell-{col}-{line}"][aria-selected="true"]')
+
         page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # the first line's first cell, then the keyboard
-        page.wait_for_timeout(500)
-        for key in ["ArrowDown"] * row + ["ArrowRight"] * 3 + ["Enter"]:  # Valeur is the fourth column
-            page.keyboard.press(key)
-            page.wait_for_timeout(300)
-        page.keyboard.type("2")
+        selected(0, 0).wait_for(state="attached", timeout=30_000)
+        for col, line, key in [(0, i + 1, "ArrowDown") for i in range(row)] + [(c + 1, row, "ArrowRight") for c in range(3)]:
+            page.keyboard.press(key)  # Valeur is the fourth column
+            selected(col, line).wait_for(state="attached", timeout=30_000)
         page.keyboard.press("Enter")
+        editor = page.locator("input.gdg-input")  # the cell's editor, opened over the grid
+        editor.wait_for(timeout=30_000)
+        editor.fill("2")
+        editor.press("Enter")
         page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
-                               ".map(m => m.innerText.trim())[0] === '1'", timeout=30_000)
+                               ".map(m => m.innerText.trim())[0] === '1'", timeout=60_000)
         screenshot(page, "entry-grid")
         page.get_by_role("button", name="Valider la saisie").click()
         page.get_by_text("Saisie validée").wait_for(timeout=30_000)
