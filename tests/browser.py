@@ -66,6 +66,8 @@ def open_as(page, url: str, name: str = "admin", password: str = "admin-demo-201
     behind it."""
     page.context.clear_cookies()
     page.goto(url)
+    # a new session's first page can take long on a loaded machine (two test workers, each with its Chromium)
+    page.get_by_label("Nom du compte", exact=True).wait_for(timeout=90_000)
     page.get_by_label("Nom du compte", exact=True).fill(name)
     page.get_by_label("Mot de passe", exact=True).fill(password)
     page.get_by_role("button", name="Se connecter", exact=True).click()
