@@ -16,7 +16,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from cmq.core import auth, fmt, queries, schema
+from cmq.core import auth, fmt, queries, schema, steering
 from cmq.core.schema import Column, Table
 from cmq.core.store import StoreError
 
@@ -613,7 +613,9 @@ def _filled(t: Table, mapping: dict[int, str], keep: list, lines: list[int], rep
     """The lines that fill one of the table's fill columns; the others (a template's lines left blank) are passed over
     and counted in a warning, or make one error when no line is filled."""
     where = [i for i, name in mapping.items() if name in t.fill_columns]
-    filled = [any(i < len(rec) and not _empty(rec[i]) for i in where) for rec in keep]
+    cells = [[rec[i] if i < len(rec) else None for i in where] for rec in keep]
+    empty = {v for v in {v for row in cells for v in row} if _empty(v)}  # each distinct cell judged once
+    filled = [any(v not in empty and v == v for v in row) for row in cells]  # v == v: a NaN is empty too
     blank = filled.count(False)
     what = ", ".join(f"« {t.column(n).header} »" for n in t.fill_columns)
     if blank == len(keep):
@@ -698,6 +700,7 @@ def validate(t: Table, rows: pd.DataFrame, lines: list[int], ctx: Context, *, ca
     rec = [dict(zip(names, values)) for values in zip(*(rows[n].tolist() for n in names))]
     # rows this very file defines count as existing for the references of the file
     known = dict(ctx)
+    known["narrative_gap"] = steering.narrative_gap()  # a setting the rules read, once per file
     if len(t.key) == 1 and t.name in KNOWN:
         own = [r for r in rec if r[t.key[0]] is not None]
         known[t.name] = {**ctx.get(t.name, {}), **_known(t, names, [[r[n] for n in names] for r in own])}

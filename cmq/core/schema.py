@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from cmq.core.steering import NARRATIVE_GAP
 from cmq.core.vocabulary import (  # noqa: F401 (the contract's code lists, read as schema.X)
     AUDIENCES,
     CARRIER_TYPES,
@@ -141,12 +142,12 @@ def _value_fits_unit(r: dict, known: dict) -> list:
 
 
 def _narrative_beyond_gap(r: dict, known: dict) -> list:
-    """A value far from its target says why: the comment is required beyond the narrative gap (steering.py)."""
-    from cmq.core import steering
-
-    value, target, gap = r["value"], r["target"], steering.narrative_gap()
+    """A value far from its target says why: the comment is required beyond the narrative gap (steering.py, read
+    once per file by the validator into `known`)."""
+    value, target = r["value"], r["target"]
     if value is None or target is None or r["comment"] or not target:
         return []
+    gap = known.get("narrative_gap", NARRATIVE_GAP)
     away = abs(value - target) / abs(target)
     if away > gap:
         return [("comment", f"La valeur ({value:g}) s'écarte de {away:.0%} de sa cible ({target:g}), plus que les "
