@@ -71,11 +71,11 @@ final as (
             when y.target is null then 'sans cible'
             when y.direction = 'baisse' then
                 case when y.actual <= y.target then 'atteint'
-                     when y.actual <= y.target * $on_track_down then 'en bonne voie'
+                     when y.actual <= y.target * cast($on_track_down as double) then 'en bonne voie'
                      else 'en retard' end
             else
                 case when y.actual >= y.target then 'atteint'
-                     when y.actual >= y.target * $on_track then 'en bonne voie'
+                     when y.actual >= y.target * cast($on_track as double) then 'en bonne voie'
                      else 'en retard' end
         end as status,
         y.comment

@@ -54,11 +54,11 @@ indicator_nodes as (
             when v.target is null then 'sans_cible'
             when i.direction = 'baisse' then
                 case when v.value <= v.target then 'atteint'
-                     when v.value <= v.target * $on_track_down then 'en_bonne_voie'
+                     when v.value <= v.target * cast($on_track_down as double) then 'en_bonne_voie'
                      else 'en_retard' end
             else
                 case when v.value >= v.target then 'atteint'
-                     when v.value >= v.target * $on_track then 'en_bonne_voie'
+                     when v.value >= v.target * cast($on_track as double) then 'en_bonne_voie'
                      else 'en_retard' end
         end as status
     from indicators i

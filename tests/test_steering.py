@@ -86,6 +86,12 @@ def test_the_tracking_table_from_the_command_line(planned):
     assert rows[("AGT-I04", 2020)]["percent_of_target"] is None and rows[("AGT-I04", 2020)]["status"] == "non renseigné"
     assert rows[("AGT-I01", 2019)]["status"] == "en retard" and rows[("AGT-I01", 2018)]["status"] == "sans cible"
     assert rows[("AGT-I01", 2019)]["comment"] == "moins de rencontres : poste vacant"
+    # the threshold of « en bonne voie » is a parameter: 60 of 100 is on track at 50 %
+    lenient = cli("query", "iptt", "--param", "campus=AGT", "--param", "on_track=0.5", "--format", "json",
+                  data_dir=planned.root)
+    assert lenient.returncode == 0, lenient.stderr
+    assert {(r["indicator_id"], r["year"]): r["status"] for r in json.loads(lenient.stdout)}[("AGT-I01", 2019)] == \
+        "en bonne voie"
 
 
 def test_the_tracking_table_as_excel(planned, tmp_path):
