@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pandas as pd
 from cmq import ROOT
 from cmq.core import auth, demo, fmt, ingest, queries, schema
 from cmq.core.demo import open_store
-from cmq.core.store import Store, StoreError, default_dir
+from cmq.core.store import Store, StoreError, store_at
 from cmq.outputs import templates
 
 READ_ONLY = {duckdb.StatementType.SELECT}
@@ -52,7 +53,7 @@ def value(text: str):
 
 
 def cmd_demo(a) -> int:
-    store = Store(default_dir())
+    store = store_at()
     if not store.is_empty():
         if not a.force:
             return fail("Le magasin contient déjà des données. Ajoutez --force pour l'effacer et reconstruire la démonstration.")
@@ -60,7 +61,7 @@ def cmd_demo(a) -> int:
         store.reset()
     reports = store.write(demo.build)
     rows = sum(r.inserted + r.updated for r in reports)
-    print(f"Démonstration construite : {len(reports)} fichiers, {rows} lignes importées dans {store.root}.")
+    print(f"Démonstration construite : {len(reports)} fichiers, {rows} lignes importées dans {store.where}.")
     return 0
 
 
@@ -182,8 +183,56 @@ def cmd_export(a) -> int:
 
 
 def cmd_compact(a) -> int:
-    merged = open_store().compact()
+    store = open_store()
+    merged = store.compact()
+    if not isinstance(store, Store):
+        print("Base PostgreSQL : pas de fichiers à fusionner ; tables nettoyées et statistiques mises à jour "
+              "(VACUUM ANALYZE). Rien n'est perdu.")
+        return 0
     print("Rien à compacter." if not merged else "Compacté : " + ", ".join(f"{t} ({n} fichiers)" for t, n in merged.items()))
+    return 0
+
+
+def cmd_db(a) -> int:
+    from cmq.core.store import postgres
+
+    url = a.database_url or os.environ.get("CMQ_DATABASE_URL")
+    if not url or not postgres.is_url(url):
+        return fail("Donnez l'adresse de la base (CMQ_DATABASE_URL=postgresql://… ou --database-url) : le magasin "
+                    "embarqué (dossier Parquet) n'a pas de schéma à mettre à jour.")
+    if a.action == "upgrade":
+        done = postgres.upgrade(url)
+        print(("Migrations appliquées : " + ", ".join(done) + "." if done else "Rien à faire : le schéma est à jour")
+              + f" Schéma {postgres.code_schema()}.")
+        return 0
+    psycopg = postgres._psycopg()
+    with psycopg.connect(url, connect_timeout=10) as conn:
+        at = postgres.applied(conn)
+    print(f"Schéma de la base : {at} ; schéma de l'application : {postgres.code_schema()}"
+          + (" (à jour)." if at == postgres.code_schema() else
+             " : lancez « python -m cmq db upgrade »." if at < postgres.code_schema() else
+             " : la base est plus récente que l'application, mettez l'application à jour."))
+    return 0 if at == postgres.code_schema() else 1
+
+
+def cmd_store_copy(a) -> int:
+    from cmq.core.store import transfer
+
+    source, destination = store_at(a.source), store_at(a.destination)
+    if source.is_pristine():
+        return fail(f"La source {source.where} est vide ou n'existe pas : rien à copier.")
+    copied = transfer.copy(source, destination)
+    print(f"Copié de {source.where} vers {destination.where} : {copied['_batches']} lot(s), {copied['_reverts']} "
+          f"annulation(s), {sum(n for k, n in copied.items() if not k.startswith('_'))} ligne(s) d'historique, "
+          f"{len(destination.accounts())} compte(s).")
+    return 0
+
+
+def cmd_snapshot(a) -> int:
+    from cmq.core.store import transfer
+
+    written = transfer.snapshot(open_store(), Path(a.out))
+    print(f"{len(written)} vues écrites en Parquet dans {a.out}.")
     return 0
 
 
@@ -209,12 +258,14 @@ def cmd_batches(a) -> int:
 
 
 def cmd_check(a) -> int:
-    store = Store(default_dir())
+    store = store_at()
     problems, repairs = store.check()
     if not problems:
+        files = len(store.data_files(store.manifest()))
         print("Magasin sain : aucun problème trouvé." if store.is_pristine() else
-              f"Magasin sain : version {store.version()}, {len(store.data_files(store.manifest()))} fichier(s) de données "
-              "vérifié(s), comptes lisibles.")
+              f"Magasin sain : version {store.version()}, "
+              + (f"{files} fichier(s) de données vérifié(s)" if files else "schéma de la base à jour")
+              + ", comptes lisibles.")
         return 0
     print("Problèmes trouvés :")
     for p in problems:
@@ -308,12 +359,12 @@ def read_password(prompt: str = "Mot de passe : ") -> str:
 
 
 def cmd_init(a) -> int:
-    store = Store(default_dir())
+    store = store_at()
     try:
         store.init(auth.new_account(a.admin, "admin", password=read_password(), email=a.email))
     except (auth.AuthError, StoreError) as exc:
         return fail(str(exc))
-    print(f"Magasin créé dans {store.root}, sans données de démonstration. Administrateur : {a.admin}.")
+    print(f"Magasin créé dans {store.where}, sans données de démonstration. Administrateur : {a.admin}.")
     return 0
 
 
@@ -402,6 +453,19 @@ def parser() -> Parser:
     bn.add_argument("--reps", type=int, default=7, help="répétitions de chaque mesure (médiane et p95)")
     bn.add_argument("--small-batches", type=int, default=1000, help="petits lots importés avant la compaction")
     bn.set_defaults(func=cmd_bench)
+    db = sub.add_parser("db", help="le schéma de la base PostgreSQL (CMQ_DATABASE_URL) : mise à jour, état")
+    db.add_argument("action", choices=("upgrade", "status"), help="upgrade : appliquer les migrations ; status : où en est la base")
+    db.add_argument("--database-url", help="par défaut CMQ_DATABASE_URL")
+    db.set_defaults(func=cmd_db)
+    so = sub.add_parser("store", help="copier un magasin entier (dossier Parquet ou base PostgreSQL) vers un magasin neuf")
+    sos = so.add_subparsers(dest="store_command", required=True, parser_class=Parser)
+    sc = sos.add_parser("copy", help="copier tout l'historique, les lots, les comptes et les campagnes")
+    sc.add_argument("--from", dest="source", required=True, metavar="DOSSIER_OU_URL")
+    sc.add_argument("--to", dest="destination", required=True, metavar="DOSSIER_OU_URL")
+    sc.set_defaults(func=cmd_store_copy)
+    sn = sub.add_parser("snapshot", help="écrire chaque vue canonique en Parquet (archives, données ouvertes)")
+    sn.add_argument("--out", required=True, metavar="DOSSIER")
+    sn.set_defaults(func=cmd_snapshot)
     sv = sub.add_parser("serve", help="lancer l'application web")
     sv.add_argument("--port", type=int, default=8501)
     sv.add_argument("--address", default="0.0.0.0")

@@ -24,10 +24,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(data_dir: Path, port: int | None = None, secrets: Path | None = None):
-    """Start the app on a free loopback port (or `port`), with a secrets file when given; stop it afterwards."""
+def streamlit_server(data_dir: Path | None, port: int | None = None, secrets: Path | None = None,
+                     env: dict | None = None):
+    """Start the app on a free loopback port (or `port`) on the store in `data_dir` (or the one `env` names), with a
+    secrets file when given; stop it afterwards."""
     port = port or free_port()
-    env = dict(os.environ, CMQ_DATA_DIR=str(data_dir))
+    env = dict(os.environ, **({"CMQ_DATA_DIR": str(data_dir)} if data_dir else {}), **(env or {}))
     if secrets:
         env["STREAMLIT_SECRETS_FILES"] = str(secrets)
     proc = subprocess.Popen(

@@ -67,9 +67,9 @@ def data_dir(store_copy, monkeypatch) -> Path:
     return store_copy.root
 
 
-def cli(*args, data_dir, stdin: str = ""):
-    """python -m cmq ARGS on the store `data_dir`, `stdin` as standard input."""
-    env = dict(os.environ, CMQ_DATA_DIR=str(data_dir))
+def cli(*args, data_dir=None, stdin: str = "", store=None):
+    """python -m cmq ARGS on the store `data_dir` (or `store`, on either backend), `stdin` as standard input."""
+    env = dict(os.environ, **(where(store) if store is not None else {"CMQ_DATA_DIR": str(data_dir)}))
     return subprocess.run([sys.executable, "-m", "cmq", *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
                           text=True, timeout=300)
 
@@ -95,3 +95,97 @@ def snapshot(root: Path) -> dict:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
             if p.is_file() and not p.name.endswith(".lock") and p.name not in NOT_DATA
             and p.relative_to(root).parts[0] != "_catalogue"}
+
+
+# ---------------------------------------------------------------- PostgreSQL (the shared store, see pgserver.py)
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL server for this test process; skipped only where PostgreSQL cannot be found, never in CI."""
+    import pgserver
+
+    if pgserver.bin_dir() is None:
+        message = "PostgreSQL est introuvable : installez le paquet Debian « postgresql » (make test le fait)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    os.environ.setdefault("CMQ_CACHE_DIR", str(tmp_path_factory.mktemp("catalogues")))
+    server = pgserver.Server()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server) -> str:
+    """A database with the store's schema, copied for each test (create database … template)."""
+    from cmq.core.store import postgres
+
+    name = f"cmq_template_{os.getpid()}"
+    pg_server.sql(f"create database {name}")
+    postgres.upgrade(pg_server.url(name))
+    return name
+
+
+@pytest.fixture
+def pg_url(pg_server, pg_template) -> str:
+    """A new, empty store database (schema applied, nothing written)."""
+    import pgserver
+
+    return pgserver.new_database(pg_server, pg_template)
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_server, pg_template, demo_store) -> str:
+    """A database holding a copy of the demo store (batches, history, accounts), copied for each test."""
+    import pgserver
+
+    from cmq.core.store import transfer
+    from cmq.core.store.postgres import PgStore
+
+    url = pgserver.new_database(pg_server, pg_template)
+    transfer.copy(demo_store, PgStore(url))
+    from cmq.core.store import postgres
+
+    postgres.close_pool(url)  # a template must have no connection
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def pg_demo_copy(pg_server, pg_demo_template):
+    """A writable copy of the demo store on PostgreSQL."""
+    import pgserver
+
+    from cmq.core.store.postgres import PgStore
+
+    return PgStore(pgserver.new_database(pg_server, pg_demo_template))
+
+
+@pytest.fixture(params=["parquet", "postgres"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def any_store_copy(backend, request):
+    """A writable copy of the demo store, on each backend in turn (the embedded folder, then PostgreSQL)."""
+    return request.getfixturevalue("store_copy" if backend == "parquet" else "pg_demo_copy")
+
+
+@pytest.fixture
+def any_empty_store(backend, request, tmp_path):
+    """A new store with one administrator (ADMIN), on each backend in turn."""
+    if backend == "parquet":
+        return admin_store(tmp_path / "store")
+    from cmq.core.store.postgres import PgStore
+
+    s = PgStore(request.getfixturevalue("pg_url"))
+    s.put_account(auth.new_account(ADMIN, "admin"), replace=True)
+    return s
+
+
+def where(store) -> dict:
+    """The environment that points a child process (the command line, a server) at `store`, on either backend."""
+    from cmq.core.store import Store
+
+    if isinstance(store, Store):
+        return {"CMQ_DATA_DIR": str(store.root), "CMQ_DATABASE_URL": ""}
+    return {"CMQ_DATABASE_URL": store.url}

@@ -13,7 +13,7 @@ import streamlit as st
 
 from cmq.core import fmt, queries, steering
 from cmq.core.demo import open_store
-from cmq.core.store import Store, StoreError, default_dir
+from cmq.core.store import Store, StoreError, location
 from cmq.outputs import export, tables
 from cmq.outputs.registry import FIGURES
 
@@ -21,13 +21,13 @@ ALL_YEARS = "Toutes les années"
 
 
 @st.cache_resource(show_spinner="Préparation des données…")
-def _store(root: str) -> Store:
-    return open_store(root)
+def _store(where: str) -> Store:
+    return open_store(where)
 
 
 def store() -> Store:
-    """The store of this app (CMQ_DATA_DIR); the demo is built into it on first start."""
-    return _store(str(default_dir().resolve()))
+    """The store of this app (CMQ_DATABASE_URL, else the folder CMQ_DATA_DIR); the demo is built into a new one."""
+    return _store(location())
 
 
 # Streamlit's front-end modules that the first page after sign-in needs (charts, filters, headline figures, download

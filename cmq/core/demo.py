@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cmq import ROOT
 from cmq.core import auth, ingest, schema
-from cmq.core.store import Store
+from cmq.core.store import Store, store_at
 
 DEMO_DIR = ROOT / "data" / "demo"
 # One account per role, listed with their passwords on the login page of the demo store only.
@@ -72,11 +72,11 @@ def stale_files(store, demo_dir: Path = DEMO_DIR) -> list[str]:
 
 
 def open_store(root=None, demo_dir: Path = DEMO_DIR) -> Store:
-    """Open the store; build the demo into it only when its folder holds nothing at all (a folder with anything in
-    it but no valid manifest is a damaged store: Store refuses it, in French). An untouched demo store whose files
-    changed since it was built is made again from them through the import path, so that the demo never shows what its
-    files no longer say."""
-    store = Store(root)
+    """Open the store (`root`: a folder or a postgresql:// URL; by default store.location()); build the demo into it
+    only when it holds nothing at all (a folder with anything in it but no valid manifest is a damaged store: Store
+    refuses it, in French). An untouched demo store whose files changed since it was built is made again from them
+    through the import path, so that the demo never shows what its files no longer say."""
+    store = store_at(root)
     if store.is_pristine():  # still nothing once the lock is held (another process may have built it meanwhile)
         store.write(lambda s: build(s, demo_dir) if s.is_empty() else None)
     store.manifest(), store.accounts()  # a damaged store is refused here, in French, before any command reads it

@@ -41,8 +41,10 @@ whose files changed rebuilt.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+import pyarrow as pa
 from filelock import FileLock, Timeout
 
 from cmq.core import schema
@@ -61,12 +63,14 @@ from cmq.core.store.files import (  # noqa: F401 (re-exported by the facade)
     CommitResult,
     StoreDamaged,
     StoreError,
+    StoreUnavailable,
     _atomic_write_bytes,
     _read_json,
     default_dir,
     file_problem,
 )
 
+DATABASE_URL = "CMQ_DATABASE_URL"  # a postgresql:// URL: the shared store on PostgreSQL (see postgres.py)
 LOCKS = (".lock", ".accounts.lock")  # the writers' lock and the accounts' lock (files filelock leaves behind)
 
 
@@ -82,6 +86,35 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
         self._accounts_lock = FileLock(str(self.root / ".accounts.lock"), timeout=30)
         self.damaged: dict[int, list[str]] = {}  # version → what its damaged data files cost the pages (see connect)
         self._sound: set[tuple] = set()  # (file, size, mtime) of the data files verified whole in this process
+
+    @property
+    def where(self) -> str:
+        """Where the store lives (its folder)."""
+        return str(self.root)
+
+    def load(self, rows: dict, *, accounts: dict, campaigns: list, kind: str | None, next_batch: int) -> None:
+        """Fill this new store with another's whole history (transfer.copy): each relation as one file, batch numbers
+        kept, every table's snapshot built, then the accounts."""
+        with self._writing():
+            if not self.is_empty() or self.accounts():
+                raise StoreError(f"Le magasin {self.where} n'est pas vide : rien n'a été changé.")
+            m = self.manifest()
+            for name, tbl in rows.items():
+                if tbl.num_rows:
+                    cols = dict(schema.BATCH_COLUMNS if name == BATCHES else schema.REVERT_COLUMNS if name == REVERTS
+                                else [(c.name, c.type) for c in schema.table(name).columns] + [("batch_id", "int")])
+                    rel = f"{name}/c00000001.parquet"
+                    self._write_file(m, rel, tbl.cast(pa.schema([pa.field(n, schema.ARROW_TYPES[cols[n]])
+                                                                 for n in tbl.column_names])))
+                    m["files"][name] = [rel]
+            m.update(next_batch=next_batch, next_revert=rows[REVERTS].num_rows + 1, campaigns=campaigns)
+            if kind:
+                m["kind"] = kind
+            for name in schema.TABLES:
+                self._fold(m, name, force=True)
+            self._write_manifest(m)
+        with self._accounts_lock:
+            self._write_accounts(accounts)
 
     def write_accounts(self, fn):
         """Run fn(store) holding the accounts' own lock (a login attempt and its counters), never the writers' lock:
@@ -246,3 +279,17 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
                 if any(r.startswith(name) for r in repairs):
                     _atomic_write_bytes(self.root / name, lambda fh, data=backup.read_bytes(): fh.write(data))
             return repairs
+
+
+def location() -> str:
+    """Where this process's store is: CMQ_DATABASE_URL when set (the shared store on PostgreSQL), else the embedded
+    store's folder (CMQ_DATA_DIR, by default data/store)."""
+    return os.environ.get(DATABASE_URL) or str(default_dir().resolve())
+
+
+def store_at(where: str | Path | None = None, **kw):
+    """The store at `where` (a postgresql:// URL or a folder; by default `location()`): PgStore or Store."""
+    from cmq.core.store import postgres
+
+    where = location() if where is None else where
+    return postgres.PgStore(str(where), **kw) if postgres.is_url(where) else Store(where, **kw)

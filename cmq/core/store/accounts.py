@@ -43,11 +43,15 @@ class Accounts:
                           indent=1).encode("utf-8")
         self._write_with_backup(ACCOUNTS, data)
 
-    def put_account(self, account: dict, *, replace: bool = False) -> None:
-        """Add an account (from auth.new_account); an existing name is refused unless `replace`."""
-        if not (self.root / MANIFEST).exists():  # a new store's first file is its manifest (under the writers' lock)
+    def _ensure_started(self) -> None:
+        """A new store's first file is its manifest (under the writers' lock)."""
+        if not (self.root / MANIFEST).exists():
             with self._lock:
                 self._start()
+
+    def put_account(self, account: dict, *, replace: bool = False) -> None:
+        """Add an account (from auth.new_account); an existing name is refused unless `replace`."""
+        self._ensure_started()
         with self._accounts_lock:
             accounts = self.accounts()
             if account["name"] in accounts and not replace:

@@ -37,16 +37,7 @@ class Batches:
         t = schema.table(table_name)
         counts = counts or {}
         with self._writing():
-            campuses = set()
-            if t.campus_column and t.campus_column in rows.columns:
-                # a row without campus concerns the whole region ("": only an administrator writes it)
-                campuses = {"" if pd.isna(c) else str(c) for c in rows[t.campus_column]}
-            account = self.account(user)
-            refusal = auth.write_refusal(account, user, t.label, t.campus_column, campuses)
-            if refusal is None and auth.campus_scope(account) is not None:
-                refusal = auth.owner_refusal(account, self._owners(t, rows))
-            if refusal:
-                raise StoreError(refusal)
+            self._check_scope(t, rows, user)
             m = self.manifest()
             pairs = _campus_years(t, rows)
             self._refuse_locked(m, pairs)
@@ -54,10 +45,6 @@ class Batches:
             batch_id = int(m["next_batch"])
             data = rows.copy()
             data["batch_id"] = batch_id
-            retired = self._append(m, table_name, batch_id,
-                                   _arrow(data, _columns(t)))
-            if _pause:
-                _pause()  # test hook: lets a test kill the writer between the data and the commit point
             record = pd.DataFrame([{
                 "batch_id": batch_id, "table_name": table_name, "campus_id": campus_id,
                 "file_name": file_name, "sha256": sha256, "rows": int(counts.get("rows", len(rows))),
@@ -65,9 +52,11 @@ class Batches:
                 "unchanged": int(counts.get("unchanged", 0)), "user_name": user,
                 "committed_at": datetime.now(UTC).isoformat(timespec="microseconds"),
             }])
-            retired += self._append(m, BATCHES, batch_id, _arrow(record, schema.BATCH_COLUMNS))
+            retired = self._record_batch(m, table_name, batch_id, _arrow(data, _columns(t)),
+                                         _arrow(record, schema.BATCH_COLUMNS))
+            if _pause:
+                _pause()  # test hook: lets a test kill the writer between the data and the commit point
             m["next_batch"] = batch_id + 1
-            retired += self._fold(m, table_name) + self._fold(m, BATCHES)
             self._write_manifest(m)
             self._remove(retired)
         return CommitResult(batch_id=batch_id, rows=len(rows))
@@ -94,13 +83,38 @@ class Batches:
             rec = pd.DataFrame([{"batch_id": int(batch_id),
                                  "reverted_at": datetime.now(UTC).isoformat(timespec="microseconds"),
                                  "reverted_by": user}])
-            retired = self._append(m, REVERTS, n, _arrow(rec, schema.REVERT_COLUMNS))
+            retired = self._record_revert(m, n, found[0][2], int(batch_id), _arrow(rec, schema.REVERT_COLUMNS))
             m["next_revert"] = n + 1
-            retired += self._fold(m, REVERTS)
-            if m.get("current", {}).get(found[0][2], {}).get("upto", 0) >= int(batch_id):
-                retired += self._fold(m, found[0][2], force=True)  # the reverted rows are in the snapshot: rebuild it
             self._write_manifest(m)
             self._remove(retired)
+
+    def _check_scope(self, t, rows: pd.DataFrame, user: str) -> None:
+        """The write door's check, whatever the backend: the account's role and campuses against every row written,
+        every row it replaces and everything its rows point to (a French StoreError when refused)."""
+        campuses = set()
+        if t.campus_column and t.campus_column in rows.columns:
+            # a row without campus concerns the whole region ("": only an administrator writes it)
+            campuses = {"" if pd.isna(c) else str(c) for c in rows[t.campus_column]}
+        account = self.account(user)
+        refusal = auth.write_refusal(account, user, t.label, t.campus_column, campuses)
+        if refusal is None and auth.campus_scope(account) is not None:
+            refusal = auth.owner_refusal(account, self._owners(t, rows))
+        if refusal:
+            raise StoreError(refusal)
+
+    def _record_batch(self, m: dict, table_name: str, batch_id: int, rows: pa.Table, record: pa.Table) -> list[str]:
+        """Write a batch's rows and its record (not yet committed: the manifest swap does); returns retired files."""
+        retired = self._append(m, table_name, batch_id, rows)
+        retired += self._append(m, BATCHES, batch_id, record)
+        return retired + self._fold(m, table_name) + self._fold(m, BATCHES)
+
+    def _record_revert(self, m: dict, n: int, table_name: str, batch_id: int, rec: pa.Table) -> list[str]:
+        """Write revert number `n` of a batch of `table_name` (committed by the manifest swap); returns retired files."""
+        retired = self._append(m, REVERTS, n, rec)
+        retired += self._fold(m, REVERTS)
+        if m.get("current", {}).get(table_name, {}).get("upto", 0) >= batch_id:
+            retired += self._fold(m, table_name, force=True)  # the reverted rows are in the snapshot: rebuild it
+        return retired
 
     def compact(self) -> dict:
         """Merge each table's files into one file, keeping every row and its batch_id, and rebuild its snapshot.

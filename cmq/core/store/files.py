@@ -34,6 +34,11 @@ class StoreError(Exception):
     """A refused write, with a French message."""
 
 
+class StoreUnavailable(StoreError):
+    """The database of a shared store does not answer (down, unreachable, too slow): pages say so in French and come
+    back when it answers again."""
+
+
 class StoreDamaged(StoreError):
     """The store's manifest or accounts are missing or unreadable: nothing is read or written until it is repaired."""
 
