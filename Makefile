@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test lint setup setup-test browser bench clean
+.PHONY: run test lint setup setup-test browser postgres bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); apt-get update -qq && \
@@ -20,13 +20,19 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	@touch $@ $(VENV)/.runtime
 
 setup: $(VENV)/.runtime
-setup-test: $(VENV)/.dev browser
+setup-test: $(VENV)/.dev browser postgres
 
 # Debian's Chromium: kaleido draws the exported images with it, Playwright drives it in the browser tests (neither
 # downloads a browser). DejaVu fonts: the PDF meeting pack embeds them.
 browser:
 	@{ command -v chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf; } >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
+# Debian's PostgreSQL server binaries: the tests of the shared store start their own server with them (initdb, pg_ctl
+# as the postgres user, on 127.0.0.1 and a free port); no cluster of the machine is used.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 
 run: setup browser
 	$(BIN)/python -m cmq serve --port $(PORT)

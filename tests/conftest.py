@@ -189,3 +189,22 @@ def where(store) -> dict:
     if isinstance(store, Store):
         return {"CMQ_DATA_DIR": str(store.root), "CMQ_DATABASE_URL": ""}
     return {"CMQ_DATABASE_URL": store.url}
+
+
+@pytest.fixture
+def any_data(any_store_copy, monkeypatch):
+    """The app (AppTest) and the command line pointed at `any_store_copy`, on each backend in turn."""
+    for key, value in where(any_store_copy).items():
+        monkeypatch.setenv(key, value)
+    return any_store_copy
+
+
+def state_of(store):
+    """What a refused write must leave unchanged: every file of an embedded store, byte for byte; for PostgreSQL the
+    store's version and every canonical view."""
+    from cmq.core.store import Store, transfer
+
+    if isinstance(store, Store):
+        return snapshot(store.root)
+    return {"version": store.version(), "accounts": store.accounts(), "campaigns": store.campaigns(),
+            **{name: store.read(f"select * from {name}").to_csv(index=False) for name in transfer.CANONICAL}}

@@ -10,18 +10,18 @@ import pytest
 from cmq.core import cycle, ingest
 from cmq.core.store import StoreError
 
-from conftest import app_test, cli, frame, snapshot
+from conftest import app_test, cli, frame, state_of
 
 VALUE = "Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I04;2018;3\n"
 
 
-def run(data_dir, *args):
-    out = cli(*args, data_dir=data_dir)
+def run(store, *args):
+    out = cli(*args, store=store)
     return out.returncode, out.stdout + out.stderr
 
 
-def test_the_whole_cycle_through_the_command_line(store_copy):
-    root = store_copy.root
+def test_the_whole_cycle_through_the_command_line(any_store_copy, tmp_path):
+    store_copy = root = any_store_copy
     assert run(root, "campaign", "open", "--year", "2018", "--deadline", "2019-01-31", "--user", "directeur-agt")[0] == 1
     code, said = run(root, "campaign", "open", "--year", "2018", "--deadline", "2019-01-31", "--user", "admin")
     assert code == 0 and "Campagne 2018 ouverte jusqu'au 31 janvier 2019 pour 6 campus" in said
@@ -35,7 +35,7 @@ def test_the_whole_cycle_through_the_command_line(store_copy):
     assert status["AGT"]["status"] == "renvoye" and status["AGT"]["reason"] == "AGT-I04 : Le nombre de comités manque"
     assert status["AGT"]["expected"] == 59 and status["AGT"]["timeliness"] == "en retard", "past its deadline"
     # the director fixes it (a value for AGT-I04), submits again; the coordinator validates
-    path = root.parent / "v.csv"
+    path = tmp_path / "v.csv"
     path.write_text(VALUE, encoding="utf-8")
     assert run(root, "import", "indicator_values", str(path), "--user", "directeur-agt")[0] == 0
     assert run(root, "submit", "--campus", "AGT", "--year", "2018", "--user", "directeur-agt")[0] == 0
@@ -50,9 +50,9 @@ def test_the_whole_cycle_through_the_command_line(store_copy):
 
 
 @pytest.fixture
-def validated(store_copy, data_dir):
-    """AGT's 2018 figures validated in the 2018 campaign, a batch of AGT 2018 committed before."""
-    s = store_copy
+def validated(any_data):
+    """AGT's 2018 figures validated in the 2018 campaign, a batch of AGT 2018 committed before (on each backend)."""
+    s = any_data
     batch = ingest.import_bytes(s, "indicator_values", VALUE.encode(), "v.csv", user="admin").batch_id
     s.open_campaign(2018, date(2019, 1, 31), user="admin", campuses=["AGT", "MSI"])
     s.campaign_step("submit", 2018, "AGT", user="directeur-agt")
@@ -62,28 +62,28 @@ def validated(store_copy, data_dir):
 
 def test_a_validated_year_is_refused_by_every_write_path(validated, tmp_path):
     store, batch = validated
-    before = snapshot(store.root)
+    before = state_of(store)
     change = "Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I04;2018;4\n"
     # the importer (page, grid, command line): the line is named before anything is written
     rep = ingest.import_bytes(store, "indicator_values", change.encode(), "v.csv", user="admin")
     assert rep.status == "rejected" and "Les chiffres 2018 d'AGT sont validés" in rep.errors[0]["message"]
     assert rep.errors[0]["line"] == 2
     (tmp_path / "v.csv").write_text(change, encoding="utf-8")
-    assert cli("import", "indicator_values", str(tmp_path / "v.csv"), "--user", "admin", data_dir=store.root).returncode == 1
+    assert cli("import", "indicator_values", str(tmp_path / "v.csv"), "--user", "admin", store=store).returncode == 1
     # a script calling the store itself, and a revert
     rows = ingest.read("indicator_values", change.encode()).rows
     with pytest.raises(StoreError, match="les chiffres validés ne bougent plus \\(AGT 2018\\)"):
         store.commit("indicator_values", rows, user="admin")
     with pytest.raises(StoreError, match="AGT 2018"):
         store.revert(batch, user="admin")
-    assert cli("revert", str(batch), "--user", "admin", data_dir=store.root).returncode == 1
+    assert cli("revert", str(batch), "--user", "admin", store=store).returncode == 1
     # the page
     at = app_test("admin").run()
     at.switch_page("cmq/app/pages/import.py").run()
     at.file_uploader[0].upload("v.csv", change.encode(), "text/csv").run()
     assert any("sont validés" in m for m in frame(at, "Message")["Message"])
     assert not [b for b in at.button if b.key == "imp_commit"]
-    assert snapshot(store.root) == before, "the store is byte-identical"
+    assert state_of(store) == before, "the store is byte-identical (PostgreSQL: the same version and views)"
     # another campus, another year still move; a reopened year moves again
     other = "Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I04;2019;4\nMSI;MSI-I01;2018;9\n"
     assert ingest.import_bytes(store, "indicator_values", other.encode(), "o.csv", user="admin").status == "committed"
@@ -231,12 +231,12 @@ def test_a_campaign_can_ask_a_campus_for_some_indicators_only(store_copy, tmp_pa
     asked.write_text("Code campus;Identifiant indicateur\nAGT;AGT-I01\nAGT;AGT-I04\n", encoding="utf-8")
     wrong = tmp_path / "faux.csv"
     wrong.write_text("Code campus;Identifiant indicateur\nAGT;MSI-I01\n", encoding="utf-8")
-    code, said = run(store_copy.root, "campaign", "open", "--year", "2018", "--deadline", "2019-01-31", "--user", "admin",
+    code, said = run(store_copy, "campaign", "open", "--year", "2018", "--deadline", "2019-01-31", "--user", "admin",
                      "--expected", str(wrong))
     assert code == 1 and "ligne 2 : « MSI-I01 » n'est pas un indicateur du campus AGT" in said
-    assert run(store_copy.root, "campaign", "open", "--year", "2018", "--deadline", "2019-01-31", "--user", "admin",
+    assert run(store_copy, "campaign", "open", "--year", "2018", "--deadline", "2019-01-31", "--user", "admin",
                "--expected", str(asked))[0] == 0
-    rows = {r["campus_id"]: r for r in json.loads(run(store_copy.root, "campaign", "status", "--year", "2018", "--json")[1])}
+    rows = {r["campus_id"]: r for r in json.loads(run(store_copy, "campaign", "status", "--year", "2018", "--json")[1])}
     assert (rows["AGT"]["expected"], rows["AGT"]["reported"]) == (2, 1), "AGT-I01 has its 88, AGT-I04 nothing"
     assert rows["MSI"]["expected"] == 8, "a campus not named owes its whole plan"
     from cmq.core import remind

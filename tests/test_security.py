@@ -19,7 +19,7 @@ import pytest
 from cmq.core import auth, demo, fmt, ingest, queries
 from cmq.core.store import Store, StoreDamaged, StoreError
 
-from conftest import ADMIN, ROOT, app_test, cli, frame, snapshot
+from conftest import ADMIN, ROOT, app_test, cli, frame, snapshot, state_of
 
 PASSWORD = "un-vrai-mot-de-passe-2026"
 
@@ -163,26 +163,27 @@ TAKEOVERS = {  # table: a line a director of AGT sends about rows of AMF (keys t
 
 
 @pytest.mark.parametrize("table", list(TAKEOVERS))
-def test_a_director_cannot_take_over_another_campus_rows_from_the_command_line(data_dir, tmp_path, table):
+def test_a_director_cannot_take_over_another_campus_rows_from_the_command_line(any_store_copy, tmp_path, table):
     f = tmp_path / f"{table}.csv"
     f.write_text(TAKEOVERS[table], encoding="utf-8")
-    before = snapshot(data_dir)
-    r = cli("import", table, str(f), "--user", "directeur-agt", "--json", data_dir=data_dir)
+    before = state_of(any_store_copy)
+    r = cli("import", table, str(f), "--user", "directeur-agt", "--json", store=any_store_copy)
     assert r.returncode == 1, r.stdout
     out = pd.read_json(io.StringIO(r.stdout), typ="series")
     assert out["status"] == "rejected" and any("AMF" in e["message"] for e in out["errors"])
-    assert snapshot(data_dir) == before
+    assert state_of(any_store_copy) == before
 
 
 @pytest.mark.parametrize("table", ["actions", "objectives", "indicators", "indicator_values", "action_objectives"])
-def test_the_store_refuses_a_takeover_whatever_the_caller(store_copy, table):
-    """A script that skips the importer's checks and calls the write door directly is refused too."""
+def test_the_store_refuses_a_takeover_whatever_the_caller(any_store_copy, table):
+    """A script that skips the importer's checks and calls the write door directly is refused too (both backends)."""
+    store_copy = any_store_copy
     rep = ingest.read(table, TAKEOVERS[table].encode())
     rows = rep.rows.where(rep.rows.notna(), None)
-    before = snapshot(store_copy.root)
+    before = state_of(store_copy)
     with pytest.raises(StoreError, match="AMF"):
         store_copy.commit(table, rows, user="directeur-agt")
-    assert snapshot(store_copy.root) == before
+    assert state_of(store_copy) == before
     store_copy.commit(table, rows, user=ADMIN)  # an administrator may
 
 

@@ -30,8 +30,8 @@ def value_of(store: Store, indicator: str, year: int):
     return None if got.empty else got["value"].iloc[0]
 
 
-def test_commit_then_correction_latest_wins(tmp_path):
-    s = admin_store(tmp_path)
+def test_commit_then_correction_latest_wins(any_empty_store):
+    s = any_empty_store
     b1 = s.commit("indicator_values", values([("AGT-I01", 2019, 10.0), ("AGT-I02", 2019, 5.0)]), user=ADMIN).batch_id
     b2 = s.commit("indicator_values", values([("AGT-I01", 2019, 12.0)]), user=ADMIN).batch_id
     assert b2 > b1
@@ -41,8 +41,8 @@ def test_commit_then_correction_latest_wins(tmp_path):
     assert hist["value"].tolist() == [10.0, 12.0], "history keeps every version with its batch"
 
 
-def test_revert_restores_previous_values_and_stays_visible(tmp_path):
-    s = admin_store(tmp_path)
+def test_revert_restores_previous_values_and_stays_visible(any_empty_store):
+    s = any_empty_store
     for name in ("alice", "bob"):
         s.put_account(auth.new_account(name, "admin"))
     s.commit("indicator_values", values([("AGT-I01", 2019, 10.0)]), user="alice", file_name="a.csv")

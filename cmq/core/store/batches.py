@@ -52,11 +52,11 @@ class Batches:
                 "unchanged": int(counts.get("unchanged", 0)), "user_name": user,
                 "committed_at": datetime.now(UTC).isoformat(timespec="microseconds"),
             }])
+            m["next_batch"] = batch_id + 1  # before the record: a snapshot it folds says it holds this batch
             retired = self._record_batch(m, table_name, batch_id, _arrow(data, _columns(t)),
                                          _arrow(record, schema.BATCH_COLUMNS))
             if _pause:
                 _pause()  # test hook: lets a test kill the writer between the data and the commit point
-            m["next_batch"] = batch_id + 1
             self._write_manifest(m)
             self._remove(retired)
         return CommitResult(batch_id=batch_id, rows=len(rows))
@@ -83,8 +83,8 @@ class Batches:
             rec = pd.DataFrame([{"batch_id": int(batch_id),
                                  "reverted_at": datetime.now(UTC).isoformat(timespec="microseconds"),
                                  "reverted_by": user}])
-            retired = self._record_revert(m, n, found[0][2], int(batch_id), _arrow(rec, schema.REVERT_COLUMNS))
             m["next_revert"] = n + 1
+            retired = self._record_revert(m, n, found[0][2], int(batch_id), _arrow(rec, schema.REVERT_COLUMNS))
             self._write_manifest(m)
             self._remove(retired)
 
