@@ -345,3 +345,28 @@ def test_a_reload_and_a_new_tab_keep_the_session(store_copy, page):
         page.reload()
         page.get_by_label("Nom du compte", exact=True).wait_for(timeout=60_000)
         assert page.get_by_text("Connecté :").count() == 0
+
+
+def test_two_app_servers_on_one_database_show_each_others_imports(pg_demo_copy, page):
+    """Two `cmq serve` on one PostgreSQL database (two servers behind a load balancer): an import committed through A
+    shows on B's next page load, B never restarted; a session opened on A is accepted by B (one key for both)."""
+    env = {"CMQ_DATABASE_URL": pg_demo_copy.url}
+    good = ("Code campus;Identifiant indicateur;Année;Valeur\r\nAGT;AGT-I01;2018;95\r\n").encode("cp1252")
+    with streamlit_server(None, env=env) as a, streamlit_server(None, env=env) as b:
+        assert indicator_value(page, b, "Nombre de rencontres auprès des acteurs") == "88"
+        open_as(page, a + "/import", "directeur-agt", "agt-demo-2018")
+        page.get_by_text("Importer des données").first.wait_for(timeout=60_000)
+        page.locator('input[type="file"]').set_input_files(
+            files=[{"name": "valeurs.csv", "mimeType": "text/csv", "buffer": good}])
+        page.get_by_text("Modifications (ancienne → nouvelle valeur)").wait_for(timeout=30_000)
+        page.wait_for_function("() => [...document.querySelectorAll('button')]"
+                               ".some(b => b.innerText.includes(\"Valider l'import\") && !b.disabled)")
+        page.get_by_role("button", name="Valider l'import").click()
+        page.get_by_text("Import validé").wait_for(timeout=30_000)
+        # the same browser on B (cookies go to the host, whatever the port): signed in already, B's history lists it
+        page.goto(b + "/history")
+        page.get_by_text("Connecté :").wait_for(timeout=60_000)
+        assert "directeur-agt" in page.get_by_text("Connecté :").inner_text()
+        page.get_by_text("valeurs.csv").first.wait_for(state="attached", timeout=30_000)  # a cell of the grid
+        assert indicator_value(page, b, "Nombre de rencontres auprès des acteurs") == "95"
+        screenshot(page, "second-server-after-import")
