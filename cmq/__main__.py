@@ -452,6 +452,8 @@ def parser() -> Parser:
     bn.add_argument("--keep", metavar="DOSSIER", help="garder (ou réutiliser) le magasin synthétique dans ce dossier")
     bn.add_argument("--reps", type=int, default=7, help="répétitions de chaque mesure (médiane et p95)")
     bn.add_argument("--small-batches", type=int, default=1000, help="petits lots importés avant la compaction")
+    bn.add_argument("--database-url", metavar="postgresql://…",
+                    help="mesurer aussi le magasin partagé sur cette base PostgreSQL (vide), à côté du magasin embarqué")
     bn.set_defaults(func=cmd_bench)
     db = sub.add_parser("db", help="le schéma de la base PostgreSQL (CMQ_DATABASE_URL) : mise à jour, état")
     db.add_argument("action", choices=("upgrade", "status"), help="upgrade : appliquer les migrations ; status : où en est la base")

@@ -43,9 +43,9 @@ def test_pandas_baseline_computes_the_same_reach_as_the_sql(demo_store):
     assert bench.pandas_page("reach", tables, ctx)
 
 
-def test_bench_json_on_a_tiny_size(tmp_path):
+def test_bench_json_on_a_tiny_size(tmp_path, pg_url):
     r = cli("bench", "--campuses", "3", "--years", "1", "--reps", "2", "--small-batches", "20", "--json",
-            data_dir=tmp_path / "unused")
+            "--database-url", pg_url, data_dir=tmp_path / "unused")
     assert r.returncode == 0, r.stderr[-2000:]
     out = json.loads(r.stdout)
     assert out["size"]["campuses"] == 3 and out["size"]["years"] == 1 and out["size"]["batches"] > 0
@@ -55,6 +55,12 @@ def test_bench_json_on_a_tiny_size(tmp_path):
     assert {"peak RSS · app process (every page)", "region meeting pack PPTX + PDF · demo",
             "reach page after 20 small batches, compacted / single batch",
             "catalogue · first read of a store (whole build)", "catalogue · first read after a 20-row reach upload"} <= names
+    for page in bench.PAGES:  # the same store on PostgreSQL, beside the embedded one
+        assert {f"postgres cold p95 · {page}", f"postgres / embedded cold median · {page}",
+                f"postgres warm median · {page}"} <= names
+    figures = {f["name"]: f for f in out["figures"]}
+    assert figures["postgres · catalogue first build (whole store)"]["baseline"] > 0
+    assert any(n.startswith("postgres · import") and figures[n]["met"] is not None for n in names)
     for f in out["figures"]:
         assert set(f) == {"name", "value", "unit", "baseline", "ratio", "target", "met"}
         assert f["value"] > 0

@@ -298,12 +298,12 @@ def peak_rss(store: Store, mode: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def import_csv(store: Store, rows: int = 100_000) -> bytes:
+def import_csv(store: Store, rows: int = 100_000, seed: int = 7) -> bytes:
     """A French Excel CSV (cp1252, `;`, decimal comma) of indicator values for the store's indicators."""
     inds = store.read("select campus_id, indicator_id, unit from indicators order by indicator_id")
     years = list(range(max(2000, 2036 - rows // max(len(inds), 1) - 1), 2037))  # small stores give fewer rows
     df = pd.concat([inds.assign(year=y) for y in years], ignore_index=True).head(rows)
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(seed)
     df["value"] = rng.integers(0, 1000, len(df)) / 10
     df.loc[df["unit"] == "oui_non", "value"] = rng.integers(0, 2, int((df["unit"] == "oui_non").sum()))
     df["target"] = np.where(rng.random(len(df)) < 0.3, 50.0, np.nan)
@@ -439,8 +439,56 @@ def measure_browser(store: Store, report: Results, reps: int = 3) -> None:
                target=1.5)
 
 
+def measure_postgres(store: Store, url: str, report: Results, reps: int) -> None:
+    """The same store on PostgreSQL (CMQ_DATABASE_URL), beside the embedded one in the same run: the copy, the
+    catalogue's first build, every page cold and warm, and a 100,000-row import (new values for every row) into each."""
+    from cmq.app import ui
+    from cmq.core import ingest
+    from cmq.core.store import postgres, transfer
+
+    postgres.upgrade(url)
+    pg = postgres.PgStore(url)
+    t = time.perf_counter()
+    transfer.copy(store, pg)
+    report.add("postgres · copy of the whole store (store copy)", time.perf_counter() - t, "s")
+    timings = {}
+    for label, s in (("embedded", store), ("postgres", pg)):
+        shutil.rmtree(s.root / "_catalogue", ignore_errors=True)
+        t = time.perf_counter()
+        s.connect().close()
+        timings[label] = (time.perf_counter() - t) * 1000
+    report.add("postgres · catalogue first build (whole store)", timings["postgres"], "ms", baseline=timings["embedded"])
+    ctx = default_context(store)
+    for page in PAGES:
+        emb_med, emb_p95 = _ms(_timed(lambda page=page: duckdb_cold(store, page, ctx), reps))
+        pg_med, pg_p95 = _ms(_timed(lambda page=page: duckdb_cold(pg, page, ctx), reps))
+        report.add(f"postgres cold p95 · {page}", pg_p95, "ms", baseline=emb_p95, target=300)
+        report.add(f"postgres / embedded cold median · {page}", pg_med / emb_med, "×", target=1.5)
+        warm = {}
+        for label, env in (("embedded", {"CMQ_DATABASE_URL": "", "CMQ_DATA_DIR": str(store.root)}),
+                           ("postgres", {"CMQ_DATABASE_URL": url})):
+            os.environ.update(env)
+            run_all = lambda page=page: [ui.query(n, **p) for n, p in page_queries(page, ctx)]  # noqa: E731
+            run_all()
+            warm[label] = _ms(_timed(run_all, reps * 3))[0]
+        os.environ["CMQ_DATABASE_URL"] = ""
+        report.add(f"postgres warm median · {page}", warm["postgres"], "ms", baseline=warm["embedded"], target=50)
+    data = import_csv(store, seed=8)
+    rows = data.count(b"\n") - 1
+    took = {}
+    for label, s in (("embedded", store), ("postgres", pg)):
+        t = time.perf_counter()
+        rep = ingest.import_bytes(s, "indicator_values", data, "valeurs.csv", user=synth.USER)
+        took[label] = time.perf_counter() - t
+        if rep.status != "committed":
+            raise RuntimeError(f"bench import refused on {label}: {rep.errors[:3]}")
+    report.add(f"postgres · import {rows:,} rows · validate + commit", took["postgres"] * 1000, "ms",
+               baseline=took["embedded"] * 1000, target=3000)
+    report.add("postgres / embedded · import", took["postgres"] / took["embedded"], "×")
+
+
 def measure(campuses: int = 200, years: int = 10, browser: bool = False, reps: int = 7, keep: Path | None = None,
-        small_batches: int = 1000, log: Callable[[str], None] = print) -> Results:
+        small_batches: int = 1000, log: Callable[[str], None] = print, database_url: str | None = None) -> Results:
     """The whole benchmark for one size; the synthetic store lives in a temporary folder (or `keep`)."""
     size = synth.Size(campuses, years, 2027 - years)
     national = campuses <= synth.NATIONAL.campuses * 2
@@ -476,6 +524,8 @@ def measure(campuses: int = 200, years: int = 10, browser: bool = False, reps: i
             measure_pack(store, report, "national", 30)
             if browser:
                 measure_browser(store, report)
+        if database_url:
+            measure_postgres(store, database_url, report, reps)
         return report
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -484,7 +534,7 @@ def measure(campuses: int = 200, years: int = 10, browser: bool = False, reps: i
 def main(a) -> int:
     log = (lambda s: print(s, file=sys.stderr)) if a.json else print
     report = measure(a.campuses, a.years, browser=a.browser, reps=a.reps, keep=Path(a.keep) if a.keep else None,
-                 small_batches=a.small_batches, log=log)
+                 small_batches=a.small_batches, log=log, database_url=a.database_url)
     if a.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
     missed = [f.name for f in report.figures if f.as_dict()["met"] is False]
