@@ -27,6 +27,18 @@ READ_ATTEMPTS = 5  # a read overtaken by commits this many times in a row gives 
 CATALOGUE_FORMAT = 3  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
 
 
+# batches (one row per batch, with its revert if any) and a table's history (every row with its batch and whether it
+# was reverted), over the raw relations: the same in the embedded store's views and in every catalogue
+BATCHES_SQL = ("select b.*, r.reverted_at, r.reverted_by from raw_batches b left join (select batch_id, "
+               "min(reverted_at) as reverted_at, any_value(reverted_by) as reverted_by from raw_reverts group by "
+               "batch_id) r using (batch_id)")
+
+
+def history_sql(t) -> str:
+    return (f"select r.*, b.file_name, b.user_name, b.committed_at, b.reverted_at is not null as reverted "
+            f"from raw_{t.name} r join batches b using (batch_id)")
+
+
 def _shared_rules(con: duckdb.DuckDBPyConnection) -> None:
     """Rules several queries share, written once: the audiences (which are structures, not people), and the reach
     figures with a joint action counted once (one row per action, year, audience and detail: its largest figure, whoever
@@ -119,16 +131,11 @@ class Catalogue:
         for name, cols in ((BATCHES, schema.BATCH_COLUMNS), (REVERTS, schema.REVERT_COLUMNS)):
             con.execute(f"create or replace view raw{name} as " + self._scan(files.get(name, []), cols))
         # batches is small and changes with every commit and revert: a catalogue holds it as a table
-        con.execute(
-            f"create or replace {'table' if catalogue else 'view'} batches as select b.*, r.reverted_at, "
-            "r.reverted_by from raw_batches b left join (select batch_id, min(reverted_at) as reverted_at, "
-            "any_value(reverted_by) as reverted_by from raw_reverts group by batch_id) r using (batch_id)")
+        con.execute(f"create or replace {'table' if catalogue else 'view'} batches as {BATCHES_SQL}")
         for t in schema.TABLES.values():
             con.execute(f"create or replace view raw_{t.name} as " + self._scan(files.get(t.name, []), _columns(t)))
             # history: every row ever committed for this table, with its batch and whether it was reverted
-            con.execute(
-                f"create or replace view {t.name}_history as select r.*, b.file_name, b.user_name, b.committed_at, "
-                f"b.reverted_at is not null as reverted from raw_{t.name} r join batches b using (batch_id)")
+            con.execute(f"create or replace view {t.name}_history as {history_sql(t)}")
             if not catalogue:
                 con.execute(f"create view {t.name} as " + self._current_sql(t, m))
         if not catalogue:  # a catalogue declares them once its tables exist (_fill_catalogue)

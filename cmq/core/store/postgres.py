@@ -41,7 +41,7 @@ from cmq.core import schema
 from cmq.core.store.accounts import Accounts
 from cmq.core.store.batches import Batches
 from cmq.core.store.campaigns import Campaigns
-from cmq.core.store.catalogue import Catalogue, _read_as, _shared_rules
+from cmq.core.store.catalogue import BATCHES_SQL, Catalogue, _read_as, _shared_rules, history_sql
 from cmq.core.store.files import (
     BATCHES,
     CATALOGUE,
@@ -599,16 +599,11 @@ def _fill(con: duckdb.DuckDBPyConnection, conn, state: dict, known: bool) -> Non
             con.execute(f"insert into {name} select {', '.join(_read_as(n, True) for n, _ in cols)} from incoming")
             con.unregister("incoming")
     # the same relations as the embedded store's catalogue (Catalogue._views): batches, histories, current rows
-    con.execute(
-        "create or replace table batches as select b.*, r.reverted_at, r.reverted_by from raw_batches b left join "
-        "(select batch_id, min(reverted_at) as reverted_at, any_value(reverted_by) as reverted_by from raw_reverts "
-        "group by batch_id) r using (batch_id)")
+    con.execute(f"create or replace table batches as {BATCHES_SQL}")
     signed = dict(con.execute("select name, signature from _signatures").fetchall()) if known else {}
     changed = state.get("tables", {})
     for t in schema.TABLES.values():
-        con.execute(
-            f"create or replace view {t.name}_history as select r.*, b.file_name, b.user_name, b.committed_at, "
-            f"b.reverted_at is not null as reverted from raw_{t.name} r join batches b using (batch_id)")
+        con.execute(f"create or replace view {t.name}_history as {history_sql(t)}")
         if not known or signed.get(t.name) != json.dumps(changed.get(t.name)):
             con.execute(f"create or replace table {t.name} as select * from raw_{t.name} where batch_id not in "
                         f"(select batch_id from raw_reverts) qualify row_number() over (partition by "
