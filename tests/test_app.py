@@ -109,8 +109,9 @@ def test_empty_store_says_what_is_missing(tmp_path, monkeypatch):
     assert metrics(at)["Financements acquis connus"] == "0\u00a0€"
 
 
-def test_every_page_of_the_navigation_runs(data_dir):
-    """Every page the registry lists, opened from the navigation as an administrator (who may open them all)."""
+def test_every_page_of_the_navigation_runs(any_data):
+    """Every page the registry lists, opened from the navigation as an administrator (who may open them all), on each
+    backend."""
     at = app_test().run()
     for page in PAGES:
         at.switch_page(page.path).run()

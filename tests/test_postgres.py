@@ -2,6 +2,7 @@
 processes, a writer killed mid-commit, the database going away and coming back, copies both ways, backups."""
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -225,3 +226,50 @@ def test_pages_say_in_french_when_the_database_goes_away_and_recover_when_it_ret
     finally:
         postgres.close_pool(os.environ.get("CMQ_DATABASE_URL", ""))
         server.close()
+
+
+def test_the_command_line_on_postgres(pg_demo_copy, tmp_path):
+    """What a coordinator types, with CMQ_DATABASE_URL set: import, batches, sql (read-only), query, export, revert,
+    check, compact, snapshot."""
+    store = pg_demo_copy
+    values = tmp_path / "valeurs.csv"
+    values.write_bytes("Code campus;Identifiant indicateur;Année;Valeur\r\nAGT;AGT-I01;2018;95\r\n".encode("cp1252"))
+    run = cli("import", "indicator_values", str(values), "--user", "directeur-agt", store=store)
+    assert run.returncode == 0, run.stdout + run.stderr
+    listed = cli("batches", "--json", store=store)
+    batch = pd.read_json(io.StringIO(listed.stdout))["batch_id"].max()
+    assert batch == 14
+    got = cli("sql", "select value from indicator_values where indicator_id = 'AGT-I01' and year = 2018", store=store)
+    assert got.returncode == 0 and got.stdout.split() == ["value", "95.0"]
+    refused = cli("sql", "delete from reach", store=store)
+    assert refused.returncode == 1 and "Lecture seule" in refused.stderr
+    outside = cli("sql", "select * from read_csv('/etc/passwd')", store=store)
+    assert outside.returncode == 1 and "root:" not in outside.stdout
+    query = cli("query", "reach_by_audience", "--param", "year=2018", "--format", "json", store=store)
+    assert query.returncode == 0 and "lyceens" in query.stdout
+    out = tmp_path / "dossier.xlsx"
+    assert cli("export", "--scope", "region", "--year", "2018", "--format", "xlsx", "--out", str(out),
+               store=store).returncode == 0 and out.stat().st_size > 5000
+    assert cli("revert", str(batch), "--user", "directeur-agt", store=store).returncode == 0
+    assert store.read("select value from indicator_values where indicator_id = 'AGT-I01' and year = 2018"
+                      )["value"].tolist() == [88.0]
+    check = cli("check", store=store)
+    assert check.returncode == 0 and "schéma de la base à jour" in check.stdout
+    compact = cli("compact", store=store)
+    assert compact.returncode == 0 and "VACUUM ANALYZE" in compact.stdout
+    folder = tmp_path / "instantane"
+    assert cli("snapshot", "--out", str(folder), store=store).returncode == 0
+    reach = pd.read_parquet(folder / "reach.parquet")
+    assert len(reach) == len(store.current("reach")) and (folder / "batches.parquet").exists()
+
+
+def test_the_demo_builds_on_postgres_as_on_the_embedded_store(pg_url, demo_store):
+    run = cli("demo", store=PgStore(pg_url))
+    assert run.returncode == 0 and "Démonstration construite : 13 fichiers" in run.stdout, run.stderr
+    pg = PgStore(pg_url)
+    mine, theirs = views(pg), views(demo_store)
+    for name in schema.TABLES:  # the same rows, imported through the same path (only the batches' dates differ)
+        pd.testing.assert_frame_equal(mine[name], theirs[name], obj=name)
+    assert set(pg.accounts()) == {"admin", "comite", "directeur-agt"}
+    again = cli("demo", store=pg)
+    assert again.returncode == 1 and "--force" in again.stderr
