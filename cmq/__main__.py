@@ -161,6 +161,22 @@ def cmd_template(a) -> int:
 
 def cmd_export(a) -> int:
     from cmq.outputs import iptt, pack
+
+    if a.format == "iptt":
+        return _written(a, "Tableau de suivi des indicateurs", lambda scope: iptt.workbook(open_store(), scope, a.year))
+    return _written(a, "Dossier de séance",
+                    lambda scope: pack.render(pack.build_from_store(open_store(), scope, a.year), a.format))
+
+
+def cmd_report(a) -> int:
+    from cmq.outputs import report
+
+    return _written(a, "Rapport d'activité",
+                    lambda scope: report.render(report.build_from_store(open_store(), scope, a.year), a.format))
+
+
+def _written(a, what: str, make) -> int:
+    """Write what `make(scope)` returns to --out, whole or not at all; French errors."""
     from cmq.outputs.export import ExportError
 
     scope = "region" if a.scope.lower() in ("region", "région") else a.scope
@@ -168,16 +184,12 @@ def cmd_export(a) -> int:
     if not out.parent.is_dir():
         return fail(f"Dossier introuvable : {out.parent}.")
     try:
-        if a.format == "iptt":
-            data = iptt.workbook(open_store(), scope, a.year)
-        else:
-            data = pack.render(pack.build_from_store(open_store(), scope, a.year), a.format)
+        data = make(scope)
     except ExportError as exc:
         return fail(str(exc))
     tmp = out.with_name(out.name + ".partiel")
     tmp.write_bytes(data)  # a reader of --out never sees half a file
     tmp.replace(out)
-    what = "Tableau de suivi des indicateurs" if a.format == "iptt" else "Dossier de séance"
     print(f"{what} écrit dans {out} ({len(data) // 1024} Ko).")
     return 0
 
@@ -442,6 +454,12 @@ def parser() -> Parser:
                    help="pptx, pdf, xlsx : le dossier de séance ; iptt : le tableau de suivi des indicateurs (Excel)")
     e.add_argument("--out", required=True)
     e.set_defaults(func=cmd_export)
+    ra = sub.add_parser("report", help="écrire le rapport d'activité annuel (Word modifiable ou PDF)")
+    ra.add_argument("--scope", required=True, metavar="region|CAMPUS", help="la région (tous les campus) ou un code campus")
+    ra.add_argument("--year", required=True, type=int)
+    ra.add_argument("--format", required=True, choices=("docx", "pdf"))
+    ra.add_argument("--out", required=True)
+    ra.set_defaults(func=cmd_report)
     cp = sub.add_parser("compact", help="fusionner l'historique de chaque table en un fichier (rien n'est perdu)")
     cp.set_defaults(func=cmd_compact)
     bn = sub.add_parser("bench", help="mesurer les performances sur un magasin synthétique (cibles et références)")

@@ -174,6 +174,25 @@ def test_download_a_chart_image_and_the_meeting_pack(store_copy, page, tmp_path)
         assert sum(1 for s in prs.slides for sh in s.shapes if sh.has_chart) >= 7  # native, editable charts
         screenshot(page, "pack")
 
+        # the annual report of one campus, as the coordinator downloads it to edit in Word
+        open_as(page, url + "/report", "comite", "comite-demo-2018")
+        page.get_by_text("Rapport annuel").first.wait_for(timeout=60_000)
+        scope = page.locator('[data-testid="stSelectbox"]').filter(has_text="Périmètre")
+        scope.click()
+        page.get_by_role("option", name="Campus MSI – Microtechniques et Systèmes Intelligents").click()
+        page.wait_for_timeout(1000)
+        with page.expect_download(timeout=120_000) as d:
+            page.get_by_role("button", name="Télécharger le rapport (Word, modifiable)").click()
+        assert d.value.suggested_filename == "rapport-activite_MSI_2018.docx"
+        path = tmp_path / "rapport.docx"
+        d.value.save_as(path)
+        from docx import Document
+
+        doc = Document(str(path))
+        assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == [
+            "Synthèse", "CMQ Microtechniques et Systèmes Intelligents (MSI)", "Annexes"]
+        screenshot(page, "report")
+
 
 def test_a_director_downloads_the_template_fills_it_and_sends_it_back(store_copy, page, tmp_path):
     """The Excel template from the import page lists every indicator of the campus; filled in a spreadsheet and

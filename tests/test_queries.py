@@ -86,7 +86,7 @@ CHECKS = {  # query: (parameters, what the rows must say)
                        == [["Région", 500.0, "prevu"]]),
     # a batch of two campuses is listed under each
     "batch_history": ({"campus": "BBB"}, lambda d: set(d["table_name"]) == {"campuses", "actions", "reach", "funding",
-                                                                            "milestones"}),
+                                                                            "milestones", "campus_partners"}),
     # the region's milestones (no campus) come with any choice of campuses, oldest first
     "milestones": ({"campuses": ["AAA"]}, lambda d: list(d["milestone_id"]) == ["REG-1", "A-1"]),
     "pack_batches": ({"campuses": ["BBB"]}, lambda d: "indicator_values" not in set(d["table_name"])
@@ -113,7 +113,21 @@ CHECKS = {  # query: (parameters, what the rows must say)
     "known_indicators": ({}, lambda d: as_dict(d, "indicator_id", "unit") == {"AAA-I1": "nombre", "AAA-I2": "oui_non",
                                                                              "AAA-I3": "nombre"}),
     "known_actions": ({}, lambda d: as_dict(d, "action_id", "co_campuses")["JOINT"] == "BBB"),
-    "known_partners": ({}, lambda d: d.empty),
+    "known_partners": ({}, lambda d: set(d["partner_id"]) == {"P1", "P2", "P3"}),
+    # by type, each name once, the most numerous type first
+    "campus_partners_by_type": ({"campuses": ["AAA"]}, lambda d: d[["partner_type", "partners", "names"]].values.tolist()
+                                == [["lycee", 2, "Lycée Deux, Lycée Un"], ["entreprise", 1, "Entreprise Trois"]]),
+    # AAA-A1 is linked to an operational objective: it falls under the strategic one above; JOINT has no objective
+    "action_strategic_objectives": ({**Y, "campus": "AAA"}, lambda d: sorted(
+        (r.action_id, None if pd.isna(r.strategic_id) else r.strategic_id) for r in d.itertuples())
+        == [("AAA-A1", "AAA-S1"), ("JOINT", None)]),
+    # acquired and known: AAA 1 000 € (its Rectorat line has no amount: « at least »), BBB's 500 € is only planned;
+    # people (not structures): AAA 10 + 20 + 6, BBB 25 + 4, together with the joint action once 10 + 25 + 6
+    "cost_per_person": (Y, lambda d: {r.campus_id if isinstance(r.campus_id, str) else None:
+                                      (None if pd.isna(r.known_eur) else r.known_eur, r.people, bool(r.at_least),
+                                       None if pd.isna(r.cost_eur) else round(r.cost_eur, 2)) for r in d.itertuples()}
+                        == {"AAA": (1000.0, 36, True, 27.78), "BBB": (None, 29, False, None),
+                            None: (1000.0, 41, True, 24.39)}),
     "known_criteria": ({}, lambda d: list(d["criterion_no"]) == [1]),
 }
 

@@ -9,6 +9,7 @@ FILES = {  # table: the French CSV a director or the coordinator would send
                 "AAA;Campus A;Bourgogne-Franche-Comté;Tourisme, gastronomie;standard;47,3;5,0\n"
                 "BBB;Campus B;Bourgogne-Franche-Comté;Systèmes innovants, mécatronique;excellence;47,2;6,0\n",
     "criteria": "Numéro du critère;Intitulé\n1;Gouvernance\n",
+    "partners": "Identifiant partenaire;Nom;Type\nP1;Lycée Un;lycee\nP2;Lycée Deux;lycee\nP3;Entreprise Trois;entreprise\n",
     "objectives": "Identifiant objectif;Code campus;Objectif parent;Niveau;Intitulé;Ordre\n"
                   "AAA-S1;AAA;;strategique;Connaître les besoins;1\nAAA-S1-O1;AAA;AAA-S1;operationnel;Rencontrer;1\n",
     "indicators": "Identifiant indicateur;Code campus;Identifiant objectif;Intitulé;Unité;Sens;Cumulatif;"
@@ -20,6 +21,8 @@ FILES = {  # table: the French CSV a director or the coordinator would send
                "AAA;JOINT;Formation commune;en_cours;;;2018;BBB\n"
                "BBB;BBB-A1;Visite d'entreprises;prevue;;;2018;\n",
     "action_objectives": "Code campus;Identifiant action;Identifiant objectif\nAAA;AAA-A1;AAA-S1-O1\n",
+    "campus_partners": "Code campus;Identifiant partenaire;Rôle\nAAA;P1;membre\nAAA;P2;membre\nAAA;P3;membre\n"
+                       "BBB;P1;membre\n",
     "reach": "Code campus;Identifiant action;Année;Public;Précision du public;Nombre;Dont femmes\n"
              "AAA;AAA-A1;2018;lyceens;;10;4\nAAA;JOINT;2018;enseignants;;20;\nBBB;JOINT;2018;enseignants;;25;10\n"
              "BBB;BBB-A1;2018;entreprises;;3;\nAAA;AAA-A1;2019;lyceens;;5;\n"

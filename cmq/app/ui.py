@@ -362,3 +362,16 @@ def meeting_pack(scope: str, year: int):
     """The meeting pack of a scope and year, built once per store version and shared by every session."""
     s = store()
     return _pack(str(s.root), s.version(), scope, year)
+
+
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
+def _report_file(root: str, version: int, scope: str, year: int, kind: str) -> bytes:
+    from cmq.outputs import report
+
+    return report.render(report.build(query, scope, year, store().campaigns().get(int(year))), kind)
+
+
+def annual_report(scope: str, year: int, kind: str) -> bytes:
+    """The annual activity report of a scope and year as docx or pdf, written once per store version and shared."""
+    s = store()
+    return _report_file(str(s.root), s.version(), scope, year, kind)

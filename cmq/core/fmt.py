@@ -123,3 +123,22 @@ def moment(ts) -> str:
         return UNKNOWN
     t = paris(ts)
     return format_date(t.date(), format="medium", locale=LOCALE) + " à " + t.strftime("%H:%M")
+
+
+# the words French reports use for an order of magnitude (« une cinquantaine d'enseignants »)
+ROUND_WORDS = {8: "une huitaine", 10: "une dizaine", 12: "une douzaine", 15: "une quinzaine", 20: "une vingtaine",
+               30: "une trentaine", 40: "une quarantaine", 50: "une cinquantaine", 60: "une soixantaine",
+               100: "une centaine", 1000: "un millier"}
+
+
+def approximately(n) -> str:
+    """An approximate count as a report writes it: « une cinquantaine » for 50, « environ 70 » where French has no
+    word, « plusieurs centaines » for 200 to 900 in hundreds."""
+    if missing(n):
+        return UNKNOWN
+    n = int(n)
+    if n in ROUND_WORDS:
+        return ROUND_WORDS[n]
+    if n % 100 == 0 and 200 <= n <= 900:
+        return "plusieurs centaines"
+    return f"environ {number(n)}"

@@ -812,14 +812,31 @@ def diff(t: Table, rows: pd.DataFrame, current: pd.DataFrame, columns: list[str]
             changed[c.name] = ~_same_column(c.type, new.loc[exists, c.name], old[c.name]).values
     kinds = pd.Series("insert", index=rows.index, dtype=object)
     kinds[exists] = np.where(changed.any(axis=1).values, "update", "same") if len(changed.columns) else "same"
-    changes = []
-    for index, row in changed[changed.any(axis=1)].iterrows():  # only the changed cells are listed one by one
-        key = " · ".join(str(new.at[index, k]) for k in keys)
-        for name in row.index[row.values]:
-            changes.append({"key": key, "column": t.column(name).header, "old": old.at[index, name],
-                            "new": merged.at[index, name], "name": name})
     merged = merged.where(merged.notna(), None)
-    return kinds, pd.DataFrame(changes, columns=["key", "column", "old", "new", "name"]), merged
+    return kinds, _changes(t, changed, new, old, merged), merged
+
+
+def _changes(t: Table, changed: pd.DataFrame, new: pd.DataFrame, old: pd.DataFrame, merged: pd.DataFrame
+             ) -> pd.DataFrame:
+    """Every changed cell (key, column, old → new), row by row in the file's order, column by column: built a column
+    at a time (a file that changes 100 000 rows is listed in a fraction of a second)."""
+    columns = ["key", "column", "old", "new", "name"]
+    rows = changed.index[changed.any(axis=1).values]
+    if not len(rows):
+        return pd.DataFrame(columns=columns)
+    keys = list(t.key)
+    key = new.loc[rows, keys[0]].astype(str)
+    for k in keys[1:]:
+        key = key + " · " + new.loc[rows, k].astype(str)
+    position = pd.Series(range(len(rows)), index=rows)
+    parts = []
+    for order, name in enumerate(changed.columns):
+        hit = rows[changed.loc[rows, name].values]
+        if len(hit):
+            parts.append(pd.DataFrame({"key": key[hit].values, "column": t.column(name).header,
+                                       "old": old.loc[hit, name].values, "new": merged.loc[hit, name].values,
+                                       "name": name, "_at": position[hit].values * len(changed.columns) + order}))
+    return pd.concat(parts).sort_values("_at", kind="stable")[columns].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ the whole path

@@ -92,9 +92,21 @@ class Pack:
 Run = Callable[..., pd.DataFrame]
 
 
-def build(run: Run, scope: str, year: int, campaign: dict | None = None) -> Pack:
-    """Query and draw every figure of the pack. `run(name, **params)` is the read path (cached in the app). With the
-    year's `campaign`, only its validated campuses' figures are shown, and the title slide says so."""
+@dataclass
+class Scope:
+    """What a document covers: the region or one campus, for one year, with the query parameters that say so."""
+
+    scope: str
+    title: str
+    year: int
+    ctx: dict
+    campuses: pd.DataFrame  # every campus of the store (the `campuses` query)
+    figures: str | None = None  # « chiffres validés seulement (…) » when the year has a campaign
+
+
+def scope_of(run: Run, scope: str, year: int, campaign: dict | None = None) -> Scope:
+    """Check the scope and year in French, and say which campuses the document reads: with the year's `campaign`, only
+    its validated campuses' figures (the committee's figures on a date)."""
     campuses = run("campuses")
     years = [int(y) for y in run("years")["year"]]
     if scope != "region" and scope not in set(campuses["campus_id"]):
@@ -107,19 +119,27 @@ def build(run: Run, scope: str, year: int, campaign: dict | None = None) -> Pack
     if scope == "region":
         regions = sorted(campuses["region"].dropna().unique())
         where = f"Région {regions[0]}" if len(regions) == 1 else f"{len(regions)} régions"
-        scope_title = f"{where} · {fmt.number(len(campuses))} campus"
-        ctx, names = {"year": year, "campuses": None, "campus": None}, REGION_PACK
+        title = f"{where} · {fmt.number(len(campuses))} campus"
+        ctx = {"year": year, "campuses": None, "campus": None}
     else:
         name = campuses.set_index("campus_id").loc[scope, "name"]
-        scope_title = f"Campus {scope} – {name}"
-        ctx, names = {"year": year, "campuses": [scope], "campus": scope}, CAMPUS_PACK
+        title = f"Campus {scope} – {name}"
+        ctx = {"year": year, "campuses": [scope], "campus": scope}
     figures = None
-    if campaign is not None:  # the validated figures only: the committee's figures on a date
+    if campaign is not None:
         pool = ctx["campuses"] or campuses["campus_id"].tolist()
         ok = [c for c in pool if campaign["campuses"].get(c, {}).get("status") == "valide"]
         ctx["campuses"] = ok or ["—"]
         figures = f"chiffres validés seulement ({len(ok)} campus sur {len(pool)})"
         ctx["_figures"] = figures
+    return Scope(scope, title, year, ctx, campuses, figures)
+
+
+def build(run: Run, scope: str, year: int, campaign: dict | None = None) -> Pack:
+    """Query and draw every figure of the pack. `run(name, **params)` is the read path (cached in the app). With the
+    year's `campaign`, only its validated campuses' figures are shown, and the title slide says so."""
+    s = scope_of(run, scope, year, campaign)
+    ctx, names, scope_title, figures = s.ctx, (REGION_PACK if scope == "region" else CAMPUS_PACK), s.title, s.figures
     items = []
     for n in names:
         fig_def = FIGURES[n]
@@ -487,14 +507,7 @@ def pdf(pack: Pack) -> bytes:
                       align="R")
 
     doc = Doc(orientation="L", format="A4")
-    doc.set_margins(12, 12, 12)
-    doc.set_auto_page_break(True, margin=14)
-    for style, file in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf")):
-        if not (FONT_DIR / file).exists():
-            raise ExportError(f"Police introuvable : {FONT_DIR / file} (paquet Debian « fonts-dejavu-core »).")
-        doc.add_font("DejaVu", style, str(FONT_DIR / file))
-    doc.set_title(f"Dossier de séance · {pack.scope_title} · {pack.year}")
-    doc.set_lang("fr")
+    pdf_setup(doc, f"Dossier de séance · {pack.scope_title} · {pack.year}")
 
     doc.add_page()
     doc.set_y(60)
@@ -539,6 +552,19 @@ def pdf(pack: Pack) -> bytes:
     _pdf_table(doc, table)
     _pdf_notes(doc, [more] if more else [])
     return bytes(doc.output())
+
+
+def pdf_setup(doc, title: str) -> None:
+    """Margins, page breaks, the embedded DejaVu fonts (regular and bold: fonts-dejavu-core), the title and the French
+    language."""
+    doc.set_margins(12, 12, 12)
+    doc.set_auto_page_break(True, margin=14)
+    for style, file in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf")):
+        if not (FONT_DIR / file).exists():
+            raise ExportError(f"Police introuvable : {FONT_DIR / file} (paquet Debian « fonts-dejavu-core »).")
+        doc.add_font("DejaVu", style, str(FONT_DIR / file))
+    doc.set_title(title)
+    doc.set_lang("fr")
 
 
 def _heading(doc, title: str, lines: list[str]) -> None:
@@ -624,9 +650,9 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
 
 
-def _pdf_widths(doc, table: pd.DataFrame) -> list[float]:
+def _pdf_widths(doc, table: pd.DataFrame, width: float = PAGE_WIDTH) -> list[float]:
     doc.set_font("DejaVu", size=TABLE_PT)
-    return column_widths(table, PAGE_WIDTH / 25.4, TABLE_PT, lambda t: doc.get_string_width(t) / 25.4)
+    return column_widths(table, width / 25.4, TABLE_PT, lambda t: doc.get_string_width(t) / 25.4)
 
 
 def _pdf_table_mm(doc, table: pd.DataFrame) -> float:
@@ -640,7 +666,8 @@ def _pdf_table_mm(doc, table: pd.DataFrame) -> float:
     return lines * TABLE_PT * 0.5 + 2 * (len(table) + 1) + 4
 
 
-def _pdf_table(doc, table: pd.DataFrame, fills: pd.DataFrame | None = None, bold: list[bool] | None = None) -> None:
+def _pdf_table(doc, table: pd.DataFrame, fills: pd.DataFrame | None = None, bold: list[bool] | None = None,
+               width: float = PAGE_WIDTH) -> None:
     """A table the width of the page: every cell whole (wrapped between words), columns as wide as what they hold,
     the header again at the top of each page it runs onto, a coloured cell with its colour."""
     from fpdf.fonts import FontFace
@@ -653,8 +680,8 @@ def _pdf_table(doc, table: pd.DataFrame, fills: pd.DataFrame | None = None, bold
         doc.cell(0, 6, "Aucune ligne.", new_x="LMARGIN", new_y="NEXT")
         return
     doc.set_font("DejaVu", size=TABLE_PT)
-    widths = _pdf_widths(doc, table)
-    with doc.table(width=PAGE_WIDTH, col_widths=widths, align="LEFT", line_height=TABLE_PT * 0.5, text_align="LEFT",
+    widths = _pdf_widths(doc, table, width)
+    with doc.table(width=width, col_widths=widths, align="LEFT", line_height=TABLE_PT * 0.5, text_align="LEFT",
                    first_row_as_headings=True, repeat_headings=1, padding=(1, 1.2),
                    headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230))) as t:
         t.row([str(c) for c in table.columns])

@@ -271,3 +271,33 @@ def figure(unit: str, v) -> str:
     if unit == "oui_non":
         return "oui" if v else "non"
     return fmt.number(v, 2)
+
+
+COST_CAPTION = ("Coût par personne touchée : les financements acquis de l'année dont le montant est connu, divisés par "
+                "les personnes que les actions de l'année ont touchées (élèves, apprentis, enseignants… ; les structures "
+                "— établissements, entreprises, institutions — ne sont pas des personnes ; une action menée par "
+                "plusieurs campus n'est comptée qu'une fois dans l'ensemble). « Au moins » : des financements acquis "
+                "n'ont pas de montant (postes, apports en nature…) ; ils ne sont jamais comptés comme 0. « Non "
+                "calculable » : aucun montant connu, ou personne de touché.")
+
+
+def cost_text(r) -> str:
+    """A cost per person reached as the reader must take it: « au moins 128 € », « 3 750 € » or « non calculable »."""
+    if fmt.missing(r["cost_eur"]):
+        return "non calculable"
+    return ("au moins " if r["at_least"] else "") + fmt.euros(r["cost_eur"])
+
+
+def cost_per_person(df: pd.DataFrame, names: dict) -> pd.DataFrame:
+    """The cost_per_person query's rows for people: one line per campus and year, then all the chosen campuses
+    together (left out when there is only one)."""
+    per_year = df[df["campus_id"].notna()].groupby("year").size()
+    df = df[df["campus_id"].notna() | df["year"].map(per_year).fillna(0).gt(1)]
+    return pd.DataFrame({
+        "Campus": df["campus_id"].map(lambda c: "Ensemble des campus" if fmt.missing(c) else f"{c} – {names.get(c, c)}"),
+        "Année": df["year"].map(lambda y: str(int(y))),
+        "Financements acquis connus": df["known_eur"].map(lambda v: "aucun montant" if fmt.missing(v) else fmt.euros(v)),
+        "Financements acquis sans montant": df["lines_amount_unknown"].map(fmt.number),
+        "Personnes touchées": df["people"].map(fmt.number),
+        "Coût par personne touchée": [cost_text(r) for r in df.to_dict("records")],
+    }).reset_index(drop=True)

@@ -29,3 +29,11 @@ if unknown.empty:
     st.write("Tous les montants sont renseignés pour cette sélection.")
 else:
     st.dataframe(tables.funding_unknown(unknown), hide_index=True, key="fund_unknown")
+st.subheader("Coût par personne touchée")
+cost = ui.query("cost_per_person", **f)
+if cost.empty:
+    st.write("Ni financement acquis ni public touché pour cette sélection.")
+else:
+    names = dict(zip(ui.query("campuses")["campus_id"], ui.query("campuses")["name"]))
+    st.dataframe(tables.cost_per_person(cost, names), hide_index=True, key="fund_cost")
+    st.caption(tables.COST_CAPTION)

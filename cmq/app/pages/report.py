@@ -1,0 +1,45 @@
+"""Rapport annuel: the activity report of the region or of one campus for one year, written by the tool from the store
+(Word to edit, or PDF), in the shape of the 2018 report; the coordinator adds the prose."""
+import streamlit as st
+
+from cmq.app import ui
+from cmq.core import fmt
+from cmq.outputs import report
+
+st.title("Rapport annuel")
+st.write("Le rapport d'activité de l'année, écrit à partir des chiffres de l'outil : synthèse, un chapitre par campus "
+         "(identité, financements et coût par personne touchée, actions par objectif stratégique, publics touchés, "
+         "indicateurs, critères de labellisation) et les annexes (arbres d'objectifs, matrice actions × objectifs, "
+         "partenaires, lots d'import dont viennent les chiffres). Le document Word se modifie : chaque chapitre a un "
+         "paragraphe « À compléter » surligné pour le texte que les tableaux ne disent pas.")
+campuses = ui.query("campuses")
+names = dict(zip(campuses["campus_id"], campuses["name"]))
+known = ui.query("years")
+years = sorted(known["year"].tolist(), reverse=True)
+if not years:
+    st.info("Aucune donnée importée : le rapport serait vide.")
+    st.stop()
+c1, c2 = st.columns([3, 1])
+scope = c1.selectbox("Périmètre", ["region"] + list(names), key="report_scope",
+                     format_func=lambda c: "Tous les campus (région)" if c == "region" else f"Campus {c} – {names[c]}")
+year = c2.selectbox("Année", years, index=years.index(ui.default_year(known) or years[0]), key="report_year")
+with st.container(horizontal=True, key="report_downloads"):
+    for kind, label in (("docx", "Word, modifiable"), ("pdf", "PDF")):
+        st.download_button(f"Télécharger le rapport ({label})", lambda k=kind: ui.annual_report(scope, year, k),
+                           file_name=report.file_name(scope, year, kind), mime=report.MIME[kind], key=f"report_{kind}",
+                           icon=":material/download:", on_click="ignore", type="primary" if kind == "docx" else "secondary")
+chosen = list(names) if scope == "region" else [scope]
+st.caption(f"{'Tous les campus' if scope == 'region' else fmt.md(f'Campus {scope} – {names[scope]}')} · année {year}. "
+           "Le document est écrit au clic (quelques secondes), une fois par version des données ; dans Word, la table "
+           "des matières se met à jour à l'ouverture (ou par F9).")
+st.subheader("Plan du rapport")
+k = ui.query("overview_kpis", year=year, campuses=None if scope == "region" else [scope]).iloc[0]
+st.markdown("\n".join([
+    f"1. **Synthèse** — {fmt.number(k['actions'])} actions, {fmt.number(k['people_reached'])} personnes touchées, "
+    f"{fmt.euros(k['funding_known_eur'])} de financements acquis au montant connu "
+    f"({fmt.number(k['funding_unknown_lines'])} ligne(s) sans montant), coût par personne touchée, graphiques",
+    *(f"{i}. **CMQ {fmt.md(names[c])} ({c})** — identité, financements, actions par objectif stratégique, publics "
+      "touchés, indicateurs, critères de labellisation" for i, c in enumerate(chosen, start=2)),
+    f"{len(chosen) + 2}. **Annexes** — arbres d'objectifs, matrice actions × objectifs stratégiques, partenaires par "
+    "type, lots d'import dont viennent les chiffres",
+]))

@@ -1,0 +1,598 @@
+"""The annual activity report « Rapport d'activité », written from the store in the shape of the 2018 report: a title
+page, a table of contents, a summary with the headline figures, one chapter per campus (identity, funding and the cost
+per person reached, actions by strategic objective, people reached, indicators, the labelling criteria), then the
+annexes (objective trees, the actions × objectives matrix, partners by type, the import batches every figure comes
+from). One model (a list of blocks), two renderings: an editable Word document (python-docx: real headings, a real
+table of contents field, real tables) and an A4 portrait PDF (fpdf2, as the meeting pack). Every chapter has a
+paragraph « À compléter » in a visible style for the coordinator's own prose."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pandas as pd
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_BREAK, WD_COLOR_INDEX, WD_PARAGRAPH_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from cmq.core import fmt, queries, vocabulary
+from cmq.outputs import export, pack, tables
+from cmq.outputs.export import ExportError
+from cmq.outputs.registry import FIGURES
+
+FORMATS = ("docx", "pdf")
+MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf"}
+SUMMARY_FIGURES = ("publics-touches", "actions-par-statut", "financements")  # charts of the summary (with their data)
+TODO = "À compléter"
+NONE = "—"
+BASES = {"enonce": "énoncé par la source", "interprete": "interprété du texte"}
+PLURAL_STATUSES = {"prevue": "Prévues", "en_cours": "En cours", "terminee": "Terminées"}
+
+
+@dataclass
+class Block:
+    """One piece of the report: a heading, a paragraph, the coordinator's placeholder, a table, an indented list or a
+    chart (its picture, its caption and its figures as a table)."""
+
+    kind: str  # heading · text · todo · table · tree · figure · break
+    text: str = ""
+    level: int = 1
+    table: pd.DataFrame | None = None
+    items: list[tuple[int, str]] = field(default_factory=list)
+    png: bytes | None = None
+    numeric: tuple[str, ...] = ()  # columns aligned right (figures)
+
+
+@dataclass
+class Report:
+    scope: str
+    scope_title: str
+    year: int
+    data_date: str
+    figures: str | None
+    blocks: list[Block]
+    made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def title(self) -> str:
+        return f"Rapport d'activité {self.year}"
+
+    @property
+    def subtitle(self) -> list[str]:
+        lines = ["Campus des Métiers et des Qualifications", self.scope_title]
+        lines.append(f"Chiffres au {self.data_date}" + (f" · {self.figures}" if self.figures else ""))
+        lines.append(f"Document produit par l'outil de pilotage le {fmt.local_day(self.made_at.isoformat())}")
+        return lines
+
+    def file_name(self, kind: str) -> str:
+        return file_name(self.scope, self.year, kind)
+
+    def headings(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "heading"]
+
+
+def file_name(scope: str, year: int, kind: str) -> str:
+    return f"rapport-activite_{export.slug(scope)}_{year}.{kind}"
+
+
+# ---------------------------------------------------------------- the model, from the store
+def build(run, scope: str, year: int, campaign: dict | None = None, charts: bool = True) -> Report:
+    """Every block of the report of `scope` (region or a campus code) for `year`. `run(name, **params)` is the read
+    path; with the year's `campaign`, only its validated campuses' figures (as the meeting pack)."""
+    s = pack.scope_of(run, scope, year, campaign)
+    ctx = s.ctx
+    chosen = ctx["campuses"]
+    campuses = s.campuses if chosen is None else s.campuses[s.campuses["campus_id"].isin(chosen)]
+    names = dict(zip(s.campuses["campus_id"], s.campuses["name"]))
+    blocks: list[Block] = []
+    blocks += _summary(run, ctx, campuses, names, charts)
+    for c in campuses.to_dict("records"):
+        blocks += _chapter(run, c, year)
+    blocks += _annexes(run, ctx, campuses, year)
+    batches = run("pack_batches", campuses=chosen)
+    last = batches["committed_at"].max() if not batches.empty else None
+    return Report(scope, s.title, year, fmt.local_day(last), s.figures, blocks)
+
+
+def build_from_store(store, scope: str, year: int, charts: bool = True) -> Report:
+    con = store.connect()
+    try:
+        return build(lambda name, **p: queries.run(name, con=con, **p), scope, year,
+                     store.campaigns().get(int(year)), charts=charts)
+    finally:
+        con.close()
+
+
+def _summary(run, ctx: dict, campuses: pd.DataFrame, names: dict, charts: bool) -> list[Block]:
+    year, chosen = ctx["year"], ctx["campuses"]
+    k = run("overview_kpis", year=year, campuses=chosen).iloc[0]
+    out = [Block("heading", "Synthèse", 1),
+           Block("text", f"{fmt.number(k['campuses'])} campus · {fmt.number(k['actions'])} actions en {year} "
+                         f"({fmt.number(k['actions_terminee'])} terminées, {fmt.number(k['actions_en_cours'])} en cours, "
+                         f"{fmt.number(k['actions_prevue'])} prévues) · {fmt.number(k['people_reached'])} personnes et "
+                         f"{fmt.number(k['structures_reached'])} structures touchées (une action menée par plusieurs "
+                         f"campus comptée une fois) · {fmt.euros(k['funding_known_eur'])} de financements acquis au "
+                         f"montant connu, et {fmt.number(k['funding_unknown_lines'])} ligne(s) de financement dont le "
+                         "montant n'est pas connu (jamais comptées comme 0)."),
+           Block("todo", f"{TODO} : les faits marquants de l'année, en quelques lignes.")]
+    status = run("actions_by_status", year=year, campuses=chosen)
+    out += [Block("heading", "Actions par statut", 2), _table(_status_table(status, campuses), numeric=True)]
+    reach = run("reach_by_audience", year=year, campuses=chosen)
+    out += [Block("heading", "Personnes et structures touchées", 2),
+            _table(pd.DataFrame({
+                "Public": reach["audience"].map(_audience),
+                "Nombre": reach["reached"].map(fmt.number),
+                "Actions": reach["actions"].map(fmt.number),
+                "Dont ordres de grandeur": reach["includes_estimates"].fillna(False).map({True: "oui", False: "non"}),
+            }), numeric=True)]
+    funders = run("funding_by_funder", year=year, campuses=chosen)
+    unknown = run("funding_unknown", year=year, campuses=chosen)
+    out += [Block("heading", "Financements", 2), _table(_funders_table(funders), numeric=True)]
+    if not unknown.empty:
+        out += [Block("text", "Lignes de financement dont le montant n'est pas connu :"),
+                _table(tables.funding_unknown(unknown).drop(columns=["Montant"]))]
+    cost = run("cost_per_person", year=year, campuses=chosen)
+    out += [Block("heading", "Coût par personne touchée", 2), _table(tables.cost_per_person(cost, names), numeric=True),
+            Block("text", tables.COST_CAPTION)]
+    if charts:
+        out += [Block("heading", "Graphiques", 2)]
+        for name in SUMMARY_FIGURES:
+            fig_def = FIGURES[name]
+            data = run(fig_def.query, **fig_def.params(ctx))
+            item = pack.Item(fig_def, ctx, data, fig_def.chart(data, ctx))
+            if item.message is not None:
+                out.append(Block("text", f"{item.title} : {item.message}"))
+                continue
+            figures, _ = pack._figures_table(item)
+            out.append(Block("figure", f"{item.title} — {item.caption}", png=item.png(), table=figures,
+                             numeric=tuple(figures.columns[1:])))
+    return out
+
+
+def _chapter(run, c: dict, year: int) -> list[Block]:
+    code = c["campus_id"]
+    out = [Block("heading", f"CMQ {c['name']} ({code})", 1), Block("heading", "Identité", 2),
+           _table(pd.DataFrame([
+               ("Filière", c["sector"] or NONE),
+               ("Label", f"{vocabulary.LABELS.get(c['label'], c['label'] or NONE)}, labellisé en "
+                         f"{int(c['labelled_year'])}" if not fmt.missing(c["labelled_year"]) else
+                         vocabulary.LABELS.get(c["label"], c["label"] or NONE)),
+               ("Structure porteuse", f"{c['carrier'] or NONE}"
+                + (f" ({vocabulary.CARRIER_TYPES.get(c['carrier_type'], c['carrier_type'])})" if c["carrier_type"] else "")),
+               ("Ville", c["city"] or NONE),
+               ("Académie et région", f"académie de {c['academie'] or NONE}, {c['region'] or NONE}"),
+           ], columns=["Rubrique", "Valeur"]))]
+    out.append(Block("todo", f"{TODO} : la stratégie et la gouvernance du campus en {year}."))
+
+    funding = run("funding_rows", year=year, campuses=[code])
+    out += [Block("heading", "Financements", 2)]
+    if funding.empty:
+        out.append(Block("text", f"Aucune ligne de financement pour {year}."))
+    else:
+        out.append(_table(pd.DataFrame({
+            "Financeur": funding["funder"], "Programme": funding["programme"].fillna(""),
+            "Nature": funding["kind"].map(vocabulary.FUNDING_KINDS).fillna(""),
+            "Statut": funding["status"].map(vocabulary.FUNDING_STATUSES).fillna(""),
+            "Montant": funding["amount_eur"].map(lambda v: fmt.UNKNOWN if fmt.missing(v) else fmt.euros(v)),
+        }), numeric=("Montant",)))
+    cost = run("cost_per_person", year=year, campuses=[code])
+    mine = cost[cost["campus_id"] == code]
+    if not mine.empty:
+        r = mine.iloc[0]
+        out.append(Block("text", f"Coût par personne touchée en {year} : {tables.cost_text(r)} "
+                                 f"({fmt.euros(r['known_eur']) if not fmt.missing(r['known_eur']) else 'aucun montant connu'}"
+                                 f" ÷ {fmt.number(r['people'])} personne(s) touchée(s)"
+                                 + (f" ; {fmt.number(r['lines_amount_unknown'])} financement(s) acquis sans montant"
+                                    if r["lines_amount_unknown"] else "") + ")."))
+
+    actions = run("action_strategic_objectives", campus=code, year=year)
+    out += [Block("heading", "Actions par objectif stratégique", 2)]
+    if actions.empty:
+        out.append(Block("text", f"Aucune action enregistrée pour {year}."))
+    for (sid, title), group in actions.groupby([actions["strategic_id"].fillna(""),
+                                                actions["strategic_title"].fillna("")], sort=False):
+        out.append(Block("heading", f"{sid} · {title}" if sid else "Actions sans objectif du campus rattaché", 3))
+        out.append(_table(pd.DataFrame({
+            "Action": group["action_id"] + " · " + group["title"],
+            "Statut": group["status"].map(vocabulary.STATUSES).fillna(""),
+            "Début": group["start_date"].map(_day), "Fin": group["end_date"].map(_day),
+        })))
+
+    reach = run("reach_rows", year=year, campuses=[code])
+    out += [Block("heading", "Publics touchés", 2)]
+    if reach.empty:
+        out.append(Block("text", f"Aucun chiffre de public touché pour {year}."))
+    else:
+        out.append(_table(pd.DataFrame({
+            "Action": reach["action_title"].fillna(""),
+            "Public": reach["audience"].map(_audience),
+            "Précision": reach["detail"].fillna(""),
+            "Nombre": [fmt.approximately(n) if a else fmt.number(n) for n, a in zip(reach["count"], reach["approximate"].fillna(False))],
+            "Dont femmes": reach["women"].map(lambda v: "" if fmt.missing(v) else fmt.number(v)),
+        }), numeric=("Nombre", "Dont femmes")))
+
+    iptt = run("iptt", campus=code, campuses=None, indicator=None, year=year)
+    out += [Block("heading", "Indicateurs", 2)]
+    shown = iptt[iptt["actual"].notna() | iptt["target"].notna() | iptt["comment"].notna()]
+    total = iptt["indicator_id"].nunique()
+    if shown.empty:
+        out.append(Block("text", f"Aucun des {fmt.number(total)} indicateurs du plan n'est renseigné pour {year}."))
+    else:
+        out.append(Block("text", f"{fmt.number(shown['indicator_id'].nunique())} indicateur(s) renseigné(s) pour {year} "
+                                 f"sur les {fmt.number(total)} du plan d'actions."))
+        out.append(_table(pd.DataFrame({
+            "Indicateur": shown["indicator_id"] + " · " + shown["name"],
+            "Valeur": [tables.figure(u, v) for u, v in zip(shown["unit"], shown["actual"])],
+            "Cible": [tables.figure(u, v) for u, v in zip(shown["unit"], shown["target"])],
+            "État": shown["status"].fillna(""),
+            "Commentaire": shown["comment"].fillna(""),
+        }), numeric=("Valeur", "Cible")))
+
+    criteria = run("criteria_grid", year=year, campuses=[code])
+    out += [Block("heading", "Positionnement sur les critères de labellisation", 2)]
+    assessed = criteria[criteria["level"].notna()]
+    if assessed.empty:
+        out.append(Block("text", f"Le campus ne s'est pas positionné sur les critères en {year}."))
+    else:
+        out.append(_table(pd.DataFrame({
+            "Critère": criteria["criterion_no"].astype(int).astype(str) + ". " + criteria["title"],
+            "Niveau": criteria["level"].map(lambda v: NONE if fmt.missing(v) else f"{int(v)} / 3"),
+            "Fondement": criteria["level_basis"].map(BASES).fillna(""),
+            "Commentaire": criteria["comment"].fillna(""),
+        }), numeric=("Niveau",)))
+    out.append(Block("todo", f"{TODO} : les résultats observables, les enseignements et les points de vigilance."))
+    return out
+
+
+def _annexes(run, ctx: dict, campuses: pd.DataFrame, year: int) -> list[Block]:
+    out = [Block("heading", "Annexes", 1), Block("heading", "A. Arbres d'objectifs", 2)]
+    for code in campuses["campus_id"]:
+        tree = run("objective_tree", campus=code, year=year, on_track=None, on_track_down=None)
+        out += [Block("heading", f"{code}", 3), Block("tree", items=_tree_items(tree))]
+    out.append(Block("heading", "B. Matrice actions × objectifs stratégiques", 2))
+    for code in campuses["campus_id"]:
+        links = run("action_strategic_objectives", campus=code, year=year)
+        out.append(Block("heading", f"{code}", 3))
+        if links.empty:
+            out.append(Block("text", "Aucune action."))
+            continue
+        matrix, legend = _matrix(links)
+        out += [_table(matrix), Block("text", " · ".join(f"{k} : {v}" for k, v in legend.items()))]
+    out.append(Block("heading", "C. Partenaires par type", 2))
+    partners = run("campus_partners_by_type", campuses=ctx["campuses"])
+    for code, group in partners.groupby("campus_id", sort=False):
+        out += [Block("heading", f"{code}", 3), _table(pd.DataFrame({
+            "Type": group["partner_type"].map(lambda t: vocabulary.PARTNER_TYPES.get(t, t or NONE)),
+            "Nombre": group["partners"].map(fmt.number), "Partenaires": group["names"],
+        }), numeric=("Nombre",))]
+    batches = run("pack_batches", campuses=ctx["campuses"])
+    out += [Block("heading", "D. Origine des chiffres : les lots d'import", 2),
+            Block("text", "Chaque chiffre de ce rapport vient de l'un de ces lots (fichier importé, compte qui l'a "
+                          "importé, date) ; l'historique complet est dans l'outil, page « Historique des imports »."),
+            _table(pd.DataFrame({
+                "Lot": batches["batch_id"].map(str), "Table": batches["table_name"].map(_table_label),
+                "Fichier": batches["file_name"].fillna(""), "Compte": batches["user_name"].fillna(""),
+                "Date": batches["committed_at"].map(fmt.local_day), "Lignes utilisées": batches["rows_used"].map(fmt.number),
+            }), numeric=("Lignes utilisées",))]
+    return out
+
+
+# ---------------------------------------------------------------- helpers of the model
+def _table(df: pd.DataFrame, numeric=()) -> Block:
+    if numeric is True:
+        numeric = tuple(df.columns[1:])
+    return Block("table", table=df.astype(str).reset_index(drop=True), numeric=tuple(numeric))
+
+
+def _day(d) -> str:
+    return NONE if fmt.missing(d) else fmt.day(d)
+
+
+def _audience(a: str) -> str:
+    label = vocabulary.AUDIENCES.get(a, a)
+    return f"{label} (structures)" if a in vocabulary.STRUCTURE_AUDIENCES else label
+
+
+def _table_label(name: str) -> str:
+    from cmq.core import schema
+
+    t = schema.TABLES.get(name)
+    return t.label if t else name
+
+
+def _status_table(status: pd.DataFrame, campuses: pd.DataFrame) -> pd.DataFrame:
+    wide = status.pivot_table(index="campus_id", columns="status", values="actions", aggfunc="sum", fill_value=0)
+    rows = []
+    for code in campuses["campus_id"]:
+        counts = {s: int(wide.loc[code, s]) if code in wide.index and s in wide.columns else 0
+                  for s in vocabulary.STATUSES}
+        rows.append({"Campus": code, **{PLURAL_STATUSES[s]: fmt.number(n) for s, n in counts.items()},
+                     "Total": fmt.number(sum(counts.values()))})
+    return pd.DataFrame(rows)
+
+
+def _funders_table(funders: pd.DataFrame) -> pd.DataFrame:
+    def euros(v):
+        return NONE if fmt.missing(v) else fmt.euros(v)
+
+    return pd.DataFrame({
+        "Financeur": funders["funder"],
+        "Type": funders["funder_type"].map(lambda t: vocabulary.FUNDER_TYPES.get(t, t or "")),
+        "Campus": funders["campuses"].map(fmt.number),
+        "Acquis (montants connus)": funders["acquired_eur"].map(euros),
+        "Prévus ou demandés": funders["expected_eur"].map(euros),
+        "Lignes sans montant": funders["lines_amount_unknown"].map(fmt.number),
+    })
+
+
+def _tree_items(tree: pd.DataFrame) -> list[tuple[int, str]]:
+    """The objective tree as (depth, text) in reading order: objectives, then their indicators with the year's value."""
+    children: dict = {}
+    for r in tree.to_dict("records"):
+        children.setdefault(r["parent_id"] if not fmt.missing(r["parent_id"]) else None, []).append(r)
+    items: list[tuple[int, str]] = []
+
+    def walk(parent, depth):
+        for r in sorted(children.get(parent, []), key=lambda r: (r["kind"] == "indicateur", r["position"] or 0,
+                                                                 r["node_id"])):
+            if r["kind"] == "campus":
+                walk(r["node_id"], depth)
+                continue
+            if r["kind"] in vocabulary.LEVELS:
+                text = f"{r['node_id']} · {r['title']} ({vocabulary.LEVELS[r['kind']].lower()})"
+            else:
+                value = "" if fmt.missing(r["value"]) else f" : {tables.figure(r['unit'], r['value'])}"
+                text = f"Indicateur {r['node_id']} · {r['title']}{value}"
+            items.append((depth, text))
+            walk(r["node_id"], depth + 1)
+
+    walk(None, 0)
+    return items
+
+
+def _matrix(links: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Actions × strategic objectives, ticked « × », and the legend of the objective columns."""
+    linked = links.dropna(subset=["strategic_id"])
+    objectives = linked.drop_duplicates("strategic_id")
+    short = {sid: sid.rsplit("-", 1)[-1] for sid in objectives["strategic_id"]}
+    actions = links.drop_duplicates("action_id")
+    pairs = set(zip(linked["action_id"], linked["strategic_id"]))
+    table = pd.DataFrame({"Action": actions["action_id"] + " · " + actions["title"]})
+    for sid in objectives["strategic_id"]:
+        table[short[sid]] = ["×" if (a, sid) in pairs else "" for a in actions["action_id"]]
+    return table, {short[r.strategic_id]: r.strategic_title for r in objectives.itertuples()}
+
+
+# ---------------------------------------------------------------- renderings
+def render(report: Report, kind: str) -> bytes:
+    if kind not in FORMATS:
+        raise ExportError(f"Format inconnu : « {kind} ». Formats possibles : {', '.join(FORMATS)}.")
+    return {"docx": docx, "pdf": pdf}[kind](report)
+
+
+def docx(report: Report) -> bytes:
+    """An editable Word document: Word's own heading styles (navigation pane), a TOC field Word fills and updates,
+    real tables with a repeated header row, charts as images with their caption and their figures as a table, and the
+    placeholders in a style of their own (« À compléter », highlighted) that the coordinator replaces."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2))
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = "Calibri", Pt(10.5)
+    for style in doc.styles:  # proofed in French
+        if style.type in (WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER):
+            rpr = style.element.get_or_add_rPr()
+            lang = rpr.find(qn("w:lang")) or OxmlElement("w:lang")
+            lang.set(qn("w:val"), "fr-FR")
+            rpr.append(lang)
+    todo = doc.styles.add_style(TODO, WD_STYLE_TYPE.PARAGRAPH)
+    todo.base_style = normal
+    todo.font.italic, todo.font.highlight_color = True, WD_COLOR_INDEX.YELLOW
+    todo.font.color.rgb = RGBColor(0x7A, 0x4B, 0x00)
+    props = doc.core_properties
+    props.title, props.subject = f"{report.title} · {report.scope_title}", "Campus des Métiers et des Qualifications"
+    props.author, props.language = "Outil de pilotage des CMQ", "fr-FR"
+
+    doc.add_paragraph(report.title, style="Title")
+    for line in report.subtitle:
+        doc.add_paragraph(line, style="Subtitle" if line == report.subtitle[1] else None)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    doc.add_paragraph("Table des matières", style="TOC Heading" if "TOC Heading" in doc.styles else "Heading 1")
+    _toc_field(doc.add_paragraph())
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    width = section.page_width - section.left_margin - section.right_margin
+    first_chapter = True
+    for b in report.blocks:
+        if b.kind == "heading":
+            if b.level == 1 and not first_chapter:
+                doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            first_chapter = False
+            doc.add_heading(b.text, level=b.level)
+        elif b.kind == "text":
+            doc.add_paragraph(b.text)
+        elif b.kind == "todo":
+            doc.add_paragraph(b.text, style=TODO)
+        elif b.kind == "tree":
+            for depth, text in b.items:
+                p = doc.add_paragraph(text, style="List Bullet")
+                p.paragraph_format.left_indent = Cm(0.63 * (depth + 1))
+                p.paragraph_format.space_after = Pt(0)
+        elif b.kind == "table":
+            _docx_table(doc, b)
+        elif b.kind == "figure":
+            doc.add_picture(io.BytesIO(b.png), width=width)
+            doc.add_paragraph(b.text, style="Caption")
+            _docx_table(doc, b)
+    settings = doc.settings.element  # Word fills the table of contents when the document opens
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    settings.append(update)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _toc_field(paragraph) -> None:
+    """A Word TOC field over headings 1 to 3, with hyperlinks; Word computes it (and F9 updates it)."""
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), ("instr", 'TOC \\o "1-3" \\h \\z \\u'), ("separate", None),
+                       ("text", "Clic droit puis « Mettre à jour les champs » (ou F9) pour afficher la table des matières."),
+                       ("end", None)):
+        if kind == "instr":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        elif kind == "text":
+            el = OxmlElement("w:t")
+            el.text = text
+        else:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        run._r.append(el)
+
+
+def _docx_table(doc, b: Block) -> None:
+    df = b.table
+    table = doc.add_table(rows=1, cols=len(df.columns))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    header = table.rows[0]
+    flag = OxmlElement("w:tblHeader")  # the header row again on every page the table runs onto
+    flag.set(qn("w:val"), "true")
+    header._tr.get_or_add_trPr().append(flag)
+    for cell, name in zip(header.cells, df.columns):
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(str(name))
+        run.bold = True
+        _shade(cell, "E6E6E6")
+    for values in df.itertuples(index=False):
+        cells = table.add_row().cells
+        for cell, name, v in zip(cells, df.columns, values):
+            cell.text = str(v)
+            if name in b.numeric:
+                cell.paragraphs[0].alignment = WD_PARAGRAPH_ALIGNMENT.RIGHT
+    for row in table.rows:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                for run in p.runs:
+                    run.font.size = Pt(9)
+    doc.add_paragraph()
+
+
+def _shade(cell, colour: str) -> None:
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), colour)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+PDF_WIDTH = 186  # mm between the margins of an A4 portrait page
+
+
+def pdf(report: Report) -> bytes:
+    """The same content as an A4 portrait PDF: a title page, the contents with page numbers, bookmarks for every
+    heading, the same tables (wrapping, header repeated), charts full width with their figures below."""
+    from fpdf import FPDF
+
+    title = f"{report.title} · {report.scope_title}"
+
+    class Doc(FPDF):
+        def footer(self):
+            if self.page_no() == 1:
+                return
+            self.set_y(-10)
+            self.set_font("DejaVu", size=8)
+            self.set_text_color(110)
+            self.cell(0, 5, f"{title} · page {self.page_no()} / {{nb-pages}}", align="R")
+
+    doc = Doc(orientation="P", format="A4")
+    doc.alias_nb_pages("{nb-pages}")  # room for a five-digit page count
+    pack.pdf_setup(doc, title)
+    doc.add_page()
+    doc.set_y(70)
+    doc.set_font("DejaVu", "B", 28)
+    doc.multi_cell(0, 14, report.title, new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("DejaVu", size=14)
+    for line in report.subtitle:
+        doc.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    doc.add_page()
+    doc.insert_toc_placeholder(_pdf_toc, pages=_toc_pages(sum(b.kind == "heading" and b.level <= 2 for b in report.blocks)))
+    sizes = {1: 17, 2: 13, 3: 11}
+    for b in report.blocks:
+        if b.kind == "heading":
+            if b.level == 1:
+                doc.add_page()
+            elif doc.get_y() > 250:
+                doc.add_page()
+            doc.start_section(b.text, level=b.level - 1)
+            doc.set_font("DejaVu", "B", sizes[b.level])
+            doc.ln(2)
+            doc.multi_cell(0, sizes[b.level] * 0.5, b.text, new_x="LMARGIN", new_y="NEXT")
+            doc.ln(1)
+        elif b.kind == "text":
+            doc.set_font("DejaVu", size=10)
+            doc.multi_cell(0, 5, b.text, new_x="LMARGIN", new_y="NEXT")
+            doc.ln(1)
+        elif b.kind == "todo":
+            doc.set_font("DejaVu", size=10)
+            doc.set_fill_color(255, 243, 176)
+            doc.set_text_color(122, 75, 0)
+            doc.multi_cell(0, 6, b.text, fill=True, border=1, new_x="LMARGIN", new_y="NEXT")
+            doc.set_text_color(0)
+            doc.set_fill_color(255)
+            doc.ln(2)
+        elif b.kind == "tree":
+            doc.set_font("DejaVu", size=9)
+            for depth, text in b.items:
+                doc.set_x(doc.l_margin + 5 * depth)
+                doc.multi_cell(PDF_WIDTH - 5 * depth, 4.6, "• " + text, new_x="LMARGIN", new_y="NEXT")
+        elif b.kind == "table":
+            pack._pdf_table(doc, b.table, width=PDF_WIDTH)
+        elif b.kind == "figure":
+            w_px, h_px = pack._pixels(b.png)
+            h = PDF_WIDTH * h_px / w_px
+            if doc.get_y() + h > 270:
+                doc.add_page()
+            doc.image(io.BytesIO(b.png), x=doc.l_margin, y=doc.get_y(), w=PDF_WIDTH, h=h)
+            doc.set_y(doc.get_y() + h + 1)
+            doc.set_font("DejaVu", size=8)
+            doc.set_text_color(80)
+            doc.multi_cell(0, 4, b.text, new_x="LMARGIN", new_y="NEXT")
+            doc.set_text_color(0)
+            pack._pdf_table(doc, b.table, width=PDF_WIDTH)
+    return bytes(doc.output())
+
+
+TOC_LINE = 5.6  # mm: a line of the PDF's table of contents
+
+
+def _toc_pages(lines: int) -> int:
+    """The pages _pdf_toc takes for `lines` entries (fpdf2 reserves them before the content is laid out): its title,
+    then lines of TOC_LINE mm from the top margin to the page-break line (A4: 297 mm, margins 12 and 14 mm)."""
+    first, then = int((297 - 14 - 24) // TOC_LINE), int((297 - 14 - 12) // TOC_LINE)
+    return 1 if lines <= first else 1 + -(-(lines - first) // then)
+
+
+def _pdf_toc(doc, outline) -> None:
+    doc.set_xy(doc.l_margin, doc.t_margin)
+    doc.set_font("DejaVu", "B", 17)
+    doc.cell(0, 10, "Table des matières", new_x="LMARGIN", new_y="NEXT")
+    doc.ln(2)
+    for section in outline:
+        if section.level > 1:
+            continue
+        doc.set_font("DejaVu", "B" if section.level == 0 else "", 10 if section.level == 0 else 9)
+        indent = 6 * section.level
+        doc.set_x(doc.l_margin + indent)
+        link = doc.add_link(page=section.page_number)
+        doc.cell(PDF_WIDTH - indent - 14, TOC_LINE, fmt.short(section.name, 95), link=link)
+        doc.cell(14, TOC_LINE, str(section.page_number), align="R", link=link, new_x="LMARGIN", new_y="NEXT")
