@@ -22,6 +22,11 @@ def rows(con, name, **params) -> pd.DataFrame:
     return queries.run(name, con=con, **params)
 
 
+def none(v):
+    """A missing cell as None (NaN and NA compare unequal to everything)."""
+    return None if pd.isna(v) else v
+
+
 def as_dict(df, key, value) -> dict:
     return dict(zip(df[key], df[value]))
 
@@ -118,9 +123,16 @@ CHECKS = {  # query: (parameters, what the rows must say)
     "campus_partners_by_type": ({"campuses": ["AAA"]}, lambda d: d[["partner_type", "partners", "names"]].values.tolist()
                                 == [["lycee", 2, "Lycée Deux, Lycée Un"], ["entreprise", 1, "Entreprise Trois"]]),
     # AAA-A1 is linked to an operational objective: it falls under the strategic one above; JOINT has no objective
-    "action_strategic_objectives": ({**Y, "campus": "AAA"}, lambda d: sorted(
-        (r.action_id, None if pd.isna(r.strategic_id) else r.strategic_id) for r in d.itertuples())
-        == [("AAA-A1", "AAA-S1"), ("JOINT", None)]),
+    # (JOINT is carried by BBB too, which has no objective at all)
+    "action_strategic_objectives": ({**Y, "campuses": None}, lambda d: sorted(
+        (r.campus_id, r.action_id, None if pd.isna(r.strategic_id) else r.strategic_id) for r in d.itertuples())
+        == [("AAA", "AAA-A1", "AAA-S1"), ("AAA", "JOINT", None), ("BBB", "BBB-A1", None), ("BBB", "JOINT", None)]),
+    # objectives by position, then indicators with the year's value (AAA-I3 had 4 in 2018; AAA-I2 « oui » is 1)
+    "objective_outline": ({**Y, "campuses": ["AAA"]}, lambda d: {r.node_id: (none(r.parent_id), r.kind, none(r.value))
+                                                                 for r in d.itertuples()}
+                          == {"AAA-S1": (None, "strategique", None), "AAA-S1-O1": ("AAA-S1", "operationnel", None),
+                              "AAA-I1": ("AAA-S1-O1", "indicateur", 7.0), "AAA-I2": ("AAA-S1", "indicateur", 1.0),
+                              "AAA-I3": ("AAA-S1-O1", "indicateur", 4.0)}),
     # acquired and known: AAA 1 000 € (its Rectorat line has no amount: « at least »), BBB's 500 € is only planned;
     # people (not structures): AAA 10 + 20 + 6, BBB 25 + 4, together with the joint action once 10 + 25 + 6
     "cost_per_person": (Y, lambda d: {r.campus_id if isinstance(r.campus_id, str) else None:

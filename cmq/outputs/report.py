@@ -8,16 +8,17 @@ paragraph « À compléter » in a visible style for the coordinator's own prose
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from xml.sax.saxutils import escape
 
 import pandas as pd
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_BREAK, WD_COLOR_INDEX, WD_PARAGRAPH_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.enum.text import WD_BREAK, WD_COLOR_INDEX
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from cmq.core import fmt, queries, vocabulary
@@ -91,9 +92,10 @@ def build(run, scope: str, year: int, campaign: dict | None = None, charts: bool
     names = dict(zip(s.campuses["campus_id"], s.campuses["name"]))
     blocks: list[Block] = []
     blocks += _summary(run, ctx, campuses, names, charts)
+    parts = _by_campus(run, chosen, year)
     for c in campuses.to_dict("records"):
-        blocks += _chapter(run, c, year)
-    blocks += _annexes(run, ctx, campuses, year)
+        blocks += _chapter({name: part.of(c["campus_id"]) for name, part in parts.items()}, c, year)
+    blocks += _annexes(run, ctx, campuses, parts)
     batches = run("pack_batches", campuses=chosen)
     last = batches["committed_at"].max() if not batches.empty else None
     return Report(scope, s.title, year, fmt.local_day(last), s.figures, blocks)
@@ -154,7 +156,34 @@ def _summary(run, ctx: dict, campuses: pd.DataFrame, names: dict, charts: bool) 
     return out
 
 
-def _chapter(run, c: dict, year: int) -> list[Block]:
+CHAPTER_QUERIES = {  # what a campus chapter and the annexes read: each query once for every campus, then split
+    "funding": ("funding_rows", lambda chosen, year: {"year": year, "campuses": chosen}),
+    "cost": ("cost_per_person", lambda chosen, year: {"year": year, "campuses": chosen}),
+    "actions": ("action_strategic_objectives", lambda chosen, year: {"year": year, "campuses": chosen}),
+    "reach": ("reach_rows", lambda chosen, year: {"year": year, "campuses": chosen}),
+    "iptt": ("iptt", lambda chosen, year: {"campus": None, "campuses": chosen, "indicator": None, "year": year}),
+    "criteria": ("criteria_grid", lambda chosen, year: {"year": year, "campuses": chosen}),
+    "outline": ("objective_outline", lambda chosen, year: {"year": year, "campuses": chosen}),
+    "partners": ("campus_partners_by_type", lambda chosen, year: {"campuses": chosen}),
+}
+class _Split:
+    """A query's rows split by campus: `of(code)` is one campus's rows (none: no row, with the same columns)."""
+
+    def __init__(self, rows: pd.DataFrame):
+        self.empty = rows.iloc[0:0]
+        self.groups = dict(iter(rows.groupby("campus_id", sort=False)))  # (campus, rows) pairs
+
+    def of(self, code: str) -> pd.DataFrame:
+        return self.groups.get(code, self.empty)
+
+
+def _by_campus(run, chosen: list[str] | None, year: int) -> dict[str, _Split]:
+    """Each chapter query run once for all the chosen campuses, its rows split by campus (a national report asks eight
+    queries, not eight per campus)."""
+    return {name: _Split(run(query, **params(chosen, year))) for name, (query, params) in CHAPTER_QUERIES.items()}
+
+
+def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
     code = c["campus_id"]
     out = [Block("heading", f"CMQ {c['name']} ({code})", 1), Block("heading", "Identité", 2),
            _table(pd.DataFrame([
@@ -169,7 +198,7 @@ def _chapter(run, c: dict, year: int) -> list[Block]:
            ], columns=["Rubrique", "Valeur"]))]
     out.append(Block("todo", f"{TODO} : la stratégie et la gouvernance du campus en {year}."))
 
-    funding = run("funding_rows", year=year, campuses=[code])
+    funding = rows["funding"]
     out += [Block("heading", "Financements", 2)]
     if funding.empty:
         out.append(Block("text", f"Aucune ligne de financement pour {year}."))
@@ -180,8 +209,7 @@ def _chapter(run, c: dict, year: int) -> list[Block]:
             "Statut": funding["status"].map(vocabulary.FUNDING_STATUSES).fillna(""),
             "Montant": funding["amount_eur"].map(lambda v: fmt.UNKNOWN if fmt.missing(v) else fmt.euros(v)),
         }), numeric=("Montant",)))
-    cost = run("cost_per_person", year=year, campuses=[code])
-    mine = cost[cost["campus_id"] == code]
+    mine = rows["cost"]
     if not mine.empty:
         r = mine.iloc[0]
         out.append(Block("text", f"Coût par personne touchée en {year} : {tables.cost_text(r)} "
@@ -190,7 +218,7 @@ def _chapter(run, c: dict, year: int) -> list[Block]:
                                  + (f" ; {fmt.number(r['lines_amount_unknown'])} financement(s) acquis sans montant"
                                     if r["lines_amount_unknown"] else "") + ")."))
 
-    actions = run("action_strategic_objectives", campus=code, year=year)
+    actions = _placed(rows["actions"])
     out += [Block("heading", "Actions par objectif stratégique", 2)]
     if actions.empty:
         out.append(Block("text", f"Aucune action enregistrée pour {year}."))
@@ -203,7 +231,7 @@ def _chapter(run, c: dict, year: int) -> list[Block]:
             "Début": group["start_date"].map(_day), "Fin": group["end_date"].map(_day),
         })))
 
-    reach = run("reach_rows", year=year, campuses=[code])
+    reach = rows["reach"]
     out += [Block("heading", "Publics touchés", 2)]
     if reach.empty:
         out.append(Block("text", f"Aucun chiffre de public touché pour {year}."))
@@ -216,7 +244,8 @@ def _chapter(run, c: dict, year: int) -> list[Block]:
             "Dont femmes": reach["women"].map(lambda v: "" if fmt.missing(v) else fmt.number(v)),
         }), numeric=("Nombre", "Dont femmes")))
 
-    iptt = run("iptt", campus=code, campuses=None, indicator=None, year=year)
+    iptt = rows["iptt"]
+    iptt = iptt[iptt["year"] == year] if "year" in iptt else iptt
     out += [Block("heading", "Indicateurs", 2)]
     shown = iptt[iptt["actual"].notna() | iptt["target"].notna() | iptt["comment"].notna()]
     total = iptt["indicator_id"].nunique()
@@ -233,7 +262,7 @@ def _chapter(run, c: dict, year: int) -> list[Block]:
             "Commentaire": shown["comment"].fillna(""),
         }), numeric=("Valeur", "Cible")))
 
-    criteria = run("criteria_grid", year=year, campuses=[code])
+    criteria = rows["criteria"]
     out += [Block("heading", "Positionnement sur les critères de labellisation", 2)]
     assessed = criteria[criteria["level"].notna()]
     if assessed.empty:
@@ -249,14 +278,14 @@ def _chapter(run, c: dict, year: int) -> list[Block]:
     return out
 
 
-def _annexes(run, ctx: dict, campuses: pd.DataFrame, year: int) -> list[Block]:
+def _annexes(run, ctx: dict, campuses: pd.DataFrame, parts: dict) -> list[Block]:
     out = [Block("heading", "Annexes", 1), Block("heading", "A. Arbres d'objectifs", 2)]
     for code in campuses["campus_id"]:
-        tree = run("objective_tree", campus=code, year=year, on_track=None, on_track_down=None)
-        out += [Block("heading", f"{code}", 3), Block("tree", items=_tree_items(tree))]
+        out += [Block("heading", f"{code}", 3),
+                Block("tree", items=_tree_items(parts["outline"].of(code)))]
     out.append(Block("heading", "B. Matrice actions × objectifs stratégiques", 2))
     for code in campuses["campus_id"]:
-        links = run("action_strategic_objectives", campus=code, year=year)
+        links = _placed(parts["actions"].of(code))
         out.append(Block("heading", f"{code}", 3))
         if links.empty:
             out.append(Block("text", "Aucune action."))
@@ -264,8 +293,10 @@ def _annexes(run, ctx: dict, campuses: pd.DataFrame, year: int) -> list[Block]:
         matrix, legend = _matrix(links)
         out += [_table(matrix), Block("text", " · ".join(f"{k} : {v}" for k, v in legend.items()))]
     out.append(Block("heading", "C. Partenaires par type", 2))
-    partners = run("campus_partners_by_type", campuses=ctx["campuses"])
-    for code, group in partners.groupby("campus_id", sort=False):
+    for code in campuses["campus_id"]:
+        group = parts["partners"].of(code)
+        if group.empty:
+            continue
         out += [Block("heading", f"{code}", 3), _table(pd.DataFrame({
             "Type": group["partner_type"].map(lambda t: vocabulary.PARTNER_TYPES.get(t, t or NONE)),
             "Nombre": group["partners"].map(fmt.number), "Partenaires": group["names"],
@@ -330,19 +361,24 @@ def _funders_table(funders: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _placed(actions: pd.DataFrame) -> pd.DataFrame:
+    """An action under each strategic objective of the campus it serves, and « without objective » only when it serves
+    none of them."""
+    placed = set(actions.loc[actions["strategic_id"].notna(), "action_id"])
+    return actions[actions["strategic_id"].notna() | ~actions["action_id"].isin(placed)].drop_duplicates(
+        ["action_id", "strategic_id"])
+
+
 def _tree_items(tree: pd.DataFrame) -> list[tuple[int, str]]:
-    """The objective tree as (depth, text) in reading order: objectives, then their indicators with the year's value."""
+    """The objective tree as (depth, text) in reading order: each objective, its sub-objectives, then its indicators
+    with the year's value."""
     children: dict = {}
     for r in tree.to_dict("records"):
-        children.setdefault(r["parent_id"] if not fmt.missing(r["parent_id"]) else None, []).append(r)
+        children.setdefault(None if fmt.missing(r["parent_id"]) else r["parent_id"], []).append(r)
     items: list[tuple[int, str]] = []
 
     def walk(parent, depth):
-        for r in sorted(children.get(parent, []), key=lambda r: (r["kind"] == "indicateur", r["position"] or 0,
-                                                                 r["node_id"])):
-            if r["kind"] == "campus":
-                walk(r["node_id"], depth)
-                continue
+        for r in children.get(parent, []):  # the query's order: objectives by position, then indicators
             if r["kind"] in vocabulary.LEVELS:
                 text = f"{r['node_id']} · {r['title']} ({vocabulary.LEVELS[r['kind']].lower()})"
             else:
@@ -421,10 +457,7 @@ def docx(report: Report) -> bytes:
         elif b.kind == "todo":
             doc.add_paragraph(b.text, style=TODO)
         elif b.kind == "tree":
-            for depth, text in b.items:
-                p = doc.add_paragraph(text, style="List Bullet")
-                p.paragraph_format.left_indent = Cm(0.63 * (depth + 1))
-                p.paragraph_format.space_after = Pt(0)
+            _docx_tree(doc, b.items)
         elif b.kind == "table":
             _docx_table(doc, b)
         elif b.kind == "figure":
@@ -460,39 +493,44 @@ def _toc_field(paragraph) -> None:
 
 
 def _docx_table(doc, b: Block) -> None:
+    """A Word table (style « Table Grid », full width, header row repeated on each page, figures aligned right), written
+    as WordprocessingML in one piece: a national report holds tens of thousands of rows, which python-docx's cell by
+    cell API writes in minutes."""
     df = b.table
-    table = doc.add_table(rows=1, cols=len(df.columns))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    header = table.rows[0]
-    flag = OxmlElement("w:tblHeader")  # the header row again on every page the table runs onto
-    flag.set(qn("w:val"), "true")
-    header._tr.get_or_add_trPr().append(flag)
-    for cell, name in zip(header.cells, df.columns):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(str(name))
-        run.bold = True
-        _shade(cell, "E6E6E6")
-    for values in df.itertuples(index=False):
-        cells = table.add_row().cells
-        for cell, name, v in zip(cells, df.columns, values):
-            cell.text = str(v)
-            if name in b.numeric:
-                cell.paragraphs[0].alignment = WD_PARAGRAPH_ALIGNMENT.RIGHT
-    for row in table.rows:
-        for cell in row.cells:
-            for p in cell.paragraphs:
-                for run in p.runs:
-                    run.font.size = Pt(9)
-    doc.add_paragraph()
+    right = [c in b.numeric for c in df.columns]
+    head = "".join(_docx_cell(str(c), False, bold=True, fill="E6E6E6") for c in df.columns)
+    body = "".join("<w:tr>" + "".join(_docx_cell(str(v), r) for v, r in zip(values, right)) + "</w:tr>"
+                   for values in df.itertuples(index=False))
+    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/>'
+           '<w:jc w:val="center"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+           'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>'
+           + '<w:gridCol/>' * len(df.columns) + '</w:tblGrid>'
+           f'<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>{body}</w:tbl>')
+    doc.add_paragraph()._p.addprevious(parse_xml(xml))  # the table, then an empty paragraph after it
 
 
-def _shade(cell, colour: str) -> None:
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), colour)
-    cell._tc.get_or_add_tcPr().append(shd)
+def _docx_cell(text: str, right: bool, bold: bool = False, fill: str | None = None) -> str:
+    shade = f'<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="{fill}"/></w:tcPr>' if fill else ""
+    align = '<w:jc w:val="right"/>' if right else ""
+    return (f'<w:tc>{shade}<w:p><w:pPr><w:spacing w:before="0" w:after="0"/>{align}</w:pPr><w:r><w:rPr>'
+            f'{"<w:b/>" if bold else ""}<w:sz w:val="18"/></w:rPr><w:t xml:space="preserve">{escape(_xml_text(text))}'
+            '</w:t></w:r></w:p></w:tc>')
+
+
+def _docx_tree(doc, items: list[tuple[int, str]]) -> None:
+    """An indented bulleted list (style « List Bullet », 0,63 cm per level), written in one piece."""
+    paragraphs = "".join(
+        f'<w:p><w:pPr><w:pStyle w:val="ListBullet"/><w:spacing w:after="0"/><w:ind w:left="{360 * (depth + 1)}"/>'
+        f'</w:pPr><w:r><w:t xml:space="preserve">{escape(_xml_text(text))}</w:t></w:r></w:p>' for depth, text in items)
+    anchor = doc.add_paragraph()._p
+    for p in parse_xml(f'<w:body {nsdecls("w")}>{paragraphs}</w:body>'):
+        anchor.addprevious(p)
+    anchor.getparent().remove(anchor)
+
+
+def _xml_text(text: str) -> str:
+    """Text as XML 1.0 allows it (a control character from an imported file would make the document unreadable)."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
 
 
 PDF_WIDTH = 186  # mm between the margins of an A4 portrait page
@@ -517,6 +555,7 @@ def pdf(report: Report) -> bytes:
     doc = Doc(orientation="P", format="A4")
     doc.alias_nb_pages("{nb-pages}")  # room for a five-digit page count
     pack.pdf_setup(doc, title)
+    table = _PdfTables(doc)
     doc.add_page()
     doc.set_y(70)
     doc.set_font("DejaVu", "B", 28)
@@ -556,7 +595,7 @@ def pdf(report: Report) -> bytes:
                 doc.set_x(doc.l_margin + 5 * depth)
                 doc.multi_cell(PDF_WIDTH - 5 * depth, 4.6, "• " + text, new_x="LMARGIN", new_y="NEXT")
         elif b.kind == "table":
-            pack._pdf_table(doc, b.table, width=PDF_WIDTH)
+            table.draw(b.table, b.numeric)
         elif b.kind == "figure":
             w_px, h_px = pack._pixels(b.png)
             h = PDF_WIDTH * h_px / w_px
@@ -568,8 +607,92 @@ def pdf(report: Report) -> bytes:
             doc.set_text_color(80)
             doc.multi_cell(0, 4, b.text, new_x="LMARGIN", new_y="NEXT")
             doc.set_text_color(0)
-            pack._pdf_table(doc, b.table, width=PDF_WIDTH)
+            table.draw(b.table, b.numeric)
     return bytes(doc.output())
+
+
+class _PdfTables:
+    """Tables on the PDF's pages: the full width, columns as wide as what they hold (pack.column_widths), every cell
+    whole and wrapped between words, the header row again at the top of each page, figures aligned right. Laid out
+    here from the font's measured word widths (each distinct word measured once) and drawn with plain text and
+    rectangles: fpdf2's own tables measure every character of every cell, which takes minutes for the tens of
+    thousands of rows of a national report."""
+
+    SIZE, LINE, PAD = pack.TABLE_PT, pack.TABLE_PT * 0.45, 1.2  # font size (pt), line height and cell padding (mm)
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.widths: dict[tuple[str, str], float] = {}
+
+    def width(self, text: str, style: str = "") -> float:
+        key = (style, text)
+        if key not in self.widths:
+            self.doc.set_font("DejaVu", style, self.SIZE)
+            self.widths[key] = self.doc.get_string_width(text)
+        return self.widths[key]
+
+    def lines(self, text: str, room: float, style: str = "") -> list[str]:
+        """`text` cut into lines no wider than `room` mm, between words (a word wider than a line is cut)."""
+        out, line, used, space = [], [], 0.0, self.width(" ", style)
+        for word in (w for w in text.replace("\n", " ").split(" ") if w):  # no-break spaces hold « 3 750 € »
+            w = self.width(word, style)
+            while w > room and len(word) > 1:  # a word alone wider than the cell: cut it
+                cut = len(word)
+                while cut > 1 and self.width(word[:cut], style) > room:
+                    cut -= 1
+                if line:
+                    out.append(" ".join(line))
+                    line, used = [], 0.0
+                out.append(word[:cut])
+                word = word[cut:]
+                w = self.width(word, style)
+            if line and used + space + w > room:
+                out.append(" ".join(line))
+                line, used = [], 0.0
+            used += (space if line else 0) + w
+            line.append(word)
+        if line:
+            out.append(" ".join(line))
+        return out or [""]
+
+    def draw(self, df: pd.DataFrame, numeric=()) -> None:
+        doc = self.doc
+        doc.ln(1)
+        if df.empty:
+            doc.set_font("DejaVu", size=self.SIZE)
+            doc.cell(0, 6, "Aucune ligne.", new_x="LMARGIN", new_y="NEXT")
+            return
+        widths = [w * 25.4 for w in pack.column_widths(df, PDF_WIDTH / 25.4, self.SIZE, lambda t: self.width(t) / 25.4)]
+        right = [c in numeric for c in df.columns]
+        header = [self.lines(str(c), w - 2 * self.PAD, "B") for c, w in zip(df.columns, widths)]
+        self._row(header, widths, [False] * len(widths), "B", new_page_header=None)
+        for values in df.itertuples(index=False):
+            cells = [self.lines(str(v), w - 2 * self.PAD) for v, w in zip(values, widths)]
+            self._row(cells, widths, right, "", new_page_header=header)
+        doc.set_y(doc.get_y() + 3)
+
+    def _row(self, cells: list[list[str]], widths: list[float], right: list[bool], style: str, new_page_header) -> None:
+        doc = self.doc
+        height = max(len(c) for c in cells) * self.LINE + 2 * self.PAD
+        if doc.get_y() + height > doc.page_break_trigger:
+            doc.add_page()
+            if new_page_header is not None:
+                self._row(new_page_header, widths, [False] * len(widths), "B", None)
+        x, y = doc.l_margin, doc.get_y()
+        doc.set_font("DejaVu", style, self.SIZE)
+        doc.set_draw_color(120)
+        for lines, w, r in zip(cells, widths, right):
+            if style == "B":
+                doc.set_fill_color(230)
+                doc.rect(x, y, w, height, style="DF")
+            else:
+                doc.rect(x, y, w, height)
+            for i, line in enumerate(lines):
+                left = x + w - self.PAD - self.width(line, style) if r else x + self.PAD
+                doc.text(left, y + self.PAD + (i + 0.8) * self.LINE, line)
+            x += w
+        doc.set_fill_color(255)
+        doc.set_y(y + height)
 
 
 TOC_LINE = 5.6  # mm: a line of the PDF's table of contents
