@@ -47,7 +47,14 @@ class Server:
         self.user = "postgres" if self.as_root else os.environ.get("USER", "postgres")
         self._run("initdb", "-D", str(self.data), "-U", self.user, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8",
                   "--no-sync")
-        self.start()
+        for attempt in range(3):  # another process may take the free port between its choice and the start
+            try:
+                self.start()
+                break
+            except subprocess.CalledProcessError:
+                if attempt == 2 or port:
+                    raise
+                self.port = free_port()
 
     def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         cmd = [str(self.bin / tool), *args]

@@ -87,7 +87,7 @@ def test_the_word_document_has_headings_a_table_of_contents_and_placeholders(wor
     assert word.core_properties.language == "fr-FR"
     pictures = word.inline_shapes
     assert len(pictures) == len(report.SUMMARY_FIGURES), "the summary's charts, as pictures"
-    assert all(s.width > 0 for s in pictures)
+    assert all(s.width > 0 and s._inline.docPr.get("descr") for s in pictures), "each picture says what it shows"
 
 
 def test_the_funding_of_each_campus_is_the_report_s(word):

@@ -375,3 +375,20 @@ def annual_report(scope: str, year: int, kind: str) -> bytes:
     """The annual activity report of a scope and year as docx or pdf, written once per store version and shared."""
     s = store()
     return _report_file(str(s.root), s.version(), scope, year, kind)
+
+
+def scope_and_year(prefix: str, nothing: str) -> tuple[str, int, dict[str, str]]:
+    """The chooser of a document's scope (the region or one campus) and year, with the latest reported year first
+    chosen; stops the page with `nothing` when no data is imported. Returns scope, year and each campus's name."""
+    campuses = query("campuses")
+    names = dict(zip(campuses["campus_id"], campuses["name"]))
+    known = query("years")
+    years = sorted(known["year"].tolist(), reverse=True)
+    if not years:
+        st.info(nothing)
+        st.stop()
+    c1, c2 = st.columns([3, 1])
+    scope = c1.selectbox("Périmètre", ["region"] + list(names), key=f"{prefix}_scope",
+                         format_func=lambda c: "Tous les campus (région)" if c == "region" else f"Campus {c} – {names[c]}")
+    year = c2.selectbox("Année", years, index=years.index(default_year(known) or years[0]), key=f"{prefix}_year")
+    return scope, year, names

@@ -461,7 +461,8 @@ def docx(report: Report) -> bytes:
         elif b.kind == "table":
             _docx_table(doc, b)
         elif b.kind == "figure":
-            doc.add_picture(io.BytesIO(b.png), width=width)
+            picture = doc.add_picture(io.BytesIO(b.png), width=width)
+            picture._inline.docPr.set("descr", b.text + " Les chiffres sont dans le tableau qui suit.")  # alt text
             doc.add_paragraph(b.text, style="Caption")
             _docx_table(doc, b)
     settings = doc.settings.element  # Word fills the table of contents when the document opens

@@ -8,17 +8,7 @@ from cmq.outputs import export, pack
 st.title("Dossier de séance")
 st.write("Tous les graphiques d'un périmètre et d'une année, prêts pour la séance du comité : un diaporama PowerPoint "
          "aux graphiques modifiables, un PDF A4 paysage et un classeur Excel avec les données de chaque graphique.")
-campuses = ui.query("campuses")
-names = dict(zip(campuses["campus_id"], campuses["name"]))
-known = ui.query("years")
-years = sorted(known["year"].tolist(), reverse=True)
-if not years:
-    st.info("Aucune donnée importée : le dossier serait vide.")
-    st.stop()
-c1, c2 = st.columns([3, 1])
-scope = c1.selectbox("Périmètre", ["region"] + list(names), key="pack_scope",
-                     format_func=lambda c: "Tous les campus (région)" if c == "region" else f"Campus {c} – {names[c]}")
-year = c2.selectbox("Année", years, index=years.index(ui.default_year(known) or years[0]), key="pack_year")
+scope, year, _ = ui.scope_and_year("pack", "Aucune donnée importée : le dossier serait vide.")
 p = ui.meeting_pack(scope, year)
 with st.container(horizontal=True, key="pack_downloads"):
     for kind, label in (("pptx", "PowerPoint"), ("pdf", "PDF"), ("xlsx", "Excel")):

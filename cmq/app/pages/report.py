@@ -12,17 +12,7 @@ st.write("Le rapport d'activité de l'année, écrit à partir des chiffres de l
          "indicateurs, critères de labellisation) et les annexes (arbres d'objectifs, matrice actions × objectifs, "
          "partenaires, lots d'import dont viennent les chiffres). Le document Word se modifie : chaque chapitre a un "
          "paragraphe « À compléter » surligné pour le texte que les tableaux ne disent pas.")
-campuses = ui.query("campuses")
-names = dict(zip(campuses["campus_id"], campuses["name"]))
-known = ui.query("years")
-years = sorted(known["year"].tolist(), reverse=True)
-if not years:
-    st.info("Aucune donnée importée : le rapport serait vide.")
-    st.stop()
-c1, c2 = st.columns([3, 1])
-scope = c1.selectbox("Périmètre", ["region"] + list(names), key="report_scope",
-                     format_func=lambda c: "Tous les campus (région)" if c == "region" else f"Campus {c} – {names[c]}")
-year = c2.selectbox("Année", years, index=years.index(ui.default_year(known) or years[0]), key="report_year")
+scope, year, names = ui.scope_and_year("report", "Aucune donnée importée : le rapport serait vide.")
 with st.container(horizontal=True, key="report_downloads"):
     for kind, label in (("docx", "Word, modifiable"), ("pdf", "PDF")):
         st.download_button(f"Télécharger le rapport ({label})", lambda k=kind: ui.annual_report(scope, year, k),

@@ -28,6 +28,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -146,10 +147,62 @@ def _pool(url: str):
         return _POOLS[url]
 
 
+NOTIFY_CHANNEL = "cmq_store_version"  # every write announces the store's new version on it (at commit)
+
+
+class _Versions:
+    """The store's current version as this process knows it, kept by one connection that LISTENs to NOTIFY_CHANNEL
+    (a thread per database per process): a page load learns the version without a query, and an import committed
+    through another server is known here within milliseconds. While the connection is down the version is unknown
+    (None) and readers ask the database, which says in French when it does not answer."""
+
+    def __init__(self, url: str):
+        self.url, self.version, self.closed = url, None, False
+        self.lock = threading.Lock()
+        threading.Thread(target=self._listen, name="cmq-store-versions", daemon=True).start()
+
+    def saw(self, version: int) -> None:
+        with self.lock:
+            if self.version is not None and version > self.version:
+                self.version = version
+
+    def _listen(self) -> None:
+        psycopg = _psycopg()
+        while not self.closed:
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=int(POOL_WAIT)) as conn:
+                    conn.execute(f"listen {NOTIFY_CHANNEL}")
+                    # read after LISTEN: a commit in between is both in this read and in a notification
+                    state = conn.execute("select state ->> 'version' from store_state where id = 1").fetchone()
+                    with self.lock:
+                        self.version = int(state[0])
+                    while not self.closed:
+                        for note in conn.notifies(timeout=5):
+                            with self.lock:
+                                self.version = max(self.version or 0, int(note.payload))
+                        conn.execute("select 1")  # a connection lost without a word is found out here
+            except Exception:  # down, unreachable, not yet upgraded: unknown until the connection is back
+                with self.lock:
+                    self.version = None
+                time.sleep(1)
+
+
+_VERSIONS: dict[str, _Versions] = {}
+
+
+def _versions(url: str) -> _Versions:
+    with _POOLS_LOCK:
+        if url not in _VERSIONS:
+            _VERSIONS[url] = _Versions(url)
+        return _VERSIONS[url]
+
+
 def close_pool(url: str) -> None:
     """Close this process's connections to a database (before it is dropped, copied or restored)."""
     with _POOLS_LOCK:
-        pool = _POOLS.pop(url, None)
+        pool, versions = _POOLS.pop(url, None), _VERSIONS.pop(url, None)
+    if versions is not None:
+        versions.closed = True
     if pool is not None:
         pool.close()
 
@@ -282,6 +335,12 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
             return conn.execute("select state from store_state where id = 1").fetchone()[0]
 
     def version(self) -> int:
+        """The store's version: as the listening connection last heard it (no query), or asked to the database inside
+        a write, before the first notification or while the listener is down."""
+        if getattr(self._held, "conn", None) is None:
+            known = _versions(self.url).version
+            if known is not None:
+                return known
         return int(self.manifest()["version"])
 
     def is_pristine(self) -> bool:
@@ -306,6 +365,8 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
         """Inside the write's transaction: the new state, one version up."""
         m["version"] = int(m["version"]) + 1
         self._held.conn.execute("update store_state set state = %s where id = 1", [_json(m)])
+        self._held.conn.execute("select pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(m["version"])])  # sent at commit
+        self._held.written = m["version"]
 
     def write(self, fn):
         with self._lock:
@@ -323,8 +384,11 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
             conn = self._held.conn
             try:
                 self._ready(conn)
+                self._held.written = None
                 with conn.transaction():
                     yield
+                if self._held.written is not None:  # this process knows its own commit at once
+                    _versions(self.url).saw(self._held.written)
             except psycopg.OperationalError as exc:
                 raise _unavailable(exc) from None
             except psycopg.Error as exc:
