@@ -559,12 +559,18 @@ def pdf_setup(doc, title: str) -> None:
     language."""
     doc.set_margins(12, 12, 12)
     doc.set_auto_page_break(True, margin=14)
+    add_fonts(doc)
+    doc.set_title(title)
+    doc.set_lang("fr")
+
+
+def add_fonts(doc):
+    """The DejaVu fonts in `doc` (for measuring text, or before a page is written); returns doc."""
     for style, file in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf")):
         if not (FONT_DIR / file).exists():
             raise ExportError(f"Police introuvable : {FONT_DIR / file} (paquet Debian « fonts-dejavu-core »).")
         doc.add_font("DejaVu", style, str(FONT_DIR / file))
-    doc.set_title(title)
-    doc.set_lang("fr")
+    return doc
 
 
 def _heading(doc, title: str, lines: list[str]) -> None:

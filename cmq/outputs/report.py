@@ -20,6 +20,7 @@ from docx.enum.text import WD_BREAK, WD_COLOR_INDEX
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
+from fpdf import FPDF
 
 from cmq.core import fmt, queries, vocabulary
 from cmq.outputs import export, pack, tables
@@ -131,10 +132,12 @@ def _summary(run, ctx: dict, campuses: pd.DataFrame, names: dict, charts: bool) 
                 "Nombre": reach["reached"].map(fmt.number),
                 "Actions": reach["actions"].map(fmt.number),
                 "Dont ordres de grandeur": reach["includes_estimates"].fillna(False).map({True: "oui", False: "non"}),
-            }), numeric=True)]
+            }), numeric=("Nombre", "Actions"))]
     funders = run("funding_by_funder", year=year, campuses=chosen)
     unknown = run("funding_unknown", year=year, campuses=chosen)
-    out += [Block("heading", "Financements", 2), _table(_funders_table(funders), numeric=True)]
+    out += [Block("heading", "Financements", 2),
+            _table(_funders_table(funders), numeric=("Campus", "Acquis (montants connus)", "Prévus ou demandés",
+                                                     "Lignes sans montant"))]
     if not unknown.empty:
         out += [Block("text", "Lignes de financement dont le montant n'est pas connu :"),
                 _table(tables.funding_unknown(unknown).drop(columns=["Montant"]))]
@@ -445,6 +448,11 @@ def docx(report: Report) -> bytes:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     width = section.page_width - section.left_margin - section.right_margin
+    metrics = _PdfTables(pack.add_fonts(FPDF()))
+
+    def measure(text: str) -> float:
+        return metrics.width(text) / 25.4
+
     first_chapter = True
     for b in report.blocks:
         if b.kind == "heading":
@@ -459,12 +467,12 @@ def docx(report: Report) -> bytes:
         elif b.kind == "tree":
             _docx_tree(doc, b.items)
         elif b.kind == "table":
-            _docx_table(doc, b)
+            _docx_table(doc, b, measure)
         elif b.kind == "figure":
             picture = doc.add_picture(io.BytesIO(b.png), width=width)
             picture._inline.docPr.set("descr", b.text + " Les chiffres sont dans le tableau qui suit.")  # alt text
             doc.add_paragraph(b.text, style="Caption")
-            _docx_table(doc, b)
+            _docx_table(doc, b, measure)
     settings = doc.settings.element  # Word fills the table of contents when the document opens
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
@@ -493,27 +501,31 @@ def _toc_field(paragraph) -> None:
         run._r.append(el)
 
 
-def _docx_table(doc, b: Block) -> None:
+def _docx_table(doc, b: Block, measure) -> None:
     """A Word table (style « Table Grid », full width, header row repeated on each page, figures aligned right), written
     as WordprocessingML in one piece: a national report holds tens of thousands of rows, which python-docx's cell by
-    cell API writes in minutes."""
+    cell API writes in minutes. `measure(text)`: its width in inches (DejaVu Sans, the widest font an office suite
+    falls back on, so that no word is cut whatever the reader's fonts)."""
     df = b.table
     right = [c in b.numeric for c in df.columns]
-    head = "".join(_docx_cell(str(c), False, bold=True, fill="E6E6E6") for c in df.columns)
-    body = "".join("<w:tr>" + "".join(_docx_cell(str(v), r) for v, r in zip(values, right)) + "</w:tr>"
+    # columns as wide as what they hold (a word is never cut), in twentieths of a point, over the page's 17 cm
+    twips = [round(w * 1440) for w in pack.column_widths(df, DOCX_WIDTH_IN, 9, measure)]
+    head = "".join(_docx_cell(str(c), w, False, bold=True, fill="E6E6E6") for c, w in zip(df.columns, twips))
+    body = "".join("<w:tr>" + "".join(_docx_cell(str(v), w, r) for v, w, r in zip(values, twips, right)) + "</w:tr>"
                    for values in df.itertuples(index=False))
-    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/>'
-           '<w:jc w:val="center"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
-           'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>'
-           + '<w:gridCol/>' * len(df.columns) + '</w:tblGrid>'
+    xml = (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(twips)}" w:type="dxa"/>'
+           '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" '
+           'w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>'
+           + "".join(f'<w:gridCol w:w="{w}"/>' for w in twips) + '</w:tblGrid>'
            f'<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>{body}</w:tbl>')
     doc.add_paragraph()._p.addprevious(parse_xml(xml))  # the table, then an empty paragraph after it
 
 
-def _docx_cell(text: str, right: bool, bold: bool = False, fill: str | None = None) -> str:
-    shade = f'<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="{fill}"/></w:tcPr>' if fill else ""
+def _docx_cell(text: str, width: int, right: bool, bold: bool = False, fill: str | None = None) -> str:
+    fill = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
+    properties = f'<w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{fill}</w:tcPr>'
     align = '<w:jc w:val="right"/>' if right else ""
-    return (f'<w:tc>{shade}<w:p><w:pPr><w:spacing w:before="0" w:after="0"/>{align}</w:pPr><w:r><w:rPr>'
+    return (f'<w:tc>{properties}<w:p><w:pPr><w:spacing w:before="0" w:after="0"/>{align}</w:pPr><w:r><w:rPr>'
             f'{"<w:b/>" if bold else ""}<w:sz w:val="18"/></w:rPr><w:t xml:space="preserve">{escape(_xml_text(text))}'
             '</w:t></w:r></w:p></w:tc>')
 
@@ -535,13 +547,12 @@ def _xml_text(text: str) -> str:
 
 
 PDF_WIDTH = 186  # mm between the margins of an A4 portrait page
+DOCX_WIDTH_IN = 17 / 2.54  # inches between the Word document's margins (2 cm each side of 21 cm)
 
 
 def pdf(report: Report) -> bytes:
     """The same content as an A4 portrait PDF: a title page, the contents with page numbers, bookmarks for every
     heading, the same tables (wrapping, header repeated), charts full width with their figures below."""
-    from fpdf import FPDF
-
     title = f"{report.title} · {report.scope_title}"
 
     class Doc(FPDF):
