@@ -273,3 +273,22 @@ def test_the_demo_builds_on_postgres_as_on_the_embedded_store(pg_url, demo_store
     assert set(pg.accounts()) == {"admin", "comite", "directeur-agt"}
     again = cli("demo", store=pg)
     assert again.returncode == 1 and "--force" in again.stderr
+
+
+def test_a_busy_store_says_so_and_signing_in_does_not_wait(pg_demo_copy):
+    """Another server holds the writers' lock (a long import): a write that cannot wait is refused in French, one that
+    waits a second too, and signing in goes through meanwhile (the accounts have their own lock)."""
+    import psycopg
+
+    from cmq.core import auth
+
+    url = pg_demo_copy.url
+    rows = pd.DataFrame([{"campus_id": "AGT", "indicator_id": "AGT-I01", "year": 2018, "value": 1.0}])
+    with psycopg.connect(url, autocommit=True) as other:
+        other.execute("select pg_advisory_lock(%s)", [postgres.WRITERS_LOCK])
+        for wait in (0, 1):
+            with pytest.raises(StoreError, match="occupé par une autre écriture"):
+                PgStore(url, lock_timeout=wait).commit("indicator_values", rows, user=ADMIN)
+        account, message = auth.login(PgStore(url), "admin", "admin-demo-2018")
+        assert account and account["name"] == "admin" and message == ""
+    PgStore(url).commit("indicator_values", rows, user=ADMIN)  # released with the other server's connection

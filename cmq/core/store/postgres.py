@@ -232,6 +232,7 @@ class _Lock:
                 conn.execute("select set_config('lock_timeout', '0', false)")
                 got = True
         except psycopg.errors.LockNotAvailable:
+            conn.execute("select set_config('lock_timeout', '0', false)")  # the pooled connection as it was
             got = False
         except psycopg.OperationalError as exc:
             self.store._give_back(broken=True)
