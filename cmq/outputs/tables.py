@@ -213,28 +213,37 @@ def iptt_wide(df: pd.DataFrame, upto: int | None = None) -> pd.DataFrame:
     out. Values stay numbers (None when not known); `Unité` says how to read them."""
     d = df if upto is None else df[df["year"] <= upto]
     years = sorted({int(y) for y in d["year"].dropna()})
-    rows = []
-    for ind, g in d.groupby("indicator_id", sort=False):
-        g = g.sort_values("year")
-        first = g.iloc[0]
-        row = {"Identifiant": ind, "Campus": first["campus_id"], "Objectif": first["objective_path"],
-               "Indicateur": first["name"], "unit": first["unit"], "Cumulatif": bool(first["cumulative"]),
-               "Référence": first["baseline"], "Année de référence": first["baseline_year"]}
-        for r in g.itertuples():
-            y = int(r.year)
-            row[f"Cible {y}"], row[f"Réalisé {y}"], row[f"% {y}"] = r.year_target, r.year_actual, r.percent_of_target
-        reported = g[g["actual"].notna()]
-        last = (reported if not reported.empty else g).iloc[-1]
-        row["Cumul réalisé"] = last["actual"] if first["cumulative"] and not fmt.missing(last["actual"]) else None
-        row["Cumul cible"] = last["target"] if first["cumulative"] and not fmt.missing(last["actual"]) else None
-        row["Année lue"] = int(last["year"])
-        row["État"] = last["status"]
-        told = g[g["comment"].map(lambda c: isinstance(c, str) and c != "")]
-        row["Récit"] = f"{int(told.iloc[-1]['year'])} : {told.iloc[-1]['comment']}" if not told.empty else None
-        rows.append(row)
     head = ["Identifiant", "Campus", "Objectif", "Indicateur", "unit", "Cumulatif", "Référence", "Année de référence"]
     per_year = [c for y in years for c in (f"Cible {y}", f"Réalisé {y}", f"% {y}")]
-    return pd.DataFrame(rows, columns=head + per_year + ["Cumul réalisé", "Cumul cible", "Année lue", "État", "Récit"])
+    tail = ["Cumul réalisé", "Cumul cible", "Année lue", "État", "Récit"]
+    if d.empty:
+        return pd.DataFrame(columns=head + per_year + tail)
+    # computed a column at a time over every indicator (a national store has 20 000 of them)
+    first = d.drop_duplicates("indicator_id").set_index("indicator_id")  # the query's order of indicators
+    out = pd.DataFrame({"Identifiant": first.index.to_series(), "Campus": first["campus_id"],
+                        "Objectif": first["objective_path"], "Indicateur": first["name"], "unit": first["unit"],
+                        "Cumulatif": first["cumulative"].fillna(False).astype(bool), "Référence": first["baseline"],
+                        "Année de référence": first["baseline_year"]})
+    by_year = d.dropna(subset=["year"]).assign(year=lambda x: x["year"].astype(int))
+    wide = by_year.set_index(["indicator_id", "year"])[["year_target", "year_actual", "percent_of_target"]].unstack("year")
+    for y in years:
+        for name, field in ((f"Cible {y}", "year_target"), (f"Réalisé {y}", "year_actual"), (f"% {y}", "percent_of_target")):
+            out[name] = wide[(field, y)].reindex(out.index).astype(object) if (field, y) in wide else None
+    ordered = by_year.sort_values("year", kind="stable")
+    last = ordered.drop_duplicates("indicator_id", keep="last").set_index("indicator_id")
+    reported = ordered[ordered["actual"].notna()].drop_duplicates("indicator_id", keep="last").set_index("indicator_id")
+    # an indicator's last year reported, else its last year
+    last = pd.concat([reported, last[~last.index.isin(reported.index)]]).reindex(out.index)
+    known = out["Cumulatif"] & last["actual"].notna()
+    out["Cumul réalisé"] = last["actual"].where(known, None).astype(object)
+    out["Cumul cible"] = last["target"].where(known, None).astype(object)
+    out["Année lue"] = last["year"].astype(int)
+    out["État"] = last["status"]
+    told = ordered[ordered["comment"].map(lambda c: isinstance(c, str) and c != "")]
+    told = told.drop_duplicates("indicator_id", keep="last").set_index("indicator_id")
+    out["Récit"] = (told["year"].astype(int).astype(str) + " : " + told["comment"]).reindex(out.index)
+    out["Récit"] = out["Récit"].astype(object).where(out["Récit"].notna(), None)
+    return out[head + per_year + tail].reset_index(drop=True)
 
 
 def off_track_grid(df: pd.DataFrame) -> Grid | None:
