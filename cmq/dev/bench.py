@@ -378,25 +378,19 @@ def measure_small_batches(report: Results, tmp: Path, n: int = 1000) -> None:
     report.add(f"reach page after {n} small batches, compacted / single batch", after / single, "×", target=1.2)
 
 
-def measure_pack(store: Store, report: Results, label: str, target: float) -> None:
+def measure_document(store: Store, report: Results, kind: str, label: str, target: float) -> None:
+    """A region document for the latest year, built and written in both its formats: the meeting pack (PPTX + PDF) or
+    the annual activity report (DOCX + PDF)."""
     from cmq.outputs import pack
-
-    t = time.perf_counter()
-    p = pack.build_from_store(store, "region", default_context(store)["year"])
-    pptx, pdf = pack.render(p, "pptx"), pack.render(p, "pdf")
-    report.add(f"region meeting pack PPTX + PDF · {label}", time.perf_counter() - t, "s", target=target)
-    assert pptx and pdf
-
-
-def measure_report(store: Store, report: Results, label: str, target: float) -> None:
-    """The region's annual activity report for the latest year, model and both files (python-docx, fpdf2)."""
     from cmq.outputs import report as activity
 
+    module, formats, name = {"pack": (pack, ("pptx", "pdf"), "region meeting pack PPTX + PDF"),
+                             "report": (activity, ("docx", "pdf"), "region activity report DOCX + PDF")}[kind]
     t = time.perf_counter()
-    r = activity.build_from_store(store, "region", default_context(store)["year"])
-    docx, pdf = activity.render(r, "docx"), activity.render(r, "pdf")
-    report.add(f"region activity report DOCX + PDF · {label}", time.perf_counter() - t, "s", target=target)
-    assert docx and pdf
+    built = module.build_from_store(store, "region", default_context(store)["year"])
+    files = [module.render(built, f) for f in formats]
+    report.add(f"{name} · {label}", time.perf_counter() - t, "s", target=target)
+    assert all(files)
 
 
 def measure_browser(store: Store, report: Results, reps: int = 3) -> None:
@@ -536,10 +530,10 @@ def measure(campuses: int = 200, years: int = 10, browser: bool = False, reps: i
             from cmq.core import demo
 
             demo.build(demo_store)
-            measure_pack(demo_store, report, "demo", 10)
-            measure_pack(store, report, "national", 30)
-            measure_report(demo_store, report, "demo", 10)
-            measure_report(store, report, "national", 60)
+            measure_document(demo_store, report, "pack", "demo", 10)
+            measure_document(store, report, "pack", "national", 30)
+            measure_document(demo_store, report, "report", "demo", 10)
+            measure_document(store, report, "report", "national", 60)
             if browser:
                 measure_browser(store, report)
         if database_url:
