@@ -142,7 +142,9 @@ def _summary(run, ctx: dict, campuses: pd.DataFrame, names: dict, charts: bool) 
         out += [Block("text", "Lignes de financement dont le montant n'est pas connu :"),
                 _table(tables.funding_unknown(unknown).drop(columns=["Montant"]))]
     cost = run("cost_per_person", year=year, campuses=chosen)
-    out += [Block("heading", "Coût par personne touchée", 2), _table(tables.cost_per_person(cost, names), numeric=True),
+    out += [Block("heading", "Coût par personne touchée", 2),
+            _table(tables.cost_per_person(cost, names), numeric=("Coût par personne touchée", "Financements acquis connus",
+                                                                 "Financements acquis sans montant", "Personnes touchées")),
             Block("text", tables.COST_CAPTION)]
     if charts:
         out += [Block("heading", "Graphiques", 2)]

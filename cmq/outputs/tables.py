@@ -305,8 +305,8 @@ def cost_per_person(df: pd.DataFrame, names: dict) -> pd.DataFrame:
     return pd.DataFrame({
         "Campus": df["campus_id"].map(lambda c: "Ensemble des campus" if fmt.missing(c) else f"{c} – {names.get(c, c)}"),
         "Année": df["year"].map(lambda y: str(int(y))),
+        "Coût par personne touchée": [cost_text(r) for r in df.to_dict("records")],  # first: what is read
         "Financements acquis connus": df["known_eur"].map(lambda v: "aucun montant" if fmt.missing(v) else fmt.euros(v)),
         "Financements acquis sans montant": df["lines_amount_unknown"].map(fmt.number),
         "Personnes touchées": df["people"].map(fmt.number),
-        "Coût par personne touchée": [cost_text(r) for r in df.to_dict("records")],
     }).reset_index(drop=True)
