@@ -138,13 +138,10 @@ def pg_demo_template(pg_server, pg_template, demo_store) -> str:
     """A database holding a copy of the demo store (batches, history, accounts), copied for each test."""
     import pgserver
 
-    from cmq.core.store import transfer
-    from cmq.core.store.postgres import PgStore
+    from cmq.core.store import postgres, transfer
 
     url = pgserver.new_database(pg_server, pg_template)
-    transfer.copy(demo_store, PgStore(url))
-    from cmq.core.store import postgres
-
+    transfer.copy(demo_store, postgres.PgStore(url))
     postgres.close_pool(url)  # a template must have no connection
     return url.rsplit("/", 1)[1]
 

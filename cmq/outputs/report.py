@@ -91,13 +91,12 @@ def build(run, scope: str, year: int, campaign: dict | None = None, charts: bool
     chosen = ctx["campuses"]
     campuses = s.campuses if chosen is None else s.campuses[s.campuses["campus_id"].isin(chosen)]
     names = dict(zip(s.campuses["campus_id"], s.campuses["name"]))
-    blocks: list[Block] = []
-    blocks += _summary(run, ctx, campuses, names, charts)
     parts = _by_campus(run, chosen, year)
+    batches = run("pack_batches", campuses=chosen)
+    blocks = _summary(run, ctx, campuses, parts["cost"].rows, names, charts)
     for c in campuses.to_dict("records"):
         blocks += _chapter({name: part.of(c["campus_id"]) for name, part in parts.items()}, c, year)
-    blocks += _annexes(run, ctx, campuses, parts)
-    batches = run("pack_batches", campuses=chosen)
+    blocks += _annexes(campuses, parts, batches)
     last = batches["committed_at"].max() if not batches.empty else None
     return Report(scope, s.title, year, fmt.local_day(last), s.figures, blocks)
 
@@ -111,7 +110,7 @@ def build_from_store(store, scope: str, year: int, charts: bool = True) -> Repor
         con.close()
 
 
-def _summary(run, ctx: dict, campuses: pd.DataFrame, names: dict, charts: bool) -> list[Block]:
+def _summary(run, ctx: dict, campuses: pd.DataFrame, cost: pd.DataFrame, names: dict, charts: bool) -> list[Block]:
     year, chosen = ctx["year"], ctx["campuses"]
     k = run("overview_kpis", year=year, campuses=chosen).iloc[0]
     out = [Block("heading", "Synthèse", 1),
@@ -141,7 +140,6 @@ def _summary(run, ctx: dict, campuses: pd.DataFrame, names: dict, charts: bool) 
     if not unknown.empty:
         out += [Block("text", "Lignes de financement dont le montant n'est pas connu :"),
                 _table(tables.funding_unknown(unknown).drop(columns=["Montant"]))]
-    cost = run("cost_per_person", year=year, campuses=chosen)
     out += [Block("heading", "Coût par personne touchée", 2),
             _table(tables.cost_per_person(cost, names), numeric=("Coût par personne touchée", "Financements acquis connus",
                                                                  "Financements acquis sans montant", "Personnes touchées")),
@@ -175,7 +173,7 @@ class _Split:
     """A query's rows split by campus: `of(code)` is one campus's rows (none: no row, with the same columns)."""
 
     def __init__(self, rows: pd.DataFrame):
-        self.empty = rows.iloc[0:0]
+        self.rows, self.empty = rows, rows.iloc[0:0]
         self.groups = dict(iter(rows.groupby("campus_id", sort=False)))  # (campus, rows) pairs
 
     def of(self, code: str) -> pd.DataFrame:
@@ -250,7 +248,6 @@ def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
         }), numeric=("Nombre", "Dont femmes")))
 
     iptt = rows["iptt"]
-    iptt = iptt[iptt["year"] == year] if "year" in iptt else iptt
     out += [Block("heading", "Indicateurs", 2)]
     shown = iptt[iptt["actual"].notna() | iptt["target"].notna() | iptt["comment"].notna()]
     total = iptt["indicator_id"].nunique()
@@ -283,7 +280,7 @@ def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
     return out
 
 
-def _annexes(run, ctx: dict, campuses: pd.DataFrame, parts: dict) -> list[Block]:
+def _annexes(campuses: pd.DataFrame, parts: dict, batches: pd.DataFrame) -> list[Block]:
     out = [Block("heading", "Annexes", 1), Block("heading", "A. Arbres d'objectifs", 2)]
     for code in campuses["campus_id"]:
         out += [Block("heading", f"{code}", 3),
@@ -306,7 +303,6 @@ def _annexes(run, ctx: dict, campuses: pd.DataFrame, parts: dict) -> list[Block]
             "Type": group["partner_type"].map(lambda t: vocabulary.PARTNER_TYPES.get(t, t or NONE)),
             "Nombre": group["partners"].map(fmt.number), "Partenaires": group["names"],
         }), numeric=("Nombre",))]
-    batches = run("pack_batches", campuses=ctx["campuses"])
     out += [Block("heading", "D. Origine des chiffres : les lots d'import", 2),
             Block("text", "Chaque chiffre de ce rapport vient de l'un de ces lots (fichier importé, compte qui l'a "
                           "importé, date) ; l'historique complet est dans l'outil, page « Historique des imports »."),

@@ -19,6 +19,7 @@ store_state), so an import through one server shows on the others without restar
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -70,6 +71,12 @@ def _unavailable(exc: BaseException) -> StoreUnavailable:
     return StoreUnavailable(UNAVAILABLE.format(why=why))
 
 
+def _pool_timeout():
+    from psycopg_pool import PoolTimeout
+
+    return PoolTimeout
+
+
 def _psycopg():
     import psycopg  # imported on first use: the embedded store never needs it
 
@@ -77,13 +84,14 @@ def _psycopg():
 
 
 # ------------------------------------------------------------------------------------------------ migrations
-def migrations() -> list[tuple[int, str, str]]:
-    """(number, name, SQL) of every migration shipped with the code, in order."""
+@functools.cache
+def migrations() -> tuple[tuple[int, str, str], ...]:
+    """(number, name, SQL) of every migration shipped with the code, in order (read once per process)."""
     found = []
     for path in sorted(MIGRATIONS.glob("*.sql")):
         number = int(re.match(r"(\d+)_", path.name).group(1))
         found.append((number, path.stem, path.read_text(encoding="utf-8")))
-    return found
+    return tuple(found)
 
 
 def code_schema() -> int:
@@ -286,7 +294,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
         if getattr(held, "conn", None) is None:
             try:
                 held.conn = _pool(self.url).getconn()
-            except Exception as exc:  # PoolTimeout, OperationalError: the database does not answer
+            except (_psycopg().OperationalError, _pool_timeout()) as exc:  # the database does not answer
                 raise _unavailable(exc) from None
             held.users = 0
         held.users += 1
@@ -584,12 +592,8 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
                     conn.execute("set transaction isolation level repeatable read, read only")
                     conn.execute("set local datestyle = 'ISO'")
                     yield conn
-        except psycopg.OperationalError as exc:
+        except (psycopg.OperationalError, _pool_timeout()) as exc:
             raise _unavailable(exc) from None
-        except Exception as exc:
-            if type(exc).__name__ == "PoolTimeout":
-                raise _unavailable(exc) from None
-            raise
 
 
 # ------------------------------------------------------------------------------------------------ helpers
