@@ -66,6 +66,7 @@ from cmq.core.store.files import (  # noqa: F401 (re-exported by the facade)
     StoreUnavailable,
     _atomic_write_bytes,
     _read_json,
+    committed,
     default_dir,
     file_problem,
 )
@@ -170,9 +171,19 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
 
     def _write_with_backup(self, name: str, data: bytes) -> None:
         """Swap `name` (the commit point), then its backup copy: at every instant one of the two is whole and names
-        only files that exist (files are removed after both)."""
-        _atomic_write_bytes(self.root / name, lambda fh: fh.write(data))
-        _atomic_write_bytes(self.root / BACKUP[name], lambda fh: fh.write(data))
+        only files that exist (a file is removed only when neither names it: see _remove). Once `name` is in place
+        the write is done, whatever fails after: the backup copy is then left one version behind (its files kept),
+        never a reason to undo what the commit point already names."""
+        swapped = []
+        try:
+            _atomic_write_bytes(self.root / name, lambda fh: fh.write(data), replaced=lambda: (swapped.append(1), committed()))
+        except OSError:
+            if not swapped:
+                raise
+        try:
+            _atomic_write_bytes(self.root / BACKUP[name], lambda fh: fh.write(data))
+        except OSError:
+            pass  # the backup stays the previous copy, whole; `check` reads the manifest first
 
     def init(self, admin: dict) -> None:
         """Make this empty directory a real store: its first administrator, no demo data, no demo account."""

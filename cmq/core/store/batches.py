@@ -11,9 +11,11 @@ import pyarrow.parquet as pq
 
 from cmq.core import auth, schema
 from cmq.core.store.files import (
+    BACKUP,
     BATCHES,
     CURRENT,
     DELTA_ROWS_MAX,
+    MANIFEST,
     REVERTS,
     SEGMENTS_MAX,
     TAIL_MAX,
@@ -21,6 +23,7 @@ from cmq.core.store.files import (
     StoreError,
     _arrow,
     _columns,
+    _read_json,
     _write_parquet,
     undo_on_failure,
     write_failed,
@@ -247,9 +250,17 @@ class Batches:
         m.setdefault("sums", {})[rel] = _write_parquet(self.root / rel, tbl)
 
     def _remove(self, rels: list[str]) -> None:
-        """Delete files the manifest no longer names (after the manifest swap: a crash before it loses nothing)."""
+        """Delete retired files that neither the manifest nor its backup copy names (after the manifest swap: a crash
+        before it loses nothing; a backup copy the disk could not take keeps the files it names)."""
+        named = set()
+        for name in (MANIFEST, BACKUP[MANIFEST]):
+            m = _read_json(self.root / name)
+            if not isinstance(m, dict):
+                return  # a copy that cannot be read may name anything: keep every file
+            named |= set(self.data_files(m))
         for r in rels:
-            (self.root / r).unlink(missing_ok=True)
+            if r not in named:
+                (self.root / r).unlink(missing_ok=True)
 
     def reset(self) -> None:
         """Empty the store (every table, every batch); the version keeps counting up."""
@@ -259,8 +270,7 @@ class Batches:
             old += [c["file"] for c in m.get("current", {}).values() if "file" in c]
             m["files"], m["current"] = {}, {}
             self._write_manifest(m)
-            for r in old:
-                (self.root / r).unlink(missing_ok=True)
+            self._remove(old)
 
 
 def _campus_years(t, rows: pd.DataFrame) -> set[tuple[str, int]]:

@@ -74,8 +74,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write_bytes(path: Path, write) -> None:
-    """Write through a temp file in the same folder, fsync, rename into place."""
+def _atomic_write_bytes(path: Path, write, replaced=None) -> None:
+    """Write through a temp file in the same folder, fsync, rename into place. `replaced()` is called as soon as the
+    rename is done: from then on the new content is in place, whatever fails after (the folder's fsync)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
@@ -87,6 +88,8 @@ def _atomic_write_bytes(path: Path, write) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if replaced is not None:
+        replaced()
     _fsync_dir(path.parent)
 
 
@@ -129,6 +132,13 @@ def file_problem(path: Path, recorded: dict | None, thorough: bool = True) -> st
 
 
 _written: list[Path] | None = None  # the data files the write under way has made (removed if it fails)
+
+
+def committed() -> None:
+    """The commit point is written: the data files of the write under way are the store's now, kept whatever fails
+    after (a backup copy that cannot be written)."""
+    if _written is not None:
+        _written.clear()
 
 
 @contextmanager
