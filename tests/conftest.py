@@ -35,7 +35,11 @@ def app_test(account: str | None = ADMIN) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     if account:
         now = datetime.now(UTC)
-        at.session_state["account"] = {"name": account, "since": now, "seen": now, "sso": False}
+        from cmq.core.store import store_at
+
+        held = store_at().account(account)  # the store the test points the app at (CMQ_DATA_DIR, CMQ_DATABASE_URL)
+        at.session_state["account"] = {"name": account, "since": now, "seen": now, "sso": False,
+                                       "grant": auth.grant(held) if held else None}
     return at
 
 

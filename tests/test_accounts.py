@@ -114,7 +114,7 @@ def test_a_disabled_account_is_named_only_to_whoever_knows_its_password(store_co
 def test_session_expires_after_idle_time(data_dir):
     at = app_test("comite")
     old = datetime.now(UTC) - timedelta(minutes=auth.SESSION_IDLE_MINUTES + 1)
-    at.session_state["account"] = {"name": "comite", "since": old, "seen": old, "sso": False}
+    at.session_state["account"] = {**at.session_state["account"], "since": old, "seen": old}
     at.run()
     assert "expiré" in at.warning[0].value and at.text_input(key="login_name")
 
@@ -124,6 +124,24 @@ def test_disabled_account_is_signed_out(data_dir, store_copy):
     store_copy.update_account("comite", disabled=True)
     at = app_test("comite").run()  # a session opened before the account was disabled
     assert "plus actif" in at.warning[0].value and not at.metric
+
+
+@pytest.mark.parametrize("change", ["sign-out elsewhere", "new password", "disabled", "role", "campuses"])
+def test_an_open_session_ends_at_its_next_click_once_the_account_moved_on(data_dir, store_copy, change):
+    """A page open in one tab (its session held by the server) shows the sign-in form, and nothing else, at its next
+    run once the account signed out in another tab, got a new password, was disabled, or got other rights."""
+    at = app_test("directeur-agt").run()
+    assert at.title[0].value == "Vue régionale des campus"
+    {"sign-out elsewhere": lambda: auth.end_sessions(store_copy, "directeur-agt"),
+     "new password": lambda: (store_copy.update_account("directeur-agt", password_hash=auth.hash_password("x" * 14)),
+                              auth.end_sessions(store_copy, "directeur-agt")),
+     "disabled": lambda: store_copy.update_account("directeur-agt", disabled=True),
+     "role": lambda: store_copy.update_account("directeur-agt", role="lecteur", campuses=[]),
+     "campuses": lambda: store_copy.update_account("directeur-agt", campuses=["AGT", "MSI"])}[change]()
+    at.run()  # the next click
+    assert at.text_input(key="login_name") and not at.metric and not at.title[0].value.startswith("Vue")
+    assert "session" in at.warning[0].value or "plus actif" in at.warning[0].value
+    assert "account" not in at.session_state
 
 
 def test_admin_page_creates_and_disables_accounts(data_dir, store_copy):
@@ -288,20 +306,28 @@ def test_a_session_token_brings_back_only_its_own_live_session(any_store_copy):
     store_copy = any_store_copy
     admin = store_copy.account("admin")
     since = datetime.now(UTC)
-    token = auth.session_token(store_copy, admin, since)
+    token = auth.session_token(store_copy, "admin", since, auth.grant(admin))
     back = auth.session_from_token(store_copy, token)
     assert back and back[0]["name"] == "admin" and back[1] == since
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     assert auth.session_from_token(store_copy, forged) is None
     assert auth.session_from_token(store_copy, "admin") is None and auth.session_from_token(store_copy, None) is None
-    old = auth.session_token(store_copy, admin, since - timedelta(hours=auth.SESSION_MAX_HOURS, minutes=1))
+    old = auth.session_token(store_copy, "admin", since - timedelta(hours=auth.SESSION_MAX_HOURS, minutes=1),
+                             auth.grant(admin))
     assert auth.session_from_token(store_copy, old) is None
     other = store_at(store_copy.where if isinstance(store_copy, Store) else store_copy.url)  # another app server
     assert auth.session_from_token(other, token)
     auth.end_sessions(store_copy, "admin")  # « Se déconnecter »
     assert auth.session_from_token(store_copy, token) is None
-    comite = auth.session_token(store_copy, store_copy.account("comite"), since)
+    comite = auth.session_token(store_copy, "comite", since, auth.grant(store_copy.account("comite")))
     store_copy.update_account("comite", disabled=True)
     assert auth.session_from_token(store_copy, comite) is None
+    agt = store_copy.account("directeur-agt")
+    old_rights = auth.session_token(store_copy, "directeur-agt", since, auth.grant(agt))
+    store_copy.update_account("directeur-agt", campuses=["AGT", "MSI"])  # rights changed: the session ends
+    assert auth.session_from_token(store_copy, old_rights) is None
+    # a token carries the session's own grant: minted after the account moved on, it is still refused
+    stale = auth.session_token(store_copy, "directeur-agt", since, auth.grant(agt))
+    assert auth.session_from_token(store_copy, stale) is None
     if isinstance(store_copy, Store):  # on PostgreSQL the key is a row of the database, read by the app's role only
         assert (store_copy.root / "session-secret").stat().st_mode & 0o077 == 0, "the key is its owner's only"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from browser import CHROMIUM, CHROMIUM_ARGS, open_as, screenshot, streamlit_server
+from conftest import cli
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -358,12 +359,24 @@ def test_a_reload_and_a_new_tab_keep_the_session(store_copy, page):
         other = page.context.new_page()
         other.goto(url + "/criteria")
         other.get_by_text("Connecté :").wait_for(timeout=60_000)
-        other.close()
         page.get_by_role("button", name="Se déconnecter").click()
         page.get_by_label("Nom du compte", exact=True).wait_for(timeout=30_000)
         page.reload()
         page.get_by_label("Nom du compte", exact=True).wait_for(timeout=60_000)
         assert page.get_by_text("Connecté :").count() == 0
+        # the other tab, still showing its page: its next click shows the sign-in form, and no click brings it back
+        other.get_by_role("link", name="Actions").first.click()
+        other.get_by_text("Votre session a pris fin").wait_for(timeout=30_000)
+        other.get_by_text("Connecté :").wait_for(state="detached", timeout=30_000)
+        other.get_by_label("Nom du compte", exact=True).wait_for(timeout=30_000)
+        other.reload()
+        other.get_by_label("Nom du compte", exact=True).wait_for(timeout=60_000)
+        # a new password set by an administrator ends a session open in the browser
+        open_as(other, url + "/criteria", "comite", "comite-demo-2018")
+        assert cli("user", "password", "comite", data_dir=store_copy.root, stdin="un-nouveau-mot-de-passe\n").returncode == 0
+        other.get_by_role("link", name="Actions").first.click()
+        other.get_by_text("Votre session a pris fin").wait_for(timeout=30_000)
+        other.get_by_text("Connecté :").wait_for(state="detached", timeout=30_000)
 
 
 def test_two_app_servers_on_one_database_show_each_others_imports(pg_demo_copy, page):

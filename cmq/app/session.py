@@ -33,19 +33,28 @@ def _sso_email() -> str | None:
         return None
 
 
+def opened(account: dict, since: datetime | None = None, sso: bool = False) -> dict:
+    """The session record of a sign-in: who, since when, and what the account held then (auth.grant)."""
+    st.session_state[KEY] = {"name": account["name"], "since": since or _now(), "seen": _now(), "sso": sso,
+                             "grant": auth.grant(account)}
+    return st.session_state[KEY]
+
+
 def current() -> dict | None:
-    """The signed-in account, reloaded from the store (a disabled account is signed out), or None."""
+    """The signed-in account, reloaded from the store at every run of every page, or None. The session ends (the
+    sign-in form, nothing else) once the account is gone or disabled, signed out in another tab, given a new password
+    or other rights: what the session was opened with must still be the account's."""
     s = st.session_state.get(KEY)
     store = ui.store()
-    if s is None and (email := _sso_email()):
+    if s is None and not st.session_state.get("sso_ended") and (email := _sso_email()):
         account = auth.by_email(store, email)
         if account is None or account.get("disabled"):
             st.session_state["login_error"] = f"Aucun compte actif n'est associé à l'adresse {email}."
             return None
-        s = st.session_state[KEY] = {"name": account["name"], "since": _now(), "seen": _now(), "sso": True}
+        s = opened(account, sso=True)
         auth.lift_waits(store, account["name"])  # the owner proved who they are: failed guesses no longer slow them
     if s is None and (back := auth.session_from_token(store, _cookie())):  # a reload, a new tab: the session goes on
-        s = st.session_state[KEY] = {"name": back[0]["name"], "since": back[1], "seen": _now(), "sso": False}
+        s = opened(back[0], since=back[1])
     if s is None:
         return None
     account = store.account(s["name"])
@@ -53,6 +62,8 @@ def current() -> dict | None:
     idle, total = timedelta(minutes=auth.SESSION_IDLE_MINUTES), timedelta(hours=auth.SESSION_MAX_HOURS)
     if account is None or account.get("disabled"):
         return _end("Votre compte n'est plus actif.")
+    if auth.session_ended(account, s.get("grant")):
+        return _end("Votre session a pris fin (déconnexion, nouveau mot de passe ou droits modifiés) : reconnectez-vous.")
     if now - s["seen"] > idle or now - s["since"] > total:
         return _end("Votre session a expiré : reconnectez-vous.")
     s["seen"] = now
@@ -67,6 +78,8 @@ def own_campuses() -> list[str]:
 
 
 def _end(message: str) -> None:
+    if (st.session_state.pop(KEY, None) or {}).get("sso"):
+        st.session_state["sso_ended"] = True  # this tab's single sign-on does not open a new session by itself
     st.session_state.pop(KEY, None)
     st.session_state["login_error"] = message
     _forget_in_browser()
@@ -90,9 +103,11 @@ def _set_cookie(value: str, seconds: int) -> None:
   + (location.protocol === "https:" ? "; Secure" : "");</script>""", unsafe_allow_javascript=True)
 
 
-def _remember_in_browser(account: dict, since: datetime) -> None:
-    """Renew the session's token in the browser (each run: idle time counts from the last one)."""
-    _set_cookie(auth.session_token(ui.store(), account, since), auth.SESSION_IDLE_MINUTES * 60)
+def _remember_in_browser(signed: dict) -> None:
+    """Renew the session's token in the browser (each run: idle time counts from the last one), with the session's
+    own grant."""
+    _set_cookie(auth.session_token(ui.store(), signed["name"], signed["since"], signed["grant"]),
+                auth.SESSION_IDLE_MINUTES * 60)
 
 
 def _forget_in_browser() -> None:
@@ -168,9 +183,13 @@ def login_page() -> None:
             if account is None:
                 st.error(message, icon=":material/error:")
             else:
-                st.session_state[KEY] = {"name": account["name"], "since": _now(), "seen": _now(), "sso": False}
+                st.session_state.pop("sso_ended", None)
+                opened(account)
                 st.rerun()
-        if _sso_email():  # signed in at the provider, but with an address no active account carries
+        if _sso_email() and st.session_state.get("sso_ended"):  # signed out here, still signed in at the provider
+            st.button("Se reconnecter avec l'authentification unique", on_click=lambda: st.session_state.pop("sso_ended"),
+                      icon=":material/key:", key="login_sso_again")
+        elif _sso_email():  # signed in at the provider, but with an address no active account carries
             st.button("Quitter l'authentification unique", on_click=st.logout, icon=":material/logout:", key="login_sso_out")
         elif sso_configured():
             st.button("Se connecter avec l'authentification unique", on_click=st.login, icon=":material/key:",
@@ -202,5 +221,5 @@ def sidebar(account: dict) -> None:
             if signed.get("sso"):
                 st.logout()  # also clears Streamlit's sign-in cookie, and reruns
             st.rerun()
-        if not signed.get("sso") and "since" in signed:
-            _remember_in_browser(account, signed["since"])
+        if not signed.get("sso") and "grant" in signed:
+            _remember_in_browser(signed)

@@ -161,16 +161,29 @@ def _sessions(store) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(store.session_secret(), salt="cmq-session")
 
 
-def session_token(store, account: dict, since: datetime) -> str:
-    """A signed token naming the account, when its session began and the account's session generation (signing out
-    or a new password ends every earlier token); it expires after SESSION_IDLE_MINUTES without being renewed."""
-    return _sessions(store).dumps({"name": account["name"], "since": since.isoformat(),
-                                   "generation": int(account.get("session_generation") or 0)})
+def grant(account: dict) -> list:
+    """What a session was opened with and keeps only while the account still holds it: the account's session
+    generation (signing out, a new password or `end_sessions` move it on), its role and its campuses. A session whose
+    grant is no longer the account's has ended, in every tab and every token."""
+    return [int(account.get("session_generation") or 0), account["role"], sorted(account.get("campuses") or [])]
+
+
+def session_ended(account: dict | None, granted) -> bool:
+    """The session opened with `granted` (see grant) may not go on for this account (gone, disabled, signed out,
+    new password, other role or campuses)."""
+    return account is None or bool(account.get("disabled")) or grant(account) != granted
+
+
+def session_token(store, name: str, since: datetime, granted: list) -> str:
+    """A signed token naming the account, when its session began and what it was granted then (never the account's
+    newer grant: a token outlives nothing its session did not); it expires after SESSION_IDLE_MINUTES without being
+    renewed."""
+    return _sessions(store).dumps({"name": name, "since": since.isoformat(), "grant": granted})
 
 
 def session_from_token(store, token: str | None) -> tuple[dict, datetime] | None:
     """The account and the start of the session a token brings back, or None (forged, expired, too old, account
-    disabled or signed out since)."""
+    disabled, signed out, new password or other rights since)."""
     if not token:
         return None
     try:
@@ -179,8 +192,7 @@ def session_from_token(store, token: str | None) -> tuple[dict, datetime] | None
         account = store.account(str(data["name"]))
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
-    if account is None or account.get("disabled") or now() - since > timedelta(hours=SESSION_MAX_HOURS) \
-            or int(account.get("session_generation") or 0) != data.get("generation"):
+    if session_ended(account, data.get("grant")) or now() - since > timedelta(hours=SESSION_MAX_HOURS):
         return None
     return account, since
 
