@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import json
 
+import duckdb
+
+from cmq.core.store import Store
+
 from conftest import cli, snapshot
 
 
@@ -113,3 +117,33 @@ def test_sql_reaches_nothing_outside_the_store(data_dir, tmp_path):
     r = cli("sql", "select count(*) n from reach_history", data_dir=data_dir)
     assert r.returncode == 0 and int(r.stdout.splitlines()[1]) > 0
     assert snapshot(data_dir) == before
+
+
+def test_sql_reads_none_of_the_stores_secrets(any_store_copy, tmp_path):
+    """The folder the sandbox sees holds the store's data, not its secrets: the sessions' key (with which anyone could
+    sign a cookie as an administrator), the accounts (hashes, e-mail addresses), the sign-in counts — by no function."""
+    from cmq.core import auth
+
+    store = any_store_copy
+    auth.login(store, "comite", "mauvais-mot-de-passe")  # the sign-in counts exist
+    store.session_secret()
+    root = store.root.resolve()
+    secrets = [root / n for n in ("session-secret", "accounts.json", "accounts.backup.json", "signin-waits.json",
+                                  "manifest.json")]
+    con = store.sandboxed()
+    try:
+        for path in secrets:
+            for read in ("read_text('{p}')", "read_blob('{p}')", "read_csv('{p}')", "read_json('{p}')", "glob('{p}')",
+                         "glob('{d}/*')", "read_text('{d}/*')"):
+                query = "select * from " + read.format(p=path, d=root)
+                try:
+                    got = con.execute(query).fetchall()
+                except duckdb.Error:
+                    continue
+                assert got == [], query  # a glob may answer, with nothing
+        assert con.execute("select count(*) from reach_history").fetchone()[0] > 0  # the data still answers
+    finally:
+        con.close()
+    if isinstance(store, Store):
+        r = cli("sql", f"select * from read_text('{root / 'session-secret'}')", store=store)
+        assert r.returncode == 1 and "ne lit ni fichier hors du magasin" in r.stderr and store.session_secret() not in r.stdout

@@ -18,6 +18,7 @@ from cmq.core import schema, vocabulary
 from cmq.core.store.files import (
     BATCHES,
     CATALOGUE,
+    CURRENT,
     REVERTS,
     _columns,
     _sql_str,
@@ -249,8 +250,11 @@ class Catalogue:
         installed or loaded at run time, no URL, no file outside the store's folder — and the query cannot change
         that back (the configuration is locked)."""
         con = self.connect()
-        folder = _sql_str(str(self.root.resolve()) + os.sep)
-        for setting in (f"allowed_directories = [{folder}]", "enable_external_access = false",
+        # the data folders only: the store's folder also holds its secrets (the sessions' key, the accounts' hashes
+        # and e-mail addresses, the sign-in counts), which no query may read
+        data = [BATCHES, REVERTS, CURRENT, *schema.TABLES]
+        folders = ", ".join(_sql_str(str(self.root.resolve() / name) + os.sep) for name in data)
+        for setting in (f"allowed_directories = [{folders}]", "enable_external_access = false",
                         "autoinstall_known_extensions = false", "autoload_known_extensions = false",
                         "lock_configuration = true"):
             con.execute("set " + setting)
