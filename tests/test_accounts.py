@@ -213,14 +213,27 @@ def test_revert_scope(any_store_copy):
     mine = ingest.import_bytes(store_copy, "indicator_values", agt, "agt.csv", user="directeur-agt").batch_id
     theirs = ingest.import_bytes(store_copy, "indicator_values", AMF_VALUE, "amf.csv", user="admin").batch_id
     before = state_of(store_copy)
+    # an administrator's milestones: one of AGT, one of the whole region (no campus) — the director of AGT may not
+    # revert it, or the regional milestone would go with it
+    both = store_copy.commit("milestones", pd.DataFrame([
+        {"milestone_id": "AGT-J-TEST", "campus_id": "AGT", "start_date": pd.Timestamp("2019-03-01").date(),
+         "milestone_kind": "comite", "milestone_status": "prevu", "title": "Comité AGT"},
+        {"milestone_id": "REG-J-TEST", "campus_id": None, "start_date": pd.Timestamp("2019-04-01").date(),
+         "milestone_kind": "comite", "milestone_status": "prevu", "title": "Comité régional"}]),
+        user="admin", campus_id="AGT").batch_id
+    before = state_of(store_copy)
+    with pytest.raises(StoreError, match="toute la région"):
+        store_copy.revert(both, user="directeur-agt")
     for user, batch in (("directeur-agt", theirs), ("comite", mine), ("directeur-agt", 1)):  # batch 1: all campuses
         with pytest.raises(StoreError, match="ne peut pas annuler"):
             store_copy.revert(batch, user=user)
     assert state_of(store_copy) == before
     store_copy.revert(mine, user="directeur-agt")
     store_copy.revert(theirs, user="admin")
+    store_copy.revert(both, user="admin")
     reverted = store_copy.read("select batch_id, reverted_by from batches where reverted_at is not null")
-    assert dict(zip(reverted["batch_id"], reverted["reverted_by"])) == {mine: "directeur-agt", theirs: "admin"}
+    assert dict(zip(reverted["batch_id"], reverted["reverted_by"])) == {mine: "directeur-agt", theirs: "admin",
+                                                                       both: "admin"}
 
 
 # ---- command line

@@ -284,7 +284,8 @@ def revert_refusal(account: dict | None, user: str, batch_campuses: set[str]) ->
         return None
     if account["role"] == "directeur" and batch_campuses and batch_campuses <= set(account["campuses"]):
         return None
-    return f"Le compte {describe(account)} ne peut pas annuler cet import : l'import n'est pas annulé."
+    whose = " : il contient des lignes de toute la région" if "" in batch_campuses else ""
+    return f"Le compte {describe(account)} ne peut pas annuler cet import{whose} ; l'import n'est pas annulé."
 
 
 def campus_scope(account: dict | None) -> set[str] | None:

@@ -75,7 +75,7 @@ class Batches:
                 con.close()
             if not found:
                 raise StoreError(f"Le lot {batch_id} n'existe pas.")
-            refusal = auth.revert_refusal(self.account(user), user, {c for c in (found[0][1] or "").split(",") if c})
+            refusal = auth.revert_refusal(self.account(user), user, self._batch_campuses(found[0][2], int(batch_id)))
             if refusal:
                 raise StoreError(refusal)
             if found[0][0] is not None:
@@ -150,6 +150,20 @@ class Batches:
                     yield
             except (OSError, OverflowError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
                 raise write_failed(exc) from exc
+
+    def _batch_campuses(self, table_name: str, batch_id: int) -> set[str]:
+        """Whose rows a batch wrote, read from the rows themselves (never from what the caller recorded): each campus,
+        and "" (the whole region) for a row without campus or a table common to every campus."""
+        t = schema.TABLES.get(table_name)
+        if t is None or not t.campus_column:
+            return {""}
+        con = self.connect(build=False)
+        try:
+            found = con.execute(f"select distinct {t.campus_column} from {t.name}_history where batch_id = $b",
+                                {"b": batch_id}).fetchall()
+        finally:
+            con.close()
+        return {c or "" for (c,) in found} or {""}
 
     def _batch_campus_years(self, table_name: str, batch_id: int) -> set[tuple[str, int]]:
         """The (campus, year) pairs a batch's rows belong to (none for a table without both)."""
