@@ -134,3 +134,67 @@ def test_only_the_store_takes_the_writers_lock():
         names = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
         attrs = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
         assert "FileLock" not in names and "filelock" not in names and not {"lock", "_lock"} & attrs, p
+
+
+# ---------------------------------------------------------------- stored text reaches Markdown through fmt.md only
+MARKDOWN_CALLS = {"caption", "markdown", "write", "error", "warning", "info", "success", "title", "header", "subheader",
+                  "toast", "metric", "expander", "exception"}  # Streamlit calls whose first argument is Markdown
+SAFE_TEXT = {"md", "number", "euros", "percent", "day", "len", "int"}  # escaping, or formatting a number or a date
+
+
+def safe_markdown(node: ast.AST) -> bool:
+    """Text that cannot carry markup: a literal, a module constant, fmt.md(…) or a number's formatting, and f-strings,
+    sums and joins of those (`{n:d}` is an integer by construction)."""
+    if isinstance(node, ast.Constant) or isinstance(node, ast.Name | ast.Attribute) and \
+            (node.id if isinstance(node, ast.Name) else node.attr).isupper():
+        return True
+    if isinstance(node, ast.JoinedStr):
+        return all(isinstance(v, ast.Constant) or safe_markdown(v) for v in node.values)
+    if isinstance(node, ast.FormattedValue):
+        spec = node.format_spec
+        return bool(spec and [getattr(v, "value", None) for v in spec.values] == ["d"]) or safe_markdown(node.value)
+    if isinstance(node, ast.BinOp):
+        return safe_markdown(node.left) and safe_markdown(node.right)
+    if isinstance(node, ast.IfExp):
+        return safe_markdown(node.body) and safe_markdown(node.orelse)
+    if isinstance(node, ast.List | ast.Tuple):
+        return all(safe_markdown(e) for e in node.elts)
+    if isinstance(node, ast.Starred):
+        return safe_markdown(node.value)
+    if isinstance(node, ast.GeneratorExp | ast.ListComp):
+        return safe_markdown(node.elt)
+    if isinstance(node, ast.Call):
+        f = node.func
+        name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+        if name in SAFE_TEXT:
+            return True
+        if name == "join" and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Constant):
+            return all(safe_markdown(a) for a in node.args)
+    return False
+
+
+def markdown_arguments(code: str):
+    """(line, argument) of every Markdown some code hands Streamlit: the text of a text call, any help= or label=."""
+    for node in ast.walk(ast.parse(code)):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        if node.func.attr in MARKDOWN_CALLS and node.args:
+            yield node.lineno, node.args[0]
+        for k in node.keywords:
+            if k.arg in ("help", "label"):
+                yield node.lineno, k.value
+
+
+def test_every_stored_text_reaches_markdown_through_fmt_md():
+    """A director's funder name, an objective's title, a campus code, an error message: whatever is not a literal
+    reaches a caption, a message, a help or a label through fmt.md (or as a formatted number) — checked in every file
+    of the app and its entry point, so that escaping is structural, not remembered."""
+    files = [*(PACKAGE / "app").rglob("*.py"), ROOT / "dashboard.py"]
+    assert len(files) > 20 and any(p.parent.name == "pages" for p in files)  # the pages' folder is read too
+    unsafe = [f"{p.relative_to(ROOT)}:{line}: {ast.unparse(arg)[:90]}" for p in files
+              for line, arg in markdown_arguments(p.read_text(encoding="utf-8")) if not safe_markdown(arg)]
+    assert unsafe == [], "\n".join(unsafe)
+    # the check sees what it must: a variable, a campus code in an f-string, an error turned to text
+    for bad in ("st.caption(unknown)", "st.info(f'{campus} n’a rien')", "st.error(str(exc))", "c.Column(help=title)"):
+        found = list(markdown_arguments(bad))
+        assert found and not any(safe_markdown(a) for _, a in found), bad

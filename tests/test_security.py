@@ -348,6 +348,13 @@ def test_imported_text_is_shown_as_typed_not_as_markup(store_copy, monkeypatch):
     fig = spec.chart(rows, ctx)
     shown = str(fig.to_plotly_json())
     assert "<a href" not in shown and "&lt;a href" in shown
+    # a funder without amount, named in a caption of « Vue régionale » shown to the whole committee
+    funder = "[Cliquez ici](http://127.0.0.1:9/phish) ![x](http://127.0.0.1:9/t.png)"
+    _import(store_copy, "funding", "Code campus;Financeur;Année;Programme;Type de financeur;Montant (€);Nature;Statut\n"
+                                   f"AGT;{funder};2018;Essai;etat;;poste;acquis\n")
+    at = app_test().run()
+    captions = [c.value for c in at.caption if "Montant non renseigné" in c.value]
+    assert captions and fmt.md(funder) in captions[0] and "](http" not in captions[0].replace("\\]", "")
 
 
 # ---------------------------------------------------------------- formats Excel and the world send

@@ -11,7 +11,7 @@ def excellence_gap(grid: pd.DataFrame, campus: str) -> None:
     """Criteria not yet reached, and what the « excellence » category requires beyond the standard label."""
     mine = grid[grid["campus_id"] == campus].sort_values("criterion_no")
     if mine["level"].isna().all():
-        st.info(f"{campus} n'a encore aucun positionnement sur les critères : importez la table « Positionnement sur les "
+        st.info(f"{fmt.md(campus)} n'a encore aucun positionnement sur les critères : importez la table « Positionnement sur les "
                 "critères » pour voir ce qui le sépare du label « excellence ».", icon=":material/info:")
         return
     todo = mine[mine["level"].isna() | (mine["level"] < 2)]

@@ -37,10 +37,10 @@ def progress_panel(year: int | None) -> None:
     campaigns = ui.store().campaigns()
     if year is None or int(year) not in campaigns:
         if campaigns:
-            st.caption(f"Campagnes : {', '.join(str(y) for y in sorted(campaigns))} (choisissez l'année pour les voir).")
+            st.caption(f"Campagnes : {fmt.md(', '.join(str(y) for y in sorted(campaigns)))} (choisissez l'année pour les voir).")
         return
     c = campaigns[int(year)]
-    st.subheader(f"Campagne {year}")
+    st.subheader(f"Campagne {int(year)}")
     st.caption(f"Date limite : {fmt.day(date.fromisoformat(c['deadline']))}"
                + (" · close" if c["closed_at"] else "") + ". Les campus en retard d'abord.")
     st.dataframe(progress_table(int(year)), hide_index=True, key="cycle_progress")
@@ -56,10 +56,10 @@ def campus_notice(campus: str) -> None:
         if state["status"] == "renvoye":
             p = cycle.progress(ui.store(), year)
             reason = p.loc[p["campus_id"] == campus, "reason"].iloc[0]
-            st.warning(f"Campagne {year} : chiffres {fmt.md(fmt.of(campus))} renvoyés. Raison : {fmt.md(reason)}",
+            st.warning(f"Campagne {int(year)} : chiffres {fmt.md(fmt.of(campus))} renvoyés. Raison : {fmt.md(reason)}",
                        icon=":material/undo:")
         else:
-            st.info(f"Campagne {year} : chiffres {fmt.md(fmt.of(campus))} « {label} » (date limite : "
+            st.info(f"Campagne {int(year)} : chiffres {fmt.md(fmt.of(campus))} « {fmt.md(label)} » (date limite : "
                     f"{fmt.day(date.fromisoformat(c['deadline']))}).", icon=":material/event:")
 
 
@@ -80,7 +80,7 @@ def _step(step: str, year: int, campus: str, user: str, **kw) -> None:
     try:
         ui.store().campaign_step(step, year, campus, user=user, **kw)
     except StoreError as exc:
-        st.error(str(exc))
+        st.error(fmt.md(exc))
         return
     ui.clear_cache()
     st.session_state["cycle_done"] = {"submit": "soumis", "validate": "validés", "send_back": "renvoyés",
@@ -91,7 +91,7 @@ def _step(step: str, year: int, campus: str, user: str, **kw) -> None:
 
 def done_message() -> None:
     if done := st.session_state.pop("cycle_done", None):
-        st.success(done, icon=":material/check_circle:")
+        st.success(fmt.md(done), icon=":material/check_circle:")
 
 
 def coordinator(account: dict) -> None:
@@ -112,7 +112,7 @@ def coordinator(account: dict) -> None:
                 st.session_state["cycle_done"] = f"Campagne {int(year)} ouverte."
                 st.rerun()
             except StoreError as exc:
-                st.error(str(exc))
+                st.error(fmt.md(exc))
     if not campaigns:
         st.info("Aucune campagne pour l'instant.")
         return
@@ -120,7 +120,7 @@ def coordinator(account: dict) -> None:
     st.dataframe(progress_table(year), hide_index=True, key="cycle_admin_progress")
     campus = st.selectbox("Campus", list(campaigns[year]["campuses"]), key="cycle_campus")
     status = campaigns[year]["campuses"][campus]["status"]
-    st.caption(f"{campus} : « {STATUSES[status]} ».")
+    st.caption(f"{fmt.md(campus)} : « {fmt.md(STATUSES[status])} ».")
     reason = st.text_input("Raison (pour renvoyer ou rouvrir : le directeur la lit)", key="cycle_reason")
     indicators = ui.query("iptt", campus=campus, year=year)["indicator_id"].tolist()
     indicator = st.selectbox("Indicateur en cause (facultatif)", [None] + indicators, key="cycle_indicator",

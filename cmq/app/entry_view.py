@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cmq.app import ui
-from cmq.core import auth, schema
+from cmq.core import auth, fmt, schema
 from cmq.outputs import templates
 
 ENTRY_NAME = "saisie en ligne"  # the batch's file name: how the history tells a typed batch from a file
@@ -53,7 +53,7 @@ def editors(numbers: pd.DataFrame, yes_no: pd.DataFrame, key: str) -> pd.DataFra
               "Unité": st.column_config.TextColumn("Unité", disabled=True, width="small"),
               "unit": None,
               "comment": st.column_config.TextColumn("Récit (commentaire)", width="large",
-                                                     help=schema.table("indicator_values").column("comment").help)}
+                                                     help=fmt.md(schema.table("indicator_values").column("comment").help))}
     out = []
     if not numbers.empty:
         st.markdown("**Indicateurs chiffrés**")

@@ -173,7 +173,7 @@ def login_page() -> None:
         st.title("Pilotage des Campus des Métiers et des Qualifications")
         st.subheader("Connexion")
         if message := st.session_state.pop("login_error", None):
-            st.warning(message, icon=":material/lock:")
+            st.warning(fmt.md(message), icon=":material/lock:")
         with st.form("login"):
             name = st.text_input("Nom du compte", key="login_name")
             password = st.text_input("Mot de passe", type="password", key="login_password")
@@ -181,7 +181,7 @@ def login_page() -> None:
         if sent:
             account, message = auth.login(ui.store(), name, password, client=_client())
             if account is None:
-                st.error(message, icon=":material/error:")
+                st.error(fmt.md(message), icon=":material/error:")
             else:
                 st.session_state.pop("sso_ended", None)
                 opened(account)

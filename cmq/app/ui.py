@@ -233,7 +233,7 @@ def filters() -> dict:
             shown = st.radio("Chiffres", list(FIGURE_SETS), index=list(FIGURE_SETS).index(wanted if wanted in FIGURE_SETS
                                                                                            else VALIDATED),
                              format_func=FIGURE_SETS.get, key="flt_figures",
-                             help=f"Campagne {year} : un campus validé a ses chiffres verrouillés ; les autres sont en "
+                             help=f"Campagne {fmt.md(year)} : un campus validé a ses chiffres verrouillés ; les autres sont en "
                                   "cours de saisie.")
     new = {"annee": ALL_YEARS_IN_LINKS if year == ALL_YEARS else str(year)}
     if sector:
@@ -266,12 +266,12 @@ def milestones(f: dict, key: str) -> None:
         return
     st.dataframe(tables.milestones(rows), hide_index=True, key=key, height=38 + 35 * min(len(rows), 15))
     st.caption(f"Région : jalons de toute la région (comité de pilotage, coordination, CREFOP). Données importées le "
-               f"{data_date()}.")
+               f"{fmt.md(data_date())}.")
 
 
 def caption(f: dict, source: str) -> None:
     """Under a chart: what was filtered, where the figures come from and how fresh they are."""
-    st.caption(f"{fmt.md(export.describe(f))} — Source : {source}. Données importées le {data_date()}.")
+    st.caption(f"{fmt.md(export.describe(f))} — Source : {fmt.md(source)}. Données importées le {fmt.md(data_date())}.")
 
 
 def data_date() -> str:
@@ -385,7 +385,7 @@ def scope_and_year(prefix: str, nothing: str) -> tuple[str, int, dict[str, str]]
     known = query("years")
     years = sorted(known["year"].tolist(), reverse=True)
     if not years:
-        st.info(nothing)
+        st.info(fmt.md(nothing))
         st.stop()
     c1, c2 = st.columns([3, 1])
     scope = c1.selectbox("Périmètre", ["region"] + list(names), key=f"{prefix}_scope",

@@ -29,7 +29,7 @@ def choose(account: dict) -> tuple[str, str | None]:
     options = ([None] if len(codes) > 1 else []) + codes
     campus = c2.selectbox("Pour quel campus ?", options, key="imp_campus",
                           format_func=lambda c: "Plusieurs campus (colonne « Code campus »)" if c is None else f"{c} – {names[c]}")
-    st.caption(schema.table(table).description + f" Import enregistré au nom de {fmt.md(auth.describe(account))}.")
+    st.caption(fmt.md(schema.table(table).description) + f" Import enregistré au nom de {fmt.md(auth.describe(account))}.")
     return table, campus
 
 
@@ -153,7 +153,7 @@ def show_report(rep: ingest.Report) -> None:
         # a table that wraps its text: a message is read whole, on a phone too; a long list scrolls in a grid
         st.table(errs.head(SHOWN_ERRORS).map(fmt.md), hide_index=True, border="horizontal")  # Markdown cells: escaped
         if len(errs) > SHOWN_ERRORS:
-            with st.expander(f"Toutes les erreurs ({len(errs)})"):
+            with st.expander(f"Toutes les erreurs ({fmt.number(len(errs))})"):
                 st.dataframe(errs, hide_index=True, key="imp_errors")
         return
     c1, c2, c3 = st.columns(3)
@@ -230,7 +230,7 @@ def revert_form(history: pd.DataFrame, account: dict) -> None:
         try:
             ui.store().revert(batch, user=user)
         except StoreError as exc:
-            st.error(str(exc))
+            st.error(fmt.md(exc))
             return
         ui.clear_cache()
         st.session_state["rev_round"] += 1

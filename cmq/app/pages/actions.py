@@ -38,7 +38,7 @@ pool = f["campuses"] or campuses["campus_id"].tolist()
 campus = st.selectbox("Campus", pool, key="act_matrix_campus")
 table, headings = tables.matrix(ui.query("action_objective_links", campus=campus, year=f["year"]))
 # each objective's column says its title (its code alone says nothing); the header's help gives it whole
-config = {c: st.column_config.CheckboxColumn(f"{c.split('-', 1)[-1]} · {fmt.short(t, 28)}", help=f"{c} · {t}", width=170)
+config = {c: st.column_config.CheckboxColumn(f"{c.split('-', 1)[-1]} · {fmt.short(t, 28)}", help=fmt.md(f"{c} · {t}"), width=170)
           for c, t in headings.items()}
 if table.empty:
     st.info(f"Aucune action de {fmt.md(campus)} pour cette sélection.")

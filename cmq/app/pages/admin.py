@@ -2,7 +2,7 @@
 import streamlit as st
 
 from cmq.app import admin_view, session, ui
-from cmq.core import auth
+from cmq.core import auth, fmt
 
 account = session.current()
 st.title("Administration des comptes")
@@ -10,7 +10,7 @@ if not auth.may_administer(account):
     st.error("Cette page est réservée aux administrateurs.")
     st.stop()
 if done := st.session_state.pop("admin_done", None):
-    st.success(done, icon=":material/check_circle:")
+    st.success(fmt.md(done), icon=":material/check_circle:")
 accounts = ui.store().accounts()
 st.dataframe(admin_view.accounts_table(accounts), hide_index=True, key="admin_accounts")
 st.caption("Lecteur : toutes les pages et tous les exports. Directeur : en plus, import et annulation pour ses campus. "

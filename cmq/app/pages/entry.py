@@ -3,7 +3,7 @@ grid is checked and committed exactly as a file would be."""
 import streamlit as st
 
 from cmq.app import cycle_view, entry_view, session, upload
-from cmq.core import auth
+from cmq.core import auth, fmt
 from cmq.outputs import registry
 
 account = session.current()
@@ -12,9 +12,9 @@ if not auth.may_import(account):
     st.error("La saisie est réservée aux directeurs de campus et aux administrateurs.")
     st.stop()
 if done := st.session_state.pop("imp_done", None):
-    st.success(done.replace("Import validé", "Saisie validée"), icon=":material/check_circle:")
+    st.success(fmt.md(done.replace("Import validé", "Saisie validée")), icon=":material/check_circle:")
     shown = registry.PAGE[registry.SHOWN_ON[st.session_state.pop("imp_done_table")]]
-    st.page_link(shown.path, label=f"Voir ces chiffres : {shown.title}", icon=":material/arrow_forward:")
+    st.page_link(shown.path, label=f"Voir ces chiffres : {fmt.md(shown.title)}", icon=":material/arrow_forward:")
 campus, year = entry_view.choose(account)
 cycle_view.done_message()
 cycle_view.campus_notice(campus)
@@ -31,9 +31,9 @@ data = entry_view.as_file(rows, campus, year)
 rep = upload.check("indicator_values", entry_view.ENTRY_NAME, data, campus, None, account)
 st.subheader("Vérification de la saisie")
 if notice := st.session_state.pop("imp_notice", None):
-    st.warning(notice, icon=":material/sync_problem:")
+    st.warning(fmt.md(notice), icon=":material/sync_problem:")
 if refused := st.session_state.pop("imp_refused", None):
-    st.error(refused, icon=":material/error:")
+    st.error(fmt.md(refused), icon=":material/error:")
 upload.show_report(rep)
 if rep.status == "valid":
     upload.commit(rep, "indicator_values", campus, account["name"], entry_view.ENTRY_NAME, data, None,

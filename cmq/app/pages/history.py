@@ -2,12 +2,12 @@
 import streamlit as st
 
 from cmq.app import cycle_view, session, ui, upload
-from cmq.core import auth
+from cmq.core import auth, fmt
 
 account = session.current()
 st.title("Historique des imports")
 if done := st.session_state.pop("rev_done", None):
-    st.success(done, icon=":material/undo:")
+    st.success(fmt.md(done), icon=":material/undo:")
 campuses = ui.query("campuses")["campus_id"].tolist()
 campus = st.selectbox("Campus", [None] + campuses, format_func=lambda c: "Tous les campus" if c is None else c, key="hist_campus")
 history = upload.history_table(campus)

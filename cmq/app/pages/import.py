@@ -11,9 +11,9 @@ if not auth.may_import(account):
     st.error("L'import est réservé aux directeurs de campus et aux administrateurs.")
     st.stop()
 if done := st.session_state.pop("imp_done", None):
-    st.success(done, icon=":material/check_circle:")
+    st.success(fmt.md(done), icon=":material/check_circle:")
     shown = registry.PAGE[registry.SHOWN_ON[st.session_state.pop("imp_done_table")]]
-    st.page_link(shown.path, label=f"Voir ces chiffres : {shown.title}", icon=":material/arrow_forward:")
+    st.page_link(shown.path, label=f"Voir ces chiffres : {fmt.md(shown.title)}", icon=":material/arrow_forward:")
 table, campus = upload.choose(account)
 cycle_view.done_message()
 if campus:
@@ -26,7 +26,7 @@ if file:
     rep = upload.check(table, name, data, campus, sheet, account)
     st.subheader(f"Vérification de « {fmt.md(name)} »")
     if notice := st.session_state.pop("imp_notice", None):  # the store changed since the preview, or nothing to do
-        st.warning(notice, icon=":material/sync_problem:")
+        st.warning(fmt.md(notice), icon=":material/sync_problem:")
     if refused := st.session_state.pop("imp_refused", None):
         st.error(fmt.md(refused), icon=":material/error:")
     upload.show_report(rep)

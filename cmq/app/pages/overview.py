@@ -35,7 +35,7 @@ left, right = st.columns(2)
 with left:
     funding = ui.figure("financements", f, key="funding")
     if unknown := charts.unknown_amounts(funding):
-        st.caption(unknown)
+        st.caption(fmt.md(unknown))
 with right:
     ui.figure("actions-par-statut", f, key="actions")
 ui.milestones(f, key="overview_milestones")

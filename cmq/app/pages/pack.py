@@ -15,7 +15,7 @@ with st.container(horizontal=True, key="pack_downloads"):
         st.download_button(f"Télécharger le dossier ({label})", lambda k=kind: pack.render(p, k), file_name=p.file_name(kind),
                            mime=export.MIME[kind], key=f"pack_{kind}", icon=":material/download:", on_click="ignore",
                            type="primary" if kind == "pptx" else "secondary")
-st.caption(f"{fmt.md(p.scope_title)} · année {year} · données au {p.data_date} · {len(p.batches)} lot(s) d'import. "
+st.caption(f"{fmt.md(p.scope_title)} · année {int(year)} · données au {fmt.md(p.data_date)} · {len(p.batches)} lot(s) d'import. "
            "Le fichier est préparé au clic (quelques secondes la première fois).")
 st.subheader("Contenu")
 st.dataframe(pack.contents(p), hide_index=True, key="pack_contents")
