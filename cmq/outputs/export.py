@@ -3,7 +3,6 @@ file names that say what they hold, and the chart data a native PowerPoint chart
 from __future__ import annotations
 
 import html
-import io
 import re
 import threading
 import unicodedata
@@ -16,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cmq.core import fmt, schema, vocabulary
+from cmq.outputs.xlsx import workbook_bytes
 
 # 16:9; images are rendered at least 1920 × 1080 pixels (a projector's full HD)
 WIDTH, HEIGHT, PIXEL_HEIGHT = 1280, 720, 1080
@@ -126,9 +126,7 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
             ws.column_dimensions[get_column_letter(j)].width = width + 2
         if len(table.columns):
             ws.freeze_panes = ws.cell(row=top + 1, column=1 + s.frozen_columns)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def _cell(v):

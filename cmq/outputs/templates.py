@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 
 from cmq.core import fmt, schema
+from cmq.outputs.xlsx import workbook_bytes
 
 TYPE_NAMES = {"text": "texte", "int": "nombre entier", "float": "nombre (virgule décimale)",
               "bool": "oui / non", "date": "date jj/mm/aaaa"}
@@ -330,9 +331,7 @@ def xlsx_bytes(store, table_name: str, campus: str | None = None, year: int | No
     _guide_sheet(wb, lay, Font)
     if lay.units is not None:
         _indicator_sheet(wb, store, lay, Font)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def _validations(ws, wb, store, lay: Layout, last: int, quote_sheetname) -> None:
