@@ -35,7 +35,7 @@ postgres:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 
 run: setup browser
-	$(BIN)/python -m cmq serve --port $(PORT)
+	$(BIN)/python -m cmq serve --demo --port $(PORT)
 
 # the linter first (ruff.toml), then the whole suite
 test: setup-test lint

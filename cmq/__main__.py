@@ -257,7 +257,9 @@ def cmd_bench(a) -> int:
 def cmd_serve(a) -> int:
     from streamlit.web import cli as streamlit_cli
 
-    open_store().connect().close()  # the demo on a first start, and the current version's read catalogue
+    if a.demo:
+        os.environ[demo.DEMO_SETTING] = "1"  # the app's own store opening builds it too, never anything else
+    open_store().connect().close()  # the demo on a first start when asked, and the current version's read catalogue
     sys.argv = ["streamlit", "run", str(ROOT / "dashboard.py"),
                 "--server.port", str(a.port), "--server.address", a.address]
     return streamlit_cli.main()
@@ -488,7 +490,10 @@ def parser() -> Parser:
     sn.set_defaults(func=cmd_snapshot)
     sv = sub.add_parser("serve", help="lancer l'application web")
     sv.add_argument("--port", type=int, default=8501)
-    sv.add_argument("--address", default="0.0.0.0")
+    sv.add_argument("--address", default="127.0.0.1",
+                    help="adresse d'écoute (127.0.0.1 par défaut : derrière un proxy inverse ; 0.0.0.0 pour toutes)")
+    sv.add_argument("--demo", action="store_true",
+                    help="construire la démonstration dans un magasin vide (jamais sans cette option ni CMQ_DEMO=1)")
     sv.set_defaults(func=cmd_serve)
     b = sub.add_parser("batches", help="lister les lots importés")
     b.add_argument("--campus")

@@ -47,7 +47,7 @@ def app_test(account: str | None = ADMIN) -> AppTest:
 def demo_root(tmp_path_factory) -> Path:
     """A store built from data/demo through the import path; never written by tests."""
     root = tmp_path_factory.mktemp("demo-store")
-    open_store(root)
+    open_store(root, demo=True)
     return root
 
 
@@ -76,6 +76,11 @@ def cli(*args, data_dir=None, stdin: str = "", store=None):
     env = dict(os.environ, **(where(store) if store is not None else {"CMQ_DATA_DIR": str(data_dir)}))
     return subprocess.run([sys.executable, "-m", "cmq", *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
                           text=True, timeout=300)
+
+
+def shown(markdown: str) -> str:
+    """A text as the reader sees it (Streamlit's Markdown without the escapes fmt.md put in)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def frame(at, column: str):

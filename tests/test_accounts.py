@@ -30,7 +30,7 @@ def test_login_wrong_password_then_right_one(data_dir):
     shown = at.table[0].value
     assert list(shown["Compte"]) == ["admin", "comite", "directeur-agt"], "the demo store lists its demo accounts"
     login(at, "comite", "pas-le-bon-mot")
-    assert at.error[0].value == "Nom de compte ou mot de passe incorrect.", "no count of tries left: it would name real accounts"
+    assert shown(at.error[0].value) == "Nom de compte ou mot de passe incorrect.", "no count of tries left: it would name real accounts"
     login(at, "comite", "comite-demo-2018")
     assert at.title[0].value == "Vue régionale des campus"
     assert "comite" in at.sidebar.caption[0].value
@@ -69,8 +69,9 @@ def test_known_and_unknown_names_are_answered_alike(store_copy, monkeypatch):
 
 
 def test_an_attacker_slows_down_without_locking_the_owner_out(any_store_copy, monkeypatch):
-    """Thirty wrong passwords for « admin » from one address: that address waits up to 15 minutes, the owner signing in
-    from elsewhere waits at most a minute, then signs in; the attacker's address is still slowed (both backends)."""
+    """Thirty wrong passwords for « admin » from one address: that address waits up to 15 minutes; the owner, from an
+    address with no failure of its own, signs in at once; one that failed once waits at most a minute for the name's
+    spread-out failures; the attacker's address is still slowed (both backends)."""
     store_copy = any_store_copy
     clock = Clock(monkeypatch)
     for _ in range(30):
@@ -79,15 +80,46 @@ def test_an_attacker_slows_down_without_locking_the_owner_out(any_store_copy, mo
     account, message = auth.login(store_copy, "admin", "admin-demo-2018", client="203.0.113.66")
     assert account is None and "attendez 900 s" in message, "the attacker's address waits the longest wait"
     account, message = auth.login(store_copy, "admin", "admin-demo-2018", client="192.0.2.10")
+    assert account and account["name"] == "admin" and message == "", "no failure of its own: no wait for another's"
+    for _ in range(12):  # a spread-out attack: one more failure for the name from each of many addresses
+        auth.login(store_copy, "comite", "devinette", client=f"198.51.100.{_}")
+    account, message = auth.login(store_copy, "comite", "mauvais-mot", client="192.0.2.20")  # its own first failure
     assert account is None and "attendez" in message
-    assert int(message.split("attendez ")[1].split(" s")[0]) <= auth.WAITS["name"][1], "the owner waits a minute at most"
+    assert int(message.split("attendez ")[1].split(" s")[0]) <= auth.WAITS["name"][1], "a minute at most"
     clock.forward(auth.WAITS["name"][1] + 1)
-    account, message = auth.login(store_copy, "admin", "admin-demo-2018", client="192.0.2.10")
-    assert account and account["name"] == "admin" and message == ""
+    account, message = auth.login(store_copy, "comite", "comite-demo-2018", client="192.0.2.20")
+    assert account and account["name"] == "comite" and message == ""
     assert "attendez" in auth.login(store_copy, "admin", "admin-demo-2018", client="203.0.113.66")[1], \
         "the owner's sign-in does not free the attacker's address"
     kept = json.dumps(store_copy.signin_waits())
     assert "admin" not in kept and "203.0.113" not in kept, "only digests of names and addresses are kept"
+
+
+@pytest.mark.parametrize("peer, forwarded, trusted, client", [
+    ("203.0.113.7", "", "", "203.0.113.7"),
+    ("203.0.113.7", "1.2.3.4", "", "203.0.113.7"),  # a header from a peer that is not a trusted proxy: not believed
+    ("127.0.0.1", "1.2.3.4", "", "127.0.0.1"),  # not even from the machine itself, unless named
+    ("127.0.0.1", "1.2.3.4", "127.0.0.1", "1.2.3.4"),
+    ("127.0.0.1", "9.9.9.9, 1.2.3.4", "127.0.0.1", "1.2.3.4"),  # the client wrote 9.9.9.9 itself: the proxy saw 1.2.3.4
+    ("10.0.0.2", "9.9.9.9, 1.2.3.4, 10.0.0.5", "10.0.0.0/8", "1.2.3.4"),  # two trusted proxies
+    ("127.0.0.1", "garbage, 1.2.3.4", "127.0.0.1", "1.2.3.4"),
+    ("127.0.0.1", "not-an-address", "127.0.0.1", ""),
+    ("2001:db8:1:2:aaaa::1", "", "", "2001:db8:1:2::/64"),  # every address of one /64 is one client
+    ("::ffff:192.0.2.1", "", "", "192.0.2.1"),
+])
+def test_the_client_of_a_sign_in(peer, forwarded, trusted, client):
+    assert auth.client_of(peer, forwarded, auth.trusted_networks(trusted)) == client
+
+
+def test_rotating_a_forged_header_escapes_no_wait(data_dir, store_copy, monkeypatch):
+    """From a peer that is not a trusted proxy, a new X-Forwarded-For at each try is the same client: it waits."""
+    Clock(monkeypatch)
+    said = [auth.login(store_copy, "admin", "devinette", client=auth.client_of("203.0.113.9", f"10.1.1.{i}", []))[1]
+            for i in range(5)]
+    assert "attendez" in said[3] and said[4].startswith("Trop d'essais")
+    v6 = [auth.login(store_copy, "admin", "devinette", client=auth.client_of(f"2001:db8:5:6::{i:x}", "", []))[1]
+          for i in range(1, 6)]
+    assert "attendez" in v6[3], "a new address of the same /64 at each try is still one client"
 
 
 def test_an_administrator_lifts_the_wait(data_dir, store_copy, monkeypatch):
@@ -287,6 +319,15 @@ def test_init_makes_a_real_store_without_demo_accounts(tmp_path, monkeypatch):
     assert login(at, "coordination", "un-long-mot-de-passe").title[0].value == "Vue régionale des campus"
 
 
+def test_the_demo_passwords_are_shown_only_on_an_untouched_demo_store(data_dir, store_copy):
+    at = app_test(None).run()
+    assert at.table and "admin-demo-2018" in str(at.table[0].value)  # the demo as built: one account per role
+    agt = "Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I01;2019;5\n".encode()
+    assert ingest.import_bytes(store_copy, "indicator_values", agt, "vrai.csv", user="admin").status == "committed"
+    at = app_test(None).run()  # real figures are in: the passwords still work, and are no longer published
+    assert not at.table and "admin-demo-2018" not in str([m.value for m in at.markdown])
+
+
 def test_no_user_text_is_rendered_as_html():
     paths = [*(ROOT / "cmq").rglob("*.py"), ROOT / "dashboard.py"]
     assert len(paths) > 40  # the whole package, every folder of it
@@ -346,3 +387,16 @@ def test_a_session_token_brings_back_only_its_own_live_session(any_store_copy):
     assert auth.session_from_token(store_copy, stale) is None
     if isinstance(store_copy, Store):  # on PostgreSQL the key is a row of the database, read by the app's role only
         assert (store_copy.root / "session-secret").stat().st_mode & 0o077 == 0, "the key is its owner's only"
+
+
+def test_single_sign_on_takes_a_verified_address_and_one_identity(store_copy):
+    store_copy.update_account("directeur-agt", email="directeur.agt@ac-dijon.fr")
+    claims = {"email": "Directeur.AGT@ac-dijon.fr", "iss": "https://idp-a.example", "sub": "42"}
+    assert auth.sso_account(store_copy, {**claims, "email_verified": False})[0] is None
+    assert "pas vérifié" in auth.sso_account(store_copy, {**claims, "email_verified": "false"})[1]
+    account, _ = auth.sso_account(store_copy, {**claims, "email_verified": True})
+    assert account["name"] == "directeur-agt" and account["sso_identity"] == "https://idp-a.example|42"
+    assert auth.sso_account(store_copy, claims)[0]["name"] == "directeur-agt"  # the same identity again
+    for other in ({**claims, "iss": "https://idp-b.example"}, {**claims, "sub": "43"}):
+        account, said = auth.sso_account(store_copy, other)
+        assert account is None and "autre identité" in said

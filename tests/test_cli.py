@@ -10,10 +10,19 @@ from cmq.core.store import Store
 from conftest import cli, snapshot
 
 
-def test_first_command_builds_the_demo_into_an_empty_store(tmp_path):
-    r = cli("sql", "select count(*) as n from campuses", data_dir=tmp_path / "fresh")
+def test_the_demo_is_built_only_when_asked(tmp_path):
+    """An empty folder stays empty whatever reads it or adds an account to it (no published password on a production
+    path); `cmq demo` builds it."""
+    fresh = tmp_path / "fresh"
+    r = cli("sql", "select count(*) as n from campuses", data_dir=fresh)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == ["n", "6"]
+    assert r.stdout.splitlines() == ["n", "0"]
+    assert cli("user", "add", "coordination", "--role", "admin", data_dir=fresh, stdin="un-long-mot-de-passe\n").returncode == 0
+    assert list(Store(fresh).accounts()) == ["coordination"] and Store(fresh).is_empty()
+    other = tmp_path / "demo"
+    assert cli("demo", data_dir=other).returncode == 0
+    r = cli("sql", "select count(*) as n from campuses", data_dir=other)
+    assert r.stdout.splitlines() == ["n", "6"] and {"admin", "comite", "directeur-agt"} <= set(Store(other).accounts())
 
 
 def test_sql_is_read_only(data_dir):

@@ -175,22 +175,22 @@ def test_an_untouched_demo_store_follows_its_files(tmp_path):
     import path; a demo store someone imported into is theirs and is left as it is."""
     demo_dir = tmp_path / "demo"
     shutil.copytree(DEMO_DIR, demo_dir)
-    open_store(tmp_path / "s", demo_dir)
+    open_store(tmp_path / "s", demo_dir, demo=True)
     reach = demo_dir / "reach.csv"
     reach.write_bytes(reach.read_bytes().replace(b";collegiens;;221;", b";collegiens;;222;"))
-    store = open_store(tmp_path / "s", demo_dir)
+    store = open_store(tmp_path / "s", demo_dir, demo=True)
     count = "select count from reach where action_id = 'MSI-A23' and audience = 'collegiens'"
     assert q(store, count)["count"].tolist() == [222]
     (demo_dir / "actions.csv").write_bytes(b"".join(line for line in (demo_dir / "actions.csv").read_bytes()
                                                     .splitlines(keepends=True) if b"TI-A15;" not in line))
-    store = open_store(tmp_path / "s", demo_dir)
+    store = open_store(tmp_path / "s", demo_dir, demo=True)
     assert q(store, "select count(*) n from actions where action_id = 'TI-A15'")["n"].iloc[0] == 0, \
         "a row the new files no longer hold goes too"
     rep = ingest.import_bytes(store, "reach", "Code campus;Identifiant action;Année;Public;Nombre\nAGT;AGT-A05;2019;"
                               "enseignants;12\n".encode(), "reach.csv", user="admin")  # even named like the demo's
     assert rep.status == "committed"
     reach.write_bytes(reach.read_bytes().replace(b";collegiens;;222;", b";collegiens;;223;"))
-    assert q(open_store(tmp_path / "s", demo_dir), count)["count"].tolist() == [222]
+    assert q(open_store(tmp_path / "s", demo_dir, demo=True), count)["count"].tolist() == [222]
 
 
 def test_files_written_before_a_column_existed_still_read(store_copy):

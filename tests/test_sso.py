@@ -25,8 +25,13 @@ def test_sso_round_trip_maps_the_email_to_the_account(store_copy, tmp_path):
     for _ in range(12):  # someone guessed the password: password sign-ins under this name now wait
         auth.login(store_copy, "directeur-agt", "une-devinette-fausse", client="203.0.113.9")
     assert auth.name_wait(store_copy, "directeur-agt") is not None
-    users = [oidc.User(sub="direction-agt", claims={"email": "directeur.agt@ac-dijon.fr"}),
-             oidc.User(sub="inconnu", claims={"email": "personne@example.org"})]
+    store_copy.update_account("comite", email="comite@region-bfc.fr")
+    users = [oidc.User(sub="direction-agt", claims={"email": "directeur.agt@ac-dijon.fr", "email_verified": True}),
+             oidc.User(sub="inconnu", claims={"email": "personne@example.org"}),
+             # the committee's address, which this provider says it did not verify
+             oidc.User(sub="non-verifie", claims={"email": "comite@region-bfc.fr", "email_verified": False}),
+             # the same address as AGT's director, under another identity of the provider
+             oidc.User(sub="usurpateur", claims={"email": "directeur.agt@ac-dijon.fr"})]
     with oidc.run_server_in_thread(user_claims=users) as idp:
         port = free_port()
         secrets = tmp_path / "secrets.toml"
@@ -49,6 +54,15 @@ def test_sso_round_trip_maps_the_email_to_the_account(store_copy, tmp_path):
             other.goto(url)
             other.get_by_role("button", name="Se connecter avec l'authentification unique").click()
             other.get_by_role("button", name="inconnu").click()
-            other.get_by_text("Aucun compte actif n'est associé à l'adresse personne@example.org").wait_for(timeout=60_000)
+            other.get_by_text("Aucun compte actif n'est associé à l'adresse personne@").wait_for(timeout=60_000)
             assert other.locator('[data-testid="stMetricValue"]').count() == 0
+            assert store_copy.account("directeur-agt")["sso_identity"].endswith("|direction-agt")
+            for sub, said in (("non-verifie", "n'a pas vérifié l'adresse comite@"),
+                              ("usurpateur", "est lié à une autre identité du fournisseur")):
+                third = browser.new_context().new_page()
+                third.goto(url)
+                third.get_by_role("button", name="Se connecter avec l'authentification unique").click()
+                third.get_by_role("button", name=sub).click()
+                third.get_by_text(said).wait_for(timeout=60_000)
+                assert third.get_by_text("Connecté :").count() == 0
             browser.close()

@@ -26,11 +26,16 @@ def sso_configured() -> bool:
         return False
 
 
-def _sso_email() -> str | None:
+def _sso_claims() -> dict | None:
+    """What the identity provider says of the person signed in with it (email, email_verified, iss, sub), or None."""
     try:
-        return st.user.get("email") if st.user.is_logged_in else None
+        return st.user.to_dict() if st.user.is_logged_in else None
     except Exception:
         return None
+
+
+def _sso_email() -> str | None:
+    return (_sso_claims() or {}).get("email")
 
 
 def opened(account: dict, since: datetime | None = None, sso: bool = False) -> dict:
@@ -46,10 +51,10 @@ def current() -> dict | None:
     or other rights: what the session was opened with must still be the account's."""
     s = st.session_state.get(KEY)
     store = ui.store()
-    if s is None and not st.session_state.get("sso_ended") and (email := _sso_email()):
-        account = auth.by_email(store, email)
-        if account is None or account.get("disabled"):
-            st.session_state["login_error"] = f"Aucun compte actif n'est associé à l'adresse {email}."
+    if s is None and not st.session_state.get("sso_ended") and (claims := _sso_claims()):
+        account, refused = auth.sso_account(store, claims)
+        if account is None:
+            st.session_state["login_error"] = refused
             return None
         s = opened(account, sso=True)
         auth.lift_waits(store, account["name"])  # the owner proved who they are: failed guesses no longer slow them
@@ -121,6 +126,8 @@ def _demo_password_works(password_hash: str, password: str) -> bool:
 
 def demo_accounts() -> list[tuple[str, str, str]]:
     """(name, role, password) of the demo accounts whose password is still the published one; none on a real store."""
+    if not demo.untouched(ui.store()):  # real figures were imported (or reverted): the passwords are not shown
+        return []
     accounts = ui.store().accounts()
     out = []
     for name, role, campuses, password in demo.DEMO_ACCOUNTS:
@@ -131,17 +138,14 @@ def demo_accounts() -> list[tuple[str, str, str]]:
 
 
 def _client() -> str:
-    """The address the sign-in comes from. Behind CMQ_PROXY_HOPS trusted reverse proxies, the address the outermost
-    one saw (X-Forwarded-For, read from the right: what a client writes there itself is not trusted)."""
+    """Who the sign-in comes from (auth.client_of): the connection's address, or behind the reverse proxies named in
+    CMQ_TRUSTED_PROXIES the client they saw."""
     try:
-        hops = int(os.environ.get("CMQ_PROXY_HOPS", "0") or 0)
-        forwarded = [a.strip() for a in str(st.context.headers.get("X-Forwarded-For") or "").split(",") if a.strip()]
-        if hops and len(forwarded) >= hops:
-            return forwarded[-hops]
-        address = st.context.ip_address
-        return address if isinstance(address, str) else ""
+        peer, forwarded = st.context.ip_address, st.context.headers.get("X-Forwarded-For")
     except Exception:  # no request (a test run)
         return ""
+    return auth.client_of(peer if isinstance(peer, str) else "", str(forwarded or ""),
+                          auth.trusted_networks(os.environ.get(auth.TRUSTED_PROXIES)))
 
 
 def _remember_destination() -> None:

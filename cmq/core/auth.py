@@ -5,6 +5,7 @@ Pure policy: the store (store.py) calls `write_refusal` / `revert_refusal` befor
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import os
 from datetime import UTC, datetime, timedelta
@@ -131,9 +132,16 @@ def login(store, name: str, password: str, client: str = "") -> tuple[dict | Non
     wrong = "Nom de compte ou mot de passe incorrect."
     keys = _wait_keys(name, client)
 
+    def waiting(waits: dict) -> datetime | None:
+        """Until when this client waits: its own failures, and the name's (a spread-out attack) only once it has
+        failed itself — a client with no failure of its own never waits for someone else's."""
+        own = waits.get(keys["client"][0])
+        kinds = ("pair", "client", "name") if own and own.get("failures") else ("pair", "client")
+        return max((u for kind in kinds if (u := _until(waits.get(keys[kind][0])))), default=None)
+
     def attempt(s) -> tuple[dict | None, str]:  # the check and its counters see one state
         waits = s.signin_waits()
-        until = max((u for key, _ in keys.values() if (u := _until(waits.get(key)))), default=None)
+        until = waiting(waits)
         if until:
             return None, wait_message(until)
         account = s.account(name.strip())
@@ -148,10 +156,53 @@ def login(store, name: str, password: str, client: str = "") -> tuple[dict | Non
         for kind, (key, name_digest) in keys.items():
             waits[key] = _after_failure(waits.get(key), kind, name_digest)
         s.write_signin_waits(waits)
-        until = max((u for key, _ in keys.values() if (u := _until(waits[key]))), default=None)
+        until = waiting(waits)
         return None, wrong + (" " + wait_message(until) if until else "")
 
     return store.write_accounts(attempt)
+
+
+TRUSTED_PROXIES = "CMQ_TRUSTED_PROXIES"  # the reverse proxies whose X-Forwarded-For is believed (addresses or networks)
+
+
+def trusted_networks(setting: str | None) -> list:
+    """The networks of CMQ_TRUSTED_PROXIES (« 127.0.0.1, 10.0.0.0/8 »); a malformed entry is left out."""
+    out = []
+    for part in (setting or "").replace(",", " ").split():
+        try:
+            out.append(ipaddress.ip_network(part.strip(), strict=False))
+        except ValueError:
+            continue
+    return out
+
+
+def _address(text: str):
+    try:
+        a = ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+    return a.ipv4_mapped or a if isinstance(a, ipaddress.IPv6Address) else a
+
+
+def client_of(peer: str | None, forwarded: str | None, trusted: list) -> str:
+    """Who a sign-in comes from, as the waits count it. The connection's own address, unless it is one of the `trusted`
+    proxies: then X-Forwarded-For is read from the right, past every trusted proxy, and the first address that is not
+    one is the client (what a client writes there itself is never believed). An IPv6 client is its /64 (one
+    subscriber holds a whole /64: millions of addresses are one client)."""
+    def is_trusted(a) -> bool:
+        return a is not None and any(a in n for n in trusted)
+
+    client = _address(peer or "")
+    if is_trusted(client):
+        for hop in reversed([h for h in (forwarded or "").split(",") if h.strip()]):
+            client = _address(hop)
+            if not is_trusted(client):
+                break
+    if client is None:
+        return ""
+    if isinstance(client, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{client}/64", strict=False))
+    return str(client)
 
 
 SESSION_COOKIE = "cmq_session"  # a signed, expiring token that brings a signed-in session back after a reload
@@ -214,6 +265,31 @@ def lift_waits(store, name: str) -> None:
     """Forget the failures of a name (an administrator's « Lever l'attente », a sign-in through single sign-on)."""
     n = _wait_keys(name, "")["name"][1]
     store.write_accounts(lambda s: s.write_signin_waits({k: r for k, r in s.signin_waits().items() if r.get("name") != n}))
+
+
+def sso_account(store, claims: dict) -> tuple[dict | None, str]:
+    """The account a single sign-on opens, from the provider's claims, or (None, a French reason). The address must be
+    one the provider verified (refused when it says `email_verified` is false), and an account answers to one identity
+    of one provider: bound to (iss, sub) at its first single sign-on, it refuses any other identity later, even with
+    the same address (another provider, a recycled mailbox)."""
+    email = str(claims.get("email") or "").strip().lower()
+    if not email:
+        return None, "Le fournisseur d'identité n'a pas donné d'adresse électronique : connexion impossible."
+    if claims.get("email_verified") is not None and claims.get("email_verified") not in (True, "true", "True"):
+        return None, f"Le fournisseur d'identité n'a pas vérifié l'adresse {email} : connexion refusée."
+    account = by_email(store, email)
+    if account is None or account.get("disabled"):
+        return None, f"Aucun compte actif n'est associé à l'adresse {email}."
+    identity = f"{claims.get('iss') or ''}|{claims.get('sub') or ''}"
+    if claims.get("sub") in (None, ""):
+        return None, "Le fournisseur d'identité n'a pas donné d'identifiant : connexion impossible."
+    bound = account.get("sso_identity")
+    if bound and bound != identity:
+        return None, (f"Le compte associé à l'adresse {email} est lié à une autre identité du fournisseur : connexion "
+                      "refusée : adressez-vous à un administrateur.")
+    if not bound:
+        account = store.update_account(account["name"], sso_identity=identity)
+    return account, ""
 
 
 def by_email(store, email: str | None) -> dict | None:

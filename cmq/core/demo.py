@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from cmq import ROOT
@@ -54,30 +55,47 @@ def build(store, demo_dir: Path = DEMO_DIR) -> list[ingest.Report]:
     return reports
 
 
+DEMO_SETTING = "CMQ_DEMO"  # "1": build the demo into an empty store (make run sets it); never by default
+
+
+def wanted() -> bool:
+    """The demo was asked for: CMQ_DEMO=1 (make run, `cmq serve --demo`). Otherwise an empty store stays empty:
+    a production folder or database never gets the demo, nor its published passwords."""
+    return os.environ.get(DEMO_SETTING, "").strip().lower() in ("1", "oui", "yes", "true")
+
+
+def untouched(store) -> bool:
+    """The store holds the demo exactly as built: every batch the demo administrator's import of a demo file, none
+    reverted, one per table at most, and no real kind."""
+    if store.is_empty() or store.manifest().get("kind") == "real":
+        return False
+    b = store.read("select table_name, file_name, user_name, reverted_at from batches order by batch_id", build=False)
+    ok = (b["user_name"] == DEMO_USER) & (b["file_name"] == b["table_name"] + ".csv") & b["reverted_at"].isna()
+    return not b.empty and bool(ok.all()) and not b["table_name"].duplicated().any()
+
+
 def stale_files(store, demo_dir: Path = DEMO_DIR) -> list[str]:
     """The demo files that changed since an untouched demo store imported them (a newer release of the demo, or of
     the contract): their tables, in load order. Empty for a real store, a new one, or a demo store someone imported
     into or reverted in (it is theirs now: it is left as it is). Untouched: the demo's own build, one batch per
     table at most, each by the demo administrator from the table's demo file, none reverted."""
-    if store.is_empty() or store.manifest().get("kind") == "real":
+    if not untouched(store):
         return []
-    b = store.read("select table_name, file_name, sha256, user_name, reverted_at from batches order by batch_id",
-                   build=False)
-    untouched = ((b["user_name"] == DEMO_USER) & (b["file_name"] == b["table_name"] + ".csv") & b["reverted_at"].isna())
-    if b.empty or not untouched.all() or b["table_name"].duplicated().any():
-        return []
+    b = store.read("select table_name, sha256 from batches order by batch_id", build=False)
     imported = b.groupby("table_name")["sha256"].last()
     return [name for name in schema.LOAD_ORDER
             if hashlib.sha256((demo_dir / f"{name}.csv").read_bytes()).hexdigest() != imported.get(name)]
 
 
-def open_store(root=None, demo_dir: Path = DEMO_DIR) -> Store:
+def open_store(root=None, demo_dir: Path = DEMO_DIR, *, demo: bool | None = None) -> Store:
     """Open the store (`root`: a folder or a postgresql:// URL; by default store.location()); build the demo into it
-    only when it holds nothing at all (a folder with anything in it but no valid manifest is a damaged store: Store
-    refuses it, in French). An untouched demo store whose files changed since it was built is made again from them
-    through the import path, so that the demo never shows what its files no longer say."""
+    only when asked (`demo`, by default the CMQ_DEMO setting) and when it holds nothing at all (a folder with anything
+    in it but no valid manifest is a damaged store: Store refuses it, in French). An untouched demo store whose files
+    changed since it was built is made again from them through the import path, so that the demo never shows what its
+    files no longer say."""
     store = store_at(root)
-    if store.is_pristine():  # still nothing once the lock is held (another process may have built it meanwhile)
+    if (wanted() if demo is None else demo) and store.is_pristine():
+        # still nothing once the lock is held (another process may have built it meanwhile)
         store.write(lambda s: build(s, demo_dir) if s.is_empty() else None)
     store.manifest(), store.accounts()  # a damaged store is refused here, in French, before any command reads it
     if stale_files(store, demo_dir):
