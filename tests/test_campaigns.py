@@ -246,3 +246,78 @@ def test_a_campaign_can_ask_a_campus_for_some_indicators_only(store_copy, tmp_pa
     body = next(m for m in msgs if "d'AGT" in m["Subject"]).get_content()
     assert "Indicateurs renseignés : 1 sur 2" in body and "AGT-I04" in body and "AGT-I02" not in body, \
         "the reminder lists what the campaign asks, not the whole plan"
+
+
+def _certificates(folder):
+    """A private certificate authority and a certificate it signed for 127.0.0.1: (CA file, cert file, key file)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("Test CA")).issuer_name(name("Test CA"))
+          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_after(now + dt.timedelta(days=2)).add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(2).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .sign(ca_key, hashes.SHA256()))
+    files = [folder / n for n in ("ca.pem", "cert.pem", "key.pem")]
+    files[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    files[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return files
+
+
+def test_reminders_verify_the_mail_servers_certificate(tmp_path, monkeypatch):
+    """Over TLS the server's certificate is verified: a server whose certificate no trusted authority signed gets no
+    message (nor the password); given its private authority (CMQ_SMTP_CA_FILE), it gets them. No password over smtp://."""
+    import ssl
+    from email.message import EmailMessage
+
+    from aiosmtpd.controller import Controller
+
+    from cmq.core import remind
+    from cmq.core.store import StoreError
+
+    from browser import free_port
+
+    received = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope.rcpt_tos)
+            return "250 OK"
+
+    ca, cert, key = _certificates(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    port = free_port()
+    server = Controller(Keep(), hostname="127.0.0.1", port=port, ssl_context=context)
+    server.start()
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example.org", "b@example.org", "Essai"
+    msg.set_content("Bonjour")
+    try:
+        monkeypatch.delenv(remind.SMTP_CA_FILE, raising=False)
+        with pytest.raises(StoreError, match="certificat du serveur de messagerie 127.0.0.1 n'est pas reconnu"):
+            remind.send([msg], f"smtps://127.0.0.1:{port}")
+        assert received == []
+        monkeypatch.setenv(remind.SMTP_CA_FILE, str(ca))
+        remind.send([msg], f"smtps://127.0.0.1:{port}")
+        assert received == [["b@example.org"]]
+    finally:
+        server.stop()
+    with pytest.raises(StoreError, match="ne part jamais en clair"):
+        remind.send([msg], f"smtp://relance:secret@127.0.0.1:{port}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import smtplib
+import ssl
 from datetime import date
 from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
@@ -57,22 +58,41 @@ def messages(store, year: int, today: date | None = None) -> tuple[list[EmailMes
     return out, unreachable
 
 
+SMTP_CA_FILE = "CMQ_SMTP_CA_FILE"  # a private certificate authority's file, for a server the system does not trust
+
+
+def _tls() -> ssl.SSLContext:
+    """Certificates verified against the system's trust store (or CMQ_SMTP_CA_FILE), the host name checked."""
+    return ssl.create_default_context(cafile=os.environ.get(SMTP_CA_FILE) or None)
+
+
 def send(msgs: list[EmailMessage], url: str | None = None) -> None:
-    """Through the SMTP server of `url` (CMQ_SMTP_URL), one connection for all."""
+    """Through the SMTP server of `url` (CMQ_SMTP_URL), one connection for all. Over TLS (smtps://, or
+    smtp+starttls://) the server's certificate is verified; a password never goes over plain smtp://."""
     url = url or os.environ.get("CMQ_SMTP_URL")
     if not url:
         raise StoreError("Aucun serveur de messagerie : réglez CMQ_SMTP_URL (par exemple smtp://localhost:25).")
     u = urlparse(url)
     if u.scheme not in ("smtp", "smtps", "smtp+starttls") or not u.hostname:
         raise StoreError(f"CMQ_SMTP_URL illisible : « {u.scheme}://… » (smtp://, smtp+starttls:// ou smtps://hôte:port).")
-    kind = smtplib.SMTP_SSL if u.scheme == "smtps" else smtplib.SMTP
+    if u.username and u.scheme == "smtp":
+        raise StoreError("CMQ_SMTP_URL donne un mot de passe sur une connexion non chiffrée (smtp://) : utilisez "
+                         "smtp+starttls:// ou smtps://, le mot de passe ne part jamais en clair.")
     try:
-        with kind(u.hostname, u.port or (465 if u.scheme == "smtps" else 25), timeout=30) as server:
+        if u.scheme == "smtps":
+            server = smtplib.SMTP_SSL(u.hostname, u.port or 465, timeout=30, context=_tls())
+        else:
+            server = smtplib.SMTP(u.hostname, u.port or 25, timeout=30)
+        with server:
             if u.scheme == "smtp+starttls":
-                server.starttls()
+                server.starttls(context=_tls())
             if u.username:
                 server.login(unquote(u.username), unquote(u.password or ""))
             for msg in msgs:
                 server.send_message(msg)
+    except ssl.SSLCertVerificationError as exc:
+        raise StoreError(f"Le certificat du serveur de messagerie {u.hostname} n'est pas reconnu ({exc.verify_message}) : "
+                         f"rien n'a été envoyé. Pour une autorité de certification privée, donnez son fichier dans "
+                         f"{SMTP_CA_FILE}.") from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise StoreError(f"Le serveur de messagerie {u.hostname} n'a pas pris les messages : {exc}.") from exc
