@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 from datetime import date, datetime
 
@@ -62,6 +63,8 @@ def number(x, decimals: int = 0) -> str:
     """1234.5 → '1 234,5' (French grouping and decimal comma)."""
     if missing(x):
         return UNKNOWN
+    if not math.isfinite(float(x)) or abs(float(x)) >= 1e15:  # beyond what any column takes: said, never a failure
+        return f"{float(x):.4g}".replace(".", ",")
     fmt = "#,##0" + ("." + "#" * decimals if decimals else "")
     return format_decimal(x, format=fmt, locale=LOCALE)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import math
@@ -85,6 +86,8 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if _UTF8_LETTER.search(data):  # a UTF-8 file with a few foreign bytes (a line pasted from elsewhere)
+        return _decode_lines(data)
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
@@ -99,6 +102,21 @@ def decode(data: bytes) -> str:
                           " au lieu des lettres accentuées). Dans Excel, enregistrez-le au format « CSV UTF-8 » "
                           "ou « CSV (séparateur : point-virgule) », puis déposez-le à nouveau.")
     return text
+
+
+_UTF8_LETTER = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")  # a letter written in UTF-8 (é is C3 A9)
+
+
+def _decode_lines(data: bytes) -> str:
+    """A UTF-8 file one of whose lines holds bytes of another encoding: each line in UTF-8, and a line that is not in
+    Windows-1252 (its « é » is the single byte E9), never the whole file re-read for one byte."""
+    out = []
+    for line in data.split(b"\n"):
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(line.decode("cp1252", errors="replace"))
+    return "\n".join(out)
 
 
 def _first_diff(text: str, mac: str) -> str:
@@ -125,12 +143,15 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ";"
 
 
+_DELIMITER_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
 _SEP_LINE = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
 
 
 def read_csv_text(text: str) -> Grid:
     """Headers and rows of a CSV text. Excel's « sep=; » first line names the delimiter; # lines are explanations;
     a quote left open, a line with more cells than headers or a cell over the size limit is an error with its line."""
+    if "\r" in text and "\n" not in text:  # old Mac line ends (carriage returns only)
+        text = text.replace("\r", "\n")
     lines_of_text = text.split("\n", 1)
     forced = _SEP_LINE.match(lines_of_text[0].rstrip("\r"))
     skip = 1 if forced else 0
@@ -171,6 +192,13 @@ def read_csv_text(text: str) -> Grid:
                 errors.append(_err(start + skip, None, f"Cette ligne a {len(headers) + len(extra)} cellules "
                                                        f"pour {len(headers)} colonnes d'en-tête : les valeurs seraient "
                                                        f"décalées.{hint}"))
+            elif len(rec) == 1 and len(headers) > 1 and (other := next(
+                    (d for d in (";", ",", "\t") if d != delimiter and d in rec[0] and rec[0].count(d) >= len(headers) // 2),
+                    None)):
+                errors.append(_err(start + skip, None, f"Cette ligne tient en une seule cellule, séparée par "
+                                                       f"« {_DELIMITER_NAMES[other]} » alors que le fichier l'est par "
+                                                       f"« {_DELIMITER_NAMES[delimiter]} » : « {rec[0][:60]} ». "
+                                                       "Séparez ses valeurs comme les autres lignes."))
             rows.append(rec)
             lines.append(start + skip)
     except csv.Error as exc:
@@ -223,6 +251,9 @@ def read_xlsx(data: bytes, sheet: str | None = None) -> Grid:
         else:
             visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
             ws = (visible or wb.worksheets)[0]
+        # what the sheet holds, never the size its <dimension> declares (other tools write one that lies: rows or
+        # columns beyond it would vanish, or 16 384 empty columns would be made for every line)
+        ws.reset_dimensions()
         headers: list[str] | None = None
         rows, lines, empty_cells = [], [], []
         for n, cells in enumerate(ws.iter_rows(), start=1):
@@ -327,7 +358,7 @@ _RE_THOUSANDS_DOT = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
 _RE_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 TRUE_WORDS = {"oui", "o", "vrai", "true", "yes", "y", "1", "x"}
 FALSE_WORDS = {"non", "n", "faux", "false", "no", "0"}
-YES_NO_WORDS = {"oui", "non", "vrai", "faux", "true", "false"}  # words (not 1 and 0) that answer an oui/non indicator
+YES_NO_WORDS = (TRUE_WORDS | FALSE_WORDS) - {"1", "0"}  # words (not 1 and 0) that answer an oui/non indicator
 
 
 def parse_number(v):
@@ -360,6 +391,14 @@ _DATE_PATTERNS = (
     (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$"), ("y", "m", "d")),
     (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$"), ("d", "m", "yy")),
 )
+TWO_DIGIT_YEARS_AHEAD = 10  # « 15/03/27 » is 2027 up to ten years from now, else the century before (« 31/12/99 »: 1999)
+
+
+def century_of(yy: int, today: date | None = None) -> int:
+    """A two-digit year read by a window around today: at most TWO_DIGIT_YEARS_AHEAD years ahead, else in the past."""
+    this = (today or date.today()).year
+    year = this - this % 100 + yy
+    return year - 100 if year > this + TWO_DIGIT_YEARS_AHEAD else year
 
 
 def parse_date(v):
@@ -372,10 +411,10 @@ def parse_date(v):
         m = rx.match(s)
         if m:
             parts = dict(zip(order, (int(g) for g in m.groups())))
-            year = parts.get("y") or 2000 + parts["yy"]
+            year = parts["y"] if "y" in parts else century_of(parts["yy"])
             try:
                 return date(year, parts["m"], parts["d"])
-            except ValueError:
+            except ValueError:  # « 00/00/0000 », « 31/02/2018 », year 0
                 return None
     return None
 
@@ -432,7 +471,29 @@ class _Problem:
 
 
 _MISSING = object()
-_UNREADABLE, _NOT_INT, _AMBIGUOUS, _TOO_BIG, _EXCEL_ERROR = (_Problem() for _ in range(5))
+_UNREADABLE, _NOT_INT, _AMBIGUOUS, _TOO_BIG, _EXCEL_ERROR, _TOO_PRECISE, _GARBLED = (_Problem() for _ in range(7))
+# what UTF-8 French looks like read as Windows-1252: « Ã© » for é, « Ã¨ » for è, « Ã  » for à, « â€™ » for ’…
+# (« à » is C3 A0: « Ã » and a no-break space, which a cell's trimming may have taken off)
+_MOJIBAKE = re.compile("Ã[\u00a0-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u02c6\u2013-\u203a\u20ac\u2122]|Ã(?=\\s|$)"
+                       "|â€|Å“|Â[«»\u00a0°]")
+
+
+def repaired(text: str) -> str | None:
+    """The text a garbled one was, when the repair is certain (it reads back as UTF-8 with no garbling left)."""
+    try:
+        meant = text.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    return meant if not _MOJIBAKE.search(meant) else None
+SIGNIFICANT_DIGITS = 15  # what a number keeps exactly in every layer (and in Excel): a longer one would be changed
+
+
+def significant_digits(text: str) -> int:
+    """How many significant digits a number written as text has (« 0,000120 » has 2, « 9007199254740993 » 16)."""
+    mantissa = re.split(r"[eE]", text.strip().translate(_NUM_SPACES))[0]
+    whole, _, decimals = mantissa.replace(",", ".").rpartition(".") if re.search(r"[.,]\d*$", mantissa) else (mantissa, "", "")
+    digits = (re.sub(r"\D", "", whole) + decimals.rstrip("0")).lstrip("0")
+    return len(digits)
 
 
 def _each_distinct(values: list, read: Callable) -> list:
@@ -471,6 +532,15 @@ def _cell_problem(marker, cell, col: Column) -> str:
                 f"nombre entier, ou {shown.replace('.', ',')} avec une virgule décimale.")
     if marker is _TOO_BIG:
         return f"« {shown} » est trop grand : écrivez un nombre entier de moins de 16 chiffres."
+    if marker is _TOO_PRECISE:
+        return (f"« {shown} » a plus de {SIGNIFICANT_DIGITS} chiffres significatifs : il ne serait pas enregistré tel "
+                "quel. Arrondissez-le.")
+    if marker is _GARBLED:
+        text = str(cell).strip()
+        meant = repaired(text)
+        return (f"« {fmt.short(text, 60)} » a été mal décodé (un fichier UTF-8 ouvert puis réenregistré dans un autre "
+                "encodage)" + (f" : le texte voulu est sans doute « {fmt.short(meant, 60)} »" if meant else "")
+                + ". Corrigez ce texte, ou reprenez le fichier d'origine et enregistrez-le en « CSV UTF-8 ».")
     if marker is _EXCEL_ERROR:
         return f"La cellule contient l'erreur Excel « {shown} » : corrigez la formule dans le classeur ou videz la cellule."
     if marker is _NOT_INT:
@@ -485,6 +555,8 @@ def _convert(col: Column, raw: pd.Series, lines: list[int], errors: list[dict], 
             if _empty(v):
                 return None
             text = _text(v)
+            if _MOJIBAKE.search(text):
+                return _GARBLED
             return _EXCEL_ERROR if text.upper() in EXCEL_ERRORS else text
     else:
         parser = {"int": parse_number, "float": parse_number, "date": parse_date, "bool": parse_bool}[col.type]
@@ -498,6 +570,8 @@ def _convert(col: Column, raw: pd.Series, lines: list[int], errors: list[dict], 
                     return _EXCEL_ERROR
                 if col.type in ("int", "float") and _RE_AMBIGUOUS.match(text.translate(_NUM_SPACES)):
                     return _AMBIGUOUS
+                if col.type in ("int", "float") and significant_digits(text) > SIGNIFICANT_DIGITS:
+                    return _TOO_BIG if col.type == "int" else _TOO_PRECISE
             if yes_no_numbers and (isinstance(v, bool) or isinstance(v, str) and fold(v) in YES_NO_WORDS):
                 return YesNo(parse_bool(v))
             x = parser(v)
@@ -603,7 +677,13 @@ def match_headers(t: Table, headers: list[str]) -> tuple[dict[int, str], list[st
         seen[name] = i
         mapping[i] = name
     if unknown:  # one message, however many (a file of 10 000 stray columns makes one warning)
-        shown = ", ".join(f"« {h} »" for h in unknown[:10]) + (f" et {len(unknown) - 10} autre(s)" if len(unknown) > 10 else "")
+        absent = {fold(c.header): c.header for c in t.columns if c.name not in seen}
+
+        def named(h: str) -> str:  # « Cible1 » (voulez-vous dire « Cible » ?)
+            close = difflib.get_close_matches(fold(h), list(absent), n=1, cutoff=0.7)
+            return f"« {h} »" + (f" (voulez-vous dire « {absent[close[0]]} » ?)" if close else "")
+
+        shown = ", ".join(named(h) for h in unknown[:10]) + (f" et {len(unknown) - 10} autre(s)" if len(unknown) > 10 else "")
         warnings.append(f"{len(unknown)} colonne(s) ne sont pas des colonnes de « {t.label} » et sont ignorées : {shown}."
                         if len(unknown) > 1 else f"La colonne {shown} n'est pas une colonne de « {t.label} » : elle est ignorée.")
     return mapping, warnings, errors
@@ -690,6 +770,19 @@ def parse(t: Table, sheet: Grid, campus: str | None = None) -> Report:
     return rep
 
 
+def _closest(code, known) -> str | None:
+    """The known code closest to a mistyped one (« AGT-I9 » → « AGT-I09 »), among those of the same prefix."""
+    text = str(code)
+    prefix = text.split("-", 1)[0]
+    pool = [str(k) for k in known if str(k).startswith(prefix)][:5000]
+    bare = lambda c: re.sub(r"\d+", lambda m: str(int(m.group())), c.casefold())  # noqa: E731 (I9 = I09 = i09)
+    same = [k for k in pool if bare(k) == bare(text)]
+    if len(same) == 1:
+        return same[0]
+    close = difflib.get_close_matches(text, pool, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 def validate(t: Table, rows: pd.DataFrame, lines: list[int], ctx: Context, *, campus: str | None = None,
              scope: set | None = None) -> list[dict]:
     """Every problem with typed rows, as (line, column, French message). Never raises on bad data."""
@@ -721,14 +814,22 @@ def validate(t: Table, rows: pd.DataFrame, lines: list[int], ctx: Context, *, ca
                 if c.years_ahead is not None and not (c.min <= v <= this_year + c.years_ahead):
                     errors.append(_err(ln, c.header, f"L'année {v} n'est pas plausible : écrivez une année entre "
                                                      f"{c.min:g} et {this_year + c.years_ahead}."))
-                elif c.min is not None and v < c.min:
-                    errors.append(_err(ln, c.header, f"La valeur {v:g} est trop petite : le minimum est {c.min:g}."))
-                elif c.max is not None and v > c.max:
-                    errors.append(_err(ln, c.header, f"La valeur {v:g} est trop grande : le maximum est {c.max:g}."))
+                elif v < c.bounds[0]:
+                    errors.append(_err(ln, c.header, f"La valeur {fmt.number(v, 6)} est trop petite : le minimum est "
+                                                     f"{fmt.number(c.bounds[0])}."))
+                elif v > c.bounds[1]:
+                    errors.append(_err(ln, c.header, f"La valeur {fmt.number(v, 6)} est trop grande : le maximum est "
+                                                     f"{fmt.number(c.bounds[1])}."))
+            if c.type == "date" and not (schema.DATE_MIN <= v <= date(this_year + schema.DATE_YEARS_AHEAD, 12, 31)):
+                errors.append(_err(ln, c.header, f"La date du {fmt.day(v)} n'est pas plausible : écrivez une date entre "
+                                                 f"le {fmt.day(schema.DATE_MIN)} et le 31 décembre "
+                                                 f"{this_year + schema.DATE_YEARS_AHEAD}."))
             if c.ref and c.ref[0] in known and v not in known[c.ref[0]]:
                 label = schema.table(c.ref[0]).label.lower()
-                errors.append(_err(ln, c.header, f"« {v} » n'existe pas dans les {label}. Vérifiez l'identifiant ou "
-                                                 f"importez d'abord les {label}."))
+                near = _closest(v, known[c.ref[0]])
+                errors.append(_err(ln, c.header, f"« {v} » n'existe pas dans les {label}"
+                                                 + (f" (voulez-vous dire « {near} » ?)" if near else "")
+                                                 + f". Vérifiez l'identifiant ou importez d'abord les {label}."))
         # the campus chosen for the file, and the user's scope
         cid = r.get("campus_id") if t.campus_column else None
         if cid is None and t.campus_column and scope is not None:

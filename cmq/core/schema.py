@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import pyarrow as pa
 
@@ -59,6 +60,13 @@ class Column:
     def arrow_type(self) -> pa.DataType:
         return ARROW_TYPES[self.type]
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The smallest and largest number the column takes: its own min and max, else NUMBER_BOUND (WHOLE_BOUND for
+        whole numbers) either side."""
+        bound = NUMBER_BOUND if self.type == "float" else WHOLE_BOUND
+        return (-bound if self.min is None else self.min), (bound if self.max is None else self.max)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -94,6 +102,16 @@ class Table:
     def arrow_schema(self) -> pa.Schema:
         """Arrow schema of the stored rows: the columns plus batch_id."""
         return pa.schema([pa.field(c.name, c.arrow_type) for c in self.columns] + [pa.field("batch_id", pa.int64())])
+
+
+# Every number has bounds that fit what it counts: a column that names none gets these (a figure of an indicator, a
+# position), far beyond any real one and well inside what every layer, every format and every page holds.
+NUMBER_BOUND = 1e12
+WHOLE_BOUND = 10 ** 9
+PEOPLE_MAX = 10_000_000  # people reached by one line
+EUROS_MAX = 1e10  # one line of funding
+DATE_MIN = date(1990, 1, 1)  # dates of actions and milestones: no campus existed before
+DATE_YEARS_AHEAD = 20  # … and none is planned further ahead
 
 
 def _c(name, type_, header, **kw) -> Column:
@@ -150,8 +168,9 @@ def _narrative_beyond_gap(r: dict, known: dict) -> list:
     gap = known.get("narrative_gap", NARRATIVE_GAP)
     away = abs(value - target) / abs(target)
     if away > gap:
-        return [("comment", f"La valeur ({value:g}) s'écarte de {away:.0%} de sa cible ({target:g}), plus que les "
-                            f"{gap:.0%} admis : dites pourquoi dans « Commentaire » (le récit que lira le "
+        french = lambda x: f"{x:g}".replace(".", ",")  # noqa: E731
+        return [("comment", f"La valeur ({french(value)}) s'écarte de {away:.0%} de sa cible ({french(target)}), plus "
+                            f"que les {gap:.0%} admis : dites pourquoi dans « Commentaire » (le récit que lira le "
                             "comité).".replace("%", "\u00a0%"))]
     return []
 
@@ -387,8 +406,8 @@ _table(
         _c("detail", "text", "Précision du public", default="",
            help="Pour donner à part plusieurs chiffres d'un même public (« CFA », « lycées professionnels »). "
                 "Vide : un seul chiffre pour ce public."),
-        _c("count", "int", "Nombre", required=True, min=0),
-        _c("women", "int", "Dont femmes", min=0),
+        _c("count", "int", "Nombre", required=True, min=0, max=PEOPLE_MAX),
+        _c("women", "int", "Dont femmes", min=0, max=PEOPLE_MAX),
         _c("approximate", "bool", "Ordre de grandeur", help="oui si le rapport donne un ordre de grandeur (« une cinquantaine »)."),
         _c("comment", "text", "Commentaire"),
         SOURCE,
@@ -405,7 +424,7 @@ _table(
         YEAR,
         _c("programme", "text", "Programme", required=True),
         _c("funder_type", "text", "Type de financeur", required=True, choices=FUNDER_TYPES),
-        _c("amount_eur", "float", "Montant (€)", min=0, help="Laisser vide si le montant n'est pas connu : jamais 0."),
+        _c("amount_eur", "float", "Montant (€)", min=0, max=EUROS_MAX, help="Laisser vide si le montant n'est pas connu : jamais 0."),
         _c("kind", "text", "Nature", required=True, choices=FUNDING_KINDS),
         _c("status", "text", "Statut", required=True, choices=FUNDING_STATUSES),
         _c("comment", "text", "Commentaire"),
