@@ -111,7 +111,24 @@ def test_empty_store_says_what_is_missing(tmp_path, monkeypatch):
 
 def test_every_page_of_the_navigation_runs(any_data):
     """Every page the registry lists, opened from the navigation as an administrator (who may open them all), on each
-    backend."""
+    backend — with the extremes every column allows in the year the pages open on (the largest figure, amount and
+    count, the earliest and the latest date): no value a file may hold makes a page fail."""
+    from datetime import date
+
+    from cmq.core import ingest, schema
+
+    last = date.today().year + schema.DATE_YEARS_AHEAD
+    for table, text in (
+            ("indicator_values", "Code campus;Identifiant indicateur;Année;Valeur;Cible;Commentaire\n"
+                                 "AGT;AGT-I01;2018;1 000 000 000 000;0,000001;extrêmes\n"),
+            ("funding", "Code campus;Financeur;Année;Programme;Type de financeur;Montant (€);Nature;Statut\n"
+                        "AGT;Région;2018;Extrême;region;10 000 000 000;financier;acquis\n"),
+            ("reach", "Code campus;Identifiant action;Année;Public;Nombre;Dont femmes\n"
+                      "AGT;AGT-A03;2018;lyceens;10 000 000;10 000 000\n"),
+            ("actions", "Code campus;Identifiant action;Intitulé;Statut;Année;Date de début;Date de fin\n"
+                        f"AGT;AGT-A99;Extrême;en_cours;2018;01/01/1990;31/12/{last}\n")):
+        rep = ingest.import_bytes(any_data, table, text.encode(), f"{table}.csv", user=ADMIN)
+        assert rep.status == "committed", (table, rep.errors)
     at = app_test().run()
     for page in PAGES:
         at.switch_page(page.path).run()
