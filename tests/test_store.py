@@ -300,3 +300,54 @@ def test_a_damaged_or_moved_catalogue_is_rebuilt(store_copy, tmp_path):
     m = Store(moved)
     assert len(m.read("select * from reach_history")) >= len(before)
     assert m._catalogue_path(m.manifest()).exists() and m._catalogue_path(m.manifest()).name != path.name
+
+
+def test_a_truncated_catalogue_is_rebuilt_and_named_by_check(store_copy):
+    """Half a catalogue file (a disk error): reads answer as before, `check` names it, `check --repair` removes it."""
+    s = store_copy
+    before = s.read("select count(*) as n from reach")["n"].iloc[0]
+    path = s._catalogue_path(s.manifest())
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    problems, repairs = Store(s.root).check()
+    assert any("catalogue de lecture" in p and "endommagé" in p for p in problems), problems
+    assert Store(s.root).repair() and not path.exists()
+    path_again = Store(s.root)._catalogue_path(s.manifest())
+    assert Store(s.root).read("select count(*) as n from reach")["n"].iloc[0] == before and path_again.exists()
+    path_again.write_bytes(path_again.read_bytes()[: path_again.stat().st_size // 2])
+    fresh = Store(s.root)
+    for name in ["batches", *schema.TABLES]:  # a read that meets the damage rebuilds the catalogue itself
+        assert len(fresh.read(f"select * from {name}")) == len(s.current(name) if name != "batches" else
+                                                              s.read("select * from batches", build=False))
+    assert Store(s.root).check() == ([], [])
+
+
+def test_reads_go_on_while_the_catalogue_cache_is_deleted(any_store_copy):
+    """An operator (or a temporary-files cleaner) deletes the catalogue folder again and again while pages read: every
+    read answers, none fails with DuckDB's or filelock's English."""
+    import shutil
+    import threading
+
+    from cmq.core import queries
+
+    s = any_store_copy
+    expected = len(queries.run("reach_rows", store=s, year=2018, campuses=None))
+    stop, failures, answers = threading.Event(), [], []
+
+    def read():
+        while not stop.is_set():
+            try:
+                answers.append(len(queries.run("reach_rows", store=s, year=2018, campuses=None)))
+            except Exception as exc:  # what a page would show
+                failures.append(repr(exc))
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for r in readers:
+        r.start()
+    deadline = time.monotonic() + 4
+    while time.monotonic() < deadline:
+        shutil.rmtree(s.root / "_catalogue", ignore_errors=True)
+        time.sleep(0.4)
+    stop.set()
+    for r in readers:
+        r.join()
+    assert failures == [] and answers and set(answers) == {expected}

@@ -276,6 +276,9 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
                                + (f" (version {copy['version']})." if name == MANIFEST else "."))
         if not problems:
             problems += self._file_problems(self.manifest())
+        if not problems and (catalogue := self.catalogue_problem(self.manifest())):
+            problems.append(catalogue)
+            repairs.append("le catalogue de lecture endommagé sera retiré (il est reconstruit à la lecture suivante).")
         return problems, repairs
 
     def repair(self) -> list[str]:
@@ -289,6 +292,8 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
                 backup = self.root / BACKUP[name]
                 if any(r.startswith(name) for r in repairs):
                     _atomic_write_bytes(self.root / name, lambda fh, data=backup.read_bytes(): fh.write(data))
+            if any(r.startswith("le catalogue") for r in repairs):
+                self.forget_catalogue(self.manifest())
             return repairs
 
 

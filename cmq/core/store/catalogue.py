@@ -271,9 +271,39 @@ class Catalogue:
                     return con.execute(sql, params or {}).df()
                 finally:
                     con.close()
-            except (duckdb.IOException, FileNotFoundError):
-                if attempt == READ_ATTEMPTS - 1 or not self._moved_on(m, None):
+            except (duckdb.IOException, duckdb.InvalidInputException, FileNotFoundError):
+                if attempt == READ_ATTEMPTS - 1:
                     raise
+                if not self._moved_on(m, None):
+                    # the version's catalogue was deleted or damaged under the reader (an operator clearing a cache,
+                    # a temporary-files cleaner, a disk error): it is derived data, made again from the store
+                    self.forget_catalogue(m)
+
+    def forget_catalogue(self, m: dict) -> None:
+        """Remove version `m`'s read catalogue (derived from the store: the next read makes it again)."""
+        path = self._catalogue_path(m)
+        for p in (path, path.with_name(path.name + ".wal")):
+            try:
+                p.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+    def catalogue_problem(self, m: dict) -> str | None:
+        """What is wrong with version `m`'s read catalogue, in French (None when sound or not yet made)."""
+        path = self._catalogue_path(m)
+        if not path.exists():
+            return None
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+            try:
+                for name in ["batches", *schema.TABLES]:  # every row read: a truncated file fails where it ends
+                    con.execute(f"select * from {name}").to_arrow_table()  # names from the schema
+            finally:
+                con.close()
+        except duckdb.Error:
+            return (f"Le catalogue de lecture {path.relative_to(self.root)} est endommagé : il est reconstruit à partir "
+                    "des données à la prochaine lecture (« check --repair » le retire tout de suite) ; rien n'est perdu.")
+        return None
 
     def current(self, table_name: str, *, build: bool = True) -> pd.DataFrame:
         """The canonical rows of one table."""

@@ -416,9 +416,11 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
     def check(self) -> tuple[list[str], list[str]]:
         """What is wrong with the store (the schema; the data's integrity is the database's constraints)."""
         try:
-            self.manifest()
+            m = self.manifest()
         except StoreError as exc:
             return [str(exc)], []
+        if catalogue := self.catalogue_problem(m):
+            return [catalogue], []  # made again at the next read
         return [], []
 
     def repair(self) -> list[str]:
