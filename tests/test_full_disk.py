@@ -139,3 +139,28 @@ def test_an_ordinary_commit_still_removes_what_it_retires(store_copy):
         store_copy.commit("funding", FUNDING.assign(year=year), user=ADMIN)
     named = set(store_copy.data_files(store_copy.manifest()))
     assert {p for p in snapshot(store_copy.root) if p.endswith(".parquet")} == named
+
+
+def test_signing_in_on_a_full_disk_answers_in_french(data_dir, store_copy, monkeypatch):
+    """The sign-in counts and the time of the last sign-in cannot be written: a right password still signs in, a
+    wrong one is still answered, and no traceback reaches the login page."""
+    from cmq.core import auth
+    from cmq.core.store import accounts
+
+    from conftest import app_test
+
+    def full(path, write, replaced=None):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    import cmq.core.store as store_module
+
+    monkeypatch.setattr(accounts, "_atomic_write_bytes", full)
+    monkeypatch.setattr(store_module, "_atomic_write_bytes", full)
+    assert auth.login(store_copy, "comite", "mauvais-mot-de-passe")[1] == "Nom de compte ou mot de passe incorrect."
+    account, message = auth.login(store_copy, "comite", "comite-demo-2018")
+    assert account and account["name"] == "comite" and message == ""
+    at = app_test(None).run()
+    at.text_input(key="login_name").input("comite")
+    at.text_input(key="login_password").input("comite-demo-2018")
+    at.button[0].click().run()
+    assert not at.exception and at.title[0].value == "Vue régionale des campus"

@@ -9,6 +9,7 @@ import streamlit as st
 
 from cmq.app import ui
 from cmq.core import auth, demo, fmt
+from cmq.core.store import StoreError
 from cmq.outputs import registry
 
 KEY = "account"
@@ -111,8 +112,11 @@ def _set_cookie(value: str, seconds: int) -> None:
 def _remember_in_browser(signed: dict) -> None:
     """Renew the session's token in the browser (each run: idle time counts from the last one), with the session's
     own grant."""
-    _set_cookie(auth.session_token(ui.store(), signed["name"], signed["since"], signed["grant"]),
-                auth.SESSION_IDLE_MINUTES * 60)
+    try:
+        token = auth.session_token(ui.store(), signed["name"], signed["since"], signed["grant"])
+    except StoreError:  # the sessions' key cannot be kept (a full disk): the session lives in this tab only
+        return
+    _set_cookie(token, auth.SESSION_IDLE_MINUTES * 60)
 
 
 def _forget_in_browser() -> None:

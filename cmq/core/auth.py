@@ -151,7 +151,10 @@ def login(store, name: str, password: str, client: str = "") -> tuple[dict | Non
             if account.get("disabled"):  # said only to whoever knows the password
                 return None, "Ce compte est désactivé : adressez-vous à un administrateur."
             s.write_signin_waits({k: r for k, r in waits.items() if k not in (keys["pair"][0], keys["name"][0])})
-            return s.update_account(account["name"], last_login=now().isoformat(timespec="seconds")), ""
+            try:
+                return s.update_account(account["name"], last_login=now().isoformat(timespec="seconds")), ""
+            except OSError:  # a full disk: the time of this sign-in is not kept, the sign-in goes through
+                return account, ""
         waits = _pruned(waits)
         for kind, (key, name_digest) in keys.items():
             waits[key] = _after_failure(waits.get(key), kind, name_digest)
@@ -238,7 +241,11 @@ def session_from_token(store, token: str | None) -> tuple[dict, datetime] | None
     if not token:
         return None
     try:
-        data = _sessions(store).loads(token, max_age=SESSION_IDLE_MINUTES * 60)
+        serializer = _sessions(store)
+    except Exception:  # no key can be kept (a full disk): no token can be checked
+        return None
+    try:
+        data = serializer.loads(token, max_age=SESSION_IDLE_MINUTES * 60)
         since = datetime.fromisoformat(data["since"])
         account = store.account(str(data["name"]))
     except (BadSignature, KeyError, TypeError, ValueError):

@@ -84,7 +84,10 @@ class Accounts:
             with self._accounts_lock:
                 if not path.exists():
                     key = secrets.token_hex(32).encode()
-                    _atomic_write_bytes(path, lambda fh: (os.fchmod(fh.fileno(), 0o600), fh.write(key)))
+                    try:
+                        _atomic_write_bytes(path, lambda fh: (os.fchmod(fh.fileno(), 0o600), fh.write(key)))
+                    except OSError as exc:  # a full disk: sessions cannot outlive their tab until it is kept
+                        raise StoreError("La clé des sessions n'a pas pu être enregistrée.") from exc
         return path.read_text().strip()
 
     def signin_waits(self) -> dict[str, dict]:
@@ -97,4 +100,7 @@ class Accounts:
         """Under the accounts' lock (auth.login through write_accounts). A folder that is not yet a store is left
         untouched (it has no account to protect, and any file would make it look damaged)."""
         if (self.root / MANIFEST).exists():
-            _atomic_write_bytes(self.root / WAITS, lambda fh: fh.write(json.dumps(waits).encode("utf-8")))
+            try:
+                _atomic_write_bytes(self.root / WAITS, lambda fh: fh.write(json.dumps(waits).encode("utf-8")))
+            except OSError:
+                pass  # a full or read-only disk: the counts are not kept this time; signing in still answers
