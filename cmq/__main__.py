@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -84,12 +85,12 @@ def cmd_sql(a) -> int:
     store = open_store()
     con = store.sandboxed()
     try:
-        df = con.execute(a.query).df()
+        df = con.execute(a.query).to_arrow_table().to_pandas()  # Arrow's conversion: no module to miss, no warning
     except duckdb.PermissionException:
         return fail("Lecture seule sur les vues du magasin : une requête ne lit ni fichier hors du magasin, ni adresse "
                     "web, ni extension. Interrogez les vues (campuses, actions, reach, funding…).")
-    except duckdb.Error as exc:
-        return fail(f"La requête a échoué : {exc}")
+    except duckdb.Error as exc:  # DuckDB's own words, first line only (never a traceback it may carry)
+        return fail(f"La requête a échoué : {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}")
     finally:
         con.close()
     warn_damage(store)
@@ -218,8 +219,11 @@ def cmd_db(a) -> int:
               + f" Schéma {postgres.code_schema()}.")
         return 0
     psycopg = postgres._psycopg()
-    with psycopg.connect(url, connect_timeout=10) as conn:
-        at = postgres.applied(conn)
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            at = postgres.applied(conn)
+    except psycopg.OperationalError as exc:
+        raise postgres.unavailable(exc) from None
     print(f"Schéma de la base : {at} ; schéma de l'application : {postgres.code_schema()}"
           + (" (à jour)." if at == postgres.code_schema() else
              " : lancez « python -m cmq db upgrade »." if at < postgres.code_schema() else
@@ -564,7 +568,19 @@ def parser() -> Parser:
     return p
 
 
+def quiet_libraries() -> None:
+    """The connection pool's English (« error connecting in 'cmq-store'… ») goes to CMQ_LOG_FILE when set, never to
+    the terminal: the command says what happened in French."""
+    log = logging.getLogger("psycopg")
+    log.propagate = False
+    if path := os.environ.get("CMQ_LOG_FILE"):
+        log.addHandler(logging.FileHandler(path, encoding="utf-8"))
+    else:
+        log.addHandler(logging.NullHandler())
+
+
 def main(argv=None) -> int:
+    quiet_libraries()
     a = parser().parse_args(argv)
     try:
         return a.func(a)

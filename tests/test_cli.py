@@ -156,3 +156,23 @@ def test_sql_reads_none_of_the_stores_secrets(any_store_copy, tmp_path):
     if isinstance(store, Store):
         r = cli("sql", f"select * from read_text('{root / 'session-secret'}')", store=store)
         assert r.returncode == 1 and "ne lit ni fichier hors du magasin" in r.stderr and store.session_secret() not in r.stdout
+
+
+def test_a_database_that_does_not_answer_is_said_in_french_only():
+    """PostgreSQL down: every command says so in French, with no psycopg English, pool log or traceback."""
+    import os
+    import subprocess
+    import sys
+
+    from browser import free_port
+
+    from conftest import ROOT
+
+    env = dict(os.environ, CMQ_DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/cmq", CMQ_DATA_DIR="")
+    for args in (("db", "status"), ("sql", "select 1")):
+        r = subprocess.run([sys.executable, "-m", "cmq", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 1, (args, r.stdout, r.stderr)
+        assert "La base de données du magasin ne répond pas" in r.stderr, (args, r.stderr)
+        for english in ("Traceback", "Connection refused", "error connecting", "Is the server running"):
+            assert english not in r.stderr + r.stdout, (args, r.stderr)

@@ -66,7 +66,8 @@ def is_url(where) -> bool:
     return str(where).startswith(("postgresql://", "postgres://"))
 
 
-def _unavailable(exc: BaseException) -> StoreUnavailable:
+def unavailable(exc: BaseException) -> StoreUnavailable:
+    """The French StoreUnavailable for a database that does not answer (psycopg's English stays out of it)."""
     why = "délai dépassé" if "timeout" in type(exc).__name__.lower() else "connexion impossible ou perdue"
     return StoreUnavailable(UNAVAILABLE.format(why=why))
 
@@ -112,7 +113,7 @@ def upgrade(url: str) -> list[str]:
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise _unavailable(exc) from None
+        raise unavailable(exc) from None
     done = []
     with conn:
         conn.execute("select pg_advisory_lock(%s)", [UPGRADE_LOCK])
@@ -244,7 +245,7 @@ class _Lock:
             got = False
         except psycopg.OperationalError as exc:
             self.store._give_back(broken=True)
-            raise _unavailable(exc) from None
+            raise unavailable(exc) from None
         if not got:
             self.store._give_back()
             raise StoreError("Le magasin est occupé par une autre écriture : réessayez dans un instant. "
@@ -295,7 +296,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
             try:
                 held.conn = _pool(self.url).getconn()
             except (_psycopg().OperationalError, _pool_timeout()) as exc:  # the database does not answer
-                raise _unavailable(exc) from None
+                raise unavailable(exc) from None
             held.users = 0
         held.users += 1
         return held.conn
@@ -320,7 +321,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
         except psycopg.OperationalError as exc:
             self._give_back(broken=True)
             conn = None
-            raise _unavailable(exc) from None
+            raise unavailable(exc) from None
         finally:
             if conn is not None:
                 self._give_back(broken=conn.closed or conn.broken)
@@ -399,7 +400,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
                 if self._held.written is not None:  # this process knows its own commit at once
                     _versions(self.url).saw(self._held.written)
             except psycopg.OperationalError as exc:
-                raise _unavailable(exc) from None
+                raise unavailable(exc) from None
             except psycopg.Error as exc:
                 raise StoreError("Rien n'a été enregistré : la base de données a refusé l'écriture "
                                  f"({exc.diag.message_primary or type(exc).__name__}).") from exc
@@ -595,7 +596,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
                     conn.execute("set local datestyle = 'ISO'")
                     yield conn
         except (psycopg.OperationalError, _pool_timeout()) as exc:
-            raise _unavailable(exc) from None
+            raise unavailable(exc) from None
 
 
 # ------------------------------------------------------------------------------------------------ helpers
