@@ -165,7 +165,6 @@ def test_a_database_that_does_not_answer_is_said_in_french_only():
     import sys
 
     from browser import free_port
-
     from conftest import ROOT
 
     env = dict(os.environ, CMQ_DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/cmq", CMQ_DATA_DIR="")
