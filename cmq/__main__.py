@@ -85,7 +85,7 @@ def cmd_sql(a) -> int:
     store = open_store()
     con = store.sandboxed()
     try:
-        df = con.execute(a.query).to_arrow_table().to_pandas()  # Arrow's conversion: no module to miss, no warning
+        df = con.sql(a.query).to_arrow_table().to_pandas()  # through Arrow: no module to miss, no warning
     except duckdb.PermissionException:
         return fail("Lecture seule sur les vues du magasin : une requête ne lit ni fichier hors du magasin, ni adresse "
                     "web, ni extension. Interrogez les vues (campuses, actions, reach, funding…).")

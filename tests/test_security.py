@@ -19,7 +19,7 @@ import pytest
 from cmq.core import auth, demo, fmt, ingest, queries
 from cmq.core.store import Store, StoreDamaged, StoreError
 
-from conftest import ADMIN, ROOT, app_test, cli, frame, snapshot, state_of
+from conftest import ADMIN, ROOT, admin_store, app_test, cli, frame, snapshot, state_of
 
 PASSWORD = "un-vrai-mot-de-passe-2026"
 
@@ -582,3 +582,41 @@ def test_an_account_that_may_not_write_is_refused_before_its_file_is_read(data_d
             out = pd.read_json(io.StringIO(r.stdout), typ="series")
             assert r.returncode == 1 and out["status"] == "rejected", (user, f.name)
             assert len(out["errors"]) == 1 and words in out["errors"][0]["message"], (user, out["errors"])
+
+
+# ---------------------------------------------------------------- hygiene of the store's folder and settings
+
+
+def test_an_address_is_never_made_a_folder(tmp_path, monkeypatch):
+    """CMQ_DATA_DIR=postgresql://… once made a folder « postgresql: » holding a store (and was committed): refused."""
+    monkeypatch.chdir(tmp_path)
+    for where in ("postgresql://postgres@127.0.0.1:5432/cmq", "s3://bucket/store"):
+        with pytest.raises(StoreError, match="est une adresse, pas un dossier"):
+            Store(where)
+        r = cli("sql", "select 1", data_dir=where)
+        assert r.returncode == 1 and "est une adresse, pas un dossier" in r.stderr and "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_store_and_its_catalogues_are_their_owners_only(store_copy, tmp_path, monkeypatch):
+    s = admin_store(tmp_path / "new")
+    s.commit("campuses", pd.DataFrame([{"campus_id": "XYZ", "name": "X", "region": "R", "sector": "S",
+                                        "label": "standard"}]), user=ADMIN)
+    s.read("select count(*) from campuses")  # makes the version's catalogue
+    for p in [s.root, *s.root.rglob("*")]:
+        if p.name.endswith(".lock"):
+            continue
+        assert p.stat().st_mode & 0o077 == 0, (p, oct(p.stat().st_mode))
+    monkeypatch.setenv("CMQ_SESSION_SECRET", "court")
+    with pytest.raises(StoreError, match="CMQ_SESSION_SECRET est trop courte"):
+        s.session_secret()
+
+
+def test_a_shared_catalogue_folder_is_refused(tmp_path):
+    from cmq.core.store.postgres import PgStore
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)  # another local user could have made it first
+    with pytest.raises(StoreError, match="n'appartient pas au seul compte"):
+        PgStore("postgresql://postgres@127.0.0.1:9/cmq", cache_dir=shared)

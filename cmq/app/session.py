@@ -95,7 +95,7 @@ def _end(message: str) -> None:
 def _cookie() -> str | None:
     """The session token the browser sent when this tab opened the app."""
     try:
-        token = st.context.cookies.get(auth.SESSION_COOKIE)
+        token = st.context.cookies.get(auth.SECURE_SESSION_COOKIE) or st.context.cookies.get(auth.SESSION_COOKIE)
     except Exception:  # no request (a test run)
         return None
     return token if isinstance(token, str) else None
@@ -103,10 +103,11 @@ def _cookie() -> str | None:
 
 def _set_cookie(value: str, seconds: int) -> None:
     """Give the browser the session cookie (or take it back, 0 s): for this site only, never sent by another site's
-    page (SameSite=Strict), over HTTPS only when the app is served so. A cookie written by the page, as Streamlit
-    writes none for a password session; itsdangerous signs its token."""
-    st.html(f"""<script>document.cookie = "{auth.SESSION_COOKIE}={value}; Path=/; Max-Age={seconds}; SameSite=Strict"
-  + (location.protocol === "https:" ? "; Secure" : "");</script>""", unsafe_allow_javascript=True)
+    page (SameSite=Strict); under HTTPS named « __Host-… » (Secure, this host only: no other subdomain can set it).
+    A cookie written by the page, as Streamlit writes none for a password session; itsdangerous signs its token."""
+    st.html(f"""<script>document.cookie = (location.protocol === "https:"
+  ? "{auth.SECURE_SESSION_COOKIE}={value}; Secure" : "{auth.SESSION_COOKIE}={value}")
+  + "; Path=/; Max-Age={seconds}; SameSite=Strict";</script>""", unsafe_allow_javascript=True)
 
 
 def _remember_in_browser(signed: dict) -> None:

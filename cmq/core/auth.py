@@ -209,6 +209,7 @@ def client_of(peer: str | None, forwarded: str | None, trusted: list) -> str:
 
 
 SESSION_COOKIE = "cmq_session"  # a signed, expiring token that brings a signed-in session back after a reload
+SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE  # its name under HTTPS: Secure, this host only, Path=/
 
 
 def _sessions(store) -> URLSafeTimedSerializer:

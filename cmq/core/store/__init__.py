@@ -69,6 +69,8 @@ from cmq.core.store.files import (  # noqa: F401 (re-exported by the facade)
     committed,
     default_dir,
     file_problem,
+    not_an_address,
+    private_folder,
 )
 
 DATABASE_URL = "CMQ_DATABASE_URL"  # a postgresql:// URL: the shared store on PostgreSQL (see postgres.py)
@@ -80,8 +82,8 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
     must see one state) all take the writers' lock inside; no caller ever sees it. Reads through connect()."""
 
     def __init__(self, root: str | Path | None = None, *, lock_timeout: float = 120):
-        self.root = Path(root) if root is not None else default_dir()
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root = not_an_address(root) if root is not None else default_dir()
+        private_folder(self.root)
         self._lock = FileLock(str(self.root / ".lock"), timeout=lock_timeout)
         # the accounts have a lock of their own, held for milliseconds: a sign-in never waits for a long import
         self._accounts_lock = FileLock(str(self.root / ".accounts.lock"), timeout=30)

@@ -16,6 +16,7 @@ from cmq.core.store.files import (
     StoreError,
     _atomic_write_bytes,
     _read_json,
+    configured_session_secret,
 )
 
 
@@ -75,7 +76,7 @@ class Accounts:
     def session_secret(self) -> str:
         """The key that signs session tokens: CMQ_SESSION_SECRET, else a random key kept in the store (made on first
         use, readable by its owner only), so that every app server of one store accepts the same sessions."""
-        if secret := os.environ.get("CMQ_SESSION_SECRET"):
+        if secret := configured_session_secret():
             return secret
         path = self.root / SESSION_SECRET
         if not (self.root / MANIFEST).exists():  # not a store yet (no account either): nothing to sign for

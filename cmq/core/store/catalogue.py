@@ -22,6 +22,7 @@ from cmq.core.store.files import (
     REVERTS,
     _columns,
     _sql_str,
+    private_folder,
 )
 
 READ_ATTEMPTS = 5  # a read overtaken by commits this many times in a row gives up (each retry reads a newer version)
@@ -155,7 +156,7 @@ class Catalogue:
         views over the Parquet files. It starts from the newest earlier catalogue and rebuilds only the tables
         whose files changed (an import changes one). Written aside and renamed into place: a reader sees a whole
         catalogue or none. Derived from the Parquet files: deleting the folder loses nothing."""
-        path.parent.mkdir(exist_ok=True)
+        private_folder(path.parent)
         with FileLock(str(path.parent / ".lock"), timeout=60):
             if path.exists():
                 return  # another reader built it meanwhile
@@ -172,6 +173,7 @@ class Catalogue:
                 finally:
                     con.close()
                 with open(tmp, "rb+") as fh:
+                    os.fchmod(fh.fileno(), 0o600)  # the store's rows: its owner's only
                     os.fsync(fh.fileno())
                 os.replace(tmp, path)
             except BaseException:

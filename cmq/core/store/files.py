@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -62,8 +63,42 @@ def write_failed(exc: BaseException) -> StoreError:
     return StoreError(f"L'enregistrement a échoué ({why}) : rien n'a été enregistré, le magasin est inchangé.")
 
 
+SESSION_SECRET_MIN = 32  # characters of a session key given in CMQ_SESSION_SECRET
+
+
+def configured_session_secret() -> str | None:
+    """The session key CMQ_SESSION_SECRET gives, or None; a short one is refused (anyone could guess it and sign an
+    administrator's cookie)."""
+    secret = os.environ.get("CMQ_SESSION_SECRET")
+    if secret and len(secret) < SESSION_SECRET_MIN:
+        raise StoreError(f"CMQ_SESSION_SECRET est trop courte ({len(secret)} caractères) : donnez au moins "
+                         f"{SESSION_SECRET_MIN} caractères aléatoires (par exemple « openssl rand -hex 32 »).")
+    return secret or None
+
+
+ADDRESS = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # postgresql://…, s3://…: an address, never a folder
+
+
+def not_an_address(where) -> Path:
+    """The folder `where` names, or a French StoreError when it is an address (a store folder is never made of one)."""
+    if ADDRESS.match(str(where)):
+        raise StoreError(f"« {str(where).split('@')[-1]} » est une adresse, pas un dossier : rien n'a été créé. Une "
+                         "base PostgreSQL se donne dans CMQ_DATABASE_URL (postgresql://…), un magasin embarqué par le "
+                         "chemin de son dossier dans CMQ_DATA_DIR.")
+    return Path(where)
+
+
 def default_dir() -> Path:
-    return Path(os.environ.get("CMQ_DATA_DIR", "data/store"))
+    return not_an_address(os.environ.get("CMQ_DATA_DIR") or "data/store")
+
+
+def private_folder(path: Path) -> Path:
+    """Make `path` (and its missing parents) readable by the store's owner only (0700): the store's data, its accounts
+    and its read catalogues are nobody else's on the machine."""
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path, 0o700)  # mkdir's mode is cut by the umask
+    return path
 
 
 def _fsync_dir(path: Path) -> None:
@@ -77,8 +112,8 @@ def _fsync_dir(path: Path) -> None:
 def _atomic_write_bytes(path: Path, write, replaced=None) -> None:
     """Write through a temp file in the same folder, fsync, rename into place. `replaced()` is called as soon as the
     rename is done: from then on the new content is in place, whatever fails after (the folder's fsync)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    private_folder(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # made 0600: its owner's only
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)

@@ -51,6 +51,8 @@ from cmq.core.store.files import (
     StoreError,
     StoreUnavailable,
     _columns,
+    configured_session_secret,
+    private_folder,
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -272,9 +274,16 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
 
     def __init__(self, url: str, *, lock_timeout: float = 120, cache_dir: str | Path | None = None):
         self.url = url
-        base = Path(cache_dir or os.environ.get("CMQ_CACHE_DIR") or Path(tempfile.gettempdir()) / "cmq-catalogues")
+        base = Path(cache_dir or os.environ.get("CMQ_CACHE_DIR") or
+                    Path(tempfile.gettempdir()) / f"cmq-catalogues-{os.getuid()}")
         self.root = base / _where_key(url)  # this server's read catalogues of this database (derived, disposable)
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_folder(self.root)
+        for folder in (base, self.root):  # made by someone else first (a shared temporary folder): refused
+            st = folder.stat()
+            if st.st_uid != os.getuid() or st.st_mode & 0o077:
+                raise StoreError(f"Le dossier des catalogues {folder} n'appartient pas au seul compte de l'application "
+                                 "(propriétaire ou droits) : rien n'y est lu ni écrit. Donnez un dossier privé dans "
+                                 "CMQ_CACHE_DIR, ou retirez celui-ci.")
         self._held = threading.local()
         self._lock = _Lock(self, WRITERS_LOCK, lock_timeout)
         self._accounts_lock = _Lock(self, ACCOUNTS_LOCK, 30)
@@ -512,7 +521,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
                          "excluded.document", [name, _json(document)])
 
     def session_secret(self) -> str:
-        if secret := os.environ.get("CMQ_SESSION_SECRET"):
+        if secret := configured_session_secret():
             return secret
         if (found := self._document("session_secret")) is None:
             with self._conn() as conn:  # the first server to ask makes it; the others read that one
@@ -552,8 +561,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
         """Write this server's catalogue of the database's current version (from one repeatable-read snapshot): the
         previous catalogue of the same store, plus the rows of the batches and reverts since, the current rows of the
         tables that changed resolved again. Written aside and renamed into place. Returns its path."""
-        folder = path.parent
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_folder(path.parent)
         with FileLock(str(folder / ".lock"), timeout=300):
             if path.exists():
                 return path
@@ -575,6 +583,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
                 finally:
                     con.close()
                 with open(tmp, "rb+") as fh:
+                    os.fchmod(fh.fileno(), 0o600)
                     os.fsync(fh.fileno())
                 os.replace(tmp, path)
             finally:
