@@ -142,3 +142,20 @@ def test_a_libreoffice_workbook_says_in_french_how_to_save_it(data_dir):
     assert not at.exception
     message = frame(at, "Message")["Message"].iloc[0]
     assert "OpenDocument" in message and "Enregistrer sous" in message and ".xlsx" in message
+
+
+def test_the_commit_button_writes_nothing_once_the_session_has_ended(data_dir, store_copy):
+    """« Valider l'import » runs before the page's own session check: it checks the session itself. Signed out in
+    another tab between the preview and the click: nothing is written, the sign-in form comes."""
+    from cmq.core import auth
+
+    at = page("cmq/app/pages/import.py")
+    at.file_uploader[0].upload("valeurs.csv", GOOD, "text/csv").run()
+    before = snapshot(store_copy.root)
+    auth.end_sessions(store_copy, "directeur-agt")  # « Se déconnecter » in another tab
+    at.button(key="imp_commit").click().run()
+    assert not at.exception and at.text_input(key="login_name")
+    after = snapshot(store_copy.root)
+    assert {k: v for k, v in after.items() if k not in ("accounts.json", "accounts.backup.json")} == \
+        {k: v for k, v in before.items() if k not in ("accounts.json", "accounts.backup.json")}
+    assert value(store_copy, "AGT-I01") == 88.0

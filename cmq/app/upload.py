@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cmq.app import ui
+from cmq.app import session, ui
 from cmq.core import auth, fmt, ingest, schema
 from cmq.core.store import StoreError
 from cmq.outputs import templates
@@ -182,6 +182,11 @@ def commit(preview: ingest.Report, table: str, campus: str | None, user: str, na
 
 def _commit(preview: ingest.Report, table: str, campus: str | None, user: str, name: str, data: bytes,
             sheet: str | None) -> None:
+    # a callback runs before the page and its session check: the session is checked here (signed out in another
+    # tab, a new password, rights taken away: nothing is written, the page then shows the sign-in form)
+    signed = session.current()
+    if signed is None or signed["name"] != user:
+        return
     rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, sheet=sheet, preview=preview)
     ui.clear_cache()
     if rep.stale:
