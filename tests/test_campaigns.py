@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from cmq.core import cycle, ingest
+from cmq.core import auth, cycle, ingest
 from cmq.core.store import StoreError
 
 from conftest import app_test, cli, frame, state_of
@@ -104,6 +104,17 @@ def test_steps_follow_the_cycle(validated):
     ingest.import_bytes(store, "indicator_values", "Code campus;Identifiant indicateur;Année;Valeur\nMSI;MSI-I01;2018;9\n"
                         .encode(), "m.csv", user="admin")
     assert store.campaign(2018)["campuses"]["MSI"]["status"] == "brouillon", "an import starts the draft"
+    # a disabled account takes no step, whatever its role
+    store.put_account(auth.new_account("directeur-msi", "directeur", ["MSI"], "un-long-mot-de-passe"))
+    store.put_account(auth.new_account("ancien-admin", "admin", [], "un-long-mot-de-passe"))
+    for name in ("directeur-msi", "ancien-admin"):
+        store.update_account(name, disabled=True)
+    with pytest.raises(StoreError, match="Seuls les directeurs de MSI"):
+        store.campaign_step("submit", 2018, "MSI", user="directeur-msi")
+    with pytest.raises(StoreError, match="Seul un administrateur"):
+        store.close_campaign(2018, user="ancien-admin")
+    with pytest.raises(StoreError):
+        store.open_campaign(2030, date(2030, 3, 1), user="ancien-admin", campuses=["MSI"])
     store.close_campaign(2018, user="admin")
     with pytest.raises(StoreError, match="close"):
         store.campaign_step("submit", 2018, "MSI", user="admin")

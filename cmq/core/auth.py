@@ -377,9 +377,14 @@ def campus_scope(account: dict | None) -> set[str] | None:
     return set(account["campuses"]) if account and account["role"] == "directeur" else None
 
 
+def active(account: dict | None) -> bool:
+    """The account exists and is not disabled: nothing else is allowed to anyone."""
+    return bool(account) and not account.get("disabled")
+
+
 def may_import(account: dict | None) -> bool:
-    return bool(account) and account["role"] in ("directeur", "admin")
+    return active(account) and account["role"] in ("directeur", "admin")
 
 
 def may_administer(account: dict | None) -> bool:
-    return bool(account) and account["role"] == "admin"
+    return active(account) and account["role"] == "admin"

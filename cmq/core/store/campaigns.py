@@ -90,8 +90,9 @@ class Campaigns:
         account = self.account(user)
         if who == "admin" and not auth.may_administer(account):
             raise StoreError("Seul un administrateur valide, renvoie ou rouvre les chiffres d'un campus.")
-        if who == "directeur" and not (auth.may_administer(account) or
-                                       (account and account["role"] == "directeur" and campus in account["campuses"])):
+        if who == "directeur" and not (auth.may_administer(account) or (auth.active(account) and
+                                                                        account["role"] == "directeur" and
+                                                                        campus in account["campuses"])):
             raise StoreError(f"Seuls les directeurs de {campus} et les administrateurs soumettent ses chiffres.")
         if step in ("send_back", "reopen") and not (reason or "").strip():
             raise StoreError("Dites pourquoi : la raison est montrée au directeur du campus.")
