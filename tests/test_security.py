@@ -620,3 +620,24 @@ def test_a_shared_catalogue_folder_is_refused(tmp_path):
     os.chmod(shared, 0o777)  # another local user could have made it first
     with pytest.raises(StoreError, match="n'appartient pas au seul compte"):
         PgStore("postgresql://postgres@127.0.0.1:9/cmq", cache_dir=shared)
+
+
+def test_a_director_neither_rewrites_its_campus_nor_enrols_another_campus(any_store_copy):
+    """The campus row (its name, its label « excellence ») is the administrators'; naming AMF co-carrier of an AGT
+    action would put it among AMF's actions and figures: refused to a director, through the store itself. An action
+    already carried jointly keeps its co-carriers when its director corrects it."""
+    s = any_store_copy
+    before = state_of(s)
+    with pytest.raises(StoreError, match="fiche d'un campus"):
+        s.commit("campuses", pd.DataFrame([{"campus_id": "AGT", "name": "AGT", "region": "Bourgogne-Franche-Comté",
+                                            "sector": "Tourisme, gastronomie", "label": "excellence"}]),
+                 user="directeur-agt")
+    action = {"campus_id": "AGT", "action_id": "AGT-A90", "title": "Action commune", "status": "en_cours",
+              "year": 2019, "co_campuses": "AMF"}
+    with pytest.raises(StoreError, match="il faut son accord"):
+        s.commit("actions", pd.DataFrame([action]), user="directeur-agt")
+    assert state_of(s) == before
+    s.put_account(auth.new_account("directeur-msi", "directeur", ["MSI"], "un-long-mot-de-passe"))
+    joint = s.read("select * from actions where action_id = 'MSI-A30'").drop(columns=["batch_id"])
+    s.commit("actions", joint.assign(title="Titre corrigé"), user="directeur-msi")  # its co-carriers as they were
+    s.commit("actions", pd.DataFrame([action]), user=ADMIN)  # the administrator records AMF's consent

@@ -358,6 +358,26 @@ def owner_refusal(account: dict, owners: set[frozenset]) -> str | None:
     return f"Le compte {describe(account)} ne peut pas modifier ni utiliser des données {whom} : rien n'a été enregistré."
 
 
+IDENTITY_TABLES = {"campuses"}  # a campus's identity (name, region, sector, label): the administrators' to write
+
+
+def identity_refusal(account: dict, table_name: str) -> str | None:
+    """Why a director may not write this table at all, even for its own campus; None when allowed."""
+    if table_name in IDENTITY_TABLES and account["role"] != "admin":
+        return (f"La fiche d'un campus (nom, région, filière, label) est tenue par les administrateurs : le compte "
+                f"{describe(account)} ne peut pas la modifier. Rien n'a été enregistré.")
+    return None
+
+
+def joint_refusal(account: dict, added: set[str]) -> str | None:
+    """Why a director may not associate these other campuses to an action; None when there are none."""
+    if not added:
+        return None
+    return (f"Associer {', '.join(sorted(added))} à une action la fait compter parmi les actions de ce campus : il "
+            f"faut son accord, qu'un administrateur enregistre. Le compte {describe(account)} ne peut pas le faire seul. "
+            "Rien n'a été enregistré.")
+
+
 def revert_refusal(account: dict | None, user: str, batch_campuses: set[str]) -> str | None:
     """Why `user` may not revert a batch touching these campuses; None when allowed."""
     if account is None:

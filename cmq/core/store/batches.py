@@ -101,9 +101,32 @@ class Batches:
         account = self.account(user)
         refusal = auth.write_refusal(account, user, t.label, t.campus_column, campuses)
         if refusal is None and auth.campus_scope(account) is not None:
-            refusal = auth.owner_refusal(account, self._owners(t, rows))
+            refusal = (auth.identity_refusal(account, t.name) or auth.owner_refusal(account, self._owners(t, rows))
+                       or self._joint_refusal(t, rows, account))
         if refusal:
             raise StoreError(refusal)
+
+    def _joint_refusal(self, t, rows: pd.DataFrame, account: dict) -> str | None:
+        """A director names another campus as co-carrier of an action only where the action already had it (that
+        campus's consent, recorded by an administrator): a new association would put the action among that campus's
+        actions and figures."""
+        if not t.co_campus_column or t.co_campus_column not in rows.columns or rows.empty:
+            return None
+        con = self.connect(build=False)
+        try:
+            con.register("incoming", rows[list(t.key)].astype(object))
+            on = " and ".join(f"c.{k} = i.{k}" for k in t.key)  # names from the schema
+            held = {tuple(r[:-1]): r[-1] for r in con.execute(
+                f"select {', '.join('c.' + k for k in t.key)}, c.{t.co_campus_column} from {t.name} c "
+                f"semi join incoming i on {on}").fetchall()}
+        finally:
+            con.close()
+        mine = set(account["campuses"])
+        added = set()
+        for r in rows[[*t.key, t.co_campus_column]].itertuples(index=False):
+            before = auth.split_campuses(held.get(tuple(r[:-1])))
+            added |= auth.split_campuses(r[-1]) - before - mine
+        return auth.joint_refusal(account, added)
 
     def _record_batch(self, m: dict, table_name: str, batch_id: int, rows: pa.Table, record: pa.Table) -> list[str]:
         """Write a batch's rows and its record (not yet committed: the manifest swap does); returns retired files."""
