@@ -1,4 +1,7 @@
 """Entry point: sign-in, then the navigation over pages/ that the account's role may use."""
+import logging
+import os
+
 import streamlit as st
 
 from cmq.app import session, ui
@@ -33,3 +36,9 @@ try:
     nav.run()
 except StoreError as exc:
     damaged(exc)
+except Exception:  # never a traceback, a path or code in a browser (CMQ_DEBUG=1 lets it through, as the tests do)
+    if os.environ.get("CMQ_DEBUG"):
+        raise
+    logging.getLogger("cmq").exception("page %s failed", nav.url_path)
+    st.error("Cette page a rencontré une erreur inattendue : rien n'a été modifié. Rechargez la page ; si cela se "
+             "reproduit, prévenez l'administrateur (le détail est dans le journal du serveur).", icon=":material/report:")

@@ -21,6 +21,7 @@ from cmq.core.demo import open_store  # noqa: E402
 from cmq.core.store import Store  # noqa: E402
 
 ADMIN = "admin"  # the demo administrator (cmq/demo.py)
+os.environ.setdefault("CMQ_DEBUG", "1")  # a page's unexpected error reaches the tests (people see a French message)
 
 
 def admin_store(root) -> Store:

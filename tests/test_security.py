@@ -278,6 +278,13 @@ def test_a_malformed_link_parameter_is_ignored_with_a_notice(demo_root, monkeypa
         assert not at.exception
         assert any("ignoré" in i.value for i in at.info)
         assert at.selectbox(key="flt_year").value == 2018
+    # values longer than any real one (5 000 digits once crashed the page on Python's integer-string limit)
+    for params in ({"annee": "9" * 5000}, {"campus": "A" * 5000, "filiere": "x" * 5000}):
+        at = app_test()
+        at.query_params.update(params)
+        at.switch_page("cmq/app/pages/reach.py").run()
+        assert not at.exception and at.selectbox(key="flt_year").value == 2018
+        assert all(len(i.value) < 2000 for i in at.info)
 
 
 # ---------------------------------------------------------------- text that a spreadsheet, Markdown or plotly would run
@@ -641,3 +648,18 @@ def test_a_director_neither_rewrites_its_campus_nor_enrols_another_campus(any_st
     joint = s.read("select * from actions where action_id = 'MSI-A30'").drop(columns=["batch_id"])
     s.commit("actions", joint.assign(title="Titre corrigé"), user="directeur-msi")  # its co-carriers as they were
     s.commit("actions", pd.DataFrame([action]), user=ADMIN)  # the administrator records AMF's consent
+
+
+def test_an_unexpected_error_shows_a_french_message_and_no_traceback(data_dir, monkeypatch):
+    from cmq.app import ui
+
+    def broken(*a, **k):
+        raise RuntimeError("/srv/cmq/secret/path: something internal")
+
+    monkeypatch.delenv("CMQ_DEBUG")
+    at = app_test().run()
+    monkeypatch.setattr(ui, "query", broken)
+    at.switch_page("cmq/app/pages/funding.py").run()
+    assert not at.exception
+    said = " ".join(e.value for e in at.error)
+    assert "erreur inattendue" in said and "/srv/cmq" not in said and "RuntimeError" not in said

@@ -160,7 +160,9 @@ def _remember_destination() -> None:
             path = urlparse(st.context.url or "").path.strip("/")
         except Exception:
             path = ""
-        st.session_state["wanted"] = (path.rsplit("/", 1)[-1], {k: st.query_params.get_all(k) for k in st.query_params})
+        params = {k: [v for v in st.query_params.get_all(k)[:ui.LINK_VALUES_MAX] if ui.link_value(v)]
+                  for k in list(st.query_params)[:10] if ui.link_value(k)}
+        st.session_state["wanted"] = (path.rsplit("/", 1)[-1][:ui.LINK_VALUE_MAX], params)
 
 
 def go_to_destination(pages: list) -> None:

@@ -175,6 +175,15 @@ def clear_cache() -> None:
     _run.clear()
 
 
+LINK_VALUE_MAX = 80  # characters of one value of a link's parameter (a campus code, a sector, a year)
+LINK_VALUES_MAX = 300  # campuses one link may name
+
+
+def link_value(value):
+    """A link's parameter as the filters take it: a value longer than any real one is ignored (None), never read."""
+    return value if isinstance(value, str) and len(value) <= LINK_VALUE_MAX else None
+
+
 def default_year(years: pd.DataFrame) -> int | None:
     """The year the views open on (the `years` query's rows): the latest one campuses have reported figures for (reach,
     indicator values), not a later year that only has plans or funding yet; None when nothing is reported."""
@@ -205,11 +214,12 @@ def filters() -> dict:
     qp = st.query_params
     from_link = any(k in qp for k in FILTER_KEYS)
     kept = {} if from_link else st.session_state.get(KEPT, {})
-    url_year = qp.get("annee") if from_link else kept.get("annee")
-    url_sector = qp.get("filiere") if from_link else kept.get("filiere")
-    url_campuses = qp.get_all("campus") if from_link else kept.get("campus", [])
+    url_year = link_value(qp.get("annee") if from_link else kept.get("annee"))
+    url_sector = link_value(qp.get("filiere") if from_link else kept.get("filiere"))
+    url_campuses = [c for c in (qp.get_all("campus") if from_link else kept.get("campus", []))[:LINK_VALUES_MAX]
+                    if link_value(c)]
     year_options = [ALL_YEARS] + years
-    url_ok = bool(url_year) and url_year.isascii() and url_year.isdigit() and int(url_year) in years
+    url_ok = bool(url_year) and url_year.isascii() and url_year.isdigit() and len(url_year) == 4 and int(url_year) in years
     every = url_year == ALL_YEARS_IN_LINKS
     opening = ALL_YEARS if every else int(url_year) if url_ok else default_year(known) or ALL_YEARS
     ignored = ([f"annee={url_year}"] if url_year and not url_ok and not every else []) + \
