@@ -400,3 +400,27 @@ def test_single_sign_on_takes_a_verified_address_and_one_identity(store_copy):
     for other in ({**claims, "iss": "https://idp-b.example"}, {**claims, "sub": "43"}):
         account, said = auth.sso_account(store_copy, other)
         assert account is None and "autre identité" in said
+
+
+def test_a_huge_password_is_never_hashed_and_an_address_is_one_address(store_copy):
+    import time
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    start = time.perf_counter()
+    account, message = auth.login(store_copy, "comite", "x" * 1_000_000)
+    assert account is None and message == "Nom de compte ou mot de passe incorrect."
+    assert time.perf_counter() - start < 0.5, "a megabyte is refused before any hashing"
+    with pytest.raises(auth.AuthError, match="1024 octets"):
+        auth.hash_password("é" * 600)
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.text(min_size=1, max_size=20), st.sampled_from(["\n", "\r", ",", ";", " ", "<", ">"]),
+           st.text(min_size=1, max_size=20))
+    def one_address(left, sep, right):
+        with pytest.raises(auth.AuthError, match="Adresse électronique invalide"):
+            auth.new_account("quelqu-un", "lecteur", email=f"dir.{left}@ac-dijon.fr{sep}{right}@exemple.fr")
+
+    one_address()
+    assert auth.new_account("quelqu-un", "lecteur", email=" Dir.AGT@ac-dijon.fr ")["email"] == "dir.agt@ac-dijon.fr"

@@ -8,6 +8,7 @@ import hashlib
 import ipaddress
 import math
 import os
+import re
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -16,6 +17,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 ROLES = {"lecteur": "Lecteur (comité de pilotage)", "directeur": "Directeur de campus", "admin": "Administrateur"}
 MIN_PASSWORD = 12
+MAX_PASSWORD_BYTES = 1024  # longer is refused before any hashing (a megabyte-long guess costs the server nothing)
+EMAIL = re.compile(r"^[^@\s,;<>\"'()\[\]\\]+@[^@\s,;<>\"'()\[\]\\]+\.[^@\s,;<>\"'()\[\]\\]+$")
 # Failed sign-ins make the next attempts wait, longer with each failure; nothing locks an account, so nobody can lock
 # its owner out. Who waits: (failures allowed before any wait, longest wait in seconds). A wait doubles per failure.
 WAITS = {
@@ -48,12 +51,16 @@ def hash_password(password: str) -> str:
 def password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD:
         return f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères."
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        return f"Le mot de passe ne doit pas dépasser {MAX_PASSWORD_BYTES} octets."
     if password.strip() != password:
         return "Le mot de passe ne doit pas commencer ni finir par une espace."
     return None
 
 
 def password_matches(account: dict, password: str) -> bool:
+    if len((password or "").encode("utf-8")) > MAX_PASSWORD_BYTES:
+        return False  # never hashed
     try:
         return _hasher.verify(account.get("password_hash") or "", password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -72,6 +79,17 @@ def checked_role(role: str, campuses: list[str] | None) -> tuple[str, list[str]]
     return role, campuses
 
 
+def checked_email(email: str | None) -> str | None:
+    """An address as an account keeps it (lower case), None when none is given, or a French AuthError: one address,
+    on one line (a newline or a comma would add recipients to a reminder)."""
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    if len(email) > 254 or not EMAIL.match(email):
+        raise AuthError(f"Adresse électronique invalide : « {email[:80]} » (une seule adresse, nom@domaine.fr).")
+    return email
+
+
 def new_account(name: str, role: str, campuses: list[str] | None = None, password: str | None = None,
                 email: str | None = None, demo: bool = False) -> dict:
     """A checked account record (the password hashed), ready for store.put_account."""
@@ -80,7 +98,7 @@ def new_account(name: str, role: str, campuses: list[str] | None = None, passwor
         raise AuthError("Nom de compte invalide : de 1 à 64 caractères, sur une ligne.")
     role, campuses = checked_role(role, campuses)
     return {
-        "name": name, "role": role, "campuses": campuses, "email": (email or "").strip().lower() or None,
+        "name": name, "role": role, "campuses": campuses, "email": checked_email(email),
         "password_hash": hash_password(password) if password is not None else None, "disabled": False,
         "demo": demo, "created_at": now().isoformat(timespec="seconds"),
     }
@@ -145,7 +163,7 @@ def login(store, name: str, password: str, client: str = "") -> tuple[dict | Non
         if until:
             return None, wait_message(until)
         account = s.account(name.strip())
-        if account is None:
+        if account is None and len((password or "").encode("utf-8")) <= MAX_PASSWORD_BYTES:
             _hasher.hash(password or "-")  # about the same time as a real check: no hint that the name is unknown
         if account is not None and password_matches(account, password):
             if account.get("disabled"):  # said only to whoever knows the password
