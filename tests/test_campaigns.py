@@ -332,3 +332,18 @@ def test_reminders_verify_the_mail_servers_certificate(tmp_path, monkeypatch):
         server.stop()
     with pytest.raises(StoreError, match="ne part jamais en clair"):
         remind.send([msg], f"smtp://relance:secret@127.0.0.1:{port}")
+
+
+def test_the_campaigns_page_guards_itself(data_dir):
+    """Reached by a director or a reader however (the navigation does not offer it): refused, nothing of it shown."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT, app_test
+
+    for name in ("comite", "directeur-agt"):
+        at = app_test(name)
+        page = AppTest.from_file(str(ROOT / "cmq/app/pages/campaigns.py"), default_timeout=60)
+        page.session_state["account"] = at.session_state["account"]
+        page.run()
+        assert not page.exception and "réservée aux administrateurs" in page.error[0].value
+        assert not page.button and not page.text_input
