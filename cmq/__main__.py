@@ -247,8 +247,9 @@ def cmd_store_copy(a) -> int:
 def cmd_snapshot(a) -> int:
     from cmq.core.store import transfer
 
-    written = transfer.snapshot(open_store(), Path(a.out))
-    print(f"{len(written)} vues écrites en Parquet dans {a.out}.")
+    written = transfer.snapshot(open_store(), Path(a.out), with_names=a.with_names)
+    print(f"{len(written)} vues écrites en Parquet dans {a.out}"
+          + (", avec les noms des comptes." if a.with_names else " (sans nom de personne : --avec-noms pour les garder)."))
     return 0
 
 
@@ -491,6 +492,8 @@ def parser() -> Parser:
     sc.set_defaults(func=cmd_store_copy)
     sn = sub.add_parser("snapshot", help="écrire chaque vue canonique en Parquet (archives, données ouvertes)")
     sn.add_argument("--out", required=True, metavar="DOSSIER")
+    sn.add_argument("--avec-noms", dest="with_names", action="store_true",
+                    help="garder les comptes qui ont importé ou annulé chaque lot (des noms de personnes)")
     sn.set_defaults(func=cmd_snapshot)
     sv = sub.add_parser("serve", help="lancer l'application web")
     sv.add_argument("--port", type=int, default=8501)

@@ -261,6 +261,10 @@ def test_the_command_line_on_postgres(pg_demo_copy, tmp_path):
     assert cli("snapshot", "--out", str(folder), store=store).returncode == 0
     reach = pd.read_parquet(folder / "reach.parquet")
     assert len(reach) == len(store.current("reach")) and (folder / "batches.parquet").exists()
+    for name in ("batches", "reach_history"):  # open data: no person's name unless asked
+        assert not {"user_name", "reverted_by"} & set(pd.read_parquet(folder / f"{name}.parquet").columns)
+    assert cli("snapshot", "--out", str(folder), "--avec-noms", store=store).returncode == 0
+    assert "user_name" in pd.read_parquet(folder / "batches.parquet").columns
 
 
 def test_the_demo_builds_on_postgres_as_on_the_embedded_store(pg_url, demo_store):

@@ -663,3 +663,13 @@ def test_an_unexpected_error_shows_a_french_message_and_no_traceback(data_dir, m
     assert not at.exception
     said = " ".join(e.value for e in at.error)
     assert "erreur inattendue" in said and "/srv/cmq" not in said and "RuntimeError" not in said
+
+
+def test_open_data_carries_no_persons_name(store_copy, tmp_path):
+    from cmq.core.store import transfer
+
+    written = transfer.snapshot(store_copy, tmp_path / "ouvert")
+    columns = {c for p in written for c in pd.read_parquet(p).columns}
+    assert written and not {"user_name", "reverted_by"} & columns
+    named = transfer.snapshot(store_copy, tmp_path / "archive", with_names=True)
+    assert "user_name" in pd.read_parquet(next(p for p in named if p.name == "batches.parquet")).columns

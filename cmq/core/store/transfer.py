@@ -48,15 +48,22 @@ def copy(source, destination) -> dict[str, int]:
     return {name: t.num_rows for name, t in rows.items()}
 
 
-def snapshot(store, out: Path) -> list[Path]:
-    """Every canonical view as one Parquet file in folder `out` (archives, open data, power users)."""
+PERSONAL = ("user_name", "reverted_by")  # who imported or reverted a batch: a person's name
+
+
+def snapshot(store, out: Path, *, with_names: bool = False) -> list[Path]:
+    """Every canonical view as one Parquet file in folder `out` (archives, open data, power users). Open data carries
+    no person's name: the accounts that imported and reverted batches are left out unless `with_names`."""
     out.mkdir(parents=True, exist_ok=True)
     con = store.connect()
     written = []
     try:
         for name in CANONICAL:
             path = out / f"{name}.parquet"
-            pq.write_table(con.sql(f"select * from {name}").to_arrow_table(), path)  # names from the schema
+            tbl = con.sql(f"select * from {name}").to_arrow_table()  # names from the schema
+            if not with_names:
+                tbl = tbl.drop_columns([c for c in PERSONAL if c in tbl.column_names])
+            pq.write_table(tbl, path)
             written.append(path)
     finally:
         con.close()
