@@ -49,7 +49,7 @@ def test_migrations_make_the_contract_and_say_where_the_database_stands(pg_url):
     for t in schema.TABLES.values():  # every history table holds the contract's columns, typed, and the batch
         expected = {c.name: postgres.PG_TYPES[c.type] for c in t.columns} | {"batch_id": "bigint"}
         assert held[f"{t.name}_history"] == expected, t.name
-    assert recorded == [(1, "0001_store")]
+    assert recorded == [(1, "0001_store"), (2, "0002_private")]
     status = cli("db", "status", "--database-url", pg_url, data_dir="/nonexistent")
     assert status.returncode == 0 and "(à jour)" in status.stdout
     again = cli("db", "upgrade", "--database-url", pg_url, data_dir="/nonexistent")
@@ -296,3 +296,20 @@ def test_a_busy_store_says_so_and_signing_in_does_not_wait(pg_demo_copy):
         account, message = auth.login(PgStore(url), "admin", "admin-demo-2018")
         assert account and account["name"] == "admin" and message == ""
     PgStore(url).commit("indicator_values", rows, user=ADMIN)  # released with the other server's connection
+
+
+def test_the_session_key_and_the_accounts_are_the_application_roles_alone(pg_server, pg_demo_copy):
+    """Another role of the same server (a reporting tool's, an analyst's) reads neither the accounts nor the key that
+    signs session tokens: nothing is granted to PUBLIC on them (migration 0002)."""
+    import psycopg
+
+    store = pg_demo_copy
+    store.session_secret()
+    database = store.url.rsplit("/", 1)[1]
+    pg_server.sql("do $$ begin if not exists (select from pg_roles where rolname = 'analyste') then "
+                  "create role analyste login; end if; end $$")
+    other = pg_server.url(database).replace("postgres@", "analyste@")
+    with psycopg.connect(other, autocommit=True) as conn:
+        for table in ("accounts", "store_documents"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"select * from {table}")
