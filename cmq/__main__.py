@@ -262,6 +262,10 @@ def cmd_bench(a) -> int:
 def cmd_serve(a) -> int:
     from streamlit.web import cli as streamlit_cli
 
+    try:  # the web server believes X-Forwarded-For from these proxies only (none by default)
+        os.environ["FORWARDED_ALLOW_IPS"] = auth.trusted_proxies(os.environ.get(auth.TRUSTED_PROXIES))
+    except auth.AuthError as exc:
+        return fail(str(exc))
     if a.demo:
         os.environ[demo.DEMO_SETTING] = "1"  # the app's own store opening builds it too, never anything else
     open_store().connect().close()  # the demo on a first start when asked, and the current version's read catalogue

@@ -1,7 +1,6 @@
 """Who is using the app: the login page (password or single sign-on), session expiry, the navigation a role may use."""
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
@@ -143,14 +142,13 @@ def demo_accounts() -> list[tuple[str, str, str]]:
 
 
 def _client() -> str:
-    """Who the sign-in comes from (auth.client_of): the connection's address, or behind the reverse proxies named in
-    CMQ_TRUSTED_PROXIES the client they saw."""
+    """Who the sign-in comes from (auth.client_of): the address the web server saw, which believes X-Forwarded-For
+    from the proxies of CMQ_TRUSTED_PROXIES only (`cmq serve` hands them to it)."""
     try:
-        peer, forwarded = st.context.ip_address, st.context.headers.get("X-Forwarded-For")
+        address = st.context.ip_address
     except Exception:  # no request (a test run)
         return ""
-    return auth.client_of(peer if isinstance(peer, str) else "", str(forwarded or ""),
-                          auth.trusted_networks(os.environ.get(auth.TRUSTED_PROXIES)))
+    return auth.client_of(address if isinstance(address, str) else None)
 
 
 def _remember_destination() -> None:

@@ -186,44 +186,33 @@ def login(store, name: str, password: str, client: str = "") -> tuple[dict | Non
 TRUSTED_PROXIES = "CMQ_TRUSTED_PROXIES"  # the reverse proxies whose X-Forwarded-For is believed (addresses or networks)
 
 
-def trusted_networks(setting: str | None) -> list:
-    """The networks of CMQ_TRUSTED_PROXIES (« 127.0.0.1, 10.0.0.0/8 »); a malformed entry is left out."""
-    out = []
-    for part in (setting or "").replace(",", " ").split():
+def trusted_proxies(setting: str | None) -> str:
+    """CMQ_TRUSTED_PROXIES checked (« 127.0.0.1, 10.0.0.0/8 »), as the web server takes it (FORWARDED_ALLOW_IPS):
+    the server believes X-Forwarded-For only from these peers, read from the right past every one of them, so
+    that what a client writes there itself is never believed. Empty: no proxy is trusted. A French AuthError names
+    an entry that is no address nor network."""
+    entries = [e.strip() for e in (setting or "").replace(" ", ",").split(",") if e.strip()]
+    for e in entries:
         try:
-            out.append(ipaddress.ip_network(part.strip(), strict=False))
+            ipaddress.ip_network(e, strict=False)
         except ValueError:
-            continue
-    return out
+            raise AuthError(f"{TRUSTED_PROXIES} : « {e} » n'est ni une adresse IP ni un réseau (10.0.0.0/8).") from None
+    return ",".join(entries)
 
 
-def _address(text: str):
+def client_of(address: str | None) -> str:
+    """Who a sign-in comes from, as the waits count it: the address the web server saw (behind trusted proxies, the
+    client they name), an IPv6 client as its /64 (one subscriber holds a whole /64: millions of addresses are one
+    client). No address (the machine itself) is the loopback."""
     try:
-        a = ipaddress.ip_address(text.strip().strip("[]"))
+        a = ipaddress.ip_address((address or "127.0.0.1").strip().strip("[]"))
     except ValueError:
-        return None
-    return a.ipv4_mapped or a if isinstance(a, ipaddress.IPv6Address) else a
-
-
-def client_of(peer: str | None, forwarded: str | None, trusted: list) -> str:
-    """Who a sign-in comes from, as the waits count it. The connection's own address, unless it is one of the `trusted`
-    proxies: then X-Forwarded-For is read from the right, past every trusted proxy, and the first address that is not
-    one is the client (what a client writes there itself is never believed). An IPv6 client is its /64 (one
-    subscriber holds a whole /64: millions of addresses are one client)."""
-    def is_trusted(a) -> bool:
-        return a is not None and any(a in n for n in trusted)
-
-    client = _address(peer or "")
-    if is_trusted(client):
-        for hop in reversed([h for h in (forwarded or "").split(",") if h.strip()]):
-            client = _address(hop)
-            if not is_trusted(client):
-                break
-    if client is None:
-        return ""
-    if isinstance(client, ipaddress.IPv6Address):
-        return str(ipaddress.ip_network(f"{client}/64", strict=False))
-    return str(client)
+        return str(address or "")[:64]
+    if isinstance(a, ipaddress.IPv6Address):
+        if a.ipv4_mapped:
+            return str(a.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{a}/64", strict=False))
+    return str(a)
 
 
 SESSION_COOKIE = "cmq_session"  # a signed, expiring token that brings a signed-in session back after a reload
