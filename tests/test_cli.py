@@ -38,6 +38,8 @@ def test_sql_is_read_only(data_dir):
 def test_sql_json_and_error(data_dir):
     r = cli("sql", "select campus_id, labelled_year from campuses where campus_id = 'AMF'", "--format", "json", data_dir=data_dir)
     assert json.loads(r.stdout) == [{"campus_id": "AMF", "labelled_year": 2016}]
+    r = cli("sql", "select committed_at, now() as t from batches limit 1", "--format", "json", data_dir=data_dir)
+    assert r.returncode == 0 and r.stderr == "" and json.loads(r.stdout)[0]["t"], r.stderr  # no module, no warning
     bad = cli("sql", "select nothing from nowhere", data_dir=data_dir)
     assert bad.returncode == 1 and "La requête a échoué" in bad.stderr and "Traceback" not in bad.stderr
 
