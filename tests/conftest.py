@@ -36,9 +36,13 @@ def app_test(account: str | None = ADMIN) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     if account:
         now = datetime.now(UTC)
-        from cmq.core.store import store_at
+        from cmq.core import demo
+        from cmq.core.store import StoreError, store_at
 
-        held = store_at().account(account)  # the store the test points the app at (CMQ_DATA_DIR, CMQ_DATABASE_URL)
+        try:  # the store the test points the app at (CMQ_DATA_DIR, CMQ_DATABASE_URL)
+            held = store_at().account(account)
+        except StoreError:  # a database stopped by the test: the demo account as it was made
+            held = next(({"role": r, "campuses": c} for n, r, c, _ in demo.DEMO_ACCOUNTS if n == account), None)
         at.session_state["account"] = {"name": account, "since": now, "seen": now, "sso": False,
                                        "grant": auth.grant(held) if held else None}
     return at

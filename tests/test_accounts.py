@@ -10,7 +10,7 @@ import pytest
 from cmq.core import auth, ingest
 from cmq.core.store import Store, StoreError, store_at
 
-from conftest import ROOT, app_test, cli, snapshot, state_of
+from conftest import ROOT, app_test, cli, shown, snapshot, state_of
 
 AMF_VALUE = "Code campus;Identifiant indicateur;Année;Valeur\nAMF;AMF-I01;2019;5\n".encode()
 
@@ -27,8 +27,8 @@ def login(at, name: str, password: str):
 def test_login_wrong_password_then_right_one(data_dir):
     at = app_test(None).run()
     assert at.title[0].value.startswith("Pilotage") and not at.metric, "no figure before signing in"
-    shown = at.table[0].value
-    assert list(shown["Compte"]) == ["admin", "comite", "directeur-agt"], "the demo store lists its demo accounts"
+    listed = at.table[0].value
+    assert list(listed["Compte"]) == ["admin", "comite", "directeur-agt"], "the demo store lists its demo accounts"
     login(at, "comite", "pas-le-bon-mot")
     assert shown(at.error[0].value) == "Nom de compte ou mot de passe incorrect.", "no count of tries left: it would name real accounts"
     login(at, "comite", "comite-demo-2018")
@@ -38,7 +38,7 @@ def test_login_wrong_password_then_right_one(data_dir):
 
 def test_unknown_name_gets_the_same_message(data_dir):
     at = login(app_test(None).run(), "personne", "un-mot-de-passe")
-    assert at.error[0].value == "Nom de compte ou mot de passe incorrect."
+    assert shown(at.error[0].value) == "Nom de compte ou mot de passe incorrect."
 
 
 class Clock:

@@ -59,7 +59,8 @@ class FillingDisk:
             disk.tick()
             return os.replace(a, b)
 
-        fake_os = types.SimpleNamespace(**{n: getattr(os, n) for n in ("open", "close", "O_RDONLY", "fchmod", "sep")},
+        kept = ("open", "close", "O_RDONLY", "fchmod", "chmod", "sep")
+        fake_os = types.SimpleNamespace(**{n: getattr(os, n) for n in kept},
                                         fdopen=lambda fd, mode: File(os.fdopen(fd, mode)), fsync=fsync, replace=replace,
                                         environ=os.environ)
         return fake_os, types.SimpleNamespace(mkstemp=mkstemp)

@@ -619,14 +619,21 @@ def test_the_store_and_its_catalogues_are_their_owners_only(store_copy, tmp_path
         s.session_secret()
 
 
-def test_a_shared_catalogue_folder_is_refused(tmp_path):
+def test_a_catalogue_folder_of_another_user_is_refused_and_ours_is_closed(tmp_path):
     from cmq.core.store.postgres import PgStore
 
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    os.chmod(shared, 0o777)  # another local user could have made it first
-    with pytest.raises(StoreError, match="n'appartient pas au seul compte"):
-        PgStore("postgresql://postgres@127.0.0.1:9/cmq", cache_dir=shared)
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    os.chmod(ours, 0o777)
+    store = PgStore("postgresql://postgres@127.0.0.1:9/cmq", cache_dir=ours)
+    assert ours.stat().st_mode & 0o077 == 0 and store.root.stat().st_mode & 0o077 == 0
+    if os.getuid() != 0:
+        pytest.skip("making a folder another user's needs root (CI runs as root)")
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    os.chown(theirs, 65534, 65534)  # another local user made it first (a shared temporary folder)
+    with pytest.raises(StoreError, match="appartient à un autre compte"):
+        PgStore("postgresql://postgres@127.0.0.1:9/cmq", cache_dir=theirs)
 
 
 def test_a_director_neither_rewrites_its_campus_nor_enrols_another_campus(any_store_copy):

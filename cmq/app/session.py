@@ -85,7 +85,6 @@ def own_campuses() -> list[str]:
 def _end(message: str) -> None:
     if (st.session_state.pop(KEY, None) or {}).get("sso"):
         st.session_state["sso_ended"] = True  # this tab's single sign-on does not open a new session by itself
-    st.session_state.pop(KEY, None)
     st.session_state["login_error"] = message
     _forget_in_browser()
     return None

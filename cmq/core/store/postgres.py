@@ -277,13 +277,14 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
         base = Path(cache_dir or os.environ.get("CMQ_CACHE_DIR") or
                     Path(tempfile.gettempdir()) / f"cmq-catalogues-{os.getuid()}")
         self.root = base / _where_key(url)  # this server's read catalogues of this database (derived, disposable)
-        private_folder(self.root)
-        for folder in (base, self.root):  # made by someone else first (a shared temporary folder): refused
-            st = folder.stat()
-            if st.st_uid != os.getuid() or st.st_mode & 0o077:
-                raise StoreError(f"Le dossier des catalogues {folder} n'appartient pas au seul compte de l'application "
-                                 "(propriétaire ou droits) : rien n'y est lu ni écrit. Donnez un dossier privé dans "
-                                 "CMQ_CACHE_DIR, ou retirez celui-ci.")
+        for folder in (base, self.root):
+            private_folder(folder)
+            if folder.stat().st_uid != os.getuid():  # made by another local user first (a shared temporary folder)
+                raise StoreError(f"Le dossier des catalogues {folder} appartient à un autre compte que celui de "
+                                 "l'application : rien n'y est lu ni écrit. Donnez un dossier privé dans CMQ_CACHE_DIR, "
+                                 "ou retirez celui-ci.")
+            if folder.stat().st_mode & 0o077:
+                os.chmod(folder, 0o700)  # ours, but open to others: closed
         self._held = threading.local()
         self._lock = _Lock(self, WRITERS_LOCK, lock_timeout)
         self._accounts_lock = _Lock(self, ACCOUNTS_LOCK, 30)
