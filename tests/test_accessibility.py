@@ -39,21 +39,6 @@ def browser():
         b.close()
 
 
-def test_every_page_is_french_to_the_browser(store_copy, browser):
-    """`<html lang="fr">` and the app's title on the login page and on every page (Streamlit serves lang="en" and
-    « Streamlit » until the app runs)."""
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    with streamlit_server(store_copy.root) as url:
-        page.goto(url)
-        page.get_by_label("Nom du compte").wait_for(timeout=60_000)
-        page.wait_for_function("() => document.documentElement.lang === 'fr'", timeout=10_000)
-        assert "Pilotage" in page.title()
-        for p in registry.PAGES:
-            open_as(page, f"{url}/{p.slug if p is not registry.PAGES[0] else ''}")  # a new tab's session signs in
-            page.wait_for_function("() => document.documentElement.lang === 'fr'", timeout=10_000)
-            page.wait_for_function("t => document.title.includes(t)", arg=p.title, timeout=10_000)
-
-
 def test_streamlits_own_words_are_french(store_copy, browser):
     """The file uploader's words and the labels screen readers read (the password's eye, the skip link)."""
     page = browser.new_page(viewport={"width": 1440, "height": 1000})

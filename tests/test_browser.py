@@ -126,23 +126,37 @@ def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
         assert indicator_value(page, url, "Nombre de rencontres auprès des acteurs") == "88"
 
 
-def test_every_page_renders_without_an_exception(store_copy, page):
-    # path: (title, charts drawn)
-    pages = {"": ("Vue régionale des campus", 5), "campus?campus=MSI": ("Campus MSI", 2),
-             "actions": ("Actions des campus", 1), "reach": ("Publics touchés", 4), "funding": ("Financements", 3),
-             "criteria": ("Critères de labellisation", 2), "completeness": ("Complétude des indicateurs", 2),
-             "pack": ("Dossier de séance", 0), "import": ("Importer des données", 0), "history": ("Historique des imports", 0),
-             "admin": ("Administration des comptes", 0)}
+def test_every_page_renders_french_and_without_an_exception(store_copy, page):
+    """Every page of the navigation, in one signed-in browser session (each page a new tab's session brought back by
+    the cookie): no exception, `<html lang="fr">` and the page named in the tab's title (Streamlit serves lang="en"
+    and « Streamlit » until the app runs), its charts drawn; the login page too."""
+    from cmq.outputs import registry
+
+    # slug: (heading, charts drawn, link)
+    shown = {"overview": ("Vue régionale des campus", 5, ""), "campus": ("Campus MSI", 2, "campus?campus=MSI"),
+             "actions": ("Actions des campus", 1, None), "reach": ("Publics touchés", 4, None),
+             "funding": ("Financements", 3, None), "criteria": ("Critères de labellisation", 2, None),
+             "completeness": ("Complétude des indicateurs", 2, None)}
     with streamlit_server(store_copy.root) as url:
-        for path, (title, charts) in pages.items():
-            open_as(page, f"{url}/{path}")
-            page.get_by_text(title).first.wait_for(timeout=60_000)
+        page.goto(url)
+        page.get_by_label("Nom du compte").wait_for(timeout=60_000)
+        page.wait_for_function("() => document.documentElement.lang === 'fr'", timeout=10_000)
+        assert "Pilotage" in page.title()
+        open_as(page, url)
+        for p in registry.PAGES:
+            heading, charts, link = shown.get(p.slug, (None, 0, None))
+            page.goto(f"{url}/{p.slug if link is None else link}")
+            page.wait_for_function("t => document.title.includes(t)", arg=p.title, timeout=60_000)
+            page.wait_for_function("() => document.documentElement.lang === 'fr'", timeout=10_000)
+            if heading:
+                page.get_by_text(heading).first.wait_for(timeout=60_000)
             if charts:
                 page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {charts}",
                                        timeout=60_000)
-            page.wait_for_timeout(1500)
-            assert page.locator('[data-testid="stException"]').count() == 0, path
-            screenshot(page, "page-" + (path.split("?")[0] or "overview"))
+            page.wait_for_timeout(800)
+            assert page.locator('[data-testid="stException"]').count() == 0, p.slug
+            assert page.get_by_text("Connecté :").count() == 1, p.slug
+            screenshot(page, "page-" + p.slug)
 
 
 def test_download_a_chart_image_and_the_meeting_pack(store_copy, page, tmp_path):
