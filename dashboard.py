@@ -8,7 +8,8 @@ from cmq.app import session, ui
 from cmq.core import fmt
 from cmq.core.store import StoreError
 
-st.set_page_config(page_title="Pilotage des CMQ", page_icon=":material/school:", layout="wide")
+# the tab's icon drawn by the browser itself (a Material icon is fetched from Google's font servers by every reader)
+st.set_page_config(page_title="Pilotage des CMQ", page_icon="🎓", layout="wide")
 ui.french_page()
 
 

@@ -330,6 +330,14 @@ def cmd_campaign(a) -> int:
         campaign = store.open_campaign(a.year, deadline, user=a.user,
                                        campuses=store.current("campuses")["campus_id"].tolist(), expected=expected)
         print(f"Campagne {a.year} ouverte jusqu'au {fmt.day(deadline)} pour {len(campaign['campuses'])} campus.")
+    elif a.action == "extend":
+        try:
+            deadline = date.fromisoformat(a.deadline)
+        except ValueError:
+            return fail(f"Date limite illisible : « {a.deadline} » (écrivez AAAA-MM-JJ, par exemple 2020-01-31).")
+        store.extend_campaign(a.year, deadline, user=a.user, campus=a.campus, reason=a.reason)
+        print(f"Campagne {a.year} : date limite {fmt.of(a.campus) if a.campus else 'de la campagne'} reportée au "
+              f"{fmt.day(deadline)}.")
     elif a.action == "close":
         store.close_campaign(a.year, user=a.user)
         print(f"Campagne {a.year} close.")
@@ -530,6 +538,12 @@ def parser() -> Parser:
     co.add_argument("--expected", metavar="FICHIER.csv",
                     help="les indicateurs attendus (« Code campus;Identifiant indicateur ») ; un campus absent du "
                          "fichier doit tous les indicateurs de son plan")
+    ce = cs.add_parser("extend", help="reporter la date limite d'une campagne, ou d'un campus (un délai)")
+    ce.add_argument("--year", required=True, type=int)
+    ce.add_argument("--deadline", required=True, metavar="AAAA-MM-JJ")
+    ce.add_argument("--campus", help="le campus qui obtient un délai (sans : toute la campagne)")
+    ce.add_argument("--reason", help="pourquoi (gardé dans l'historique)")
+    ce.add_argument("--user", required=True, help="l'administrateur qui reporte")
     cc = cs.add_parser("close", help="clore une campagne (ses chiffres validés restent verrouillés)")
     cc.add_argument("--year", required=True, type=int)
     cc.add_argument("--user", required=True)

@@ -137,6 +137,10 @@ def test_every_page_renders_french_and_without_an_exception(store_copy, page):
              "actions": ("Actions des campus", 1, None), "reach": ("Publics touchés", 4, None),
              "funding": ("Financements", 3, None), "criteria": ("Critères de labellisation", 2, None),
              "completeness": ("Complétude des indicateurs", 2, None)}
+    from urllib.parse import urlparse
+
+    hosts = set()  # every host a page asks anything of: the app's own only (no font, icon or script from elsewhere)
+    page.on("request", lambda r: hosts.add(urlparse(r.url).hostname) if r.url.startswith(("http", "ws")) else None)
     with streamlit_server(store_copy.root) as url:
         page.goto(url)
         page.get_by_label("Nom du compte").wait_for(timeout=60_000)
@@ -157,6 +161,7 @@ def test_every_page_renders_french_and_without_an_exception(store_copy, page):
             assert page.locator('[data-testid="stException"]').count() == 0, p.slug
             assert page.get_by_text("Connecté :").count() == 1, p.slug
             screenshot(page, "page-" + p.slug)
+    assert hosts == {"127.0.0.1"}, hosts
 
 
 def test_download_a_chart_image_and_the_meeting_pack(store_copy, page, tmp_path):

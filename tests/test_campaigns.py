@@ -347,3 +347,50 @@ def test_the_campaigns_page_guards_itself(data_dir):
         page.run()
         assert not page.exception and "réservée aux administrateurs" in page.error[0].value
         assert not page.button and not page.text_input
+
+
+def test_a_deadline_is_chosen_moved_and_extended_for_one_campus(data_dir, store_copy):
+    """The coordinator's page: no campaign opens on a deadline nobody chose (Enter in « Année »); the campaign's
+    deadline moves, one campus gets an extension, each kept in the steps; closing asks for confirmation first."""
+    from datetime import timedelta
+
+    from conftest import app_test
+
+    at = app_test("admin").run()
+    at.switch_page("cmq/app/pages/campaigns.py").run()
+    at.number_input[0].set_value(2019)
+    at.button[0].click().run()  # the form's « Ouvrir la campagne » with no date chosen
+    assert "Choisissez la date limite" in at.error[0].value and 2019 not in store_copy.campaigns()
+    due = date.today() + timedelta(days=20)
+    at.date_input[0].set_value(due)
+    at.button[0].click().run()
+    assert store_copy.campaign(2019)["deadline"] == due.isoformat()
+    later, agt = due + timedelta(days=10), due + timedelta(days=25)
+    at.date_input(key="cycle_extend_date").set_value(later)
+    at.text_input(key="cycle_extend_reason").input("comité reporté")
+    next(b for b in at.button if b.label == "Reporter").click().run()
+    at.selectbox(key="cycle_extend_campus").set_value("AGT")
+    at.date_input(key="cycle_extend_date").set_value(agt)
+    next(b for b in at.button if b.label == "Reporter").click().run()
+    assert not at.exception
+    p = cycle.progress(store_copy, 2019).set_index("campus_id")
+    assert p.loc["AGT", "deadline"] == agt.isoformat() and p.loc["MSI", "deadline"] == later.isoformat()
+    steps = cycle.events(store_copy, 2019)
+    moved = steps[steps["step"] == "Date limite reportée"]
+    assert len(moved) == 2 and "comité reporté" in moved["reason"].iloc[0] and moved["campus_id"].iloc[1] == "AGT"
+    assert at.button(key="cycle_close").disabled, "closing waits for its confirmation"
+    at.checkbox(key="cycle_close_sure").check().run()
+    at.button(key="cycle_close").click().run()
+    assert store_copy.campaign(2019)["closed_at"]
+
+
+def test_campaign_extend_from_the_command_line(store_copy):
+    store_copy.open_campaign(2019, date(2020, 1, 31), user="admin", campuses=["AGT", "MSI"])
+    r = cli("campaign", "extend", "--year", "2019", "--deadline", "2020-02-15", "--campus", "AGT", "--reason",
+            "directeur absent", "--user", "admin", data_dir=store_copy.root)
+    assert r.returncode == 0 and "date limite d'AGT reportée au 15 février 2020" in r.stdout, r.stderr
+    refused = cli("campaign", "extend", "--year", "2019", "--deadline", "2020-03-01", "--user", "directeur-agt",
+                  data_dir=store_copy.root)
+    assert refused.returncode == 1 and "Seul un administrateur" in refused.stderr
+    status = json.loads(cli("campaign", "status", "--year", "2019", "--json", data_dir=store_copy.root).stdout)
+    assert {s["campus_id"]: s["deadline"] for s in status} == {"AGT": "2020-02-15", "MSI": "2020-01-31"}

@@ -2,13 +2,13 @@
 and « Soumettre » button (import, entry and Campus pages), the coordinator's steps (page « Campagnes »)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from cmq.app import ui
-from cmq.core import auth, cycle, fmt
+from cmq.core import cycle, fmt
 from cmq.core.store import StoreError
 from cmq.core.store.campaigns import STATUSES
 
@@ -103,8 +103,12 @@ def coordinator(account: dict) -> None:
         c1, c2 = st.columns(2)
         year = c1.number_input("Année", min_value=2000, max_value=date.today().year + 10, value=date.today().year - 1,
                                step=1, format="%d")
-        deadline = c2.date_input("Date limite", value=date.today() + timedelta(days=30), format="DD/MM/YYYY")
+        # no deadline by default: pressing Enter in « Année » must not open a campaign due on a day nobody chose
+        deadline = c2.date_input("Date limite", value=None, min_value=date.today(), format="DD/MM/YYYY")
         if st.form_submit_button("Ouvrir la campagne"):
+            if deadline is None:
+                st.error("Choisissez la date limite de la campagne : rien n'a été ouvert.")
+                return
             try:
                 ui.store().open_campaign(int(year), deadline, user=account["name"],
                                          campuses=ui.query("campuses")["campus_id"].tolist())
@@ -134,9 +138,48 @@ def coordinator(account: dict) -> None:
         _step("reopen", year, campus, account["name"], reason=reason)
     with st.expander("Étapes de la campagne"):
         st.dataframe(steps_table(year), hide_index=True)
-    if auth.may_administer(account) and not campaigns[year]["closed_at"] and st.button("Clore la campagne", key="cycle_close"):
+    if not campaigns[year]["closed_at"]:
+        deadlines(year, campaigns[year], account)
+        closing(year, campaigns[year], account)
+
+
+def deadlines(year: int, campaign: dict, account: dict) -> None:
+    """Move the campaign's deadline, or give one campus more time; each move is kept in the campaign's steps."""
+    with st.form("cycle_extend"):
+        st.markdown("**Reporter une date limite**")
+        c1, c2 = st.columns(2)
+        who = c1.selectbox("Pour", [None, *campaign["campuses"]], key="cycle_extend_campus",
+                           format_func=lambda c: "Toute la campagne" if c is None else f"Le campus {c} (un délai)")
+        new = c2.date_input("Nouvelle date limite", value=None, min_value=date.today(), format="DD/MM/YYYY",
+                            key="cycle_extend_date")
+        why = st.text_input("Pourquoi (gardé dans les étapes)", key="cycle_extend_reason")
+        if st.form_submit_button("Reporter"):
+            if new is None:
+                st.error("Choisissez la nouvelle date limite : rien n'a changé.")
+                return
+            try:
+                ui.store().extend_campaign(year, new, user=account["name"], campus=who, reason=why)
+            except StoreError as exc:
+                st.error(fmt.md(exc))
+                return
+            ui.clear_cache()
+            st.session_state["cycle_done"] = (f"Campagne {int(year)} : date limite "
+                                              f"{fmt.of(who) if who else 'de la campagne'} reportée au {fmt.day(new)}.")
+            st.rerun()
+
+
+def closing(year: int, campaign: dict, account: dict) -> None:
+    """Close the campaign, once its coordinator confirms what that locks."""
+    validated = sum(1 for s in campaign["campuses"].values() if s["status"] == "valide")
+    st.markdown("**Clore la campagne**")
+    sure = st.checkbox(f"Je confirme : plus aucune étape dans la campagne {int(year)} (ni soumission, ni validation, ni "
+                       f"renvoi, ni report) ; les chiffres validés ({validated:d} campus sur "
+                       f"{len(campaign['campuses']):d}) restent verrouillés, les autres restent en saisie libre.",
+                       key="cycle_close_sure")
+    if st.button("Clore la campagne", key="cycle_close", disabled=not sure):
         ui.store().close_campaign(year, user=account["name"])
         ui.clear_cache()
+        st.session_state["cycle_done"] = f"Campagne {int(year)} close."
         st.rerun()
 
 

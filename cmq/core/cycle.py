@@ -22,11 +22,11 @@ def progress(store, year: int, today: date | None = None) -> pd.DataFrame:
     """One row per campus of the campaign of `year` (StoreError when there is none)."""
     today = today or date.today()
     campaign = store.campaign(year)
-    deadline = _day(campaign["deadline"])
     grid = queries.run("completeness_grid", store=store, year=int(year), campuses=list(campaign["campuses"]))
     counts = {r.campus_id: (int(r.indicators), int(r.with_value)) for r in grid.itertuples()}
     rows = []
     for campus, state in campaign["campuses"].items():
+        deadline = _day(state.get("deadline") or campaign["deadline"])  # an extension for this campus, or the campaign's
         expected, reported = counts.get(campus, (0, 0))
         if "expected" in state:  # the indicators the campaign asks of this campus, not its whole plan
             states = queries.run("completeness_indicators", store=store, campus=campus, year=int(year))

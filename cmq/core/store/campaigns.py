@@ -22,7 +22,8 @@ STEPS = {
     "reopen": ({"valide"}, "brouillon", "admin"),
 }
 STEP_NAMES = {"open": "Campagne ouverte", "submit": "Soumis", "validate": "Validé", "send_back": "Renvoyé",
-              "reopen": "Rouvert", "draft": "Première saisie", "close": "Campagne close"}
+              "reopen": "Rouvert", "draft": "Première saisie", "close": "Campagne close",
+              "extend": "Date limite reportée"}
 
 
 def _now() -> str:
@@ -67,6 +68,30 @@ class Campaigns:
             m.setdefault("campaigns", []).append(campaign)
             self._write_manifest(m)
         return campaign
+
+    def extend_campaign(self, year: int, deadline: date, *, user: str, campus: str | None = None,
+                        reason: str | None = None) -> None:
+        """Move the deadline of the campaign of `year`, or of one campus's (an extension), recorded in its steps with
+        the dates before and after (an administrator; a closed campaign is not moved)."""
+        if not auth.may_administer(self.account(user)):
+            raise StoreError("Seul un administrateur reporte une date limite.")
+        with self._writing():
+            m = self.manifest()
+            campaign = self._in(m, year)
+            if campaign["closed_at"]:
+                raise StoreError(f"La campagne {year} est close : sa date limite ne bouge plus.")
+            if campus is not None and campus not in campaign["campuses"]:
+                raise StoreError(f"Le campus {campus} n'est pas dans la campagne {year}.")
+            held = campaign["campuses"][campus] if campus else campaign
+            before = held.get("deadline") or campaign["deadline"]
+            if before == deadline.isoformat():
+                raise StoreError(f"La date limite est déjà le {deadline.strftime('%d/%m/%Y')} : rien n'a changé.")
+            held["deadline"] = deadline.isoformat()
+            said = f"date limite {date.fromisoformat(before).strftime('%d/%m/%Y')} → {deadline.strftime('%d/%m/%Y')}"
+            campaign["events"].append({"step": "extend", "campus": campus, "by": user, "at": _now(),
+                                       "reason": said + (f" : {reason.strip()}" if (reason or "").strip() else ""),
+                                       "indicator": None})
+            self._write_manifest(m)
 
     def close_campaign(self, year: int, *, user: str) -> None:
         """No more steps in the campaign (its validated years stay locked)."""
