@@ -394,3 +394,35 @@ def test_campaign_extend_from_the_command_line(store_copy):
     assert refused.returncode == 1 and "Seul un administrateur" in refused.stderr
     status = json.loads(cli("campaign", "status", "--year", "2019", "--json", data_dir=store_copy.root).stdout)
     assert {s["campus_id"]: s["deadline"] for s in status} == {"AGT": "2020-02-15", "MSI": "2020-01-31"}
+
+
+def test_a_change_after_submission_puts_the_campus_back_to_draft(data_dir, store_copy):
+    """After « Soumettre », an import, a grid value or a revert puts the campus back to « Brouillon », the step
+    « modifié après soumission » recorded: the coordinator never validates figures other than the ones submitted."""
+    from conftest import app_test
+
+    store_copy.open_campaign(2018, date(2019, 1, 31), user="admin", campuses=["AGT", "MSI"])
+
+    def status():
+        return store_copy.campaign(2018)["campuses"]["AGT"]["status"]
+
+    store_copy.campaign_step("submit", 2018, "AGT", user="directeur-agt")
+    rep = ingest.import_bytes(store_copy, "indicator_values", "Code campus;Identifiant indicateur;Année;Valeur\n"
+                              "AGT;AGT-I01;2018;90\n".encode(), "v.csv", user="directeur-agt")
+    assert rep.status == "committed" and status() == "brouillon"
+    store_copy.campaign_step("submit", 2018, "AGT", user="directeur-agt")
+    store_copy.revert(rep.batch_id, user="directeur-agt")
+    assert status() == "brouillon"
+    store_copy.campaign_step("submit", 2018, "AGT", user="directeur-agt")
+    at = app_test("directeur-agt").run()  # the grid of « Saisir des valeurs »
+    at.switch_page("cmq/app/pages/entry.py").run()
+    key = next(k for k in at.session_state.keys() if k.endswith("_numbers"))
+    rows = next(e for e in at.dataframe if e.key and e.key.endswith("_numbers")).value
+    line = list(rows["indicator_id"]).index("AGT-I01")
+    at.session_state[key] = {"edited_rows": {line: {"value": 89}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="imp_commit").click().run()
+    assert not at.exception and status() == "brouillon"
+    steps = cycle.events(store_copy, 2018)
+    assert (steps["step"] == "Modifié après soumission").sum() == 3
+    assert cycle.progress(store_copy, 2018).set_index("campus_id").loc["AGT", "status_label"] == "Brouillon"

@@ -81,7 +81,9 @@ class Batches:
             if found[0][0] is not None:
                 raise StoreError(f"Le lot {batch_id} est déjà annulé.")
             m = self.manifest()
-            self._refuse_locked(m, self._batch_campus_years(found[0][2], int(batch_id)))
+            pairs = self._batch_campus_years(found[0][2], int(batch_id))
+            self._refuse_locked(m, pairs)
+            self._mark_draft(m, pairs, user)  # a reverted batch changes the figures as much as a new one
             n = int(m.get("next_revert", 1))
             rec = pd.DataFrame([{"batch_id": int(batch_id),
                                  "reverted_at": datetime.now(UTC).isoformat(timespec="microseconds"),

@@ -23,7 +23,7 @@ STEPS = {
 }
 STEP_NAMES = {"open": "Campagne ouverte", "submit": "Soumis", "validate": "Validé", "send_back": "Renvoyé",
               "reopen": "Rouvert", "draft": "Première saisie", "close": "Campagne close",
-              "extend": "Date limite reportée"}
+              "extend": "Date limite reportée", "changed": "Modifié après soumission"}
 
 
 def _now() -> str:
@@ -157,13 +157,16 @@ class Campaigns:
                              "peut les rouvrir (« Rouvrir », avec la raison).")
 
     def _mark_draft(self, m: dict, pairs: set[tuple[str, int]], user: str) -> None:
-        """In a commit: a campus à saisir in its year's campaign becomes brouillon (something was imported)."""
+        """In a commit or a revert: a campus à saisir in its year's campaign becomes brouillon (something was
+        imported); a submitted one goes back to brouillon too, the step « modifié après soumission » recorded, so
+        that the coordinator never validates figures other than the ones submitted."""
         for c in m.get("campaigns", []):
             if c["closed_at"]:
                 continue
             for campus, year in pairs:
                 state = c["campuses"].get(campus)
-                if int(c["year"]) == year and state and state["status"] == "a_saisir":
+                if int(c["year"]) == year and state and state["status"] in ("a_saisir", "soumis"):
+                    step = "draft" if state["status"] == "a_saisir" else "changed"
                     state["status"], state["since"] = "brouillon", _now()
-                    c["events"].append({"step": "draft", "campus": campus, "by": user, "at": _now(), "reason": None,
+                    c["events"].append({"step": step, "campus": campus, "by": user, "at": _now(), "reason": None,
                                         "indicator": None})
