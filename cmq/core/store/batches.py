@@ -75,13 +75,13 @@ class Batches:
                 con.close()
             if not found:
                 raise StoreError(f"Le lot {batch_id} n'existe pas.")
-            refusal = auth.revert_refusal(self.account(user), user, self._batch_campuses(found[0][2], int(batch_id)))
+            campuses, pairs = self._batch_reach(found[0][2], int(batch_id))
+            refusal = auth.revert_refusal(self.account(user), user, campuses)
             if refusal:
                 raise StoreError(refusal)
             if found[0][0] is not None:
                 raise StoreError(f"Le lot {batch_id} est déjà annulé.")
             m = self.manifest()
-            pairs = self._batch_campus_years(found[0][2], int(batch_id))
             self._refuse_locked(m, pairs)
             self._mark_draft(m, pairs, user)  # a reverted batch changes the figures as much as a new one
             n = int(m.get("next_revert", 1))
@@ -176,32 +176,21 @@ class Batches:
             except (OSError, OverflowError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
                 raise write_failed(exc) from exc
 
-    def _batch_campuses(self, table_name: str, batch_id: int) -> set[str]:
+    def _batch_reach(self, table_name: str, batch_id: int) -> tuple[set[str], set[tuple[str, int]]]:
         """Whose rows a batch wrote, read from the rows themselves (never from what the caller recorded): each campus,
-        and "" (the whole region) for a row without campus or a table common to every campus."""
+        "" (the whole region) for a row without campus or a table common to every campus; and the (campus, year)
+        pairs its rows belong to (what a campaign's lock and statuses look at)."""
         t = schema.TABLES.get(table_name)
         if t is None or not t.campus_column:
-            return {""}
+            return {""}, set()
+        year = "year" if "year" in t.names else "null"
         con = self.connect(build=False)
         try:
-            found = con.execute(f"select distinct {t.campus_column} from {t.name}_history where batch_id = $b",
-                                {"b": batch_id}).fetchall()
+            found = con.execute(f"select distinct {t.campus_column}, {year} from {t.name}_history where batch_id = $b",
+                                {"b": batch_id}).fetchall()  # names from the schema, the batch a parameter
         finally:
             con.close()
-        return {c or "" for (c,) in found} or {""}
-
-    def _batch_campus_years(self, table_name: str, batch_id: int) -> set[tuple[str, int]]:
-        """The (campus, year) pairs a batch's rows belong to (none for a table without both)."""
-        t = schema.TABLES.get(table_name)
-        if t is None or not t.campus_column or "year" not in t.names:
-            return set()
-        con = self.connect(build=False)
-        try:
-            found = con.execute(f"select distinct {t.campus_column}, year from {t.name}_history where batch_id = $b",
-                                {"b": batch_id}).fetchall()
-        finally:
-            con.close()
-        return {(c, int(y)) for c, y in found if c is not None and y is not None}
+        return {c or "" for c, _ in found} or {""}, {(c, int(y)) for c, y in found if c is not None and y is not None}
 
     def _owners(self, t, rows: pd.DataFrame) -> set[frozenset]:
         """The campuses that own what these rows would touch: the current rows of the same keys (which they would
