@@ -346,7 +346,7 @@ def test_reads_go_on_while_the_catalogue_cache_is_deleted(any_store_copy):
     deadline = time.monotonic() + 4
     while time.monotonic() < deadline:
         shutil.rmtree(s.root / "_catalogue", ignore_errors=True)
-        time.sleep(0.4)
+        time.sleep(1)
     stop.set()
     for r in readers:
         r.join()

@@ -299,7 +299,7 @@ class Catalogue:
             con = duckdb.connect(str(path), read_only=True)
             try:
                 for name in ["batches", *schema.TABLES]:  # every row read: a truncated file fails where it ends
-                    con.execute(f"select * from {name}").to_arrow_table()  # names from the schema
+                    con.sql(f"select * from {name}").to_arrow_table()  # names from the schema
             finally:
                 con.close()
         except duckdb.Error:

@@ -547,13 +547,18 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
         moved on meanwhile), built from the database on its first read on this server."""
         m = manifest or self.manifest()
         path = self._catalogue_path(m)
-        if not path.exists():
-            path = self._build_catalogue(m, path)
-        try:
-            return duckdb.connect(str(path), read_only=True)
-        except duckdb.Error:  # damaged, or written by another DuckDB version: built again
-            path.unlink(missing_ok=True)
-            return duckdb.connect(str(self._build_catalogue(m, path)), read_only=True)
+        for attempt in range(3):  # the cache folder deleted while the catalogue was being built: made again
+            try:
+                if not path.exists():
+                    path = self._build_catalogue(m, path)
+                try:
+                    return duckdb.connect(str(path), read_only=True)
+                except duckdb.Error:  # damaged, or written by another DuckDB version: built again
+                    path.unlink(missing_ok=True)
+                    return duckdb.connect(str(self._build_catalogue(m, path)), read_only=True)
+            except (FileNotFoundError, duckdb.IOException):
+                if attempt == 2:
+                    raise
 
     def _catalogue_path(self, m: dict) -> Path:
         return self.root / CATALOGUE / f"v{int(m['version']):010d}-{m['store_id']}.duckdb"
