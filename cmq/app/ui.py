@@ -83,7 +83,8 @@ FRENCH_LABELS = {
     "Show/hide columns": "Afficher ou masquer des colonnes", "Download as CSV": "Télécharger en CSV",
     "Search": "Rechercher",
 }
-LABEL_PREFIXES = {"Help for ": "Aide : "}  # « Help for Actions » (a figure's help button)
+# « Help for Actions » (a figure's help button); a date's parts as a screen reader names them (« day, Date limite »)
+LABEL_PREFIXES = {"Help for ": "Aide : ", "day, ": "jour, ", "month, ": "mois, ", "year, ": "année, "}
 
 
 def french_page() -> None:
