@@ -372,10 +372,16 @@ STEP_DONE = {"submit": "soumis", "validate": "validés", "send_back": "renvoyés
 
 
 def cmd_step(a) -> int:
+    from cmq.core import cycle
+
     store = open_store()
     store.campaign_step(a.step, a.year, a.campus, user=a.user, reason=getattr(a, "reason", None),
                         indicator=getattr(a, "indicator", None))
     print(f"Chiffres {a.year} {fmt.of(a.campus)} {STEP_DONE[a.step]}.")
+    if a.step == "submit":
+        reported, expected, missing = cycle.submission(store, a.year, a.campus)
+        print(cycle.said_of(reported, expected) + (" ; sans valeur : " + ", ".join(missing["indicator_id"])
+                                                   if len(missing) else "") + ".")
     return 0
 
 

@@ -308,6 +308,8 @@ def test_submit_send_back_fix_submit_validate_in_the_browser(store_copy, page):
 
     with streamlit_server(store_copy.root) as url:
         open_as(page, url + "/import", "directeur-agt", "agt-demo-2018")
+        page.get_by_text("4 indicateur(s) renseigné(s) sur 59 attendu(s)").wait_for(timeout=30_000)
+        page.get_by_text("Je soumets quand même : il manque 55 indicateur(s)").click()  # below 100 %: confirmed
         page.get_by_role("button", name="Soumettre les chiffres 2018 d'AGT").click()
         page.get_by_text("Chiffres 2018 d'AGT soumis.").wait_for(timeout=30_000)
 
@@ -327,6 +329,7 @@ def test_submit_send_back_fix_submit_validate_in_the_browser(store_copy, page):
                                ".some(b => b.innerText.includes(\"Valider l'import\") && !b.disabled)", timeout=30_000)
         page.get_by_role("button", name="Valider l'import").click()
         page.get_by_text("Import validé").wait_for(timeout=30_000)
+        page.get_by_text("Je soumets quand même").click()
         page.get_by_role("button", name="Soumettre les chiffres 2018 d'AGT").click()
         page.get_by_text("Chiffres 2018 d'AGT soumis.").wait_for(timeout=30_000)
 

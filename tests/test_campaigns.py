@@ -127,6 +127,10 @@ def test_the_whole_cycle_in_the_pages(data_dir, store_copy):
     imp = app_test("directeur-agt").run()
     imp.switch_page("cmq/app/pages/import.py").run()
     assert any("« À saisir »" in i.value for i in imp.info)
+    said = [c.value for c in imp.caption if "attendu" in c.value]
+    assert said and "4 indicateur(s) renseigné(s) sur 59 attendu(s)" in shown(said[0]), said
+    assert imp.button(key="cycle_submit_AGT_2018").disabled, "below 100 %: confirmed first"
+    imp.checkbox(key="cycle_submit_sure_AGT_2018").check().run()
     imp.button(key="cycle_submit_AGT_2018").click().run()
     assert not imp.exception and "Chiffres 2018 d'AGT soumis." in shown(imp.success[0].value)
     # the coordinator sends AGT back for one indicator, with the reason
@@ -149,6 +153,7 @@ def test_the_whole_cycle_in_the_pages(data_dir, store_copy):
     ingest.import_bytes(store_copy, "indicator_values", VALUE.encode(), "v.csv", user="directeur-agt")
     imp = app_test("directeur-agt").run()
     imp.switch_page("cmq/app/pages/import.py").run()
+    imp.checkbox(key="cycle_submit_sure_AGT_2018").check().run()
     imp.button(key="cycle_submit_AGT_2018").click().run()
     camp = app_test("admin").run()
     camp.switch_page("cmq/app/pages/campaigns.py").run()
@@ -426,3 +431,9 @@ def test_a_change_after_submission_puts_the_campus_back_to_draft(data_dir, store
     steps = cycle.events(store_copy, 2018)
     assert (steps["step"] == "Modifié après soumission").sum() == 3
     assert cycle.progress(store_copy, 2018).set_index("campus_id").loc["AGT", "status_label"] == "Brouillon"
+
+
+def test_submit_from_the_command_line_says_how_much_is_filled(store_copy):
+    store_copy.open_campaign(2018, date(2019, 1, 31), user="admin", campuses=["AGT"])
+    r = cli("submit", "--campus", "AGT", "--year", "2018", "--user", "directeur-agt", data_dir=store_copy.root)
+    assert r.returncode == 0 and "4 indicateur(s) renseigné(s) sur 59 attendu(s) ; sans valeur : AGT-I02" in r.stdout

@@ -59,8 +59,9 @@ def campus_notice(campus: str) -> None:
             st.warning(f"Campagne {int(year)} : chiffres {fmt.md(fmt.of(campus))} renvoyés. Raison : {fmt.md(reason)}",
                        icon=":material/undo:")
         else:
+            due = date.fromisoformat(state.get("deadline") or c["deadline"])  # an extension for this campus, or the campaign's
             st.info(f"Campagne {int(year)} : chiffres {fmt.md(fmt.of(campus))} « {fmt.md(label)} » (date limite : "
-                    f"{fmt.day(date.fromisoformat(c['deadline']))}).", icon=":material/event:")
+                    f"{fmt.day(due)}).", icon=":material/event:")
 
 
 def submit_buttons(account: dict, campus: str | None) -> None:
@@ -71,7 +72,17 @@ def submit_buttons(account: dict, campus: str | None) -> None:
         state = c["campuses"].get(campus)
         if state is None or state["status"] not in ("a_saisir", "brouillon", "renvoye"):
             continue
+        reported, expected, missing = cycle.submission(ui.store(), year, campus)
+        st.caption(f"Campagne {int(year)} : {fmt.md(cycle.said_of(reported, expected))}.")
+        sure = True
+        if len(missing):
+            with st.expander(f"Indicateurs sans valeur ({len(missing):d})"):
+                st.dataframe(missing.rename(columns={"indicator_id": "Identifiant", "name": "Intitulé"}),
+                             hide_index=True, key=f"cycle_missing_{campus}_{year}")
+            sure = st.checkbox(f"Je soumets quand même : il manque {len(missing):d} indicateur(s) (le coordinateur le "
+                               "verra).", key=f"cycle_submit_sure_{campus}_{year}")
         if st.button(f"Soumettre les chiffres {year} {fmt.of(campus)}", key=f"cycle_submit_{campus}_{year}",
+                     disabled=not sure,
                      help="Vous déclarez les chiffres complets : le coordinateur les valide ou les renvoie."):
             _step("submit", year, campus, account["name"])
 

@@ -57,6 +57,22 @@ def progress(store, year: int, today: date | None = None) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
+def submission(store, year: int, campus: str) -> tuple[int, int, pd.DataFrame]:
+    """What a campus is about to submit for `year`: how many of the indicators the campaign expects of it have a
+    value, how many it expects, and the ones still without a value (identifier, title)."""
+    state = store.campaign(year)["campuses"].get(campus, {})
+    states = queries.run("completeness_indicators", store=store, campus=campus, year=int(year))
+    if "expected" in state:
+        states = states[states["indicator_id"].isin(state["expected"])]
+    missing = states.loc[states["state"] != "renseigne", ["indicator_id", "name"]].reset_index(drop=True)
+    return len(states) - len(missing), len(states), missing
+
+
+def said_of(reported: int, expected: int) -> str:
+    """« 12 indicateurs renseignés sur 59 attendus »."""
+    return f"{reported} indicateur(s) renseigné(s) sur {expected} attendu(s)"
+
+
 def events(store, year: int) -> pd.DataFrame:
     """Every step of the campaign of `year`, oldest first: who, when, what, why."""
     campaign = store.campaign(year)
