@@ -66,8 +66,13 @@ def test_a_validated_year_is_refused_by_every_write_path(validated, tmp_path):
     change = "Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I04;2018;4\n"
     # the importer (page, grid, command line): the line is named before anything is written
     rep = ingest.import_bytes(store, "indicator_values", change.encode(), "v.csv", user="admin")
-    assert rep.status == "rejected" and "Les chiffres 2018 d'AGT sont validés" in rep.errors[0]["message"]
-    assert rep.errors[0]["line"] == 2
+    assert rep.status == "rejected" and "Les chiffres 2018 d'AGT ont été validés par admin le " in rep.errors[0]["message"]
+    assert "(ligne 2)" in rep.errors[0]["message"] and len(rep.errors) == 1
+    # eleven lines, one of them far from its target without a narrative: the lock is said once, and only it
+    many = "Code campus;Identifiant indicateur;Année;Valeur;Cible\n" + "".join(
+        f"AGT;AGT-I{i:02d};2018;{i};{100 if i == 1 else ''}\n" for i in (1, 4, 5, 6, 8, 9, 10, 12, 13, 14, 15))
+    rep = ingest.import_bytes(store, "indicator_values", many.encode(), "m.csv", user="admin")
+    assert len(rep.errors) == 1 and "11 lignes, de la ligne 2 à la ligne 12" in rep.errors[0]["message"], rep.errors
     (tmp_path / "v.csv").write_text(change, encoding="utf-8")
     assert cli("import", "indicator_values", str(tmp_path / "v.csv"), "--user", "admin", store=store).returncode == 1
     # a script calling the store itself, and a revert
@@ -81,7 +86,7 @@ def test_a_validated_year_is_refused_by_every_write_path(validated, tmp_path):
     at = app_test("admin").run()
     at.switch_page("cmq/app/pages/import.py").run()
     at.file_uploader[0].upload("v.csv", change.encode(), "text/csv").run()
-    assert any("sont validés" in m for m in frame(at, "Message")["Message"])
+    assert any("ont été validés" in m for m in frame(at, "Message")["Message"])
     assert not [b for b in at.button if b.key == "imp_commit"]
     assert state_of(store) == before, "the store is byte-identical (PostgreSQL: the same version and views)"
     # another campus, another year still move; a reopened year moves again

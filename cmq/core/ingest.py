@@ -969,6 +969,9 @@ def review(store, rep: Report, *, campus: str | None = None, scope: set | None =
         return rep
     t = schema.table(rep.table)
     ctx = context or Context.from_store(store, {c.ref[0] for c in t.columns if c.ref})  # every rule checks a reference
+    if locked := _locked_rows(store, t, rep.rows, rep.lines):  # said first, once per campus × year: nothing else matters
+        rep.errors = locked + rep.errors
+        return rep
     unreadable = {(e["line"], e["column"]) for e in rep.errors}  # one message per bad cell is enough
     rep.errors += [e for e in validate(t, rep.rows, rep.lines, ctx, campus=campus, scope=scope)
                    if (e["line"], e["column"]) not in unreadable]
@@ -976,7 +979,7 @@ def review(store, rep: Report, *, campus: str | None = None, scope: set | None =
         rep.errors.sort(key=lambda e: (e["line"] is not None, e["line"] or 0))
         return rep
     current = store.current(t.name, build=False)
-    rep.errors = _foreign_rows(t, rep.rows, rep.lines, current, scope) + _locked_rows(store, t, rep.rows, rep.lines)
+    rep.errors = _foreign_rows(t, rep.rows, rep.lines, current, scope)
     if rep.errors:
         return rep
     kinds, rep.changes, merged = diff(t, rep.rows, current, rep.columns)
@@ -1000,17 +1003,24 @@ def _reverted_before(store, rep: Report) -> list[str]:
 
 
 def _locked_rows(store, t: Table, rows: pd.DataFrame, lines: list[int]) -> list[dict]:
-    """Lines of a campus × year whose figures are validated in their campaign: they no longer move (the store's
-    write door refuses them too; here each line is named before anything is written)."""
+    """One error per campus × year of the file whose figures are validated in their campaign, with who validated
+    them, when, and the lines concerned (the store's write door refuses them too; here it is said before anything
+    else about the file)."""
     locked = store.locked()
     if not locked or not t.campus_column or "year" not in rows.columns:
         return []
-    errors = []
+    hit: dict[tuple[str, int], list[int]] = {}
     for i, (campus, year) in enumerate(zip(rows[t.campus_column], rows["year"])):
-        if campus is not None and year is not None and (campus, int(year)) in locked:
-            errors.append(_err(lines[i], t.column("year").header,
-                               f"Les chiffres {int(year)} {fmt.of(campus)} sont validés : ils ne bougent plus. Un "
-                               "administrateur peut les rouvrir, en disant pourquoi."))
+        if campus is not None and isinstance(year, int | float) and year == year and (campus, int(year)) in locked:
+            hit.setdefault((campus, int(year)), []).append(lines[i])
+    errors = []
+    for (campus, year), at in sorted(hit.items()):
+        done = [e for e in store.campaign(year)["events"] if e["campus"] == campus and e["step"] == "validate"]
+        who = (f" par {done[-1]['by']} le {fmt.local_day(done[-1]['at'])}" if done else "")
+        where = f"ligne {at[0]}" if len(at) == 1 else f"{len(at)} lignes, de la ligne {at[0]} à la ligne {at[-1]}"
+        errors.append(_err(None, t.column("year").header,
+                           f"Les chiffres {year} {fmt.of(campus)} ont été validés{who} : ils ne bougent plus ({where}). "
+                           "Rien n'a été enregistré. Un administrateur peut les rouvrir, en disant pourquoi."))
     return errors
 
 
