@@ -228,7 +228,7 @@ def test_a_director_downloads_the_template_fills_it_and_sends_it_back(store_copy
         page.get_by_text("Importer des données").first.wait_for(timeout=60_000)
         with page.expect_download(timeout=60_000) as d:
             page.get_by_role("button", name="Modèle Excel").click()
-        assert d.value.suggested_filename == "modele_indicator_values_AGT_2018.xlsx"
+        assert d.value.suggested_filename == "modele_Valeurs-des-indicateurs_AGT_2018.xlsx"
         path = tmp_path / "modele.xlsx"
         d.value.save_as(path)
         wb = openpyxl.load_workbook(path)

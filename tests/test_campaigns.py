@@ -442,3 +442,18 @@ def test_submit_from_the_command_line_says_how_much_is_filled(store_copy):
     store_copy.open_campaign(2018, date(2019, 1, 31), user="admin", campuses=["AGT"])
     r = cli("submit", "--campus", "AGT", "--year", "2018", "--user", "directeur-agt", data_dir=store_copy.root)
     assert r.returncode == 0 and "4 indicateur(s) renseigné(s) sur 59 attendu(s) ; sans valeur : AGT-I02" in r.stdout
+
+
+def test_templates_and_the_grid_open_on_the_campaigns_year(data_dir, store_copy):
+    from cmq.outputs import templates
+
+    from conftest import app_test
+
+    assert templates.default_year(store_copy, "indicator_values", "AGT") == 2018  # no campaign: its latest year
+    store_copy.open_campaign(2019, date(2020, 1, 31), user="admin", campuses=["AGT", "MSI"])
+    assert templates.default_year(store_copy, "indicator_values", "AGT") == 2019
+    assert templates.default_year(store_copy, "indicator_values", "ITIP") == 2018, "ITIP is not asked for 2019"
+    at = app_test("directeur-agt").run()
+    at.switch_page("cmq/app/pages/entry.py").run()
+    assert at.selectbox(key="ent_year").value == 2019
+    assert templates.file_stem("indicator_values", "AGT", 2019) == "modele_Valeurs-des-indicateurs_AGT_2019"

@@ -63,7 +63,7 @@ def template_buttons(table: str, campus: str | None) -> None:
         years = sorted({first, date.today().year, *range(first - 2, first + 3)})
         year = c0.selectbox("Année du modèle", years, index=years.index(first), key=f"tpl_year_{table}_{campus}",
                             help="Le modèle liste les lignes de cette année, avec ce qui est déjà enregistré.")
-    stem = f"modele_{table}" + (f"_{campus}" if campus else "") + (f"_{year}" if year else "")
+    stem = templates.file_stem(table, campus, year)
     c1.download_button("Modèle CSV", _template("csv", table, campus, year, root, version), f"{stem}.csv", "text/csv",
                        icon=":material/download:", key="tpl_csv")
     c2.download_button("Modèle Excel", _template("xlsx", table, campus, year, root, version), f"{stem}.xlsx",

@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 
 from cmq.core import fmt, schema
+from cmq.outputs import export
 from cmq.outputs.xlsx import workbook_bytes
 
 TYPE_NAMES = {"text": "texte", "int": "nombre entier", "float": "nombre (virgule décimale)",
@@ -58,11 +59,22 @@ def columns_doc(table_name: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def file_stem(table_name: str, campus: str | None, year: int | None) -> str:
+    """A template's file name without its extension, in French: « modele_Valeurs-des-indicateurs_AGT_2019 »."""
+    return ("modele_" + export.slug(schema.table(table_name).label) + (f"_{campus}" if campus else "")
+            + (f"_{year}" if year else ""))
+
+
 def default_year(store, table_name: str, campus: str | None = None) -> int | None:
-    """The year a template opens on: the campus's latest year in the table, else the table's, else this year."""
+    """The year a template (and the entry grid) opens on: the year of the latest open campaign the campus takes part
+    in (what its director is asked for), else the campus's latest year in the table, else the table's, else this
+    year."""
     t = schema.table(table_name)
     if "year" not in t.names:
         return None
+    asked = [y for y, c in store.campaigns().items() if not c["closed_at"] and (campus is None or campus in c["campuses"])]
+    if asked:
+        return max(asked)
     rows = store.current(table_name)
     years = rows["year"].dropna()
     mine = rows.loc[rows["campus_id"] == campus, "year"].dropna() if campus and t.campus_column else years
