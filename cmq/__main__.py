@@ -380,8 +380,9 @@ def cmd_step(a) -> int:
     print(f"Chiffres {a.year} {fmt.of(a.campus)} {STEP_DONE[a.step]}.")
     if a.step == "submit":
         reported, expected, missing = cycle.submission(store, a.year, a.campus)
-        print(cycle.said_of(reported, expected) + (" ; sans valeur : " + ", ".join(missing["indicator_id"])
-                                                   if len(missing) else "") + ".")
+        ids = list(missing["indicator_id"])
+        print(cycle.said_of(reported, expected) + (" ; sans valeur : " + ", ".join(ids[:20]) if ids else "")
+              + (f" et {len(ids) - 20} autre(s)" if len(ids) > 20 else "") + ".")
     return 0
 
 

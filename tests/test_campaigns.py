@@ -27,7 +27,8 @@ def test_the_whole_cycle_through_the_command_line(any_store_copy, tmp_path):
     assert code == 0 and "Campagne 2018 ouverte jusqu'au 31 janvier 2019 pour 6 campus" in said
     code, said = run(root, "submit", "--campus", "MSI", "--year", "2018", "--user", "directeur-agt")
     assert code == 1 and "Seuls les directeurs de MSI" in said, "a director submits their own campus only"
-    assert run(root, "submit", "--campus", "AGT", "--year", "2018", "--user", "directeur-agt") == (0, "Chiffres 2018 d'AGT soumis.\n")
+    code, said = run(root, "submit", "--campus", "AGT", "--year", "2018", "--user", "directeur-agt")
+    assert code == 0 and said.startswith("Chiffres 2018 d'AGT soumis.\n4 indicateur(s) renseigné(s) sur 59 attendu(s)")
     code, said = run(root, "send-back", "--campus", "AGT", "--year", "2018", "--indicator", "AGT-I04",
                      "--reason", "Le nombre de comités manque", "--user", "admin")
     assert code == 0
@@ -457,3 +458,23 @@ def test_templates_and_the_grid_open_on_the_campaigns_year(data_dir, store_copy)
     at.switch_page("cmq/app/pages/entry.py").run()
     assert at.selectbox(key="ent_year").value == 2019
     assert templates.file_stem("indicator_values", "AGT", 2019) == "modele_Valeurs-des-indicateurs_AGT_2019"
+
+
+def test_during_a_campaign_the_committee_opens_on_the_latest_reliable_year(data_dir, store_copy):
+    """A 2019 campaign with one draft figure: the committee opens on 2018 (complete), told where 2019 stands, one
+    click from it; once a campus is validated, 2019 is where the views open."""
+    from conftest import app_test
+
+    store_copy.open_campaign(2019, date(2020, 1, 31), user="admin",
+                             campuses=store_copy.current("campuses")["campus_id"].tolist())
+    ingest.import_bytes(store_copy, "indicator_values", "Code campus;Identifiant indicateur;Année;Valeur\n"
+                        "AGT;AGT-I01;2019;12\n".encode(), "v.csv", user="directeur-agt")
+    at = app_test("comite").run()
+    assert at.selectbox(key="flt_year").value == 2018
+    said = " ".join(i.value for i in at.info)
+    assert "Campagne 2019 en cours : 0 campus sur 6 ont soumis leurs chiffres, 0 validé(s)" in shown(said), said
+    at.button(key="campaign_year_2019").click().run()
+    assert at.selectbox(key="flt_year").value == 2019 and not at.exception
+    store_copy.campaign_step("submit", 2019, "AGT", user="directeur-agt")
+    store_copy.campaign_step("validate", 2019, "AGT", user="admin")
+    assert app_test("comite").run().selectbox(key="flt_year").value == 2019

@@ -185,11 +185,35 @@ def link_value(value):
     return value if isinstance(value, str) and len(value) <= LINK_VALUE_MAX else None
 
 
-def default_year(years: pd.DataFrame) -> int | None:
+def default_year(years: pd.DataFrame, campaigns: dict | None = None) -> int | None:
     """The year the views open on (the `years` query's rows): the latest one campuses have reported figures for (reach,
-    indicator values), not a later year that only has plans or funding yet; None when nothing is reported."""
-    done = years.loc[years["reported"].astype(bool), "year"]
-    return int(done.max()) if len(done) else None
+    indicator values) that the reader may rely on — a year without a campaign, or whose campaign has validated at least
+    one campus —, not a later year that only has plans, funding or drafts yet; None when nothing is reported."""
+    done = sorted(years.loc[years["reported"].astype(bool), "year"].astype(int), reverse=True)
+    campaigns = campaigns or {}
+    reliable = [y for y in done if y not in campaigns or any(
+        s["status"] == "valide" for s in campaigns[y]["campuses"].values())]
+    return (reliable or done or [None])[0]
+
+
+def campaign_notice(year: int, campaigns: dict) -> None:
+    """Above views that show `year` while a later campaign gathers its figures: where that campaign stands, and a
+    button to its year (its figures show as they are validated)."""
+    later = sorted(y for y, c in campaigns.items() if not c["closed_at"] and y > year)
+    if not later:
+        return
+    y = later[-1]
+    states = [s["status"] for s in campaigns[y]["campuses"].values()]
+    sent, ok = sum(s in ("soumis", "valide") for s in states), states.count("valide")
+    st.info(f"Campagne {y:d} en cours : {sent:d} campus sur {len(states):d} ont soumis leurs chiffres, {ok:d} validé(s) "
+            f"— les chiffres {y:d} s'affichent au fil des validations. Les vues montrent {year:d}, la dernière année "
+            "aux chiffres fiables.", icon=":material/event:")
+    st.button(f"Voir l'année {y:d}", key=f"campaign_year_{y}", on_click=_open_year, args=(y,),
+              icon=":material/arrow_forward:")
+
+
+def _open_year(year: int) -> None:
+    st.session_state["flt_year"] = year
 
 
 ALL_YEARS_IN_LINKS = "toutes"  # ?annee=toutes: a link that opens on every year
@@ -222,7 +246,8 @@ def filters() -> dict:
     year_options = [ALL_YEARS] + years
     url_ok = bool(url_year) and url_year.isascii() and url_year.isdigit() and len(url_year) == 4 and int(url_year) in years
     every = url_year == ALL_YEARS_IN_LINKS
-    opening = ALL_YEARS if every else int(url_year) if url_ok else default_year(known) or ALL_YEARS
+    campaigns = store().campaigns()
+    opening = ALL_YEARS if every else int(url_year) if url_ok else default_year(known, campaigns) or ALL_YEARS
     ignored = ([f"annee={url_year}"] if url_year and not url_ok and not every else []) + \
               ([f"filiere={url_sector}"] if url_sector and url_sector not in sectors else []) + \
               [f"campus={c}" for c in url_campuses if c not in names]
@@ -237,7 +262,7 @@ def filters() -> dict:
         pool = list(names) if sector is None else campuses.loc[campuses["sector"] == sector, "campus_id"].tolist()
         chosen = st.multiselect("Campus", pool, default=[c for c in url_campuses if c in pool], key="flt_campus",
                                 format_func=lambda c: f"{c} – {names[c]}", placeholder="Tous les campus")
-        campaign = store().campaigns().get(year) if year != ALL_YEARS else None
+        campaign = campaigns.get(year) if year != ALL_YEARS else None
         shown = None
         if campaign:  # once a campaign exists for the year, the committee reads its validated figures unless it asks
             wanted = (qp.get("chiffres") if from_link else kept.get("chiffres")) or VALIDATED
@@ -246,6 +271,8 @@ def filters() -> dict:
                              format_func=FIGURE_SETS.get, key="flt_figures",
                              help=f"Campagne {fmt.md(year)} : un campus validé a ses chiffres verrouillés ; les autres sont en "
                                   "cours de saisie.")
+    if year != ALL_YEARS and int(year) == default_year(known, campaigns):  # opened on the reliable year
+        campaign_notice(int(year), campaigns)
     new = {"annee": ALL_YEARS_IN_LINKS if year == ALL_YEARS else str(year)}
     if sector:
         new["filiere"] = sector
@@ -401,5 +428,6 @@ def scope_and_year(prefix: str, nothing: str) -> tuple[str, int, dict[str, str]]
     c1, c2 = st.columns([3, 1])
     scope = c1.selectbox("Périmètre", ["region"] + list(names), key=f"{prefix}_scope",
                          format_func=lambda c: "Tous les campus (région)" if c == "region" else f"Campus {c} – {names[c]}")
-    year = c2.selectbox("Année", years, index=years.index(default_year(known) or years[0]), key=f"{prefix}_year")
+    year = c2.selectbox("Année", years, index=years.index(default_year(known, store().campaigns()) or years[0]),
+                        key=f"{prefix}_year")
     return scope, year, names
