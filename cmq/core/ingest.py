@@ -108,8 +108,8 @@ _UTF8_LETTER = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")  # a letter written in UT
 
 
 def _decode_lines(data: bytes) -> str:
-    """A UTF-8 file one of whose lines holds bytes of another encoding: each line in UTF-8, and a line that is not in
-    Windows-1252 (its « é » is the single byte E9), never the whole file re-read for one byte."""
+    """A UTF-8 file one of whose lines holds bytes of another encoding: each line read as UTF-8, and a line that is
+    not UTF-8 as Windows-1252 (its « é » is the single byte E9) — never the whole file re-read for one byte."""
     out = []
     for line in data.split(b"\n"):
         try:
