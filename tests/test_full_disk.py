@@ -12,7 +12,7 @@ import pandas as pd
 
 from cmq.core.store import Store, StoreError, batches, files
 
-from conftest import ADMIN, snapshot
+from conftest import ADMIN, admin_store, snapshot
 
 
 class FillingDisk:
@@ -81,15 +81,21 @@ FUNDING = pd.DataFrame([{"campus_id": "AGT", "year": 2019, "funder": "Région", 
                          "amount_eur": 12000.0, "status": "acquis", "note": None}])
 
 
-def test_a_disk_that_fills_at_any_write_of_a_commit_leaves_the_store_before_or_after(demo_root, tmp_path, monkeypatch):
+def test_a_disk_that_fills_at_any_write_of_a_commit_leaves_the_store_before_or_after(tmp_path, monkeypatch):
     # fold at every commit and merge segments early: a commit then writes its delta, the journal's, a frozen segment,
     # a merged one and a snapshot — every kind of file a commit can write
     monkeypatch.setattr(batches, "TAIL_MAX", 0)
     monkeypatch.setattr(batches, "SEGMENTS_MAX", 1)
 
+    small = admin_store(tmp_path / "small")  # a store of several batches and segments, small enough to copy 40 times
+    small.commit("campuses", pd.DataFrame([{"campus_id": c, "name": c, "region": "R", "sector": "S", "label": "standard"}
+                                           for c in ("AGT", "MSI")]), user=ADMIN)
+    for year in (2016, 2017, 2018):
+        small.commit("funding", FUNDING.assign(year=year, amount_eur=1000.0 * year), user=ADMIN)
+
     def fresh(name: str) -> Store:
         root = tmp_path / name
-        shutil.copytree(demo_root, root, ignore=shutil.ignore_patterns("*.lock", "_catalogue"))
+        shutil.copytree(small.root, root, ignore=shutil.ignore_patterns("*.lock", "_catalogue"))
         return Store(root)
 
     reference = fresh("reference")

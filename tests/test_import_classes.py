@@ -18,7 +18,7 @@ from cmq.core import ingest, schema
 
 from conftest import ROOT
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 VALUES = "Code campus;Identifiant indicateur;Année;Valeur;Cible;Commentaire\n"
 ACTIONS = "Code campus;Identifiant action;Intitulé;Statut;Année;Date de début\n"
 
