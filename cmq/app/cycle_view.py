@@ -73,7 +73,8 @@ def submit_buttons(account: dict, campus: str | None) -> None:
         if state is None or state["status"] not in ("a_saisir", "brouillon", "renvoye"):
             continue
         reported, expected, missing = cycle.submission(ui.store(), year, campus)
-        st.caption(f"Campagne {int(year)} : {fmt.md(cycle.said_of(reported, expected))}.")
+        st.caption(f"Campagne {int(year)} : {fmt.md(cycle.said_of(reported, expected))}. Soumettre, c'est déclarer les "
+                   "chiffres complets : le coordinateur les valide ou les renvoie.")
         sure = True
         if len(missing):
             with st.expander(f"Indicateurs sans valeur ({len(missing):d})"):
@@ -82,8 +83,7 @@ def submit_buttons(account: dict, campus: str | None) -> None:
             sure = st.checkbox(f"Je soumets quand même : il manque {len(missing):d} indicateur(s) (le coordinateur le "
                                "verra).", key=f"cycle_submit_sure_{campus}_{year}")
         if st.button(f"Soumettre les chiffres {year} {fmt.of(campus)}", key=f"cycle_submit_{campus}_{year}",
-                     disabled=not sure,
-                     help="Vous déclarez les chiffres complets : le coordinateur les valide ou les renvoie."):
+                     disabled=not sure):  # no tooltip: it would cover the confirmation just above
             _step("submit", year, campus, account["name"])
 
 
