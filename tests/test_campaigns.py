@@ -478,3 +478,57 @@ def test_during_a_campaign_the_committee_opens_on_the_latest_reliable_year(data_
     store_copy.campaign_step("submit", 2019, "AGT", user="directeur-agt")
     store_copy.campaign_step("validate", 2019, "AGT", user="admin")
     assert app_test("comite").run().selectbox(key="flt_year").value == 2019
+
+
+def test_a_campaign_year_with_nothing_validated_says_so_and_never_shows_zeros(data_dir, store_copy):
+    """The committee asks for 2019 while no campus is validated: no page of zeros, the reason said, one click to the
+    reliable year or to the drafts; once AGT is validated, what AGT did not report reads « non renseigné », not 0."""
+    from conftest import app_test
+
+    store_copy.open_campaign(2019, date(2020, 1, 31), user="admin",
+                             campuses=store_copy.current("campuses")["campus_id"].tolist())
+    ingest.import_bytes(store_copy, "indicator_values", "Code campus;Identifiant indicateur;Année;Valeur\n"
+                        "AGT;AGT-I01;2019;12\n".encode(), "v.csv", user="directeur-agt")
+    for page in ("overview", "reach", "funding", "actions", "criteria"):
+        at = app_test("comite").run()
+        at.switch_page(f"cmq/app/pages/{page}.py").run()
+        at.selectbox(key="flt_year").set_value(2019).run()
+        said = shown(" ".join(i.value for i in at.info))
+        assert "Campagne 2019 : aucun campus n'a encore de chiffres validés (0 campus sur 6 ont soumis" in said, page
+        assert not at.metric and not at.get("plotly_chart"), f"{page}: nothing drawn for « not yet »"
+    at.button(key="nothing_reliable").click().run()
+    assert at.selectbox(key="flt_year").value == 2018 and at.get("plotly_chart")
+    at.selectbox(key="flt_year").set_value(2019).run()
+    at.button(key="nothing_drafts").click().run()
+    assert at.radio(key="flt_figures").value == "tous" and at.get("plotly_chart") and not at.exception
+    store_copy.campaign_step("submit", 2019, "AGT", user="directeur-agt")
+    store_copy.campaign_step("validate", 2019, "AGT", user="admin")
+    at = app_test("comite").run()
+    assert at.selectbox(key="flt_year").value == 2019
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Campus"] == "1" and metrics["Actions"] == metrics["Personnes touchées"] == "non renseigné", metrics
+
+
+def test_completeness_opens_on_the_campaign_and_follows_drafts_for_the_coordinator(data_dir, store_copy):
+    from conftest import app_test
+
+    store_copy.open_campaign(2019, date(2020, 1, 31), user="admin",
+                             campuses=store_copy.current("campuses")["campus_id"].tolist())
+    ingest.import_bytes(store_copy, "indicator_values", "Code campus;Identifiant indicateur;Année;Valeur\n"
+                        "AGT;AGT-I01;2019;12\n".encode(), "v.csv", user="directeur-agt")
+    at = app_test("admin").run()
+    assert at.selectbox(key="flt_year").value == 2018, "the views open on the reliable year"
+    at.query_params.clear()  # as a browser does between pages
+    at.switch_page("cmq/app/pages/completeness.py").run()
+    assert at.selectbox(key="flt_year").value == 2019 and at.radio(key="flt_figures").value == "tous"
+    assert not at.exception and "Campagne 2019" in [h.value for h in at.subheader]
+    agt = at.get("plotly_chart")
+    assert agt, "the drafts' progress is drawn"
+    at.radio(key="flt_figures").set_value("valides").run()
+    assert "aucun campus n'a encore de chiffres validés" in shown(" ".join(i.value for i in at.info)), \
+        "« validés seulement » never empties it silently"
+    comite = app_test("comite").run()
+    comite.query_params.clear()
+    comite.switch_page("cmq/app/pages/completeness.py").run()
+    assert comite.selectbox(key="flt_year").value == 2019 and comite.radio(key="flt_figures").value == "valides"
+    assert "Campagne 2019" in [h.value for h in comite.subheader], "where each campus stands, for everyone"

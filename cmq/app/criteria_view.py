@@ -11,8 +11,8 @@ def excellence_gap(grid: pd.DataFrame, campus: str) -> None:
     """Criteria not yet reached, and what the « excellence » category requires beyond the standard label."""
     mine = grid[grid["campus_id"] == campus].sort_values("criterion_no")
     if mine["level"].isna().all():
-        st.info(f"{fmt.md(campus)} n'a encore aucun positionnement sur les critères : importez la table « Positionnement sur les "
-                "critères » pour voir ce qui le sépare du label « excellence ».", icon=":material/info:")
+        st.info(f"{fmt.md(campus)} n'a encore aucun positionnement sur les critères (le campus l'importe : table « Positionnement "
+                "sur les critères ») : ce qui le sépare du label « excellence » s'affichera ici.", icon=":material/info:")
         return
     todo = mine[mine["level"].isna() | (mine["level"] < 2)]
     extra = mine[mine["excellence_requirement"].notna()]

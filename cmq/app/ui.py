@@ -203,17 +203,42 @@ def campaign_notice(year: int, campaigns: dict) -> None:
     if not later:
         return
     y = later[-1]
-    states = [s["status"] for s in campaigns[y]["campuses"].values()]
-    sent, ok = sum(s in ("soumis", "valide") for s in states), states.count("valide")
-    st.info(f"Campagne {y:d} en cours : {sent:d} campus sur {len(states):d} ont soumis leurs chiffres, {ok:d} validé(s) "
-            f"— les chiffres {y:d} s'affichent au fil des validations. Les vues montrent {year:d}, la dernière année "
-            "aux chiffres fiables.", icon=":material/event:")
+    st.info(f"Campagne {y:d} en cours : {_campaign_state(campaigns[y])} — les chiffres {y:d} s'affichent au fil des "
+            f"validations. Les vues montrent {year:d}, la dernière année aux chiffres fiables.", icon=":material/event:")
     st.button(f"Voir l'année {y:d}", key=f"campaign_year_{y}", on_click=_open_year, args=(y,),
               icon=":material/arrow_forward:")
 
 
+def _campaign_state(campaign: dict) -> str:
+    """« 1 campus sur 6 ont soumis leurs chiffres, 0 validé(s) »."""
+    states = [s["status"] for s in campaign["campuses"].values()]
+    sent, ok = sum(s in ("soumis", "valide") for s in states), states.count("valide")
+    return f"{sent:d} campus sur {len(states):d} ont soumis leurs chiffres, {ok:d} validé(s)"
+
+
 def _open_year(year: int) -> None:
     st.session_state["flt_year"] = year
+
+
+def _show_drafts() -> None:
+    st.session_state["flt_figures"] = "tous"
+
+
+def nothing_validated(f: dict) -> None:
+    """A campaign's year with « validated only » and no campus validated yet: the page says so and offers the figures
+    there are (the latest reliable year, or this year's drafts), then stops — never a page of zeros for « not yet »."""
+    if "_nothing" not in f:
+        return
+    year, reliable, campaign = f["_nothing"]
+    st.info(f"Campagne {year:d} : aucun campus n'a encore de chiffres validés ({_campaign_state(campaign)}). Les chiffres "
+            f"{year:d} s'affichent ici au fil des validations.", icon=":material/hourglass_top:")
+    with st.container(horizontal=True, gap="small"):
+        if reliable and reliable != year:
+            st.button(f"Voir {reliable:d}, la dernière année aux chiffres fiables", key="nothing_reliable",
+                      on_click=_open_year, args=(reliable,), icon=":material/arrow_back:")
+        st.button(f"Voir les chiffres {year:d} en cours de saisie", key="nothing_drafts", on_click=_show_drafts,
+                  icon=":material/edit_note:")
+    st.stop()
 
 
 ALL_YEARS_IN_LINKS = "toutes"  # ?annee=toutes: a link that opens on every year
@@ -224,12 +249,15 @@ FIGURE_SETS = {VALIDATED: "Chiffres validés seulement", "tous": "Y compris en c
 NO_CAMPUS = "—"  # a campus code no campus has: « validated only » with nothing validated shows no figure
 
 
-def filters() -> dict:
+def filters(campaign_first: bool = False, drafts: bool = False) -> dict:
     """The shared sidebar filters (year, sector, campuses). They follow the reader from page to page (kept in the
     session) and are always in the page's link (?annee=2018|toutes&filiere=…&campus=…), so that a link opens the same
     view; a link's filters win over the kept ones.
 
     Returns query parameters: year (None = every year) and campuses (None = all), the sector folded into campuses.
+    `campaign_first` (the progress of a campaign): the page opens on the open campaign's year, not the year kept from
+    other pages; `drafts`: figures in progress are shown unless the reader asks for validated ones (those who run the
+    campaign follow drafts).
     """
     known = query("years")
     years = known["year"].tolist()
@@ -239,6 +267,10 @@ def filters() -> dict:
     qp = st.query_params
     from_link = any(k in qp for k in FILTER_KEYS)
     kept = {} if from_link else st.session_state.get(KEPT, {})
+    campaigns = store().campaigns()
+    running = sorted(y for y, c in campaigns.items() if not c["closed_at"] and y in years)
+    if campaign_first and running and not from_link:
+        kept = {**{k: v for k, v in kept.items() if k != "chiffres"}, "annee": str(running[-1])}
     url_year = link_value(qp.get("annee") if from_link else kept.get("annee"))
     url_sector = link_value(qp.get("filiere") if from_link else kept.get("filiere"))
     url_campuses = [c for c in (qp.get_all("campus") if from_link else kept.get("campus", []))[:LINK_VALUES_MAX]
@@ -246,7 +278,6 @@ def filters() -> dict:
     year_options = [ALL_YEARS] + years
     url_ok = bool(url_year) and url_year.isascii() and url_year.isdigit() and len(url_year) == 4 and int(url_year) in years
     every = url_year == ALL_YEARS_IN_LINKS
-    campaigns = store().campaigns()
     opening = ALL_YEARS if every else int(url_year) if url_ok else default_year(known, campaigns) or ALL_YEARS
     ignored = ([f"annee={url_year}"] if url_year and not url_ok and not every else []) + \
               ([f"filiere={url_sector}"] if url_sector and url_sector not in sectors else []) + \
@@ -265,7 +296,7 @@ def filters() -> dict:
         campaign = campaigns.get(year) if year != ALL_YEARS else None
         shown = None
         if campaign:  # once a campaign exists for the year, the committee reads its validated figures unless it asks
-            wanted = (qp.get("chiffres") if from_link else kept.get("chiffres")) or VALIDATED
+            wanted = (qp.get("chiffres") if from_link else kept.get("chiffres")) or ("tous" if drafts else VALIDATED)
             shown = st.radio("Chiffres", list(FIGURE_SETS), index=list(FIGURE_SETS).index(wanted if wanted in FIGURE_SETS
                                                                                            else VALIDATED),
                              format_func=FIGURE_SETS.get, key="flt_figures",
@@ -288,8 +319,10 @@ def filters() -> dict:
     out = {"year": None if year == ALL_YEARS else int(year), "campuses": selected, "_sector": sector}
     if shown == VALIDATED:
         ok = [c for c in (selected or list(names)) if campaign["campuses"].get(c, {}).get("status") == "valide"]
-        out["campuses"] = ok or [NO_CAMPUS]  # no campus validated yet: the pages say there is nothing to show
+        out["campuses"] = ok or [NO_CAMPUS]  # no campus validated yet: the pages say so (nothing_validated)
         out["_figures"] = f"chiffres validés seulement ({len(ok)} campus sur {len(selected or names)})"
+        if not ok:
+            out["_nothing"] = (int(year), default_year(known, campaigns), campaign)
     elif shown:
         out["_figures"] = "y compris les chiffres en cours de saisie"
     return out
@@ -300,7 +333,7 @@ def milestones(f: dict, key: str) -> None:
     st.subheader("Jalons de gouvernance")
     rows = query("milestones", campuses=f.get("campuses"))
     if rows.empty:
-        st.info("Aucun jalon n'est renseigné : importez-les dans « Importer des données » (table Jalons de gouvernance).")
+        st.info("Aucun jalon n'est renseigné (l'administrateur les importe : table Jalons de gouvernance).")
         return
     st.dataframe(tables.milestones(rows), hide_index=True, key=key, height=38 + 35 * min(len(rows), 15))
     st.caption(f"Région : jalons de toute la région (comité de pilotage, coordination, CREFOP). Données importées le "

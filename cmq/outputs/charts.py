@@ -217,7 +217,8 @@ def campus_map(df: pd.DataFrame, title: str) -> go.Figure:
     """The campuses on an outline of France's regions (no tile server), coloured by sector, sized by reach."""
     d = df.dropna(subset=["latitude", "longitude"])
     if d.empty:
-        return empty(title, "Aucun campus n'a de coordonnées : renseignez latitude et longitude dans la table Campus.")
+        return empty(title, "Aucun campus de la sélection n'a de coordonnées (latitude et longitude de la table "
+                            "Campus, que l'administrateur importe).")
     d = _spread(d)
     d["place"] = _label_places(d)
     xs, ys = _region_outlines()
@@ -419,7 +420,7 @@ def objective_tree(df: pd.DataFrame, title: str) -> go.Figure:
     many reported, targets reached); a click opens an objective with its children, down to its indicators, coloured
     by status and named with it. Readable at 60 as at 150 indicators: a view holds one objective and its children."""
     if len(df) <= 1:
-        return empty(title, "Ce campus n'a pas encore d'arbre d'objectifs : importez ses objectifs et indicateurs.")
+        return empty(title, "Ce campus n'a pas encore d'arbre d'objectifs (il l'importe : tables Objectifs et Indicateurs).")
     d = df.copy()
     counts = tree_counts(d)
     d["size"] = _tree_sizes(d, counts)
@@ -462,7 +463,7 @@ CRITERION_COLOURS = ["#EFF3FF", "#9ECAE1", "#4292C6", "#08519C"]  # 0 à engager
 def criteria_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
     """Campuses × criteria, coloured by level, the report's reason on hover."""
     if df.empty or df["level"].isna().all():
-        return empty(title, "Aucun positionnement renseigné : importez la table « Positionnement sur les critères ».")
+        return empty(title, "Aucun positionnement renseigné (les campus l'importent : table « Positionnement sur les critères »).")
     campuses = sorted(df["campus_id"].unique(), reverse=True)
     nos = sorted(df["criterion_no"].unique())
     grid = df.set_index(["campus_id", "criterion_no"])
@@ -517,7 +518,7 @@ def criteria_distribution(df: pd.DataFrame, title: str) -> go.Figure:
     """For many campuses: per criterion, how many campuses stand at each level (stacked bars)."""
     d = df.dropna(subset=["level"])
     if d.empty:
-        return empty(title, "Aucun positionnement renseigné : importez la table « Positionnement sur les critères ».")
+        return empty(title, "Aucun positionnement renseigné (les campus l'importent : table « Positionnement sur les critères »).")
     titles = df.drop_duplicates("criterion_no").set_index("criterion_no")["title"]
     nos = sorted(titles.index, reverse=True)
     labels = [f"{n}. {fmt.short(titles[n], 40)}" for n in nos]
@@ -582,7 +583,7 @@ def actions_timeline(df: pd.DataFrame, title: str) -> go.Figure:
     """One bar per dated action from its start to its end (a one-day action is a one-day bar), coloured by status."""
     d = df.dropna(subset=["start_date"]).copy()
     if d.empty:
-        return empty(title, "Aucune action datée pour cette sélection : renseignez « Date de début » dans la table Actions.")
+        return empty(title, "Aucune action datée pour cette sélection (colonne « Date de début » de la table Actions).")
     d["start"] = pd.to_datetime(d["start_date"])
     d["end"] = pd.to_datetime(d["end_date"]).fillna(d["start"]) + pd.Timedelta(days=1)
     dated = len(d)
@@ -801,7 +802,7 @@ INDICATOR_STATES = {code: (f"{STATE_MARK[code]} {label}", STATE_COLOUR[code])
 def indicator_completeness(df: pd.DataFrame, title: str) -> go.Figure:
     """Indicator × year of one campus: value present, declared unknown (row with no value) or missing."""
     if df.empty:
-        return empty(title, "Ce campus n'a pas d'indicateur : importez ses objectifs et indicateurs.")
+        return empty(title, "Ce campus n'a pas encore d'indicateur (il les importe : tables Objectifs et Indicateurs).")
     ids = list(dict.fromkeys(df["indicator_id"]))[::-1]
     years = sorted(df["year"].unique())
     code = {s: i for i, s in enumerate(INDICATOR_STATES)}
@@ -837,7 +838,7 @@ def indicator_trend(df: pd.DataFrame, title: str) -> go.Figure:
     as a dashed line; a cumulative indicator is drawn as its running sums (as the steering table reads it)."""
     d = df.dropna(subset=["year"]).sort_values("year")
     if d.empty or (d["actual"].isna().all() and d["target"].isna().all()):
-        return empty(title, "Ni valeur ni cible pour cet indicateur : renseignez-les dans « Saisir des valeurs » ou par import.")
+        return empty(title, "Ni valeur ni cible pour cet indicateur (le campus les renseigne : « Saisir des valeurs » ou import).")
     first = d.iloc[0]
     unit = first["unit"]
     title = f"{first['indicator_id']} · {fmt.short(first['name'], 70)} : {title.lower()}"

@@ -7,6 +7,7 @@ from cmq.outputs import tables
 
 f = ui.filters()
 st.title("Actions des campus")
+ui.nothing_validated(f)
 c1, c2, c3 = st.columns([2, 3, 3])
 statuses = c1.multiselect("Statut", list(schema.STATUSES), format_func=schema.STATUSES.get, placeholder="Tous les statuts",
                           key="act_status")
@@ -43,7 +44,8 @@ config = {c: st.column_config.CheckboxColumn(f"{c.split('-', 1)[-1]} · {fmt.sho
 if table.empty:
     st.info(f"Aucune action de {fmt.md(campus)} pour cette sélection.")
 elif len(config) == 0:
-    st.info(f"Les actions de {fmt.md(campus)} ne sont rattachées à aucun objectif : importez la table « Actions × objectifs ».")
+    st.info(f"Les actions de {fmt.md(campus)} ne sont rattachées à aucun objectif (le campus les rattache : "
+            "table « Actions × objectifs »).")
 else:
     st.dataframe(table, hide_index=True, column_config=config, key="act_matrix")
     st.caption("Une coche : l'action répond à l'objectif (survolez l'en-tête d'une colonne pour lire son intitulé entier).")

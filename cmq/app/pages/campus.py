@@ -42,7 +42,7 @@ if chosen:
 st.subheader("Actions")
 actions = ui.query("campus_actions", campus=code, year=None)
 if actions.empty:
-    st.info("Aucune action n'est renseignée : importez-les dans « Importer des données » (table Actions).")
+    st.info("Aucune action n'est renseignée (le campus les importe : table Actions).")
 else:
     st.dataframe(campus_view.actions_table(actions), hide_index=True, key="campus_actions")
 left, right = st.columns(2)

@@ -1,13 +1,16 @@
 """Complétude: which campus has reported which indicator for which year, so that the coordinator sees who has not;
-and where each campus's indicators stand against their targets."""
+and where each campus's indicators stand against their targets. It opens on the open campaign's year; those who run
+the campaign follow its drafts (progress is about what is entered, validated or not)."""
 import streamlit as st
 
-from cmq.app import cycle_view, ui
+from cmq.app import cycle_view, session, ui
+from cmq.core import auth
 from cmq.outputs import tables
 
-f = ui.filters()
+f = ui.filters(campaign_first=True, drafts=auth.may_administer(session.current()))
 st.title("Complétude des indicateurs")
 cycle_view.progress_panel(f["year"])
+ui.nothing_validated(f)
 grid = ui.figure("completude", f, key="comp_grid")
 gaps = tables.missing_reports(grid)
 if not gaps.empty:

@@ -6,6 +6,7 @@ from cmq.outputs import charts
 
 f = ui.filters()
 st.title("Critères de labellisation")
+ui.nothing_validated(f)
 grid = ui.figure("criteres", f, key="criteria")
 if grid["campus_id"].nunique() > charts.MAX_ROWS:  # the figure is then the distribution, criterion by criterion
     st.caption(f"Filtrez par filière ou choisissez au plus {charts.MAX_ROWS} campus pour voir la grille campus par campus.")

@@ -7,6 +7,7 @@ from cmq.outputs import tables
 
 f = ui.filters()
 st.title("Financements")
+ui.nothing_validated(f)
 k = ui.query("funding_kpis", **f).iloc[0]
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Montants connus", fmt.euros(k["known_eur"]), help=f"{fmt.number(k['lines'])} ligne(s) de financement, "

@@ -7,16 +7,17 @@ from cmq.outputs import charts
 
 f = ui.filters()
 st.title("Vue régionale des campus")
-k = ui.query("overview_kpis", **f).iloc[0]
+ui.nothing_validated(f)
+k = ui.query("overview_kpis", **f).iloc[0]  # nothing reported reads « non renseigné », never a zero
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Campus", fmt.number(k["campuses"]))
-c2.metric("Actions", fmt.number(k["actions"]),
+c2.metric("Actions", fmt.number(k["actions"] or None),
           help=f"{fmt.number(k['actions_terminee'])} terminées, {fmt.number(k['actions_en_cours'])} en cours, "
                f"{fmt.number(k['actions_prevue'])} prévues")
-c3.metric("Personnes touchées", fmt.number(k["people_reached"]),
+c3.metric("Personnes touchées", fmt.number(k["people_reached"] or None),
           help=f"Et {fmt.number(k['structures_reached'])} structures (entreprises, établissements, institutionnels). "
                "Une action commune à plusieurs campus compte une fois.")
-c4.metric("Financements acquis connus", fmt.euros(k["funding_known_eur"]),
+c4.metric("Financements acquis connus", fmt.euros(k["funding_known_eur"] if k["funding_known_eur"] or k["funding_unknown_lines"] else None),
           help=f"{fmt.number(k['funding_unknown_lines'])} financement(s) acquis dont le montant n'est pas renseigné.")
 # a year of planned money only does not read « 0 € » alone; nothing planned nor requested needs no line
 if any(not fmt.missing(k[c]) and k[c] for c in ("funding_planned_eur", "funding_requested_eur")):

@@ -7,12 +7,13 @@ from cmq.outputs import tables
 
 f = ui.filters()
 st.title("Publics touchés")
+ui.nothing_validated(f)
 k = ui.query("overview_kpis", **f).iloc[0]
 women = ui.query("reach_women", **f)
 known = women["figures_with_women"].sum()
 c1, c2, c3 = st.columns(3)
-c1.metric("Personnes touchées", fmt.number(k["people_reached"]), help="Une action commune à plusieurs campus compte une fois.")
-c2.metric("Structures touchées", fmt.number(k["structures_reached"]), help="Entreprises, établissements, institutionnels.")
+c1.metric("Personnes touchées", fmt.number(k["people_reached"] or None), help="Une action commune à plusieurs campus compte une fois.")
+c2.metric("Structures touchées", fmt.number(k["structures_reached"] or None), help="Entreprises, établissements, institutionnels.")
 c3.metric("Part des femmes", fmt.percent(tables.share(women["women"].sum(), women["reached_with_women"].sum())),
           help="Parmi les personnes des seuls chiffres qui donnent le nombre de femmes.")
 c3.caption(f"Sur {fmt.number(known)} chiffre(s) sur {fmt.number(women['figures'].sum())} : les seuls qui donnent le "
