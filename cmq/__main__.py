@@ -360,11 +360,11 @@ def cmd_remind(a) -> int:
     for campus in unreachable:
         print(f"{campus} : aucun directeur n'a d'adresse de messagerie, pas de relance possible.", file=sys.stderr)
     if a.dry_run:
-        for msg in msgs:
+        for msg in msgs.values():
             print(f"À : {msg['To']}\nObjet : {msg['Subject']}\n\n{msg.get_content()}\n{'-' * 60}")
         return 0
-    remind.send(msgs)
-    print(f"{len(msgs)} relance(s) envoyée(s) pour la campagne {a.year}.")
+    remind.send_and_record(store, a.year, msgs, a.user)
+    print(f"{len(msgs)} relance(s) envoyée(s) pour la campagne {a.year} (gardées dans ses étapes).")
     return 0
 
 
@@ -563,6 +563,7 @@ def parser() -> Parser:
     rm = sub.add_parser("remind", help="relancer par courriel les campus qui n'ont pas soumis (CMQ_SMTP_URL)")
     rm.add_argument("--year", required=True, type=int)
     rm.add_argument("--dry-run", action="store_true", help="afficher les messages sans les envoyer")
+    rm.add_argument("--user", help="l'administrateur qui relance (sans : « ligne de commande », une tâche planifiée)")
     rm.set_defaults(func=cmd_remind)
     for step, name, helptext in (("submit", "submit", "soumettre les chiffres d'un campus (directeur)"),
                                  ("validate", "validate", "valider les chiffres d'un campus (administrateur) : ils sont verrouillés"),

@@ -105,8 +105,8 @@ def test_empty_store_says_what_is_missing(tmp_path, monkeypatch):
                                                          "sector": "Tourisme, gastronomie", "label": "standard"}]), user=ADMIN)
     monkeypatch.setenv("CMQ_DATA_DIR", str(root))
     at = app(root)
-    assert metrics(at)["Actions"] == "0"
-    assert metrics(at)["Financements acquis connus"] == "0\u00a0€"
+    assert metrics(at)["Actions"] == "non renseigné", "nothing reported is not a zero"
+    assert metrics(at)["Financements acquis connus"] == "non renseigné"
 
 
 def test_every_page_of_the_navigation_runs(any_data):
@@ -149,7 +149,7 @@ def test_headlines_say_what_they_stand_on(data_dir):
     stands, beside the number; a campus never assessed is not « 11 criteria below the level »."""
     at = app(data_dir)
     at.selectbox(key="flt_year").set_value(2019).run()
-    assert metrics(at)["Financements acquis connus"] == "0\u00a0€"
+    assert metrics(at)["Financements acquis connus"] == "non renseigné"
     assert any("90\u202f000\u00a0€ prévus" in c.value for c in at.caption), [c.value for c in at.caption]
     at.switch_page("cmq/app/pages/reach.py").run()
     at.selectbox(key="flt_year").set_value(2018).run()

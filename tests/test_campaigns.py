@@ -197,7 +197,9 @@ def test_reminders_reach_the_directors_of_campuses_that_have_not_submitted(store
             return "250 OK"
 
     monkeypatch.delenv("CMQ_SMTP_URL", raising=False)
-    store_copy.update_account("directeur-agt", email="direction@agt.example.org")
+    for name in ("directeur-agt", "direction-msi"):
+        assert store_copy.account(name)["email"], "the demo's directors have addresses (example.org)"
+    store_copy.update_account("direction-msi", email=None)
     store_copy.open_campaign(2018, date(2019, 1, 31), user="admin", campuses=["AGT", "MSI", "TI"])
     store_copy.campaign_step("submit", 2018, "TI", user="admin")
     dry = cli("remind", "--year", "2018", "--dry-run", data_dir=store_copy.root)
@@ -213,6 +215,9 @@ def test_reminders_reach_the_directors_of_campuses_that_have_not_submitted(store
         server.stop()
     monkeypatch.delenv("CMQ_SMTP_URL")
     assert out.returncode == 0 and "1 relance(s) envoyée(s)" in out.stdout, out.stderr
+    reminded = cycle.progress(store_copy, 2018).set_index("campus_id")["last_reminded"]
+    assert reminded.notna().to_dict() == {"AGT": True, "MSI": False, "TI": False}, "who was reminded is kept"
+    assert "à direction@agt.example.org" in cycle.events(store_copy, 2018)["reason"].tolist()
     assert len(received) == 1, "TI has submitted; MSI has no address"
     to, msg = received[0]
     body = msg.get_content()
@@ -265,6 +270,7 @@ def test_a_campaign_can_ask_a_campus_for_some_indicators_only(store_copy, tmp_pa
 
     store_copy.update_account("directeur-agt", email="direction@agt.example.org")
     msgs, _ = remind.messages(store_copy, 2018)
+    msgs = list(msgs.values())
     body = next(m for m in msgs if "d'AGT" in m["Subject"]).get_content()
     assert "Indicateurs renseignés : 1 sur 2" in body and "AGT-I04" in body and "AGT-I02" not in body, \
         "the reminder lists what the campaign asks, not the whole plan"
@@ -532,3 +538,52 @@ def test_completeness_opens_on_the_campaign_and_follows_drafts_for_the_coordinat
     comite.switch_page("cmq/app/pages/completeness.py").run()
     assert comite.selectbox(key="flt_year").value == 2019 and comite.radio(key="flt_figures").value == "valides"
     assert "Campagne 2019" in [h.value for h in comite.subheader], "where each campus stands, for everyone"
+
+
+def test_the_coordinator_previews_and_sends_reminders_from_the_page(data_dir, store_copy, monkeypatch):
+    """Without a mail server the page shows the messages and says how to send them; with one (a real SMTP server on
+    127.0.0.1) one click sends them, and when each campus was last reminded shows on the page."""
+    import email
+    from email import policy
+
+    from aiosmtpd.controller import Controller
+
+    from browser import free_port
+
+    monkeypatch.delenv("CMQ_SMTP_URL", raising=False)
+    store_copy.open_campaign(2019, date(2020, 1, 31), user="admin",
+                             campuses=store_copy.current("campuses")["campus_id"].tolist())
+    store_copy.campaign_step("submit", 2019, "TI", user="admin")
+    store_copy.update_account("direction-msi", email=None)
+    at = app_test("admin").run()
+    at.switch_page("cmq/app/pages/campaigns.py").run()
+    assert at.multiselect(key="remind_campuses").value == ["AGT", "AMF", "ITIP", "MMA"], "not TI (submitted), not MSI"
+    said = shown(" ".join(w.value for w in at.warning))
+    assert "MSI n'a pas soumis ses chiffres et aucun de ses directeurs n'a d'adresse" in said
+    previews = " ".join(t.value for t in at.text)
+    assert "À : direction@agt.example.org" in previews and "Objet : Campagne 2019 : chiffres d'AGT attendus" in previews
+    assert "CMQ_SMTP_URL" in " ".join(i.value for i in at.info) and at.button(key="remind_send").disabled
+    received = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(email.message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    port = free_port()
+    server = Controller(Keep(), hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        monkeypatch.setenv("CMQ_SMTP_URL", f"smtp://127.0.0.1:{port}")
+        at.multiselect(key="remind_campuses").set_value(["AGT"]).run()
+        at.button(key="remind_send").click().run()
+    finally:
+        server.stop()
+    assert [m["To"] for m in received] == ["direction@agt.example.org"], "only the campus chosen"
+    assert "1 relance(s) envoyée(s) pour la campagne 2019" in shown(" ".join(s.value for s in at.success))
+    assert "dernière relance le" in " ".join(e.label for e in at.expander if "AGT" in e.label)
+    step = cycle.events(store_copy, 2019).iloc[-1]
+    assert (step["step"], step["campus_id"], step["by"]) == ("Relancé", "AGT", "admin")
+    with pytest.raises(StoreError, match="Seul un administrateur relance"):
+        from cmq.core import remind
+        remind.send_and_record(store_copy, 2019, {}, "comite")

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cmq.app import ui
-from cmq.core import cycle, fmt
+from cmq.core import cycle, fmt, remind
 from cmq.core.store import StoreError
 from cmq.core.store.campaigns import STATUSES
 
@@ -29,6 +29,7 @@ def progress_table(year: int) -> pd.DataFrame:
         "Jours restants": p["days_left"].map(lambda v: "" if fmt.missing(v) else fmt.number(v) if v >= 0 else
                                              f"dépassée de {fmt.number(-v)} j"),
         "Raison du renvoi": p["reason"].fillna(""),
+        "Dernière relance": p["last_reminded"].map(lambda t: "" if fmt.missing(t) else fmt.moment(t)),
     })
 
 
@@ -150,8 +151,46 @@ def coordinator(account: dict) -> None:
     with st.expander("Étapes de la campagne"):
         st.dataframe(steps_table(year), hide_index=True)
     if not campaigns[year]["closed_at"]:
+        reminders(year, account)
         deadlines(year, campaigns[year], account)
         closing(year, campaigns[year], account)
+
+
+def reminders(year: int, account: dict) -> None:
+    """Who has not submitted, the e-mail each campus's directors would receive (to whom, what is missing, the
+    deadline), and one click to send them through CMQ_SMTP_URL; each sending is kept in the campaign's steps."""
+    st.markdown("**Relancer les campus**")
+    msgs, unreachable = remind.messages(ui.store(), year)
+    if not msgs and not unreachable:
+        st.caption("Tous les campus de la campagne ont soumis leurs chiffres : personne à relancer.")
+        return
+    for campus in unreachable:
+        st.warning(f"{fmt.md(campus)} n'a pas soumis ses chiffres et aucun de ses directeurs n'a d'adresse de messagerie "
+                   "(« Administration des comptes ») : pas de relance possible.", icon=":material/unsubscribe:")
+    if not msgs:
+        return
+    last = cycle.progress(ui.store(), year).set_index("campus_id")["last_reminded"]
+    chosen = st.multiselect("Campus à relancer (ceux qui n'ont pas soumis)", list(msgs), default=list(msgs),
+                            key="remind_campuses", placeholder="Choisissez des campus")
+    for campus in chosen:
+        msg, when = msgs[campus], last.get(campus)
+        with st.expander(f"Aperçu pour {fmt.md(campus)} — "
+                         + (f"dernière relance le {fmt.md(fmt.moment(when))}" if not fmt.missing(when) else "jamais relancé")):
+            st.text(f"À : {msg['To']}\nObjet : {msg['Subject']}\n\n{msg.get_content()}")
+    if not remind.configured():
+        st.info("L'envoi demande un serveur de messagerie : l'administrateur du serveur règle CMQ_SMTP_URL (par "
+                "exemple smtp://localhost:25, voir le README) puis relance l'application. Les aperçus ci-dessus sont "
+                "les messages qui partiraient.", icon=":material/mail:")
+    if st.button(f"Envoyer {len(chosen):d} relance(s)", key="remind_send", disabled=not chosen or not remind.configured(),
+                 icon=":material/send:"):
+        try:
+            remind.send_and_record(ui.store(), year, {c: msgs[c] for c in chosen}, account["name"])
+        except StoreError as exc:
+            st.error(fmt.md(exc))
+            return
+        ui.clear_cache()
+        st.session_state["cycle_done"] = f"{len(chosen):d} relance(s) envoyée(s) pour la campagne {int(year)}."
+        st.rerun()
 
 
 def deadlines(year: int, campaign: dict, account: dict) -> None:

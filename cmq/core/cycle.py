@@ -11,7 +11,7 @@ from cmq.core.store import StoreError
 from cmq.core.store.campaigns import STATUSES, STEP_NAMES
 
 COLUMNS = ["campus_id", "status", "status_label", "expected", "reported", "share_reported", "deadline", "submitted_at",
-           "timeliness", "days_left", "reason"]
+           "timeliness", "days_left", "reason", "last_reminded"]
 
 
 def _day(text: str | None) -> date | None:
@@ -38,6 +38,7 @@ def progress(store, year: int, today: date | None = None) -> pd.DataFrame:
         else:
             left = (deadline - today).days
             timeliness = "en retard" if left < 0 else "en cours"
+        reminded = [e["at"] for e in campaign["events"] if e["campus"] == campus and e["step"] == "remind"]
         sent = [e for e in campaign["events"] if e["campus"] == campus and e["step"] == "send_back"]
         reason = None
         if sent and state["status"] == "renvoye":
@@ -48,7 +49,7 @@ def progress(store, year: int, today: date | None = None) -> pd.DataFrame:
                      "share_reported": reported / expected if expected else None,
                      "deadline": deadline.isoformat(), "submitted_at": submitted.isoformat() if submitted else None,
                      "timeliness": timeliness, "days_left": left,
-                     "reason": reason})
+                     "reason": reason, "last_reminded": reminded[-1] if reminded else None})
     out = pd.DataFrame(rows, columns=COLUMNS)
     # late and still not submitted, then submitted late, then still in time, then submitted in time
     rank = [(0 if t == "en retard" and pd.isna(s) else 1 if t == "en retard" else 2 if t == "en cours" else 3)

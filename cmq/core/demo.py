@@ -18,6 +18,21 @@ DEMO_ACCOUNTS = [
     ("directeur-agt", "directeur", ["AGT"], "agt-demo-2018"),
 ]
 DEMO_USER = "admin"  # the demo data is imported by the demo administrator
+# Addresses in a domain reserved for examples (RFC 2606): reminders show real messages on the demo, reach no one.
+DEMO_EMAIL = "direction@{campus}.example.org"
+
+
+def demo_directors(store) -> None:
+    """Every demo campus has a director with an address (the listed AGT one, and one per other campus, who cannot
+    sign in: no password), so that the campaign's reminders have someone to write to."""
+    accounts = store.accounts()
+    store.update_account("directeur-agt", email=DEMO_EMAIL.format(campus="agt"))
+    directed = {c for a in accounts.values() if a["role"] == "directeur" for c in a["campuses"]}
+    for code in store.current("campuses")["campus_id"]:
+        name = f"direction-{code.lower()}"
+        if name not in accounts and code not in directed:
+            store.put_account(auth.new_account(name, "directeur", [code], None, email=DEMO_EMAIL.format(
+                campus=code.lower()), demo=True))
 
 
 class DemoError(Exception):
@@ -52,6 +67,7 @@ def build(store, demo_dir: Path = DEMO_DIR) -> list[ingest.Report]:
             first = "; ".join(f"ligne {e['line']} {e['column']}: {e['message']}" for e in rep.errors[:5])
             raise DemoError(f"Le fichier de démonstration {path.name} est refusé : {first}")
         reports.append(rep)
+    demo_directors(store)
     return reports
 
 

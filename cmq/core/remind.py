@@ -16,14 +16,14 @@ from cmq.core.store import StoreError
 SENDER = "pilotage-cmq@localhost"
 
 
-def messages(store, year: int, today: date | None = None) -> tuple[list[EmailMessage], list[str]]:
-    """The reminders to send, and the campuses no reminder can reach (no director with an address)."""
+def messages(store, year: int, today: date | None = None) -> tuple[dict[str, EmailMessage], list[str]]:
+    """The reminders to send, by campus, and the campuses no reminder can reach (no director with an address)."""
     today = today or date.today()
     progress = cycle.progress(store, year, today)
     waiting = progress[~progress["status"].isin(["soumis", "valide"])]
     accounts = [a for a in store.accounts().values() if a["role"] == "directeur" and not a.get("disabled")]
     values = queries.run("iptt", store=store, year=int(year))
-    out, unreachable = [], []
+    out, unreachable = {}, []
     for r in waiting.itertuples():
         to = sorted({a["email"] for a in accounts if r.campus_id in a["campuses"] and a.get("email")})
         if not to:
@@ -54,8 +54,20 @@ def messages(store, year: int, today: date | None = None) -> tuple[list[EmailMes
         msg["From"] = os.environ.get("CMQ_SMTP_FROM", SENDER)
         msg["To"] = ", ".join(to)
         msg.set_content("\n".join(lines))
-        out.append(msg)
+        out[r.campus_id] = msg
     return out, unreachable
+
+
+def send_and_record(store, year: int, msgs: dict[str, EmailMessage], user: str | None, url: str | None = None) -> None:
+    """Send the reminders of `msgs` (campus → message), then keep in the campaign's steps who was reminded, when and
+    to which addresses: nothing is recorded when the server did not take them."""
+    store.refuse_reminder(user)
+    send(list(msgs.values()), url)
+    store.record_reminders(year, {c: [a.strip() for a in m["To"].split(",")] for c, m in msgs.items()}, user=user)
+
+
+def configured() -> bool:
+    return bool(os.environ.get("CMQ_SMTP_URL"))
 
 
 SMTP_CA_FILE = "CMQ_SMTP_CA_FILE"  # a private certificate authority's file, for a server the system does not trust

@@ -23,11 +23,17 @@ STEPS = {
 }
 STEP_NAMES = {"open": "Campagne ouverte", "submit": "Soumis", "validate": "Validé", "send_back": "Renvoyé",
               "reopen": "Rouvert", "draft": "Première saisie", "close": "Campagne close",
-              "extend": "Date limite reportée", "changed": "Modifié après soumission"}
+              "extend": "Date limite reportée", "changed": "Modifié après soumission", "remind": "Relancé"}
+COMMAND_LINE = "ligne de commande"  # who sends the reminders of `cmq remind` run without --user (a scheduled task)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _event(step: str, campus: str | None, user: str, reason: str | None = None, indicator: str | None = None) -> dict:
+    """One step of a campaign as its history keeps it."""
+    return {"step": step, "campus": campus, "by": user, "at": _now(), "reason": reason, "indicator": indicator}
 
 
 class Campaigns:
@@ -63,8 +69,7 @@ class Campaigns:
                         "closed_at": None,
                         "campuses": {c: {"status": "a_saisir", **({"expected": sorted(expected[c])} if expected and
                                                                   c in expected else {})} for c in sorted(campuses)},
-                        "events": [{"step": "open", "campus": None, "by": user, "at": _now(), "reason": None,
-                                    "indicator": None}]}
+                        "events": [_event("open", None, user)]}
             m.setdefault("campaigns", []).append(campaign)
             self._write_manifest(m)
         return campaign
@@ -88,9 +93,8 @@ class Campaigns:
                 raise StoreError(f"La date limite est déjà le {deadline.strftime('%d/%m/%Y')} : rien n'a changé.")
             held["deadline"] = deadline.isoformat()
             said = f"date limite {date.fromisoformat(before).strftime('%d/%m/%Y')} → {deadline.strftime('%d/%m/%Y')}"
-            campaign["events"].append({"step": "extend", "campus": campus, "by": user, "at": _now(),
-                                       "reason": said + (f" : {reason.strip()}" if (reason or "").strip() else ""),
-                                       "indicator": None})
+            campaign["events"].append(_event("extend", campus, user, said + (f" : {reason.strip()}" if
+                                                                            (reason or "").strip() else "")))
             self._write_manifest(m)
 
     def close_campaign(self, year: int, *, user: str) -> None:
@@ -103,8 +107,25 @@ class Campaigns:
             if campaign["closed_at"]:
                 raise StoreError(f"La campagne {year} est déjà close.")
             campaign["closed_at"] = _now()
-            campaign["events"].append({"step": "close", "campus": None, "by": user, "at": _now(), "reason": None,
-                                       "indicator": None})
+            campaign["events"].append(_event("close", None, user))
+            self._write_manifest(m)
+
+    def refuse_reminder(self, user: str | None) -> None:
+        """Only an administrator (or the command line's scheduled task) reminds campuses: checked before any sending."""
+        if user is not None and not auth.may_administer(self.account(user)):
+            raise StoreError("Seul un administrateur relance les campus.")
+
+    def record_reminders(self, year: int, sent: dict[str, list[str]], *, user: str | None) -> None:
+        """Keep in the campaign's steps that each campus of `sent` was reminded, and to which addresses (an
+        administrator, or the command line's scheduled task when `user` is None)."""
+        self.refuse_reminder(user)
+        with self._writing():
+            m = self.manifest()
+            campaign = self._in(m, year)
+            if campaign["closed_at"]:
+                raise StoreError(f"La campagne {year} est close : plus de relance.")
+            for campus, to in sorted(sent.items()):
+                campaign["events"].append(_event("remind", campus, user or COMMAND_LINE, "à " + ", ".join(to)))
             self._write_manifest(m)
 
     def campaign_step(self, step: str, year: int, campus: str, *, user: str, reason: str | None = None,
@@ -136,8 +157,7 @@ class Campaigns:
             state["since"] = _now()
             if step == "submit":
                 state["submitted_at"] = _now()
-            campaign["events"].append({"step": step, "campus": campus, "by": user, "at": _now(),
-                                       "reason": (reason or "").strip() or None, "indicator": indicator})
+            campaign["events"].append(_event(step, campus, user, (reason or "").strip() or None, indicator))
             self._write_manifest(m)
         return to
 
@@ -168,5 +188,4 @@ class Campaigns:
                 if int(c["year"]) == year and state and state["status"] in ("a_saisir", "soumis"):
                     step = "draft" if state["status"] == "a_saisir" else "changed"
                     state["status"], state["since"] = "brouillon", _now()
-                    c["events"].append({"step": step, "campus": campus, "by": user, "at": _now(), "reason": None,
-                                        "indicator": None})
+                    c["events"].append(_event(step, campus, user))
