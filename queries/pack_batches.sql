@@ -1,16 +1,17 @@
 -- question: from which import batches do the figures of a meeting pack come?
--- grain: one row per batch that set at least one current row of the chosen campuses (or a shared table), oldest first
--- params: $campuses (list of campus codes or null for all)
+-- grain: one row per batch that set at least one current row of the chosen campuses (or a shared table) that a
+--        document of year $until reads (its year or an earlier one; the plan, which has no year), oldest first
+-- params: $campuses (list of campus codes or null for all), $until (the document's year; null for every year)
 with used as (
     select batch_id, campus_id from campuses
     union all select batch_id, campus_id from objectives
     union all select batch_id, campus_id from indicators
-    union all select batch_id, campus_id from indicator_values
-    union all select batch_id, campus_id from actions
+    union all select batch_id, campus_id from indicator_values where $until is null or year <= $until
+    union all select batch_id, campus_id from actions where $until is null or year <= $until
     union all select batch_id, campus_id from action_objectives
-    union all select batch_id, campus_id from reach
-    union all select batch_id, campus_id from funding
-    union all select batch_id, campus_id from criteria_assessments
+    union all select batch_id, campus_id from reach where $until is null or year <= $until
+    union all select batch_id, campus_id from funding where $until is null or year <= $until
+    union all select batch_id, campus_id from criteria_assessments where $until is null or year <= $until
     union all select batch_id, null as campus_id from criteria
 ),
 

@@ -1,6 +1,6 @@
 -- question: how has the reach of the chosen campuses moved from year to year, by audience?
 -- grain: one row per year and audience; a joint action reported by several campuses counts once
--- params: $campuses (list of campus codes or null for all)
+-- params: $campuses (list of campus codes or null for all), $until (a document's year: no later year; null for all)
 -- Only a joint action (one with associated campuses) can be reported by several campuses (the importer refuses
 -- another campus's figure for any other action). So: every figure summed, minus what the joint actions' figures add
 -- beyond their largest one, rather than grouping every figure of every year per action (the catalogue's
@@ -13,7 +13,8 @@ with chosen as (
         detail,
         count
     from reach
-    where $campuses is null or list_contains($campuses, campus_id)
+    where ($campuses is null or list_contains($campuses, campus_id))
+        and ($until is null or year <= $until)
 ),
 
 joint as (

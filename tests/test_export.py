@@ -55,12 +55,17 @@ def series_values(chart) -> dict:
 
 def test_region_pack_slides_title_figures_and_closing(region, region_pptx):
     slides = list(region_pptx.slides)
-    assert len(slides) == 1 + len(REGION_PACK) + 1
+    assert len(slides) == 1 + len(region.shown) + bool(region.missing) + 1 and len(region.items) == len(REGION_PACK)
     assert slides[0].shapes.title.text == "Dossier de séance"
     cover = slides[0].placeholders[1].text
     assert "Région Bourgogne-Franche-Comté · 6 campus" in cover and "Année 2018" in cover and "Données au" in cover
     titles = [s.shapes.title.text for s in slides[1:-1]]
-    assert titles == [item.title for item in region.items]
+    assert titles == [item.title for item in region.shown] + ["Non renseigné à ce jour"]
+    said = " ".join(sh.text_frame.text for sh in slides[-2].shapes if sh.has_text_frame)
+    assert [i.title for i in region.missing] == ["Part des femmes parmi les personnes touchées",
+                                                 "Indicateurs en retard sur leur cible"], "no target to compare with"
+    assert "Part des femmes parmi les personnes touchées : Aucun campus n'a renseigné le nombre de femmes" in said
+    slides = slides[:-2] + slides[-1:]
     assert "Publics touchés" in titles and "Financements connus par financeur" in titles
     for s in slides[1:-1]:  # every figure slide says its filters, source and data date
         text = " ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame)
@@ -267,12 +272,15 @@ def test_pack_page_lists_the_slides_and_offers_three_formats(data_dir):
     at.switch_page("cmq/app/pages/pack.py").run()
     assert not at.exception
     contents = frame(at, "Diapositive")
-    assert len(contents) == 1 + len(REGION_PACK) + 1
+    assert len(contents) == 1 + len(REGION_PACK) - 2 + 1 + 1, "the figures with nothing to show share one slide"
+    assert contents.loc[contents["Titre"] == "Non renseigné à ce jour", "Contenu"].item() == \
+        "Part des femmes parmi les personnes touchées, Indicateurs en retard sur leur cible"
     assert contents.loc[contents["Titre"] == "Publics touchés", "Contenu"].item() == "graphique modifiable"
     assert contents.loc[contents["Titre"] == "Carte des campus", "Contenu"].item() == "image haute résolution"
     at.selectbox(key="pack_scope").set_value("MSI").run()
     assert "Campus MSI" in at.caption[0].value
     campus = frame(at, "Diapositive")
-    assert len(campus) >= 1 + len(CAMPUS_PACK) + 1, "a long table runs over several slides"
-    assert "Indicateurs en retard sur leur cible" in set(campus["Titre"])
+    assert len(campus) >= 1 + len(CAMPUS_PACK), "a long table runs over several slides"
+    assert "Indicateurs en retard sur leur cible" in campus.loc[campus["Titre"] == "Non renseigné à ce jour",
+                                                                "Contenu"].item(), "no target of MSI to compare with"
     assert set(campus[campus["Titre"].str.startswith("Arbre d'objectifs")]["Contenu"]) == {"tableau"}

@@ -94,7 +94,9 @@ CHECKS = {  # query: (parameters, what the rows must say)
                                                                             "milestones", "campus_partners"}),
     # the region's milestones (no campus) come with any choice of campuses, oldest first
     "milestones": ({"campuses": ["AAA"]}, lambda d: list(d["milestone_id"]) == ["REG-1", "A-1"]),
-    "pack_batches": ({"campuses": ["BBB"]}, lambda d: "indicator_values" not in set(d["table_name"])
+    # a campus with a target only has figures; one with nothing for the year has none
+    "campuses_with_figures": ({"year": 2018, "campuses": None}, lambda d: "AAA" in set(d["campus_id"])),
+    "pack_batches": ({"campuses": ["BBB"], "until": None}, lambda d: "indicator_values" not in set(d["table_name"])
                      and "criteria" in set(d["table_name"])),
     # per indicator × year: a share never 0 for a missing side, a cumulative indicator read as its running sums
     "iptt": ({"campus": "AAA"}, lambda d: {(r.indicator_id, r.year): (r.target, r.actual, r.percent_of_target, r.status)

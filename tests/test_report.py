@@ -205,3 +205,49 @@ def test_the_report_page_and_the_cost_per_person_on_the_funding_page(data_dir):
     assert by_campus["AGT – Alimentation, Goût, Tourisme"] == "au moins 128 €"
     assert by_campus["TI – Territoire Intelligent"] == "non calculable", "nobody reached: not computed, not 0 €"
     assert any("jamais comptés comme 0" in c.value for c in at.caption)
+
+
+def test_documents_of_a_thin_year_hold_together(store_copy):
+    """A 2019 campaign where only AGT is validated, with two figures: the pack gives no page of one sentence (what has
+    nothing to show is listed once, « Non renseigné à ce jour »), its contents stay on its first page; the report's
+    contents are followed by its summary (no blank page), its plan, title and chapters agree (six campuses, five of
+    one line), its summary writes no zero for « not reported »; the 2018 pack lists no 2019 batch."""
+    from datetime import date
+
+    from cmq.core import ingest, queries
+    from cmq.outputs import pack
+
+    store_copy.open_campaign(2019, date(2027, 1, 31), user="admin",
+                             campuses=store_copy.current("campuses")["campus_id"].tolist())
+    ingest.import_bytes(store_copy, "indicator_values", "Code campus;Identifiant indicateur;Année;Valeur\n"
+                        "AGT;AGT-I01;2019;12\nAGT;AGT-I04;2019;3\n".encode(), "v.csv", user="directeur-agt")
+    store_copy.campaign_step("submit", 2019, "AGT", user="directeur-agt")
+    store_copy.campaign_step("validate", 2019, "AGT", user="admin")
+    thin = pack.build_from_store(store_copy, "region", 2019)
+    assert {i.title for i in thin.missing} >= {"Publics touchés", "Actions par statut"}
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pack.render(thin, "pdf"))).pages]
+    assert pages[1].startswith("Carte des campus\n"), "the contents hold on the title page"
+    alone = [p.split("\n")[0] for p in pages if len(p.split("\n")) <= 3]
+    assert alone == [], f"pages of one sentence: {alone}"
+    missing = next(p for p in pages if p.startswith("Non renseigné à ce jour\n"))
+    assert "Publics touchés : Aucun public touché n'est renseigné" in missing
+    assert f"Non renseigné à ce jour ({len(thin.missing)} figure(s))" in pages[0]
+    r = report.build_from_store(store_copy, "region", 2019, charts=False)
+    chapters = [b.text for b in r.blocks if b.kind == "heading" and b.level == 1]
+    assert len([c for c in chapters if c.startswith("CMQ ")]) == 6 and "6 campus" in r.scope_title
+    said = " ".join(b.text for b in r.blocks if b.kind == "text")
+    assert "Les chiffres 2019 de MSI ne sont pas encore validés dans la campagne 2019" in said
+    assert "aucune action renseignée pour 2019 · aucun public touché renseigné" in said and "0 actions" not in said
+    def run(name, **params):
+        return queries.run(name, store=store_copy, **params)
+
+    plan = report.plan(run, pack.scope_of(run, "region", 2019, store_copy.campaigns()[2019]))
+    assert [t for t, _ in plan][1:-1] == [c for c in chapters if c.startswith("CMQ ")]
+    assert dict(plan)["CMQ Microtechniques et Systèmes Intelligents (MSI)"] == "une ligne : chiffres 2019 pas encore validés"
+    pdf = PdfReader(io.BytesIO(report.render(r, "pdf"))).pages
+    blank = [i + 1 for i, p in enumerate(pdf) if len(p.extract_text().strip().split("\n")) <= 1]
+    assert blank == [], f"blank pages: {blank}"
+    old = pack.build_from_store(store_copy, "region", 2018)
+    new_batch = int(store_copy.read("select max(batch_id) as b from batches", build=False)["b"].iloc[0])
+    assert new_batch in set(thin.batches["batch_id"]) and new_batch not in set(old.batches["batch_id"]), \
+        "the 2018 pack's lineage lists no 2019 batch"

@@ -225,17 +225,21 @@ def campus_map(df: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#8A8A8A", width=0.8), hoverinfo="skip",
                                showlegend=False))
     biggest = max(float(d["people_reached"].max()), 1.0)
+    small, span = (14, 34) if len(d) <= 30 else (5, 14)
+    d["size"] = [small + span * math.sqrt(float(v) / biggest) for v in d["people_reached"].fillna(0)]
     for i, (sector, part) in enumerate(d.groupby("sector", sort=True)):
-        small, span = (14, 34) if len(d) <= 30 else (5, 14)
-        sizes = [small + span * math.sqrt(float(v) / biggest) for v in part["people_reached"]]
+        sizes = part["size"].tolist()
         fig.add_trace(go.Scatter(
-            x=part["x"], y=part["y"], name=sector, mode="markers+text" if len(d) <= 30 else "markers",
-            text=part["campus_id"], textposition=part["place"].tolist(), textfont=dict(size=MIN_TEXT),
+            x=part["x"], y=part["y"], name=sector, mode="markers", text=part["campus_id"],
             marker=dict(size=sizes, color=PALETTE[i % len(PALETTE)], line=dict(color="white", width=1.5), opacity=0.9),
             customdata=part[["name", "city", "people_reached", "actions"]],
             hovertemplate="<b>%{text} – %{customdata[0]}</b><br>%{customdata[1]}<br>"
                           "%{customdata[2]:,} personnes touchées<br>%{customdata[3]} action(s)<extra>" + sector + "</extra>",
         ))
+    if len(d) <= 30:  # the codes drawn last, over every bubble (a later sector's bubble hid an earlier one's code)
+        fig.add_trace(go.Scatter(x=d["x"], y=d["y"], mode="markers+text", text=d["campus_id"],
+                                 textposition=d["place"].tolist(), textfont=dict(size=MIN_TEXT), hoverinfo="skip",
+                                 marker=dict(size=d["size"].tolist(), opacity=0), showlegend=False))  # beside its bubble
     pad = 1.2
     lon = (max(FRANCE["lon"][0], d["x"].min() - pad * 2), min(FRANCE["lon"][1], d["x"].max() + pad * 2))
     lat = (max(FRANCE["lat"][0], d["y"].min() - pad), min(FRANCE["lat"][1], d["y"].max() + pad))

@@ -57,6 +57,8 @@ class Item:
     @property
     def message(self) -> str | None:
         """What an empty figure says is missing (shown as text, not as a picture of text)."""
+        if self.grid is not None and self.grid.message:
+            return self.grid.message
         return (" ".join(export.notes_of(self.fig)) or "Aucune donnée.") if export.is_empty(self.fig) else None
 
     @property
@@ -66,9 +68,14 @@ class Item:
         return PICTURE_WIDTH, min(PICTURE_HEIGHT, int(self.fig.layout.height or PICTURE_HEIGHT))
 
     def png(self) -> bytes:
+        """Its picture without its title nor its notes: the page or slide prints them as text around it (twice
+        otherwise)."""
         if self._png is None:
             width, height = self.picture_size
-            self._png = export.image(self.fig, "png", width=width, height=height)
+            bare = go.Figure(self.fig)
+            bare.update_layout(title_text=None, margin_t=24)
+            bare.layout.annotations = [a for a in self.fig.layout.annotations if a.xref != "paper"]
+            self._png = export.image(bare, "png", width=width, height=height)
         return self._png
 
 
@@ -87,6 +94,25 @@ class Pack:
 
     def file_name(self, kind: str) -> str:
         return f"dossier-de-seance_{export.slug(self.scope)}_{self.year}.{kind}"
+
+    @property
+    def shown(self) -> list[Item]:
+        """The figures with something to show: a page or slide each."""
+        return [i for i in self.items if i.message is None]
+
+    @property
+    def missing(self) -> list[Item]:
+        """The figures with nothing to show yet: listed together on one « Non renseigné à ce jour » page, never given
+        a page of one sentence each."""
+        return [i for i in self.items if i.message is not None]
+
+
+MISSING_TITLE = "Non renseigné à ce jour"
+
+
+def missing_lines(pack: Pack) -> list[str]:
+    """One line per figure with nothing to show: its title and what it lacks."""
+    return [f"{i.title} : {i.message}" for i in pack.missing]
 
 
 Run = Callable[..., pd.DataFrame]
@@ -120,11 +146,11 @@ def scope_of(run: Run, scope: str, year: int, campaign: dict | None = None) -> S
         regions = sorted(campuses["region"].dropna().unique())
         where = f"Région {regions[0]}" if len(regions) == 1 else f"{len(regions)} régions"
         title = f"{where} · {fmt.number(len(campuses))} campus"
-        ctx = {"year": year, "campuses": None, "campus": None}
+        ctx = {"year": year, "campuses": None, "campus": None, "until": year}
     else:
         name = campuses.set_index("campus_id").loc[scope, "name"]
         title = f"Campus {scope} – {name}"
-        ctx = {"year": year, "campuses": [scope], "campus": scope}
+        ctx = {"year": year, "campuses": [scope], "campus": scope, "until": year}
     figures = None
     if campaign is not None:
         pool = ctx["campuses"] or campuses["campus_id"].tolist()
@@ -145,7 +171,7 @@ def build(run: Run, scope: str, year: int, campaign: dict | None = None) -> Pack
         fig_def = FIGURES[n]
         data = run(fig_def.query, **fig_def.params(ctx))
         items.append(Item(fig_def, ctx, data, fig_def.chart(data, ctx)))
-    batches = run("pack_batches", campuses=ctx["campuses"])
+    batches = run("pack_batches", campuses=ctx["campuses"], until=year)
     last = batches["committed_at"].max() if not batches.empty else None
     return Pack(scope, scope_title, year, fmt.local_day(last), items, batches, figures=figures)
 
@@ -208,7 +234,7 @@ def pptx(pack: Pack) -> bytes:
     for p in sub.text_frame.paragraphs:
         p.font.size = Pt(22)
 
-    for item in pack.items:
+    for item in pack.shown:
         caption = [f"{item.caption} · Données au {pack.data_date}"] + export.notes_of(item.fig)
         if item.grid is not None:
             _grid_slides(prs, item.title, caption[:1] + ([item.grid.note] if item.grid.note else []), item.grid)
@@ -216,13 +242,13 @@ def pptx(pack: Pack) -> bytes:
         slide = _titled(prs, item.title)
         _text(slide, Inches(0.5), Inches(1.05), Inches(12.3), Inches(0.6), caption, size=TEXT_PT)
         box = (Inches(0.5), Inches(1.75), Inches(12.3), Inches(5.5))
-        native = item.native
-        if item.message is not None:
-            _text(slide, Inches(1.5), Inches(3.2), Inches(10.3), Inches(1.5), [item.message], size=24)
-        elif native is not None:
-            _chart(slide, native, *box)
+        if item.native is not None:
+            _chart(slide, item.native, *box)
         else:
             _picture(slide, item.png(), *box)
+    if pack.missing:
+        slide = _titled(prs, MISSING_TITLE)
+        _text(slide, Inches(0.5), Inches(1.2), Inches(12.3), Inches(5.8), missing_lines(pack), size=16)
 
     slide = _titled(prs, _closing_title(pack))
     table, more = batch_lines(pack)
@@ -518,20 +544,15 @@ def pdf(pack: Pack) -> bytes:
         doc.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
     doc.ln(6)
     doc.set_font("DejaVu", size=11)
-    for i, item in enumerate(pack.items, start=2):
-        doc.cell(0, 6, f"{i}. {item.title}", new_x="LMARGIN", new_y="NEXT")
+    _pdf_contents(doc, [item.title for item in pack.shown] + ([f"{MISSING_TITLE} ({len(pack.missing)} figure(s))"]
+                                                             if pack.missing else []) + [_closing_title(pack)])
 
-    for item in pack.items:
+    for item in pack.shown:
         doc.add_page()
         _heading(doc, item.title, [f"{item.caption} · Données au {pack.data_date}"])
         if item.grid is not None:
             _pdf_table(doc, item.grid.table, fills=item.grid.fills, bold=item.grid.bold)
             _pdf_notes(doc, [item.grid.note] if item.grid.note else [])
-            continue
-        if item.message is not None:
-            doc.set_font("DejaVu", size=16)
-            doc.ln(20)
-            doc.multi_cell(0, 9, item.message, new_x="LMARGIN", new_y="NEXT")
             continue
         table, more = _figures_table(item)
         notes = export.notes_of(item.fig)
@@ -546,12 +567,29 @@ def pdf(pack: Pack) -> bytes:
         _pdf_table(doc, table)
         _pdf_notes(doc, [more] if more else [])
 
+    if pack.missing:
+        doc.add_page()
+        _heading(doc, MISSING_TITLE, [])
+        doc.set_font("DejaVu", size=12)
+        for line in missing_lines(pack):
+            doc.multi_cell(0, 7, f"• {line}", align="L", new_x="LMARGIN", new_y="NEXT")
+            doc.ln(2)
     doc.add_page()
     table, more = batch_lines(pack)
     _heading(doc, _closing_title(pack), [])
     _pdf_table(doc, table)
     _pdf_notes(doc, [more] if more else [])
     return bytes(doc.output())
+
+
+def _pdf_contents(doc, titles: list[str]) -> None:
+    """The numbered contents on the title page, in two columns when one would run onto a page of its own."""
+    line, top = 6, doc.get_y()
+    rows = len(titles) if top + line * len(titles) <= PAGE_BOTTOM else -(-len(titles) // 2)
+    width = PAGE_WIDTH if rows == len(titles) else PAGE_WIDTH / 2
+    for i, title in enumerate(titles):
+        doc.set_xy(doc.l_margin + width * (i // rows), top + line * (i % rows))
+        doc.cell(width - 4, line, fmt.short(f"{i + 2}. {title}", 80 if rows < len(titles) else 160))
 
 
 def pdf_setup(doc, title: str) -> None:
@@ -722,11 +760,13 @@ def xlsx(pack: Pack) -> bytes:
 def contents(pack: Pack) -> pd.DataFrame:
     """The slides of the pack, for the page that offers it."""
     rows = [{"Titre": "Dossier de séance", "Contenu": f"{pack.scope_title} · année {pack.year}"}]
-    for item in pack.items:
+    for item in pack.shown:
         if item.grid is not None:
             rows += [{"Titre": name, "Contenu": "tableau"} for name, _ in grid_pages(item.grid, item.title)]
         else:
-            rows.append({"Titre": item.title, "Contenu": "message" if item.message is not None else
-                         "graphique modifiable" if item.native is not None else "image haute résolution"})
+            rows.append({"Titre": item.title, "Contenu": "graphique modifiable" if item.native is not None else
+                         "image haute résolution"})
+    if pack.missing:
+        rows.append({"Titre": MISSING_TITLE, "Contenu": ", ".join(i.title for i in pack.missing)})
     rows.append({"Titre": _closing_title(pack), "Contenu": "tableau"})
     return pd.DataFrame(rows).assign(Diapositive=range(1, len(rows) + 1))[["Diapositive", "Titre", "Contenu"]]

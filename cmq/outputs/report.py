@@ -48,6 +48,7 @@ class Block:
     items: list[tuple[int, str]] = field(default_factory=list)
     png: bytes | None = None
     numeric: tuple[str, ...] = ()  # columns aligned right (figures)
+    flows: bool = False  # a chapter of one line: it follows on the same page rather than opening one
 
 
 @dataclass
@@ -92,10 +93,11 @@ def build(run, scope: str, year: int, campaign: dict | None = None, charts: bool
     campuses = s.campuses if chosen is None else s.campuses[s.campuses["campus_id"].isin(chosen)]
     names = dict(zip(s.campuses["campus_id"], s.campuses["name"]))
     parts = _by_campus(run, chosen, year)
-    batches = run("pack_batches", campuses=chosen)
+    batches = run("pack_batches", campuses=chosen, until=year)
     blocks = _summary(run, ctx, campuses, parts["cost"].rows, names, charts)
-    for c in campuses.to_dict("records"):
-        blocks += _chapter({name: part.of(c["campus_id"]) for name, part in parts.items()}, c, year)
+    for c, state in _chapters(s, reported(run, s)):
+        rows = {name: part.of(c["campus_id"]) for name, part in parts.items()}
+        blocks += _chapter(rows, c, year) if state == "full" else _short_chapter(c, year, state)
     blocks += _annexes(campuses, parts, batches)
     last = batches["committed_at"].max() if not batches.empty else None
     return Report(scope, s.title, year, fmt.local_day(last), s.figures, blocks)
@@ -114,13 +116,7 @@ def _summary(run, ctx: dict, campuses: pd.DataFrame, cost: pd.DataFrame, names: 
     year, chosen = ctx["year"], ctx["campuses"]
     k = run("overview_kpis", year=year, campuses=chosen).iloc[0]
     out = [Block("heading", "Synthèse", 1),
-           Block("text", f"{fmt.number(k['campuses'])} campus · {fmt.number(k['actions'])} actions en {year} "
-                         f"({fmt.number(k['actions_terminee'])} terminées, {fmt.number(k['actions_en_cours'])} en cours, "
-                         f"{fmt.number(k['actions_prevue'])} prévues) · {fmt.number(k['people_reached'])} personnes et "
-                         f"{fmt.number(k['structures_reached'])} structures touchées (une action menée par plusieurs "
-                         f"campus comptée une fois) · {fmt.euros(k['funding_known_eur'])} de financements acquis au "
-                         f"montant connu, et {fmt.number(k['funding_unknown_lines'])} ligne(s) de financement dont le "
-                         "montant n'est pas connu (jamais comptées comme 0)."),
+           Block("text", _headline(k, year)),
            Block("todo", f"{TODO} : les faits marquants de l'année, en quelques lignes.")]
     status = run("actions_by_status", year=year, campuses=chosen)
     out += [Block("heading", "Actions par statut", 2), _table(_status_table(status, campuses), numeric=True)]
@@ -154,9 +150,25 @@ def _summary(run, ctx: dict, campuses: pd.DataFrame, cost: pd.DataFrame, names: 
                 out.append(Block("text", f"{item.title} : {item.message}"))
                 continue
             figures, _ = pack._figures_table(item)
-            out.append(Block("figure", f"{item.title} — {item.caption}", png=item.png(), table=figures,
+            out.append(Block("figure", " ".join([f"{item.title} — {item.caption}.", *export.notes_of(item.fig)]),
+                             png=item.png(), table=figures,
                              numeric=tuple(figures.columns[1:])))
     return out
+
+
+def _headline(k, year: int) -> str:
+    """The summary's first sentence; what nobody reported yet is said so, never written as a zero."""
+    actions = (f"{fmt.number(k['actions'])} actions en {year} ({fmt.number(k['actions_terminee'])} terminées, "
+               f"{fmt.number(k['actions_en_cours'])} en cours, {fmt.number(k['actions_prevue'])} prévues)"
+               if k["actions"] else f"aucune action renseignée pour {year}")
+    reach = (f"{fmt.number(k['people_reached'])} personnes et {fmt.number(k['structures_reached'])} structures touchées "
+             "(une action menée par plusieurs campus comptée une fois)"
+             if k["people_reached"] or k["structures_reached"] else "aucun public touché renseigné")
+    money = (f"{fmt.euros(k['funding_known_eur'])} de financements acquis au montant connu, et "
+             f"{fmt.number(k['funding_unknown_lines'])} ligne(s) de financement dont le montant n'est pas connu (jamais "
+             "comptées comme 0)" if k["funding_known_eur"] or k["funding_unknown_lines"] else
+             "aucun financement acquis renseigné")
+    return f"{fmt.number(k['campuses'])} campus · {actions} · {reach} · {money}."
 
 
 CHAPTER_QUERIES = {  # what a campus chapter and the annexes read: each query once for every campus, then split
@@ -184,6 +196,44 @@ def _by_campus(run, chosen: list[str] | None, year: int) -> dict[str, _Split]:
     """Each chapter query run once for all the chosen campuses, its rows split by campus (a national report asks eight
     queries, not eight per campus)."""
     return {name: _Split(run(query, **params(chosen, year))) for name, (query, params) in CHAPTER_QUERIES.items()}
+
+
+def _chapters(s: pack.Scope, reported: set[str]) -> list[tuple[dict, str]]:
+    """Every campus of the scope, in the order of the report, with what its chapter holds: "full", or one line —
+    "draft" (the year's campaign has not validated its figures) or "empty" (no figure for the year)."""
+    pool = s.campuses if s.scope == "region" else s.campuses[s.campuses["campus_id"] == s.scope]
+    chosen = s.ctx["campuses"]
+    return [(c, "draft" if chosen is not None and c["campus_id"] not in chosen else
+             "full" if c["campus_id"] in reported else "empty") for c in pool.to_dict("records")]
+
+
+def _short_chapter(c: dict, year: int, state: str) -> list[Block]:
+    code = c["campus_id"]
+    said = (f"Les chiffres {year} {fmt.of(code)} ne sont pas encore validés dans la campagne {year} : ils ne figurent pas "
+            "dans ce rapport." if state == "draft" else
+            f"Aucun chiffre {year} n'est renseigné pour {code} (ni financement, ni action, ni public touché, ni valeur "
+            "d'indicateur, ni positionnement sur les critères).")
+    return [Block("heading", f"CMQ {c['name']} ({code})", 1, flows=True), Block("text", said)]
+
+
+def reported(run, s: pack.Scope) -> set[str]:
+    """The campuses of the scope's figures with at least one figure for its year."""
+    return set(run("campuses_with_figures", year=s.year, campuses=s.ctx["campuses"])["campus_id"])
+
+
+def plan(run, s: pack.Scope) -> list[tuple[str, str]]:
+    """The report's parts as its contents will list them (title, what it holds), for the page that offers it."""
+    lines = [("Synthèse", "chiffres clés, actions par statut, publics touchés, financements, coût par personne touchée, "
+                          "graphiques" + (f" ({s.figures})" if s.figures else ""))]
+    for c, state in _chapters(s, reported(run, s)):
+        lines.append((f"CMQ {c['name']} ({c['campus_id']})",
+                      "identité, financements, actions par objectif stratégique, publics touchés, indicateurs, critères "
+                      "de labellisation" if state == "full" else
+                      f"une ligne : chiffres {s.year} pas encore validés" if state == "draft" else
+                      f"une ligne : aucun chiffre {s.year}"))
+    lines.append(("Annexes", "arbres d'objectifs, matrice actions × objectifs stratégiques, partenaires par type, lots "
+                             "d'import dont viennent les chiffres"))
+    return lines
 
 
 def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
@@ -454,7 +504,7 @@ def docx(report: Report) -> bytes:
     first_chapter = True
     for b in report.blocks:
         if b.kind == "heading":
-            if b.level == 1 and not first_chapter:
+            if b.level == 1 and not first_chapter and not b.flows:
                 doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
             first_chapter = False
             doc.add_heading(b.text, level=b.level)
@@ -578,10 +628,9 @@ def pdf(report: Report) -> bytes:
     sizes = {1: 17, 2: 13, 3: 11}
     for b in report.blocks:
         if b.kind == "heading":
-            if b.level == 1:
-                doc.add_page()
-            elif doc.get_y() > 250:
-                doc.add_page()
+            fresh = doc.get_y() <= doc.t_margin + 1  # the page the contents leave, or one just opened
+            if not fresh and (b.level == 1 and not b.flows or doc.get_y() > 250):
+                doc.add_page()  # a chapter opens a page (a one-line chapter follows on), never leaving one blank
             doc.start_section(b.text, level=b.level - 1)
             doc.set_font("DejaVu", "B", sizes[b.level])
             doc.ln(2)

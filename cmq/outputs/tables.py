@@ -100,6 +100,7 @@ class Grid:
     bold: list[bool] | None = None
     note: str = ""
     page_by: str | None = None  # a column whose each value starts its own slides (one campus per slide)
+    message: str | None = None  # nothing to show: what a document lists under « Non renseigné à ce jour »
 
 
 def _grid(rows: list[dict], fills: list[dict] | None = None, bold: list[bool] | None = None, note: str = "") -> Grid:
@@ -252,8 +253,12 @@ def off_track_grid(df: pd.DataFrame) -> Grid | None:
     wide = iptt_wide(df)
     late = wide[wide["État"] == "en retard"].sort_values(["Campus", "Identifiant"])
     if late.empty:
-        return _grid([{"Campus": "", "Indicateur": "Aucun indicateur en retard sur sa cible pour cette sélection.",
-                       "Année": "", "Cible": "", "Réalisé": "", "Part de la cible": "", "Récit": ""}])
+        said = "Aucun indicateur en retard sur sa cible pour cette sélection."
+        grid = _grid([{"Campus": "", "Indicateur": said, "Année": "", "Cible": "", "Réalisé": "", "Part de la cible": "",
+                       "Récit": ""}])
+        if not wide["État"].isin(["atteint", "en bonne voie"]).any():  # nothing to compare yet: not a finding
+            grid.message = "Aucun indicateur n'a encore de valeur à comparer à sa cible pour cette sélection."
+        return grid
     rows = []
     for r in late.to_dict("records"):
         y = r["Année lue"]

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cmq.app import ui
 from cmq.core import fmt
-from cmq.outputs import report
+from cmq.outputs import pack, report
 
 st.title("Rapport annuel")
 st.write("Le rapport d'activité de l'année, écrit à partir des chiffres de l'outil : synthèse, un chapitre par campus "
@@ -18,18 +18,9 @@ with st.container(horizontal=True, key="report_downloads"):
         st.download_button(f"Télécharger le rapport ({label})", lambda k=kind: ui.annual_report(scope, year, k),
                            file_name=report.file_name(scope, year, kind), mime=report.MIME[kind], key=f"report_{kind}",
                            icon=":material/download:", on_click="ignore", type="primary" if kind == "docx" else "secondary")
-chosen = list(names) if scope == "region" else [scope]
 st.caption(f"{'Tous les campus' if scope == 'region' else fmt.md(f'Campus {scope} – {names[scope]}')} · année {int(year)}. "
            "Le document est écrit au clic (quelques secondes), une fois par version des données ; dans Word, la table "
            "des matières se met à jour à l'ouverture (ou par F9).")
 st.subheader("Plan du rapport")
-k = ui.query("overview_kpis", year=year, campuses=None if scope == "region" else [scope]).iloc[0]
-st.markdown("\n".join([
-    f"1. **Synthèse** — {fmt.number(k['actions'])} actions, {fmt.number(k['people_reached'])} personnes touchées, "
-    f"{fmt.euros(k['funding_known_eur'])} de financements acquis au montant connu "
-    f"({fmt.number(k['funding_unknown_lines'])} ligne(s) sans montant), coût par personne touchée, graphiques",
-    *(f"{i:d}. **CMQ {fmt.md(names[c])} ({fmt.md(c)})** — identité, financements, actions par objectif stratégique, publics "
-      "touchés, indicateurs, critères de labellisation" for i, c in enumerate(chosen, start=2)),
-    f"{len(chosen) + 2}. **Annexes** — arbres d'objectifs, matrice actions × objectifs stratégiques, partenaires par "
-    "type, lots d'import dont viennent les chiffres",
-]))
+parts = report.plan(ui.query, pack.scope_of(ui.query, scope, year, ui.store().campaigns().get(int(year))))
+st.markdown("\n".join(f"{i:d}. **{fmt.md(title)}** — {fmt.md(what)}" for i, (title, what) in enumerate(parts, start=1)))
