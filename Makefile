@@ -20,13 +20,22 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	@touch $@ $(VENV)/.runtime
 
 setup: $(VENV)/.runtime
-setup-test: $(VENV)/.dev browser postgres
+setup-test: $(VENV)/.dev browser postgres $(AXE)
 
 # Debian's Chromium: kaleido draws the exported images with it, Playwright drives it in the browser tests (neither
 # downloads a browser). DejaVu fonts: the PDF meeting pack embeds them.
 browser:
 	@{ command -v chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf; } >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
+# axe-core from npm (package.json, no lock file: the version is pinned there): the accessibility tests inject it into
+# every page. Debian's Node.js and npm when the machine has none.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	npm install --silent --no-audit --no-fund
+	@touch $@
 
 # Debian's PostgreSQL server binaries: the tests of the shared store start their own server with them (initdb, pg_ctl
 # as the postgres user, on 127.0.0.1 and a free port); no cluster of the machine is used.
@@ -49,4 +58,4 @@ bench: setup-test
 	$(BIN)/python -m cmq bench --browser
 
 clean:
-	rm -rf $(VENV) data/store test-output .pytest_cache
+	rm -rf $(VENV) data/store test-output .pytest_cache node_modules

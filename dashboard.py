@@ -11,6 +11,7 @@ from cmq.core.store import StoreError
 # the tab's icon drawn by the browser itself (a Material icon is fetched from Google's font servers by every reader)
 st.set_page_config(page_title="Pilotage des CMQ", page_icon="🎓", layout="wide")
 ui.french_page()
+ui.page_style()
 
 
 def damaged(exc: StoreError) -> None:

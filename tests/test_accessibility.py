@@ -7,7 +7,7 @@ import pytest
 from cmq.core import queries
 from cmq.outputs import charts, registry
 
-from browser import CHROMIUM, CHROMIUM_ARGS, open_as, screenshot, streamlit_server
+from browser import CHROMIUM, CHROMIUM_ARGS, axe_problems, open_as, screenshot, streamlit_server
 from conftest import app_test
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -163,3 +163,24 @@ def test_on_a_phone_the_menu_closes_once_a_page_is_chosen_and_errors_read_whole(
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1, box
         assert errors.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
         screenshot(page, "phone-import-error")
+
+
+def test_axe_finds_nothing_serious_for_the_committee_on_a_phone(store_copy, browser):
+    """Every page the committee sees, on a 390 px phone, checked by axe-core after it has rendered (the administrator's
+    walk through every page at laptop width is in test_browser.py)."""
+    from cmq.app import session
+    from cmq.core import auth
+
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True, has_touch=True)
+    slugs = [p.slug for p in session.page_specs(auth.new_account("x", "lecteur"))]
+    assert "overview" in slugs and "import" not in slugs
+    problems = {}
+    with streamlit_server(store_copy.root) as url:
+        open_as(page, url, "comite", "comite-demo-2018")
+        for slug in slugs:
+            page.goto(f"{url}/{slug}")
+            page.wait_for_function("t => document.title.includes(t)", arg=registry.PAGE[slug].title, timeout=60_000)
+            page.wait_for_timeout(1500)
+            screenshot(page, f"phone-comite-{slug}")
+            problems[slug] = axe_problems(page)
+    assert not any(problems.values()), {k: v for k, v in problems.items() if v}

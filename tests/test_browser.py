@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_ARGS, open_as, screenshot, streamlit_server
+from browser import CHROMIUM, CHROMIUM_ARGS, axe_problems, open_as, screenshot, streamlit_server
 from conftest import cli
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -129,7 +129,8 @@ def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
 def test_every_page_renders_french_and_without_an_exception(store_copy, page):
     """Every page of the navigation, in one signed-in browser session (each page a new tab's session brought back by
     the cookie): no exception, `<html lang="fr">` and the page named in the tab's title (Streamlit serves lang="en"
-    and « Streamlit » until the app runs), its charts drawn; the login page too."""
+    and « Streamlit » until the app runs), its charts drawn, nothing asked of another host than the app's, and
+    axe-core finds no serious or critical violation nor a skipped heading level; the login page too."""
     from cmq.outputs import registry
 
     # slug: (heading, charts drawn, link)
@@ -139,6 +140,7 @@ def test_every_page_renders_french_and_without_an_exception(store_copy, page):
              "completeness": ("Complétude des indicateurs", 2, None)}
     from urllib.parse import urlparse
 
+    problems = {}  # what axe-core finds on each page, signed in as the administrator (every page)
     hosts = set()  # every host a page asks anything of: the app's own only (no font, icon or script from elsewhere)
     page.on("request", lambda r: hosts.add(urlparse(r.url).hostname) if r.url.startswith(("http", "ws")) else None)
     with streamlit_server(store_copy.root) as url:
@@ -146,6 +148,7 @@ def test_every_page_renders_french_and_without_an_exception(store_copy, page):
         page.get_by_label("Nom du compte").wait_for(timeout=60_000)
         page.wait_for_function("() => document.documentElement.lang === 'fr'", timeout=10_000)
         assert "Pilotage" in page.title()
+        problems["login"] = axe_problems(page)
         open_as(page, url)
         for p in registry.PAGES:
             heading, charts, link = shown.get(p.slug, (None, 0, None))
@@ -163,7 +166,9 @@ def test_every_page_renders_french_and_without_an_exception(store_copy, page):
             if p.slug == "campaigns":  # a date's parts are named in French to screen readers
                 page.wait_for_selector('[aria-label="jour, Date limite"]', timeout=10_000)
             screenshot(page, "page-" + p.slug)
+            problems[p.slug] = axe_problems(page)
     assert hosts == {"127.0.0.1"}, hosts
+    assert not any(problems.values()), {k: v for k, v in problems.items() if v}
 
 
 def test_download_a_chart_image_and_the_meeting_pack(store_copy, page, tmp_path):

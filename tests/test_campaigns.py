@@ -527,7 +527,7 @@ def test_completeness_opens_on_the_campaign_and_follows_drafts_for_the_coordinat
     at.query_params.clear()  # as a browser does between pages
     at.switch_page("cmq/app/pages/completeness.py").run()
     assert at.selectbox(key="flt_year").value == 2019 and at.radio(key="flt_figures").value == "tous"
-    assert not at.exception and "Campagne 2019" in [h.value for h in at.subheader]
+    assert not at.exception and "Campagne 2019" in [h.value for h in at.header]
     agt = at.get("plotly_chart")
     assert agt, "the drafts' progress is drawn"
     at.radio(key="flt_figures").set_value("valides").run()
@@ -537,7 +537,7 @@ def test_completeness_opens_on_the_campaign_and_follows_drafts_for_the_coordinat
     comite.query_params.clear()
     comite.switch_page("cmq/app/pages/completeness.py").run()
     assert comite.selectbox(key="flt_year").value == 2019 and comite.radio(key="flt_figures").value == "valides"
-    assert "Campagne 2019" in [h.value for h in comite.subheader], "where each campus stands, for everyone"
+    assert "Campagne 2019" in [h.value for h in comite.header], "where each campus stands, for everyone"
 
 
 def test_the_coordinator_previews_and_sends_reminders_from_the_page(data_dir, store_copy, monkeypatch):

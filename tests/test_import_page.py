@@ -124,7 +124,7 @@ def test_navigation_follows_the_role(data_dir):
 def test_reader_has_no_revert(data_dir):
     hist = page("cmq/app/pages/history.py", "comite")
     assert len(frame(hist, "État")) > 0, "a reader sees the history"
-    assert not [b for b in hist.button if b.key == "rev_go"] and not hist.subheader
+    assert not [b for b in hist.button if b.key == "rev_go"] and not hist.header
 
 
 def test_a_libreoffice_workbook_says_in_french_how_to_save_it(data_dir):

@@ -41,7 +41,7 @@ def progress_panel(year: int | None) -> None:
             st.caption(f"Campagnes : {fmt.md(', '.join(str(y) for y in sorted(campaigns)))} (choisissez l'année pour les voir).")
         return
     c = campaigns[int(year)]
-    st.subheader(f"Campagne {int(year)}")
+    st.header(f"Campagne {int(year)}")
     st.caption(f"Date limite : {fmt.day(date.fromisoformat(c['deadline']))}"
                + (" · close" if c["closed_at"] else "") + ". Les campus en retard d'abord.")
     st.dataframe(progress_table(int(year)), hide_index=True, key="cycle_progress")

@@ -179,7 +179,7 @@ def login_page() -> None:
     _, mid, _ = st.columns([1, 2, 1])
     with mid:
         st.title("Pilotage des Campus des Métiers et des Qualifications")
-        st.subheader("Connexion")
+        st.header("Connexion")
         if message := st.session_state.pop("login_error", None):
             st.warning(fmt.md(message), icon=":material/lock:")
         with st.form("login"):

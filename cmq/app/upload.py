@@ -161,10 +161,10 @@ def show_report(rep: ingest.Report) -> None:
     c2.metric("Lignes à modifier", fmt.number(rep.updated))
     c3.metric("Lignes inchangées", fmt.number(rep.unchanged))
     if rep.updated:
-        st.subheader("Modifications (ancienne → nouvelle valeur)")
+        st.header("Modifications (ancienne → nouvelle valeur)")
         st.dataframe(readable_changes(schema.table(rep.table), rep.changes), hide_index=True, key="imp_changes")
     if rep.inserted:
-        st.subheader("Lignes à ajouter")
+        st.header("Lignes à ajouter")
         new = rep.rows[rep.rows["_change"] == "insert"].drop(columns="_change").head(500)
         st.dataframe(readable(schema.table(rep.table), new), hide_index=True, key="imp_inserts")
     if rep.status == "unchanged":

@@ -33,7 +33,7 @@ if len(undated):
         st.dataframe(tables.register(undated)[["Année", "Campus", "Identifiant", "Action", "Statut"]], hide_index=True,
                      column_config={"Action": st.column_config.TextColumn(width="large")})
 
-st.subheader("Actions × objectifs")
+st.header("Actions × objectifs")
 campuses = ui.query("campuses")
 pool = f["campuses"] or campuses["campus_id"].tolist()
 campus = st.selectbox("Campus", pool, key="act_matrix_campus")

@@ -16,7 +16,7 @@ st.dataframe(admin_view.accounts_table(accounts), hide_index=True, key="admin_ac
 st.caption("Lecteur : toutes les pages et tous les exports. Directeur : en plus, import et annulation pour ses campus. "
            "Administrateur : tout, et la gestion des comptes.")
 codes = ui.query("campuses")["campus_id"].tolist()
-st.subheader("Créer un compte")
+st.header("Créer un compte")
 admin_view.add_form(codes)
-st.subheader("Modifier un compte")
+st.header("Modifier un compte")
 admin_view.change_form(accounts, account["name"], codes)

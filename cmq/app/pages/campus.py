@@ -22,7 +22,7 @@ tree = ui.figure("arbre-objectifs", f, key="tree", campus=code)
 st.caption("Cliquez sur un objectif de l'arbre pour l'ouvrir jusqu'à ses indicateurs, sur le bandeau du bas pour revenir ; "
            "le tableau ci-dessous donne tout l'arbre. Un objectif dont des indicateurs ont une cible se colore du "
            "vermillon au vert selon la part d'entre eux à cible atteinte ou en bonne voie (brun : aucune cible).")
-st.subheader("Tableau de suivi des indicateurs")
+st.header("Tableau de suivi des indicateurs")
 table = campus_view.iptt_table(tree, ui.query("iptt", campus=code))
 picked = st.dataframe(table, hide_index=True, key="tree_table", on_select="rerun", selection_mode="single-row",
                       column_config={"Intitulé": st.column_config.TextColumn(width="large"),
@@ -39,7 +39,7 @@ if chosen:
         st.table(pd.DataFrame({"Année": told["year"].astype(int).astype(str), "Récit": told["comment"]}).map(fmt.md),
                  hide_index=True, border="horizontal")
 
-st.subheader("Actions")
+st.header("Actions")
 actions = ui.query("campus_actions", campus=code, year=None)
 if actions.empty:
     st.info("Aucune action n'est renseignée (le campus les importe : table Actions).")
@@ -49,5 +49,5 @@ left, right = st.columns(2)
 with left:
     ui.figure("publics-touches", f, key="campus_reach")
 with right:
-    st.subheader("Financements")
+    st.header("Financements")
     st.dataframe(campus_view.funding_table(ui.query("campus_funding", campus=code, year=None)), hide_index=True, key="campus_funding")

@@ -14,13 +14,13 @@ ui.nothing_validated(f)
 grid = ui.figure("completude", f, key="comp_grid")
 gaps = tables.missing_reports(grid)
 if not gaps.empty:
-    st.subheader("Campus sans aucune valeur d'indicateur")
+    st.header("Campus sans aucune valeur d'indicateur")
     st.dataframe(gaps, hide_index=True, key="comp_gaps")
-st.subheader("Par rapport aux cibles")
+st.header("Par rapport aux cibles")
 ui.figure("suivi-des-cibles", f, key="comp_progress")
 st.caption(ui.PROGRESS_RULE + " Le tableau de suivi de chaque campus est sur la page Campus.")
 ui.iptt_download("region")
-st.subheader("Indicateur par indicateur")
+st.header("Indicateur par indicateur")
 pool = sorted(grid["campus_id"].unique()) if not grid.empty else []
 if pool:
     campus = st.selectbox("Campus", pool, key="comp_campus")

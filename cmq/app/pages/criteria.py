@@ -16,5 +16,5 @@ if not grid.empty:
     with left:
         ui.figure("profil-criteres", f, key="criteria_radar", campus=campus)
     with right:
-        st.subheader("Ce qui le sépare du label « excellence »")
+        st.header("Ce qui le sépare du label « excellence »")
         criteria_view.excellence_gap(grid, campus)

@@ -29,7 +29,7 @@ if rows.empty:
     st.stop()
 data = entry_view.as_file(rows, campus, year)
 rep = upload.check("indicator_values", entry_view.ENTRY_NAME, data, campus, None, account)
-st.subheader("Vérification de la saisie")
+st.header("Vérification de la saisie")
 if notice := st.session_state.pop("imp_notice", None):
     st.warning(fmt.md(notice), icon=":material/sync_problem:")
 if refused := st.session_state.pop("imp_refused", None):

@@ -24,13 +24,13 @@ with left:
     ui.figure("financements-par-annee", f, key="fund_year")
 with right:
     ui.figure("financements-par-nature", f, key="fund_kind")
-st.subheader("Montants non renseignés")
+st.header("Montants non renseignés")
 unknown = ui.query("funding_unknown", **f)
 if unknown.empty:
     st.write("Tous les montants sont renseignés pour cette sélection.")
 else:
     st.dataframe(tables.funding_unknown(unknown), hide_index=True, key="fund_unknown")
-st.subheader("Coût par personne touchée")
+st.header("Coût par personne touchée")
 cost = ui.query("cost_per_person", **f)
 if cost.empty:
     st.write("Ni financement acquis ni public touché pour cette sélection.")

@@ -18,10 +18,10 @@ st.dataframe(history, hide_index=True, key="hist_table",  # when and by whom fir
                             "Campus": st.column_config.TextColumn(width=120), "Lot": st.column_config.NumberColumn(width=50)})
 st.caption("Un import annulé reste visible ; ses valeurs ne comptent plus et celles qu'il avait remplacées reviennent.")
 if auth.may_import(account):
-    st.subheader("Annuler un import")
+    st.header("Annuler un import")
     upload.revert_form(history, account)
 campaigns = ui.store().campaigns()
 if campaigns:
-    st.subheader("Étapes des campagnes")
+    st.header("Étapes des campagnes")
     year = st.selectbox("Campagne", sorted(campaigns, reverse=True), key="hist_campaign")
     st.dataframe(cycle_view.steps_table(year), hide_index=True, key="hist_steps")

@@ -24,7 +24,7 @@ file = upload.uploaded()
 if file:
     name, data, sheet = file
     rep = upload.check(table, name, data, campus, sheet, account)
-    st.subheader(f"Vérification de « {fmt.md(name)} »")
+    st.header(f"Vérification de « {fmt.md(name)} »")
     if notice := st.session_state.pop("imp_notice", None):  # the store changed since the preview, or nothing to do
         st.warning(fmt.md(notice), icon=":material/sync_problem:")
     if refused := st.session_state.pop("imp_refused", None):

@@ -17,5 +17,5 @@ with st.container(horizontal=True, key="pack_downloads"):
                            type="primary" if kind == "pptx" else "secondary")
 st.caption(f"{fmt.md(p.scope_title)} · année {int(year)} · données au {fmt.md(p.data_date)} · {len(p.batches)} lot(s) d'import. "
            "Le fichier est préparé au clic (quelques secondes la première fois).")
-st.subheader("Contenu")
+st.header("Contenu")
 st.dataframe(pack.contents(p), hide_index=True, key="pack_contents")

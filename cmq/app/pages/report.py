@@ -21,6 +21,6 @@ with st.container(horizontal=True, key="report_downloads"):
 st.caption(f"{'Tous les campus' if scope == 'region' else fmt.md(f'Campus {scope} – {names[scope]}')} · année {int(year)}. "
            "Le document est écrit au clic (quelques secondes), une fois par version des données ; dans Word, la table "
            "des matières se met à jour à l'ouverture (ou par F9).")
-st.subheader("Plan du rapport")
+st.header("Plan du rapport")
 parts = report.plan(ui.query, pack.scope_of(ui.query, scope, year, ui.store().campaigns().get(int(year))))
 st.markdown("\n".join(f"{i:d}. **{fmt.md(title)}** — {fmt.md(what)}" for i, (title, what) in enumerate(parts, start=1)))
