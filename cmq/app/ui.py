@@ -88,11 +88,13 @@ LABEL_PREFIXES = {"Help for ": "Aide : ", "day, ": "jour, ", "month, ": "mois, "
 
 
 # Streamlit greys captions and help texts with a 0.6 opacity (3.8:1 on white, under RGAA's 4.5:1): a solid grey of
-# 7:1 instead; section headings (h2 under the page's h1, never a skipped level) at the size of Streamlit's subheaders.
+# 7:1 instead; section headings (h2 under the page's h1, never a skipped level) at the size of Streamlit's subheaders;
+# on a phone no chart toolbar over the chart's title (the downloads are the buttons under each chart).
 PAGE_STYLE = """
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #595959 !important; opacity: 1; }
 [data-testid="stWidgetLabel"] [data-testid="stTooltipHoverTarget"] { opacity: 1; }
 [data-testid="stMain"] h2 { font-size: 1.5rem; padding-top: 0.75rem; }
+@media (max-width: 640px) { .js-plotly-plot .modebar-container { display: none; } }
 """
 
 

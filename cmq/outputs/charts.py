@@ -282,7 +282,7 @@ STATUS_COLOUR = {"atteint": "#009E73", "en_bonne_voie": "#F0E442", "en_retard": 
                  "non_renseigne": "#DDDDDD"}
 INDICATOR_STATUS = {code: (label, STATUS_COLOUR[code]) for code, label in vocabulary.INDICATOR_STATUS.items()}
 # objectives in warm neutrals, so that the indicator colours (green, vermillion, sky blue, grey) stand out
-LEVEL_COLOURS = {"strategique": "#5B4636", "operationnel": "#8C7560", "realisation": "#BFAE99"}
+NO_TARGET_COLOUR, NO_TARGET = "#5B4636", "Objectif sans indicateur ciblé"  # an objective none of whose indicators has a target
 LEVEL_NAMES = vocabulary.NODE_KINDS
 
 
@@ -435,12 +435,12 @@ def objective_tree(df: pd.DataFrame, title: str) -> go.Figure:
             shown = "" if pd.isna(r.value) else f"<br>Valeur {int(r.year)} : {fmt.number(r.value, 2)}"
             target = "" if pd.isna(r.target) else f" · cible : {fmt.number(r.target, 2)}"
             hover.append(f"{label}{shown}{target}")
-            text.append(f"{_wrap(fmt.short(r.title, 110), 42)}<br><i>{label}{shown.replace('<br>', ' · ')}</i>")
+            text.append(f"{_wrap(fmt.short(r.title, 80), 30)}<br><i>{label}{shown.replace('<br>', ' · ')}</i>")
         else:
-            colour = progress_colour(counts[r.node_id]) or LEVEL_COLOURS.get(r.kind, "#3B2F26")
+            colour = progress_colour(counts[r.node_id]) or NO_TARGET_COLOUR
             progress = _progress(counts[r.node_id])
             hover.append(f"{LEVEL_NAMES.get(r.kind, r.kind)}<br>{progress}")
-            text.append(f"<b>{_wrap(fmt.short(r.title, 110), 42)}</b><br>{progress}")
+            text.append(f"<b>{_wrap(fmt.short(r.title, 80), 30)}</b><br>{_wrap(progress, 30)}")
         colours.append(colour)
     fig = go.Figure(go.Icicle(
         ids=d["node_id"], parents=d["parent_id"].fillna(""), labels=[fmt.short(t) for t in d["title"]], text=text,
@@ -451,10 +451,14 @@ def objective_tree(df: pd.DataFrame, title: str) -> go.Figure:
         leaf=dict(opacity=1),  # the status colours as the legend shows them
         textfont=dict(size=13, color=[ink(c) for c in colours]),
     ))
-    for _key, (label, colour) in INDICATOR_STATUS.items():  # a legend for the indicator colours
+    legend = [*INDICATOR_STATUS.values(), (NO_TARGET, NO_TARGET_COLOUR)]  # every colour of the tree, named
+    for label, colour in legend:
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, marker=dict(color=colour, size=12, symbol="square")))
     fig = _layout(fig, title, height=max(600, 100 + 80 * int((d["kind"] == "strategique").sum())))
-    fig.update_layout(margin=dict(l=0, r=0, t=90, b=0), showlegend=True)
+    # the legend under the tree (on a phone it wraps onto three lines, over the title when above); the text of a box
+    # shrinks to fit it rather than being left out (the campus's boxes hold sentences, not a bar's number)
+    fig.update_layout(margin=dict(l=0, r=0, t=50, b=110), showlegend=True, uniformtext=dict(mode=False),
+                      legend=dict(orientation="h", yanchor="top", y=-0.02, x=0))
 
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)

@@ -21,7 +21,7 @@ ui.milestones(f, key="campus_milestones")
 tree = ui.figure("arbre-objectifs", f, key="tree", campus=code)
 st.caption("Cliquez sur un objectif de l'arbre pour l'ouvrir jusqu'à ses indicateurs, sur le bandeau du bas pour revenir ; "
            "le tableau ci-dessous donne tout l'arbre. Un objectif dont des indicateurs ont une cible se colore du "
-           "vermillon au vert selon la part d'entre eux à cible atteinte ou en bonne voie (brun : aucune cible).")
+           "vermillon au vert selon la part d'entre eux à cible atteinte ou en bonne voie (brun : aucun de ses indicateurs n'a de cible).")
 st.header("Tableau de suivi des indicateurs")
 table = campus_view.iptt_table(tree, ui.query("iptt", campus=code))
 picked = st.dataframe(table, hide_index=True, key="tree_table", on_select="rerun", selection_mode="single-row",
