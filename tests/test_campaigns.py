@@ -560,7 +560,7 @@ def test_the_coordinator_previews_and_sends_reminders_from_the_page(data_dir, st
     assert at.multiselect(key="remind_campuses").value == ["AGT", "AMF", "ITIP", "MMA"], "not TI (submitted), not MSI"
     said = shown(" ".join(w.value for w in at.warning))
     assert "MSI n'a pas soumis ses chiffres et aucun de ses directeurs n'a d'adresse" in said
-    previews = " ".join(t.value for t in at.text)
+    previews = " ".join(t.value for t in at.code)
     assert "À : direction@agt.example.org" in previews and "Objet : Campagne 2019 : chiffres d'AGT attendus" in previews
     assert "CMQ_SMTP_URL" in " ".join(i.value for i in at.info) and at.button(key="remind_send").disabled
     received = []

@@ -176,7 +176,7 @@ def reminders(year: int, account: dict) -> None:
         msg, when = msgs[campus], last.get(campus)
         with st.expander(f"Aperçu pour {fmt.md(campus)} — "
                          + (f"dernière relance le {fmt.md(fmt.moment(when))}" if not fmt.missing(when) else "jamais relancé")):
-            st.text(f"À : {msg['To']}\nObjet : {msg['Subject']}\n\n{msg.get_content()}")
+            st.code(f"À : {msg['To']}\nObjet : {msg['Subject']}\n\n{msg.get_content()}", language=None, wrap_lines=True)
     if not remind.configured():
         st.info("L'envoi demande un serveur de messagerie : l'administrateur du serveur règle CMQ_SMTP_URL (par "
                 "exemple smtp://localhost:25, voir le README) puis relance l'application. Les aperçus ci-dessus sont "

@@ -68,6 +68,10 @@ FRENCH_TEXTS = {
     "^([0-9]+)\\.([0-9]+)\\s?MB per file$": "$1,$2 Mo au plus par fichier",
     "^([0-9]+)\\s?MB per file$": "$1 Mo au plus par fichier",
     "^Skip to main content$": "Aller au contenu principal",
+    "^([0-9]+)\\.([0-9]+)\\s?KB$": "$1,$2 Ko", "^([0-9]+)\\s?KB$": "$1 Ko",  # a file's size on its chip
+    "^([0-9]+)\\.([0-9]+)\\s?MB$": "$1,$2 Mo", "^([0-9]+)\\s?MB$": "$1 Mo",
+    "^dd$": "jj", "^yyyy$": "aaaa",  # a date field's empty parts (dd / mm / yyyy)
+    "^Choose an option$": "Choisissez", "^No results$": "Aucun résultat",
 }
 FRENCH_LABELS = {
     "Show password": "Afficher le mot de passe", "Hide password": "Masquer le mot de passe",
@@ -82,6 +86,9 @@ FRENCH_LABELS = {
     # a table's tools
     "Show/hide columns": "Afficher ou masquer des colonnes", "Download as CSV": "Télécharger en CSV",
     "Search": "Rechercher",
+    # placeholders and a date field's calendar button
+    "Choose an option": "Choisissez", "Choose options": "Choisissez", "Choose date": "Choisir la date",
+    "Calendar": "Calendrier", "Previous": "Précédent", "Next": "Suivant",
 }
 # « Help for Actions » (a figure's help button); a date's parts as a screen reader names them (« day, Date limite »)
 LABEL_PREFIXES = {"Help for ": "Aide : ", "day, ": "jour, ", "month, ": "mois, ", "year, ": "année, "}
@@ -114,18 +121,19 @@ def french_page() -> None:
   const texts = {texts}.map(([p, t]) => [new RegExp(p), t]);
   const labels = {json.dumps(FRENCH_LABELS, ensure_ascii=False)};
   const prefixes = {json.dumps(LABEL_PREFIXES, ensure_ascii=False)};
-  const attrs = ["aria-label", "title", "data-title"];
+  const attrs = ["aria-label", "title", "data-title", "placeholder"];
   const french = v => labels[v] ?? Object.entries(prefixes).reduce(
     (r, [en, fr]) => r ?? (v.startsWith(en) ? fr + v.slice(en.length) : null), null);
   const translate = () => {{
-    document.querySelectorAll('[data-testid="stFileUploader"], a').forEach(box => {{
+    document.querySelectorAll('[data-testid="stFileUploader"], [data-testid="stDateInput"], [data-baseweb="select"], '
+                              + '[data-testid="stSelectboxVirtualDropdown"], a').forEach(box => {{
       const walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
       for (let node = walk.nextNode(); node; node = walk.nextNode()) {{
         const text = node.nodeValue.trim();
         for (const [re, fr] of texts) if (re.test(text)) {{ node.nodeValue = text.replace(re, fr); break; }}
       }}
     }});
-    document.querySelectorAll("[aria-label],[title],[data-title]").forEach(el => {{
+    document.querySelectorAll("[aria-label],[title],[data-title],[placeholder]").forEach(el => {{
       for (const attr of attrs) {{
         const v = el.getAttribute(attr), fr = v && french(v);
         if (fr) el.setAttribute(attr, fr);
@@ -219,7 +227,7 @@ def campaign_notice(year: int, campaigns: dict) -> None:
     if not later:
         return
     y = later[-1]
-    st.info(f"Campagne {y:d} en cours : {_campaign_state(campaigns[y])} — les chiffres {y:d} s'affichent au fil des "
+    st.info(f"Campagne {y:d} en cours : {fmt.md(_campaign_state(campaigns[y]))} — les chiffres {y:d} s'affichent au fil des "
             f"validations. Les vues montrent {year:d}, la dernière année aux chiffres fiables.", icon=":material/event:")
     st.button(f"Voir l'année {y:d}", key=f"campaign_year_{y}", on_click=_open_year, args=(y,),
               icon=":material/arrow_forward:")
@@ -246,7 +254,7 @@ def nothing_validated(f: dict) -> None:
     if "_nothing" not in f:
         return
     year, reliable, campaign = f["_nothing"]
-    st.info(f"Campagne {year:d} : aucun campus n'a encore de chiffres validés ({_campaign_state(campaign)}). Les chiffres "
+    st.info(f"Campagne {year:d} : aucun campus n'a encore de chiffres validés ({fmt.md(_campaign_state(campaign))}). Les chiffres "
             f"{year:d} s'affichent ici au fil des validations.", icon=":material/hourglass_top:")
     with st.container(horizontal=True, gap="small"):
         if reliable and reliable != year:

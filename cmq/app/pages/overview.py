@@ -20,11 +20,13 @@ c3.metric("Personnes touchées", fmt.number(k["people_reached"] or None),
 c4.metric("Financements acquis connus", fmt.euros(k["funding_known_eur"] if k["funding_known_eur"] or k["funding_unknown_lines"] else None),
           help=f"{fmt.number(k['funding_unknown_lines'])} financement(s) acquis dont le montant n'est pas renseigné.")
 # a year of planned money only does not read « 0 € » alone; nothing planned nor requested needs no line
-if any(not fmt.missing(k[c]) and k[c] for c in ("funding_planned_eur", "funding_requested_eur")):
-    c4.caption(f"Et {fmt.euros(k['funding_planned_eur'])} prévus, {fmt.euros(k['funding_requested_eur'])} demandés, "
-               "non acquis.")
-st.caption(f"Actions : {fmt.number(k['actions_terminee'])} terminées · {fmt.number(k['actions_en_cours'])} en cours · "
-           f"{fmt.number(k['actions_prevue'])} prévues")
+PENDING = (("funding_planned_eur", "prévus"), ("funding_requested_eur", "demandés"))  # money not (yet) acquired
+if any(not fmt.missing(k[c]) and k[c] for c, _ in PENDING):
+    c4.caption("Et " + " et ".join(f"{fmt.euros(k[c])} {fmt.md(word)}" for c, word in PENDING
+                                   if not fmt.missing(k[c]) and k[c]) + ", non acquis.")
+if k["actions"]:
+    st.caption(f"Actions : {fmt.number(k['actions_terminee'])} terminées · {fmt.number(k['actions_en_cours'])} en cours "
+               f"· {fmt.number(k['actions_prevue'])} prévues")
 
 left, right = st.columns([3, 2])
 with left:
