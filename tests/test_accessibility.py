@@ -180,7 +180,8 @@ def test_axe_finds_nothing_serious_for_the_committee_on_a_phone(store_copy, brow
         for slug in slugs:
             page.goto(f"{url}/{slug}")
             page.wait_for_function("t => document.title.includes(t)", arg=registry.PAGE[slug].title, timeout=60_000)
-            page.wait_for_timeout(1500)
+            page.locator("h1").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(700)
             screenshot(page, f"phone-comite-{slug}")
             problems[slug] = axe_problems(page)
     assert not any(problems.values()), {k: v for k, v in problems.items() if v}

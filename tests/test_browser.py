@@ -301,56 +301,6 @@ def test_a_director_types_values_in_the_grid_and_commits_them(store_copy, page):
     assert tuple(batch) == ("saisie en ligne", "directeur-agt")
 
 
-def test_submit_send_back_fix_submit_validate_in_the_browser(store_copy, page):
-    """The reporting cycle as the director and the coordinator live it, in a real browser."""
-    from datetime import date
-
-    store_copy.open_campaign(2018, date(2019, 1, 31), user="admin", campuses=["AGT", "MSI"])
-
-    def choose(label: str, option: str) -> None:
-        page.locator('[data-testid="stSelectbox"]').filter(has_text=label).click()
-        page.get_by_role("option", name=option, exact=True).click()
-
-    with streamlit_server(store_copy.root) as url:
-        open_as(page, url + "/import", "directeur-agt", "agt-demo-2018")
-        page.get_by_text("4 indicateur(s) renseigné(s) sur 59 attendu(s)").wait_for(timeout=30_000)
-        page.get_by_text("Je soumets quand même : il manque 55 indicateur(s)").click()  # below 100 %: confirmed
-        page.get_by_role("button", name="Soumettre les chiffres 2018 d'AGT").click()
-        page.get_by_text("Chiffres 2018 d'AGT soumis.").wait_for(timeout=30_000)
-
-        open_as(page, url + "/campaigns")
-        page.get_by_text("Campagnes de remontée").wait_for(timeout=60_000)
-        choose("Campus", "AGT")
-        page.get_by_label("Raison (pour renvoyer ou rouvrir").fill("Le nombre de comités manque")
-        page.get_by_label("Raison (pour renvoyer ou rouvrir").press("Enter")
-        page.get_by_role("button", name="Renvoyer").click()
-        page.get_by_text("Chiffres 2018 d'AGT renvoyés.").wait_for(timeout=30_000)
-
-        open_as(page, url + "/import", "directeur-agt", "agt-demo-2018")
-        page.get_by_text("Raison : Le nombre de comités manque").wait_for(timeout=30_000)
-        fix = "Code campus;Identifiant indicateur;Année;Valeur\r\nAGT;AGT-I04;2018;3\r\n".encode()
-        page.locator('input[type="file"]').set_input_files(files=[{"name": "fix.csv", "mimeType": "text/csv", "buffer": fix}])
-        page.wait_for_function("() => [...document.querySelectorAll('button')]"
-                               ".some(b => b.innerText.includes(\"Valider l'import\") && !b.disabled)", timeout=30_000)
-        page.get_by_role("button", name="Valider l'import").click()
-        page.get_by_text("Import validé").wait_for(timeout=30_000)
-        page.get_by_text("Je soumets quand même").click()
-        page.get_by_role("button", name="Soumettre les chiffres 2018 d'AGT").click()
-        page.get_by_text("Chiffres 2018 d'AGT soumis.").wait_for(timeout=30_000)
-
-        open_as(page, url + "/campaigns")
-        page.get_by_text("Campagnes de remontée").wait_for(timeout=60_000)
-        choose("Campus", "AGT")
-        page.get_by_role("button", name="Valider", exact=True).click()
-        page.get_by_text("Chiffres 2018 d'AGT validés.").wait_for(timeout=30_000)
-        screenshot(page, "campaigns-validated")
-        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-        assert "Campagnes" in nav and "View" not in nav, "every page listed, no English fold"
-    assert store_copy.campaign(2018)["campuses"]["AGT"]["status"] == "valide"
-    steps = [e["step"] for e in store_copy.campaign(2018)["events"]]
-    assert steps == ["open", "submit", "send_back", "submit", "validate"]
-
-
 def test_imported_markup_is_shown_as_text_and_fetches_nothing(store_copy, page):
     """A campus named with Markdown image syntax and an action titled with a link: the browser shows them as typed,
     requests nothing from the address they name, and makes no link of them."""

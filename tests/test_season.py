@@ -177,6 +177,11 @@ def play(url, store, people, phone, received, tmp_path):
     click(admin, "Valider")
     admin.get_by_text("Chiffres 2019 d'AGT validés.").wait_for(timeout=60_000)
     screenshot(admin, "season-5-validated")
+    nav = admin.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Campagnes" in nav and "View" not in nav, "every page listed, no English fold"
+    steps = [(e["step"], e["campus"]) for e in store.campaign(2019)["events"] if e["campus"] in (None, "AGT")]
+    assert steps == [("open", None), ("extend", "AGT"), ("draft", "AGT"), ("submit", "AGT"), ("send_back", "AGT"),
+                     ("submit", "AGT"), ("validate", "AGT")], steps
     open_as(committee, url, "comite", "comite-demo-2018")
     committee.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
     committee.wait_for_timeout(1500)
@@ -186,7 +191,7 @@ def play(url, store, people, phone, received, tmp_path):
 
     # the 2019 meeting pack and annual report, downloaded and read back
     open_as(admin, url + "/pack")
-    admin.get_by_text("Contenu").wait_for(timeout=60_000)
+    admin.get_by_text("Contenu", exact=True).wait_for(timeout=60_000)
     choose(admin, "Année", "2019")
     admin.get_by_text("année 2019").first.wait_for(timeout=60_000)
     with admin.expect_download(timeout=120_000) as got:

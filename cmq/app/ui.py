@@ -72,6 +72,7 @@ FRENCH_TEXTS = {
     "^([0-9]+)\\.([0-9]+)\\s?MB$": "$1,$2 Mo", "^([0-9]+)\\s?MB$": "$1 Mo",
     "^dd$": "jj", "^yyyy$": "aaaa",  # a date field's empty parts (dd / mm / yyyy)
     "^Choose an option$": "Choisissez", "^No results$": "Aucun résultat",
+    "^empty$": "aucune ligne",  # an empty table
 }
 FRENCH_LABELS = {
     "Show password": "Afficher le mot de passe", "Hide password": "Masquer le mot de passe",
@@ -126,7 +127,8 @@ def french_page() -> None:
     (r, [en, fr]) => r ?? (v.startsWith(en) ? fr + v.slice(en.length) : null), null);
   const translate = () => {{
     document.querySelectorAll('[data-testid="stFileUploader"], [data-testid="stDateInput"], [data-baseweb="select"], '
-                              + '[data-testid="stSelectboxVirtualDropdown"], a').forEach(box => {{
+                              + '[data-testid="stSelectboxVirtualDropdown"], [data-testid="stDataFrame"], [data-testid="stTable"], '
+                              + 'a').forEach(box => {{
       const walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
       for (let node = walk.nextNode(); node; node = walk.nextNode()) {{
         const text = node.nodeValue.trim();

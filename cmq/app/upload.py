@@ -140,6 +140,18 @@ def readable_changes(t: schema.Table, changes: pd.DataFrame) -> pd.DataFrame:
                          "Nouvelle valeur": new})
 
 
+PREVIEW_ROWS = 25  # lines of a preview shown without scrolling inside the table (the page scrolls instead)
+
+
+def preview(df: pd.DataFrame, key: str) -> None:
+    """A preview table as tall as its lines (up to PREVIEW_ROWS: a short file is read whole, without a scroll bar in a
+    box of ten lines), long texts (comments, titles) in wide columns."""
+    wide = {c: st.column_config.TextColumn(width="large") for c in df.columns
+            if df[c].dtype == object and df[c].astype(str).str.len().max() > 30}
+    st.dataframe(df, hide_index=True, key=key, height=38 + 35 * min(max(len(df), 1), PREVIEW_ROWS),
+                 column_config=wide)
+
+
 def show_report(rep: ingest.Report) -> None:
     """Errors line by line, or what will change."""
     for w in rep.warnings:
@@ -162,11 +174,11 @@ def show_report(rep: ingest.Report) -> None:
     c3.metric("Lignes inchangées", fmt.number(rep.unchanged))
     if rep.updated:
         st.header("Modifications (ancienne → nouvelle valeur)")
-        st.dataframe(readable_changes(schema.table(rep.table), rep.changes), hide_index=True, key="imp_changes")
+        preview(readable_changes(schema.table(rep.table), rep.changes), "imp_changes")
     if rep.inserted:
         st.header("Lignes à ajouter")
         new = rep.rows[rep.rows["_change"] == "insert"].drop(columns="_change").head(500)
-        st.dataframe(readable(schema.table(rep.table), new), hide_index=True, key="imp_inserts")
+        preview(readable(schema.table(rep.table), new), "imp_inserts")
     if rep.status == "unchanged":
         st.info("Rien ne change : toutes ces lignes sont déjà dans le tableau de bord.", icon=":material/check:")
 
