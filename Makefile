@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+AXE    := node_modules/axe-core/axe.min.js
 
 .PHONY: run test lint setup setup-test browser postgres bench clean
 
@@ -30,7 +31,6 @@ browser:
 
 # axe-core from npm (package.json, no lock file: the version is pinned there): the accessibility tests inject it into
 # every page. Debian's Node.js and npm when the machine has none.
-AXE := node_modules/axe-core/axe.min.js
 $(AXE): package.json
 	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }

@@ -221,50 +221,6 @@ def test_download_a_chart_image_and_the_meeting_pack(store_copy, page, tmp_path)
         screenshot(page, "report")
 
 
-def test_a_director_downloads_the_template_fills_it_and_sends_it_back(store_copy, page, tmp_path):
-    """The Excel template from the import page lists every indicator of the campus; filled in a spreadsheet and
-    dropped back, its two new figures are the only changes, shown with the indicator's title and as oui/non."""
-    import io
-
-    import openpyxl
-
-    with streamlit_server(store_copy.root) as url:
-        open_as(page, url + "/import", "directeur-agt", "agt-demo-2018")
-        page.get_by_text("Importer des données").first.wait_for(timeout=60_000)
-        with page.expect_download(timeout=60_000) as d:
-            page.get_by_role("button", name="Modèle Excel").click()
-        assert d.value.suggested_filename == "modele_Valeurs-des-indicateurs_AGT_2018.xlsx"
-        path = tmp_path / "modele.xlsx"
-        d.value.save_as(path)
-        wb = openpyxl.load_workbook(path)
-        ws = wb["Données"]
-        head = [c.value for c in ws[1]]
-        ids = [r[head.index("Identifiant indicateur")] for r in ws.iter_rows(min_row=2, values_only=True) if r[0]]
-        indicators = store_copy.current("indicators")
-        assert ids == sorted(indicators.loc[indicators["campus_id"] == "AGT", "indicator_id"])
-        value = head.index("Valeur") + 1
-        ws.cell(ids.index("AGT-I02") + 2, value, "oui")
-        ws.cell(ids.index("AGT-I04") + 2, value, 3)
-        buf = io.BytesIO()
-        wb.save(buf)
-        page.locator('input[type="file"]').set_input_files(files=[{
-            "name": "modele.xlsx", "buffer": buf.getvalue(),
-            "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
-        page.get_by_text("Lignes à ajouter").first.wait_for(timeout=30_000)
-        page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stDataFrame\"] [role=\"gridcell\"]')]"
-                               ".some(c => c.textContent.includes('Typologie des acteurs'))", timeout=30_000)
-        shown = cells(page)
-        assert "oui" in [c.strip() for c in shown], "a yes/no figure reads oui, not 1"
-        assert page.locator('[data-testid="stMetricValue"]').first.inner_text().strip() == "2"
-        screenshot(page, "import-template")
-        page.wait_for_function("() => [...document.querySelectorAll('button')]"
-                               ".some(b => b.innerText.includes(\"Valider l'import\") && !b.disabled)")
-        page.get_by_role("button", name="Valider l'import").click()
-        page.get_by_text("Import validé").wait_for(timeout=30_000)
-    got = store_copy.read("select indicator_id, value from indicator_values where indicator_id in ('AGT-I02', 'AGT-I04')")
-    assert dict(zip(got["indicator_id"], got["value"])) == {"AGT-I02": 1, "AGT-I04": 3}
-
-
 def test_a_director_types_values_in_the_grid_and_commits_them(store_copy, page):
     """« Saisir des valeurs » in a real browser: the grid lists the campus's indicators, a value typed in a cell is
     checked like a file, committed as « saisie en ligne », and shows on the Campus page's tracking table."""

@@ -60,10 +60,14 @@ def type_date(page, label: str, digits: str) -> None:
     page.keyboard.press("Tab")
 
 
-def upload_and_commit(page, data: bytes, name: str) -> None:
+def upload(page, data: bytes, name: str) -> None:
     page.locator('input[type="file"]').set_input_files(
         files=[{"name": name, "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 "buffer": data}])
+
+
+def upload_and_commit(page, data: bytes, name: str) -> None:
+    upload(page, data, name)
     click(page, "Valider l'import")
     page.get_by_text("Import validé").wait_for(timeout=60_000)
 
@@ -128,8 +132,20 @@ def play(url, store, people, phone, received, tmp_path):
         director.get_by_role("button", name="Modèle Excel").click()
     template = got.value
     assert template.suggested_filename == "modele_Valeurs-des-indicateurs_AGT_2019.xlsx"
+    blank = openpyxl.load_workbook(io.BytesIO(template.path().read_bytes()))["Données"]
+    listed = [r[1] for r in blank.iter_rows(min_row=2, values_only=True) if r[0]]
+    indicators = store.current("indicators")
+    assert listed == sorted(indicators.loc[indicators["campus_id"] == "AGT", "indicator_id"]), "every line to fill"
     data = filled_template(template.path().read_bytes(), {"AGT-I01": 120, "AGT-I03": "oui", "AGT-I04": 4})
-    upload_and_commit(director, data, "AGT-2019.xlsx")
+    upload(director, data, "AGT-2019.xlsx")
+    director.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stDataFrame\"] [role=\"gridcell\"]')]"
+                               ".some(c => c.textContent.includes(\"Cartographie de l'écosystème\"))", timeout=60_000)
+    shown = director.locator('[data-testid="stDataFrame"] [role="gridcell"]').all_inner_texts()
+    assert "oui" in [c.strip() for c in shown], "a yes/no figure reads oui, not 1"
+    assert director.locator('[data-testid="stMetricValue"]').first.inner_text().strip() == "3", "three lines to add"
+    screenshot(director, "season-2-director-preview")
+    click(director, "Valider l'import")
+    director.get_by_text("Import validé").wait_for(timeout=60_000)
     director.get_by_text("3 indicateur(s) renseigné(s) sur 59 attendu(s)").wait_for(timeout=60_000)
     director.get_by_text("Je soumets quand même").click()
     click(director, "Soumettre les chiffres 2019 d'AGT")

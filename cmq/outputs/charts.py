@@ -822,7 +822,7 @@ def indicator_completeness(df: pd.DataFrame, title: str) -> go.Figure:
     colours = [c for _, c in INDICATOR_STATES.values()]
     scale = [[bound / 3, col] for k, col in enumerate(colours) for bound in (k, k + 1)]
     marks = [[STATE_MARK[grid.loc[(i, y), "state"]] for y in years] for i in ids]
-    fig = go.Figure(go.Heatmap(z=z, x=[str(y) for y in years], y=[f"{i} · {fmt.short(names[i], 45)}" for i in ids],
+    fig = go.Figure(go.Heatmap(z=z, x=[str(y) for y in years], y=[f"{i} · {fmt.short(names[i], 28)}" for i in ids],
                                zmin=-0.5, zmax=2.5, colorscale=scale, showscale=False, xgap=2, ygap=1,
                                text=marks, texttemplate="%{text}", textfont=dict(size=12),
                                customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
