@@ -69,6 +69,18 @@ def store_copy(demo_root, tmp_path) -> Store:
     return Store(dst)
 
 
+@pytest.fixture(scope="module")
+def demo_url(demo_root, tmp_path_factory):
+    """The app served on a copy of the demo, one server for the browser tests of a module that write nothing (its
+    caches warm from one test to the next, as a real server's are)."""
+    from browser import streamlit_server
+
+    dst = tmp_path_factory.mktemp("served") / "store"
+    shutil.copytree(demo_root, dst, ignore=shutil.ignore_patterns("*.lock"))
+    with streamlit_server(dst) as url:
+        yield url
+
+
 @pytest.fixture
 def data_dir(store_copy, monkeypatch) -> Path:
     """CMQ_DATA_DIR pointing at a writable copy of the demo store."""

@@ -7,7 +7,7 @@ import pytest
 from cmq.core import queries
 from cmq.outputs import charts, registry
 
-from browser import CHROMIUM, CHROMIUM_ARGS, axe_problems, open_as, screenshot, streamlit_server
+from browser import CHROMIUM, CHROMIUM_ARGS, axe_problems, open_as, screenshot
 from conftest import app_test
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -31,7 +31,7 @@ def test_every_chart_has_its_figures_one_click_away(data_dir, slug):
     assert len(at.dataframe) - before == charts, "each box shows a table once opened"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
     with playwright.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -39,58 +39,58 @@ def browser():
         b.close()
 
 
-def test_streamlits_own_words_are_french(store_copy, browser):
+def test_streamlits_own_words_are_french(demo_url, browser):
     """The file uploader's words and the labels screen readers read (the password's eye, the skip link)."""
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    with streamlit_server(store_copy.root) as url:
-        page.goto(url)
-        page.get_by_label("Afficher le mot de passe").wait_for(timeout=60_000)
-        assert page.locator('[aria-label="Show password"]').count() == 0
-        assert page.get_by_text("Aller au contenu principal").count() == 1
-        open_as(page, url)
-        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(1000)
-        english = page.locator("[aria-label],[title],[data-title]").evaluate_all(
-            "els => els.flatMap(e => ['aria-label', 'title', 'data-title'].map(a => e.getAttribute(a)).filter(Boolean))")
-        assert not {"Download plot as a PNG", "Zoom in", "Reset axes"} & set(english), english
-        assert not [label for label in english if label.startswith("Help for")]
-        open_as(page, f"{url}/import")
-        box = page.locator('[data-testid="stFileUploader"]').first
-        box.wait_for(timeout=60_000)
-        page.wait_for_function("() => document.querySelector('[data-testid=\"stFileUploader\"]').innerText"
-                               ".includes('Mo au plus par fichier')", timeout=10_000)
-        text = box.inner_text()
-        assert "Drag" not in text and "MB" not in text and "Upload" not in text, text
-        assert "Mo au plus par fichier" in text and "Parcourir" in text
-        screenshot(page, "import-uploader-french")
+    url = demo_url
+    page.goto(url)
+    page.get_by_label("Afficher le mot de passe").wait_for(timeout=60_000)
+    assert page.locator('[aria-label="Show password"]').count() == 0
+    assert page.get_by_text("Aller au contenu principal").count() == 1
+    open_as(page, url)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    english = page.locator("[aria-label],[title],[data-title]").evaluate_all(
+        "els => els.flatMap(e => ['aria-label', 'title', 'data-title'].map(a => e.getAttribute(a)).filter(Boolean))")
+    assert not {"Download plot as a PNG", "Zoom in", "Reset axes"} & set(english), english
+    assert not [label for label in english if label.startswith("Help for")]
+    open_as(page, f"{url}/import")
+    box = page.locator('[data-testid="stFileUploader"]').first
+    box.wait_for(timeout=60_000)
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stFileUploader\"]').innerText"
+                           ".includes('Mo au plus par fichier')", timeout=10_000)
+    text = box.inner_text()
+    assert "Drag" not in text and "MB" not in text and "Upload" not in text, text
+    assert "Mo au plus par fichier" in text and "Parcourir" in text
+    screenshot(page, "import-uploader-french")
 
 
-def test_the_first_chart_downloads_with_the_keyboard_only(store_copy, browser):
+def test_the_first_chart_downloads_with_the_keyboard_only(demo_url, browser):
     """Sign in and download the first chart's image with Tab, typing and Enter only: no mouse anywhere."""
     page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-    with streamlit_server(store_copy.root) as url:
-        page.goto(url)
-        page.get_by_label("Nom du compte").wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)  # the login page's run is over: nothing redraws under the focus
-        for _ in range(40):  # Tab until the name field has the focus
-            page.keyboard.press("Tab")
-            if page.evaluate("() => document.activeElement?.getAttribute('aria-label') || ''") == "Nom du compte":
-                break
-        page.keyboard.type("comite")
+    url = demo_url
+    page.goto(url)
+    page.get_by_label("Nom du compte").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # the login page's run is over: nothing redraws under the focus
+    for _ in range(40):  # Tab until the name field has the focus
         page.keyboard.press("Tab")
-        page.keyboard.type("comite-demo-2018")
+        if page.evaluate("() => document.activeElement?.getAttribute('aria-label') || ''") == "Nom du compte":
+            break
+    page.keyboard.type("comite")
+    page.keyboard.press("Tab")
+    page.keyboard.type("comite-demo-2018")
+    page.keyboard.press("Enter")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement?.innerText || ''").strip().endswith("Image PNG"):
+            break
+    else:
+        pytest.fail("« Image PNG » of the first chart is never reached with Tab")
+    with page.expect_download(timeout=60_000) as got:
         page.keyboard.press("Enter")
-        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)
-        for _ in range(200):
-            page.keyboard.press("Tab")
-            if page.evaluate("() => document.activeElement?.innerText || ''").strip().endswith("Image PNG"):
-                break
-        else:
-            pytest.fail("« Image PNG » of the first chart is never reached with Tab")
-        with page.expect_download(timeout=60_000) as got:
-            page.keyboard.press("Enter")
-        assert got.value.suggested_filename.endswith(".png")
+    assert got.value.suggested_filename.endswith(".png")
 
 
 def _figures(store):
@@ -137,35 +137,35 @@ def test_no_status_is_told_by_colour_alone(demo_store):
                 assert t.name or t.showlegend is False, (name, "a coloured series without a name")
 
 
-def test_on_a_phone_the_menu_closes_once_a_page_is_chosen_and_errors_read_whole(store_copy, browser):
+def test_on_a_phone_the_menu_closes_once_a_page_is_chosen_and_errors_read_whole(demo_url, browser):
     """390 px wide: the menu, opened over the page, closes when a page is chosen in it; an import's error messages
     wrap inside the screen instead of being cut."""
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    with streamlit_server(store_copy.root) as url:
-        open_as(page, url)
-        bar = page.locator('[data-testid="stSidebar"]')
-        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-        assert bar.get_attribute("data-collapsed") == "true", "a phone opens on the page, not on the menu"
-        page.locator('[data-testid="stExpandSidebarButton"]').click()
-        playwright.expect(bar).to_have_attribute("data-collapsed", "false")
-        page.locator('[data-testid="stSidebarNav"] a', has_text="Financements").click()
-        page.wait_for_url("**/funding**", timeout=30_000)
-        playwright.expect(bar).to_have_attribute("data-collapsed", "true", timeout=10_000)
-        screenshot(page, "phone-after-menu")
+    url = demo_url
+    open_as(page, url)
+    bar = page.locator('[data-testid="stSidebar"]')
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    assert bar.get_attribute("data-collapsed") == "true", "a phone opens on the page, not on the menu"
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
+    playwright.expect(bar).to_have_attribute("data-collapsed", "false")
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Financements").click()
+    page.wait_for_url("**/funding**", timeout=30_000)
+    playwright.expect(bar).to_have_attribute("data-collapsed", "true", timeout=10_000)
+    screenshot(page, "phone-after-menu")
 
-        open_as(page, f"{url}/import")
-        bad = "Code campus;Identifiant indicateur;Année;Valeur\r\nAGT;AGT-I01;deux mille dix-huit;3\r\n".encode()
-        page.locator('input[type="file"]').set_input_files(files=[{"name": "v.csv", "mimeType": "text/csv", "buffer": bad}])
-        errors = page.locator('[data-testid="stTable"]').filter(has_text="deux mille dix-huit")
-        errors.wait_for(timeout=30_000)
-        errors.scroll_into_view_if_needed()
-        box = errors.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1, box
-        assert errors.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
-        screenshot(page, "phone-import-error")
+    open_as(page, f"{url}/import")
+    bad = "Code campus;Identifiant indicateur;Année;Valeur\r\nAGT;AGT-I01;deux mille dix-huit;3\r\n".encode()
+    page.locator('input[type="file"]').set_input_files(files=[{"name": "v.csv", "mimeType": "text/csv", "buffer": bad}])
+    errors = page.locator('[data-testid="stTable"]').filter(has_text="deux mille dix-huit")
+    errors.wait_for(timeout=30_000)
+    errors.scroll_into_view_if_needed()
+    box = errors.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1, box
+    assert errors.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    screenshot(page, "phone-import-error")
 
 
-def test_axe_finds_nothing_serious_for_the_committee_on_a_phone(store_copy, browser):
+def test_axe_finds_nothing_serious_for_the_committee_on_a_phone(demo_url, browser):
     """Every page the committee sees, on a 390 px phone, checked by axe-core after it has rendered (the administrator's
     walk through every page at laptop width is in test_browser.py)."""
     from cmq.app import session
@@ -175,13 +175,13 @@ def test_axe_finds_nothing_serious_for_the_committee_on_a_phone(store_copy, brow
     slugs = [p.slug for p in session.page_specs(auth.new_account("x", "lecteur"))]
     assert "overview" in slugs and "import" not in slugs
     problems = {}
-    with streamlit_server(store_copy.root) as url:
-        open_as(page, url, "comite", "comite-demo-2018")
-        for slug in slugs:
-            page.goto(f"{url}/{slug}")
-            page.wait_for_function("t => document.title.includes(t)", arg=registry.PAGE[slug].title, timeout=60_000)
-            page.locator("h1").first.wait_for(timeout=60_000)
-            page.wait_for_timeout(700)
-            screenshot(page, f"phone-comite-{slug}")
-            problems[slug] = axe_problems(page)
+    url = demo_url
+    open_as(page, url, "comite", "comite-demo-2018")
+    for slug in slugs:
+        page.goto(f"{url}/{slug}")
+        page.wait_for_function("t => document.title.includes(t)", arg=registry.PAGE[slug].title, timeout=60_000)
+        page.locator("h1").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(700)
+        screenshot(page, f"phone-comite-{slug}")
+        problems[slug] = axe_problems(page)
     assert not any(problems.values()), {k: v for k, v in problems.items() if v}

@@ -18,40 +18,40 @@ def page():
         browser.close()
 
 
-def test_overview_in_the_browser(store_copy, page):
-    with streamlit_server(store_copy.root) as url:
-        # the code of the first page's charts loads while the person signs in: the login page draws no chart
-        page.goto(url)
-        page.get_by_label("Nom du compte").wait_for(timeout=60_000)
-        page.wait_for_function("() => performance.getEntriesByType('resource').some(e => e.name.includes('/PlotlyChart.'))",
-                               timeout=20_000)
-        assert page.locator(".js-plotly-plot").count() == 0
-        open_as(page, url, "comite", "comite-demo-2018")
-        page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-        page.get_by_text("Vue régionale des campus").wait_for()
-        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-        assert "Historique des imports" in nav and "Importer" not in nav and "Administration" not in nav
-        page.wait_for_timeout(1000)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-        assert "125\u202f000\u00a0€" in [m.strip() for m in metrics]
-        assert page.locator(".js-plotly-plot").count() == 5
-        charts = page.locator(".js-plotly-plot").all_inner_texts()
-        assert "MSI" in charts[0] and "Carte des campus" in charts[0]  # the map, drawn without any tile server
-        assert "Collégiens" in charts[1]
-        screenshot(page, "overview")
-        # a link reproduces the view: the filters come from the URL
-        open_as(page, url + "/?annee=2018&campus=MSI", "comite", "comite-demo-2018")
-        page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-        page.wait_for_timeout(1000)
-        metrics = [m.strip() for m in page.locator('[data-testid="stMetricValue"]').all_inner_texts()]
-        assert metrics[0] == "1" and metrics[1] == "29"
-        screenshot(page, "overview-msi")
-        page.get_by_role("button", name="Se déconnecter").click()
-        page.get_by_label("Nom du compte").wait_for(timeout=30_000)
-        # the login page's run ends with the demo accounts table; then Streamlit has cleared the previous page
-        page.get_by_text("un compte par rôle").wait_for(timeout=30_000)
-        playwright.expect(page.locator('[data-testid="stMetricValue"]')).to_have_count(0, timeout=10_000)
+def test_overview_in_the_browser(demo_url, page):
+    url = demo_url
+    # the code of the first page's charts loads while the person signs in: the login page draws no chart
+    page.goto(url)
+    page.get_by_label("Nom du compte").wait_for(timeout=60_000)
+    page.wait_for_function("() => performance.getEntriesByType('resource').some(e => e.name.includes('/PlotlyChart.'))",
+                           timeout=20_000)
+    assert page.locator(".js-plotly-plot").count() == 0
+    open_as(page, url, "comite", "comite-demo-2018")
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.get_by_text("Vue régionale des campus").wait_for()
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Historique des imports" in nav and "Importer" not in nav and "Administration" not in nav
+    page.wait_for_timeout(1000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    assert "125\u202f000\u00a0€" in [m.strip() for m in metrics]
+    assert page.locator(".js-plotly-plot").count() == 5
+    charts = page.locator(".js-plotly-plot").all_inner_texts()
+    assert "MSI" in charts[0] and "Carte des campus" in charts[0]  # the map, drawn without any tile server
+    assert "Collégiens" in charts[1]
+    screenshot(page, "overview")
+    # a link reproduces the view: the filters come from the URL
+    open_as(page, url + "/?annee=2018&campus=MSI", "comite", "comite-demo-2018")
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.wait_for_timeout(1000)
+    metrics = [m.strip() for m in page.locator('[data-testid="stMetricValue"]').all_inner_texts()]
+    assert metrics[0] == "1" and metrics[1] == "29"
+    screenshot(page, "overview-msi")
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_label("Nom du compte").wait_for(timeout=30_000)
+    # the login page's run ends with the demo accounts table; then Streamlit has cleared the previous page
+    page.get_by_text("un compte par rôle").wait_for(timeout=30_000)
+    playwright.expect(page.locator('[data-testid="stMetricValue"]')).to_have_count(0, timeout=10_000)
 
 
 def cells(page) -> list[str]:
@@ -126,7 +126,7 @@ def test_upload_fix_commit_and_revert_in_the_browser(store_copy, page):
         assert indicator_value(page, url, "Nombre de rencontres auprès des acteurs") == "88"
 
 
-def test_every_page_renders_french_and_without_an_exception(store_copy, page):
+def test_every_page_renders_french_and_without_an_exception(demo_url, page):
     """Every page of the navigation, in one signed-in browser session (each page a new tab's session brought back by
     the cookie): no exception, `<html lang="fr">` and the page named in the tab's title (Streamlit serves lang="en"
     and « Streamlit » until the app runs), its charts drawn, nothing asked of another host than the app's, and
@@ -143,82 +143,82 @@ def test_every_page_renders_french_and_without_an_exception(store_copy, page):
     problems = {}  # what axe-core finds on each page, signed in as the administrator (every page)
     hosts = set()  # every host a page asks anything of: the app's own only (no font, icon or script from elsewhere)
     page.on("request", lambda r: hosts.add(urlparse(r.url).hostname) if r.url.startswith(("http", "ws")) else None)
-    with streamlit_server(store_copy.root) as url:
-        page.goto(url)
-        page.get_by_label("Nom du compte").wait_for(timeout=60_000)
+    url = demo_url
+    page.goto(url)
+    page.get_by_label("Nom du compte").wait_for(timeout=60_000)
+    page.wait_for_function("() => document.documentElement.lang === 'fr'", timeout=10_000)
+    assert "Pilotage" in page.title()
+    problems["login"] = axe_problems(page)
+    open_as(page, url)
+    for p in registry.PAGES:
+        heading, charts, link = shown.get(p.slug, (None, 0, None))
+        page.goto(f"{url}/{p.slug if link is None else link}")
+        page.wait_for_function("t => document.title.includes(t)", arg=p.title, timeout=60_000)
         page.wait_for_function("() => document.documentElement.lang === 'fr'", timeout=10_000)
-        assert "Pilotage" in page.title()
-        problems["login"] = axe_problems(page)
-        open_as(page, url)
-        for p in registry.PAGES:
-            heading, charts, link = shown.get(p.slug, (None, 0, None))
-            page.goto(f"{url}/{p.slug if link is None else link}")
-            page.wait_for_function("t => document.title.includes(t)", arg=p.title, timeout=60_000)
-            page.wait_for_function("() => document.documentElement.lang === 'fr'", timeout=10_000)
-            if heading:
-                page.get_by_text(heading).first.wait_for(timeout=60_000)
-            if charts:
-                page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {charts}",
-                                       timeout=60_000)
-            page.wait_for_timeout(800)
-            assert page.locator('[data-testid="stException"]').count() == 0, p.slug
-            assert page.get_by_text("Connecté :").count() == 1, p.slug
-            if p.slug == "campaigns":  # a date's parts are named in French to screen readers
-                page.wait_for_selector('[aria-label="jour, Date limite"]', timeout=10_000)
-            screenshot(page, "page-" + p.slug)
-            problems[p.slug] = axe_problems(page)
+        if heading:
+            page.get_by_text(heading).first.wait_for(timeout=60_000)
+        if charts:
+            page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {charts}",
+                                   timeout=60_000)
+        page.wait_for_timeout(800)
+        assert page.locator('[data-testid="stException"]').count() == 0, p.slug
+        assert page.get_by_text("Connecté :").count() == 1, p.slug
+        if p.slug == "campaigns":  # a date's parts are named in French to screen readers
+            page.wait_for_selector('[aria-label="jour, Date limite"]', timeout=10_000)
+        screenshot(page, "page-" + p.slug)
+        problems[p.slug] = axe_problems(page)
     assert hosts == {"127.0.0.1"}, hosts
     assert not any(problems.values()), {k: v for k, v in problems.items() if v}
 
 
-def test_download_a_chart_image_and_the_meeting_pack(store_copy, page, tmp_path):
+def test_download_a_chart_image_and_the_meeting_pack(demo_url, page, tmp_path):
     from PIL import Image
     from pptx import Presentation
 
-    with streamlit_server(store_copy.root) as url:
-        open_as(page, url + "/?annee=2018&campus=AMF", "comite", "comite-demo-2018")
-        page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-        buttons = page.get_by_role("button", name="Image PNG")
-        buttons.first.wait_for(timeout=30_000)
-        assert buttons.count() == 5  # one under every chart of the page
-        funding = page.locator(".stElementContainer", has=page.get_by_role("button", name="Image PNG")).nth(3)
-        with page.expect_download(timeout=60_000) as d:
-            funding.get_by_role("button", name="Image PNG").click()
-        assert d.value.suggested_filename == "financements_AMF_2018.png"
-        png = tmp_path / "chart.png"
-        d.value.save_as(png)
-        assert Image.open(png).size == (1920, 1080)
+    url = demo_url
+    open_as(page, url + "/?annee=2018&campus=AMF", "comite", "comite-demo-2018")
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    buttons = page.get_by_role("button", name="Image PNG")
+    buttons.first.wait_for(timeout=30_000)
+    assert buttons.count() == 5  # one under every chart of the page
+    funding = page.locator(".stElementContainer", has=page.get_by_role("button", name="Image PNG")).nth(3)
+    with page.expect_download(timeout=60_000) as d:
+        funding.get_by_role("button", name="Image PNG").click()
+    assert d.value.suggested_filename == "financements_AMF_2018.png"
+    png = tmp_path / "chart.png"
+    d.value.save_as(png)
+    assert Image.open(png).size == (1920, 1080)
 
-        open_as(page, url + "/pack", "comite", "comite-demo-2018")
-        page.get_by_text("Contenu").first.wait_for(timeout=60_000)
-        with page.expect_download(timeout=120_000) as d:
-            page.get_by_role("button", name="Télécharger le dossier (PowerPoint)").click()
-        assert d.value.suggested_filename == "dossier-de-seance_region_2018.pptx"
-        deck = tmp_path / "dossier.pptx"
-        d.value.save_as(deck)
-        prs = Presentation(str(deck))
-        assert prs.slides[0].shapes.title.text == "Dossier de séance"
-        assert sum(1 for s in prs.slides for sh in s.shapes if sh.has_chart) >= 7  # native, editable charts
-        screenshot(page, "pack")
+    open_as(page, url + "/pack", "comite", "comite-demo-2018")
+    page.get_by_text("Contenu").first.wait_for(timeout=60_000)
+    with page.expect_download(timeout=120_000) as d:
+        page.get_by_role("button", name="Télécharger le dossier (PowerPoint)").click()
+    assert d.value.suggested_filename == "dossier-de-seance_region_2018.pptx"
+    deck = tmp_path / "dossier.pptx"
+    d.value.save_as(deck)
+    prs = Presentation(str(deck))
+    assert prs.slides[0].shapes.title.text == "Dossier de séance"
+    assert sum(1 for s in prs.slides for sh in s.shapes if sh.has_chart) >= 7  # native, editable charts
+    screenshot(page, "pack")
 
-        # the annual report of one campus, as the coordinator downloads it to edit in Word
-        open_as(page, url + "/report", "comite", "comite-demo-2018")
-        page.get_by_text("Rapport annuel").first.wait_for(timeout=60_000)
-        scope = page.locator('[data-testid="stSelectbox"]').filter(has_text="Périmètre")
-        scope.click()
-        page.get_by_role("option", name="Campus MSI – Microtechniques et Systèmes Intelligents").click()
-        page.wait_for_timeout(1000)
-        with page.expect_download(timeout=120_000) as d:
-            page.get_by_role("button", name="Télécharger le rapport (Word, modifiable)").click()
-        assert d.value.suggested_filename == "rapport-activite_MSI_2018.docx"
-        path = tmp_path / "rapport.docx"
-        d.value.save_as(path)
-        from docx import Document
+    # the annual report of one campus, as the coordinator downloads it to edit in Word
+    open_as(page, url + "/report", "comite", "comite-demo-2018")
+    page.get_by_text("Rapport annuel").first.wait_for(timeout=60_000)
+    scope = page.locator('[data-testid="stSelectbox"]').filter(has_text="Périmètre")
+    scope.click()
+    page.get_by_role("option", name="Campus MSI – Microtechniques et Systèmes Intelligents").click()
+    page.wait_for_timeout(1000)
+    with page.expect_download(timeout=120_000) as d:
+        page.get_by_role("button", name="Télécharger le rapport (Word, modifiable)").click()
+    assert d.value.suggested_filename == "rapport-activite_MSI_2018.docx"
+    path = tmp_path / "rapport.docx"
+    d.value.save_as(path)
+    from docx import Document
 
-        doc = Document(str(path))
-        assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == [
-            "Synthèse", "CMQ Microtechniques et Systèmes Intelligents (MSI)", "Annexes"]
-        screenshot(page, "report")
+    doc = Document(str(path))
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == [
+        "Synthèse", "CMQ Microtechniques et Systèmes Intelligents (MSI)", "Annexes"]
+    screenshot(page, "report")
 
 
 def test_a_director_types_values_in_the_grid_and_commits_them(store_copy, page):

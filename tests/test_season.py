@@ -45,11 +45,19 @@ def click(page, name: str) -> None:
 
 
 def choose(page, label: str, option: str) -> None:
-    """Pick `option` in the select box labelled `label`: type a few letters of it, click it in the list."""
+    """Pick `option` in the select box labelled `label` as a keyboard user does: type it, Enter on the one option
+    left (a click in the list can land while it redraws, on a loaded machine)."""
     box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
-    box.locator("input").click()
+    field = box.locator("input")
+    field.click()
     page.keyboard.type(option)
-    page.get_by_role("option", name=option).first.click()
+    page.get_by_role("option", name=option).first.wait_for(timeout=30_000)
+    page.keyboard.press("Enter")
+    for _ in range(100):  # the field shows the choice
+        if field.input_value() == option:
+            break
+        page.wait_for_timeout(100)
+    assert field.input_value() == option, field.input_value()
     page.wait_for_timeout(500)  # the choice sent to the server (outside a form, the page runs again)
 
 
