@@ -73,6 +73,10 @@ FRENCH_TEXTS = {
     "^dd$": "jj", "^yyyy$": "aaaa",  # a date field's empty parts (dd / mm / yyyy)
     "^Choose an option$": "Choisissez", "^No results$": "Aucun résultat",
     "^empty$": "aucune ligne",  # an empty table
+    # the date picker's calendar (its month and day names follow the browser's language)
+    "^Use arrow keys to navigate dates\\. Enter to select\\. Escape to close\\.$":
+        "Flèches pour changer de jour, Entrée pour choisir, Échap pour fermer.",
+    "^Choose date, (.*)$": "Choisir la date, $1",
 }
 FRENCH_LABELS = {
     "Show password": "Afficher le mot de passe", "Hide password": "Masquer le mot de passe",
@@ -92,7 +96,8 @@ FRENCH_LABELS = {
     "Calendar": "Calendrier", "Previous": "Précédent", "Next": "Suivant",
 }
 # « Help for Actions » (a figure's help button); a date's parts as a screen reader names them (« day, Date limite »)
-LABEL_PREFIXES = {"Help for ": "Aide : ", "day, ": "jour, ", "month, ": "mois, ", "year, ": "année, "}
+LABEL_PREFIXES = {"Help for ": "Aide : ", "day, ": "jour, ", "month, ": "mois, ", "year, ": "année, ",
+                  "Choose date, ": "Choisir la date, "}
 
 
 # Streamlit greys captions and help texts with a 0.6 opacity (3.8:1 on white, under RGAA's 4.5:1): a solid grey of
@@ -128,7 +133,7 @@ def french_page() -> None:
   const translate = () => {{
     document.querySelectorAll('[data-testid="stFileUploader"], [data-testid="stDateInput"], [data-baseweb="select"], '
                               + '[data-testid="stSelectboxVirtualDropdown"], [data-testid="stDataFrame"], [data-testid="stTable"], '
-                              + 'a').forEach(box => {{
+                              + '[role="dialog"], a').forEach(box => {{
       const walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
       for (let node = walk.nextNode(); node; node = walk.nextNode()) {{
         const text = node.nodeValue.trim();
