@@ -96,3 +96,28 @@ def axe_problems(page) -> list[str]:
         .map(v => `${v.impact} ${v.id} (${v.help}): ` + v.nodes.slice(0, 3).map(n => n.target.join(' ')
             + ' — ' + (n.failureSummary || '').split('\\n').slice(1, 2).join('')).join(' | '))""", AXE_TAGS)
     return found
+
+
+@contextlib.contextmanager
+def mail_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd): yields its smtp:// address and the list of messages it takes, each
+    as (recipients, parsed message)."""
+    import email
+    from email import policy
+
+    from aiosmtpd.controller import Controller
+
+    received: list = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            received.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
+            return "250 OK"
+
+    port = free_port()
+    server = Controller(Keep(), hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        yield f"smtp://127.0.0.1:{port}", received
+    finally:
+        server.stop()

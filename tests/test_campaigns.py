@@ -182,19 +182,7 @@ def test_the_whole_cycle_in_the_pages(data_dir, store_copy):
 
 def test_reminders_reach_the_directors_of_campuses_that_have_not_submitted(store_copy, monkeypatch):
     """A real SMTP server on 127.0.0.1 receives one French message per campus not yet submitted, to its directors."""
-    import email
-    from email import policy
-
-    from aiosmtpd.controller import Controller
-
-    from browser import free_port
-
-    received = []
-
-    class Keep:
-        async def handle_DATA(self, server, session, envelope):
-            received.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
-            return "250 OK"
+    from browser import mail_server
 
     monkeypatch.delenv("CMQ_SMTP_URL", raising=False)
     for name in ("directeur-agt", "direction-msi"):
@@ -205,14 +193,9 @@ def test_reminders_reach_the_directors_of_campuses_that_have_not_submitted(store
     dry = cli("remind", "--year", "2018", "--dry-run", data_dir=store_copy.root)
     assert dry.returncode == 0 and "Objet : Campagne 2018 : chiffres d'AGT attendus" in dry.stdout
     assert "MSI : aucun directeur n'a d'adresse" in dry.stderr, "a campus no one can be written to is said"
-    port = free_port()
-    server = Controller(Keep(), hostname="127.0.0.1", port=port)
-    server.start()
-    try:
-        monkeypatch.setenv("CMQ_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    with mail_server() as (smtp_url, received):
+        monkeypatch.setenv("CMQ_SMTP_URL", smtp_url)
         out = cli("remind", "--year", "2018", data_dir=store_copy.root)
-    finally:
-        server.stop()
     monkeypatch.delenv("CMQ_SMTP_URL")
     assert out.returncode == 0 and "1 relance(s) envoyée(s)" in out.stdout, out.stderr
     reminded = cycle.progress(store_copy, 2018).set_index("campus_id")["last_reminded"]
@@ -543,12 +526,7 @@ def test_completeness_opens_on_the_campaign_and_follows_drafts_for_the_coordinat
 def test_the_coordinator_previews_and_sends_reminders_from_the_page(data_dir, store_copy, monkeypatch):
     """Without a mail server the page shows the messages and says how to send them; with one (a real SMTP server on
     127.0.0.1) one click sends them, and when each campus was last reminded shows on the page."""
-    import email
-    from email import policy
-
-    from aiosmtpd.controller import Controller
-
-    from browser import free_port
+    from browser import mail_server
 
     monkeypatch.delenv("CMQ_SMTP_URL", raising=False)
     store_copy.open_campaign(2019, date(2020, 1, 31), user="admin",
@@ -563,23 +541,11 @@ def test_the_coordinator_previews_and_sends_reminders_from_the_page(data_dir, st
     previews = " ".join(t.value for t in at.code)
     assert "À : direction@agt.example.org" in previews and "Objet : Campagne 2019 : chiffres d'AGT attendus" in previews
     assert "CMQ_SMTP_URL" in " ".join(i.value for i in at.info) and at.button(key="remind_send").disabled
-    received = []
-
-    class Keep:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(email.message_from_bytes(envelope.content, policy=policy.default))
-            return "250 OK"
-
-    port = free_port()
-    server = Controller(Keep(), hostname="127.0.0.1", port=port)
-    server.start()
-    try:
-        monkeypatch.setenv("CMQ_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    with mail_server() as (smtp_url, received):
+        monkeypatch.setenv("CMQ_SMTP_URL", smtp_url)
         at.multiselect(key="remind_campuses").set_value(["AGT"]).run()
         at.button(key="remind_send").click().run()
-    finally:
-        server.stop()
-    assert [m["To"] for m in received] == ["direction@agt.example.org"], "only the campus chosen"
+    assert [m["To"] for _, m in received] == ["direction@agt.example.org"], "only the campus chosen"
     assert "1 relance(s) envoyée(s) pour la campagne 2019" in shown(" ".join(s.value for s in at.success))
     assert "dernière relance le" in " ".join(e.label for e in at.expander if "AGT" in e.label)
     step = cycle.events(store_copy, 2019).iloc[-1]
