@@ -12,6 +12,8 @@ from cmq.core import cycle, fmt, remind
 from cmq.core.store import StoreError
 from cmq.core.store.campaigns import STATUSES
 
+PINNED_CAMPUS = {"Campus": st.column_config.TextColumn(pinned=True)}  # a wide table scrolled on a phone keeps its row
+
 
 def open_campaigns() -> dict[int, dict]:
     return {y: c for y, c in ui.store().campaigns().items() if not c["closed_at"]}
@@ -44,7 +46,7 @@ def progress_panel(year: int | None) -> None:
     st.header(f"Campagne {int(year)}")
     st.caption(f"Date limite : {fmt.day(date.fromisoformat(c['deadline']))}"
                + (" · close" if c["closed_at"] else "") + ". Les campus en retard d'abord.")
-    st.dataframe(progress_table(int(year)), hide_index=True, key="cycle_progress")
+    st.dataframe(progress_table(int(year)), hide_index=True, key="cycle_progress", column_config=PINNED_CAMPUS)
 
 
 def campus_notice(campus: str) -> None:
@@ -133,7 +135,7 @@ def coordinator(account: dict) -> None:
         st.info("Aucune campagne pour l'instant.")
         return
     year = st.selectbox("Campagne", sorted(campaigns, reverse=True), key="cycle_year")
-    st.dataframe(progress_table(year), hide_index=True, key="cycle_admin_progress")
+    st.dataframe(progress_table(year), hide_index=True, key="cycle_admin_progress", column_config=PINNED_CAMPUS)
     campus = st.selectbox("Campus", list(campaigns[year]["campuses"]), key="cycle_campus")
     status = campaigns[year]["campuses"][campus]["status"]
     st.caption(f"{fmt.md(campus)} : « {fmt.md(STATUSES[status])} ».")

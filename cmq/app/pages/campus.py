@@ -25,7 +25,8 @@ st.caption("Cliquez sur un objectif de l'arbre pour l'ouvrir jusqu'à ses indica
 st.header("Tableau de suivi des indicateurs")
 table = campus_view.iptt_table(tree, ui.query("iptt", campus=code))
 picked = st.dataframe(table, hide_index=True, key="tree_table", on_select="rerun", selection_mode="single-row",
-                      column_config={"Intitulé": st.column_config.TextColumn(width="large"),
+                      column_config={"Identifiant": st.column_config.TextColumn(pinned=True),  # kept in view on a phone
+                                     "Intitulé": st.column_config.TextColumn(width="large"),
                                      "Récit": st.column_config.TextColumn(width="large")})
 st.caption("Référence : où le campus partait ; pour chaque année, la cible, le réalisé et la part de la cible atteinte ; "
            "État : la dernière année renseignée. " + ui.PROGRESS_RULE + " Choisissez une ligne d'indicateur pour voir "
