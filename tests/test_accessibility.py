@@ -39,32 +39,6 @@ def browser():
         b.close()
 
 
-def test_streamlits_own_words_are_french(demo_url, browser):
-    """The file uploader's words and the labels screen readers read (the password's eye, the skip link)."""
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    url = demo_url
-    page.goto(url)
-    page.get_by_label("Afficher le mot de passe").wait_for(timeout=60_000)
-    assert page.locator('[aria-label="Show password"]').count() == 0
-    assert page.get_by_text("Aller au contenu principal").count() == 1
-    open_as(page, url)
-    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1000)
-    english = page.locator("[aria-label],[title],[data-title]").evaluate_all(
-        "els => els.flatMap(e => ['aria-label', 'title', 'data-title'].map(a => e.getAttribute(a)).filter(Boolean))")
-    assert not {"Download plot as a PNG", "Zoom in", "Reset axes"} & set(english), english
-    assert not [label for label in english if label.startswith("Help for")]
-    open_as(page, f"{url}/import")
-    box = page.locator('[data-testid="stFileUploader"]').first
-    box.wait_for(timeout=60_000)
-    page.wait_for_function("() => document.querySelector('[data-testid=\"stFileUploader\"]').innerText"
-                           ".includes('Mo au plus par fichier')", timeout=10_000)
-    text = box.inner_text()
-    assert "Drag" not in text and "MB" not in text and "Upload" not in text, text
-    assert "Mo au plus par fichier" in text and "Parcourir" in text
-    screenshot(page, "import-uploader-french")
-
-
 def test_the_first_chart_downloads_with_the_keyboard_only(demo_url, browser):
     """Sign in and download the first chart's image with Tab, typing and Enter only: no mouse anywhere."""
     page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)

@@ -149,6 +149,10 @@ def test_every_page_renders_french_and_without_an_exception(demo_url, page):
     page.wait_for_function("() => document.documentElement.lang === 'fr'", timeout=10_000)
     assert "Pilotage" in page.title()
     problems["login"] = axe_problems(page)
+    # Streamlit's own words in French: the password's eye and the skip link (for screen readers)
+    page.get_by_label("Afficher le mot de passe").wait_for(timeout=60_000)
+    assert page.locator('[aria-label="Show password"]').count() == 0
+    assert page.get_by_text("Aller au contenu principal").count() == 1
     open_as(page, url)
     for p in registry.PAGES:
         heading, charts, link = shown.get(p.slug, (None, 0, None))
@@ -163,6 +167,18 @@ def test_every_page_renders_french_and_without_an_exception(demo_url, page):
         page.wait_for_timeout(800)
         assert page.locator('[data-testid="stException"]').count() == 0, p.slug
         assert page.get_by_text("Connecté :").count() == 1, p.slug
+        if p.slug == "overview":  # the charts' tools named in French
+            english = page.locator("[aria-label],[title],[data-title]").evaluate_all(
+                "els => els.flatMap(e => ['aria-label', 'title', 'data-title'].map(a => e.getAttribute(a))"
+                ".filter(Boolean))")
+            assert not {"Download plot as a PNG", "Zoom in", "Reset axes"} & set(english), english
+            assert not [label for label in english if label.startswith("Help for")]
+        if p.slug == "import":  # the file uploader's words
+            page.wait_for_function("() => document.querySelector('[data-testid=\"stFileUploader\"]').innerText"
+                                   ".includes('Mo au plus par fichier')", timeout=10_000)
+            text = page.locator('[data-testid="stFileUploader"]').first.inner_text()
+            assert "Drag" not in text and "MB" not in text and "Upload" not in text, text
+            assert "Parcourir" in text
         if p.slug == "campaigns":  # a date's parts are named in French to screen readers
             page.wait_for_selector('[aria-label="jour, Date limite"]', timeout=10_000)
             page.locator('[data-testid="stDateInput"] button').first.click()  # the calendar's words too

@@ -34,7 +34,14 @@ def filled_template(data: bytes, values: dict[str, object]) -> bytes:
     return out.getvalue()
 
 
+def idle(page) -> None:
+    """Wait until the page's script has finished its run (Streamlit shows its status widget while it runs): a click
+    during a run can be lost on a loaded machine."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
 def click(page, name: str) -> None:
+    idle(page)
     button = page.get_by_role("button", name=name, exact=True)
     # a button's text is its icon's name (drawn by a font), then its label
     page.wait_for_function("n => [...document.querySelectorAll('button')].some(b => "

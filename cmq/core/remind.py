@@ -34,8 +34,9 @@ def messages(store, year: int, today: date | None = None) -> tuple[dict[str, Ema
         if asked is not None:
             missing = missing[missing["indicator_id"].isin(asked)]
         deadline = date.fromisoformat(r.deadline)
-        when = (f"La date limite est le {fmt.day(deadline)} (dans {r.days_left} jour(s))." if r.days_left >= 0 else
-                f"La date limite était le {fmt.day(deadline)} : la remontée est en retard de {-r.days_left} jour(s).")
+        left = int(r.days_left)  # a whole number of days (the column is a float where a campus has submitted)
+        when = (f"La date limite est le {fmt.day(deadline)} (dans {left} jour(s))." if left >= 0 else
+                f"La date limite était le {fmt.day(deadline)} : la remontée est en retard de {-left} jour(s).")
         lines = ["Bonjour,", "",
                  f"Les chiffres {year} {fmt.of(r.campus_id)} sont « {r.status_label} » dans la campagne de remontée.",
                  when,
