@@ -164,7 +164,7 @@ def test_every_page_renders_french_and_without_an_exception(demo_url, page):
         if charts:
             page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {charts}",
                                    timeout=60_000)
-        page.wait_for_timeout(800)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
         assert page.locator('[data-testid="stException"]').count() == 0, p.slug
         assert page.get_by_text("Connecté :").count() == 1, p.slug
         if p.slug == "overview":  # the charts' tools named in French
@@ -174,8 +174,8 @@ def test_every_page_renders_french_and_without_an_exception(demo_url, page):
             assert not {"Download plot as a PNG", "Zoom in", "Reset axes"} & set(english), english
             assert not [label for label in english if label.startswith("Help for")]
         if p.slug == "import":  # the file uploader's words
-            page.wait_for_function("() => document.querySelector('[data-testid=\"stFileUploader\"]').innerText"
-                                   ".includes('Mo au plus par fichier')", timeout=10_000)
+            page.wait_for_function("() => (document.querySelector('[data-testid=\"stFileUploader\"]')?.innerText ?? '')"
+                                   ".includes('Mo au plus par fichier')", timeout=30_000)
             text = page.locator('[data-testid="stFileUploader"]').first.inner_text()
             assert "Drag" not in text and "MB" not in text and "Upload" not in text, text
             assert "Parcourir" in text

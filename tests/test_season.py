@@ -205,7 +205,7 @@ def play(url, store, people, phone, received, tmp_path):
 
     # the 2019 meeting pack and annual report, downloaded and read back
     open_as(admin, url + "/pack")
-    admin.get_by_text("Contenu", exact=True).wait_for(timeout=60_000)
+    admin.get_by_text("Contenu", exact=True).first.wait_for(timeout=60_000)
     choose(admin, "Année", "2019")
     admin.get_by_text("année 2019").first.wait_for(timeout=60_000)
     with admin.expect_download(timeout=120_000) as got:
