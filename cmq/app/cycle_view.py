@@ -171,7 +171,7 @@ def reminders(year: int, account: dict) -> None:
                    "(« Administration des comptes ») : pas de relance possible.", icon=":material/unsubscribe:")
     if not msgs:
         return
-    last = cycle.progress(ui.store(), year).set_index("campus_id")["last_reminded"]
+    last = cycle.last_reminders(ui.store().campaign(year))  # from the steps: no second reading of the progress
     chosen = st.multiselect("Campus à relancer (ceux qui n'ont pas soumis)", list(msgs), default=list(msgs),
                             key="remind_campuses", placeholder="Choisissez des campus")
     for campus in chosen:

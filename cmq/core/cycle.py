@@ -24,7 +24,7 @@ def progress(store, year: int, today: date | None = None) -> pd.DataFrame:
     campaign = store.campaign(year)
     grid = queries.run("completeness_grid", store=store, year=int(year), campuses=list(campaign["campuses"]))
     counts = {r.campus_id: (int(r.indicators), int(r.with_value)) for r in grid.itertuples()}
-    rows = []
+    rows, reminded = [], last_reminders(campaign)
     for campus, state in campaign["campuses"].items():
         deadline = _day(state.get("deadline") or campaign["deadline"])  # an extension for this campus, or the campaign's
         expected, reported = counts.get(campus, (0, 0))
@@ -38,7 +38,6 @@ def progress(store, year: int, today: date | None = None) -> pd.DataFrame:
         else:
             left = (deadline - today).days
             timeliness = "en retard" if left < 0 else "en cours"
-        reminded = [e["at"] for e in campaign["events"] if e["campus"] == campus and e["step"] == "remind"]
         sent = [e for e in campaign["events"] if e["campus"] == campus and e["step"] == "send_back"]
         reason = None
         if sent and state["status"] == "renvoye":
@@ -49,13 +48,18 @@ def progress(store, year: int, today: date | None = None) -> pd.DataFrame:
                      "share_reported": reported / expected if expected else None,
                      "deadline": deadline.isoformat(), "submitted_at": submitted.isoformat() if submitted else None,
                      "timeliness": timeliness, "days_left": left,
-                     "reason": reason, "last_reminded": reminded[-1] if reminded else None})
+                     "reason": reason, "last_reminded": reminded.get(campus)})
     out = pd.DataFrame(rows, columns=COLUMNS)
     # late and still not submitted, then submitted late, then still in time, then submitted in time
     rank = [(0 if t == "en retard" and pd.isna(s) else 1 if t == "en retard" else 2 if t == "en cours" else 3)
             for t, s in zip(out["timeliness"], out["submitted_at"])]
     return out.assign(_rank=rank).sort_values(["_rank", "campus_id"], kind="stable").drop(columns="_rank") \
         .reset_index(drop=True)
+
+
+def last_reminders(campaign: dict) -> dict[str, str]:
+    """When each campus of a campaign was last reminded (its steps, oldest first), by campus."""
+    return {e["campus"]: e["at"] for e in campaign["events"] if e["step"] == "remind"}
 
 
 def submission(store, year: int, campus: str) -> tuple[int, int, pd.DataFrame]:
