@@ -424,3 +424,44 @@ def test_a_huge_password_is_never_hashed_and_an_address_is_one_address(store_cop
 
     one_address()
     assert auth.new_account("quelqu-un", "lecteur", email=" Dir.AGT@ac-dijon.fr ")["email"] == "dir.agt@ac-dijon.fr"
+
+
+def test_sign_ins_check_passwords_outside_the_accounts_lock_and_a_burst_of_guesses_still_waits(store_copy, monkeypatch):
+    """A committee signing in at once: while one person's password is being checked (Argon2, 0.1 s of a core), the
+    accounts are free for the next person's sign-in, which goes through; guesses sent all at once meet the waits as
+    guesses sent one by one do; a session brought back by its cookie checks no password at all."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    checking, release = threading.Event(), threading.Event()
+    real_verify = auth._hasher.verify
+
+    class Slow:  # the hasher, held in the middle of the committee member's check until the test lets it go
+        def verify(self, hashed, password):
+            if password == "comite-demo-2018" and not release.is_set():
+                checking.set()
+                release.wait(30)
+            return real_verify(hashed, password)
+
+        def hash(self, password):
+            return auth.PasswordHasher().hash(password)
+
+    monkeypatch.setattr(auth, "_hasher", Slow())
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(auth.login, store_copy, "comite", "comite-demo-2018", "192.0.2.1")
+        assert checking.wait(30)
+        account, message = auth.login(store_copy, "admin", "admin-demo-2018", client="192.0.2.2")
+        assert account and account["name"] == "admin" and message == "", "the next person is not kept waiting"
+        release.set()
+        account, message = slow.result(30)
+    assert account and account["name"] == "comite" and message == ""
+    assert store_copy.signin_waits() == {}, "a right password leaves no failure counted"
+
+    with ThreadPoolExecutor(6) as pool:  # six guesses at once from one address: three are free, then it waits
+        answers = list(pool.map(lambda _: auth.login(store_copy, "comite", "devinette-123", "203.0.113.9")[1], range(6)))
+    assert sum("attendez" in a for a in answers) >= 3, answers
+    assert auth.login(store_copy, "comite", "comite-demo-2018", "203.0.113.9")[0] is None, "still waiting"
+
+    token = auth.session_token(store_copy, "admin", datetime.now(UTC), auth.grant(store_copy.account("admin")))
+    monkeypatch.setattr(auth, "_hasher", None)  # any password check or hash would fail
+    assert auth.session_from_token(store_copy, token)[0]["name"] == "admin"
