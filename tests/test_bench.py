@@ -56,6 +56,10 @@ def test_bench_json_on_a_tiny_size(tmp_path, pg_url):
             "region activity report DOCX + PDF · demo", "region activity report DOCX + PDF · national",
             "reach page after 20 small batches, compacted / single batch",
             "catalogue · first read of a store (whole build)", "catalogue · first read after a 20-row reach upload"} <= names
+    readable = [p.slug for p in registry.PAGES if p.access == "lecteur"]
+    for page in readable:  # the whole run of every page a committee member opens, beside the floor page
+        assert {f"page run warm CPU · {page}", f"page run cold CPU · {page}", f"page run warm / floor · {page}"} <= names
+    assert "page run · floor (two charts, four metrics, a table) · warm CPU" in names
     for page in bench.PAGES:  # the same store on PostgreSQL, beside the embedded one
         assert {f"postgres cold p95 · {page}", f"postgres / embedded cold median · {page}",
                 f"postgres warm median · {page}"} <= names

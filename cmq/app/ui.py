@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
+from plotly.basedatatypes import BaseFigure
 
 from cmq.core import fmt, queries, steering
 from cmq.core.demo import open_store
-from cmq.core.store import Store, StoreError, location
+from cmq.core.store import DATABASE_URL, Store, StoreError, location
 from cmq.outputs import export, tables
 from cmq.outputs.registry import FIGURES
 
@@ -25,9 +28,14 @@ def _store(where: str) -> Store:
     return open_store(where)
 
 
+@functools.lru_cache(maxsize=8)
+def _where(url: str | None, folder: str | None, cwd: str) -> str:
+    return location()
+
+
 def store() -> Store:
     """The store of this app (CMQ_DATABASE_URL, else the folder CMQ_DATA_DIR); the demo is built into a new one."""
-    return _store(location())
+    return _store(_where(os.environ.get(DATABASE_URL), os.environ.get("CMQ_DATA_DIR"), os.getcwd()))
 
 
 # Streamlit's front-end modules that the first page after sign-in needs (charts, filters, headline figures, download
@@ -167,8 +175,11 @@ def _connection(root: str, version: int):
     return store().connect()
 
 
-@st.cache_data(ttl=600, max_entries=512, show_spinner=False)
+@functools.lru_cache(maxsize=512)
 def _run(name: str, params: tuple, root: str, version: int) -> pd.DataFrame:
+    """Rows of a query for one store version, read once and shared by every session of this server (pandas
+    copy-on-write: a caller's change to its copy never reaches the shared rows). Kept in memory as they are: Streamlit's
+    st.cache_data would pickle them in and out at every call, a tenth of a warm page's time."""
     con = _connection(root, version).cursor()
     try:
         return queries.run(name, con=con, **dict(params))
@@ -198,13 +209,15 @@ def query(name: str, **params) -> pd.DataFrame:
     Keys starting with "_" (descriptions carried with the filters) are not query parameters.
     """
     s = store()
-    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items() if not k.startswith("_")))
-    return _run(name, frozen, str(s.root), s.version())  # st.cache_data hands each caller its own copy
+    return _run(name, _frozen(params), str(s.root), s.version()).copy(deep=False)  # the caller's own (copy-on-write)
 
 
 def clear_cache() -> None:
     """Drop cached results after a write (they are keyed on the store version anyway; this frees memory)."""
-    _run.clear()
+    _run.cache_clear()
+    _day.cache_clear()
+    _shaped.cache_clear()
+    _drawn.clear()
 
 
 LINK_VALUE_MAX = 80  # characters of one value of a link's parameter (a campus code, a sector, a year)
@@ -376,10 +389,15 @@ def caption(f: dict, source: str) -> None:
     st.caption(f"{fmt.md(export.describe(f))} — Source : {fmt.md(source)}. Données importées le {fmt.md(data_date())}.")
 
 
+@functools.lru_cache(maxsize=8)
+def _day(root: str, version: int) -> str:
+    return fmt.local_day(_run("data_freshness", (), root, version)["last_commit"].iloc[0])
+
+
 def data_date() -> str:
-    """The day of the last import, in French."""
-    last = query("data_freshness")["last_commit"].iloc[0]
-    return fmt.local_day(last)
+    """The day of the last import, in French (every caption says it: once per store version)."""
+    s = store()
+    return _day(str(s.root), s.version())
 
 
 PROGRESS_RULE = (f"Atteint : la valeur atteint sa cible ; en bonne voie : au moins {fmt.percent(steering.ON_TRACK)} de la "
@@ -405,23 +423,79 @@ def iptt_download(scope: str) -> None:
                        export.MIME["xlsx"], icon=":material/table_view:", key=f"iptt_{scope}")
 
 
+def _frozen(params: dict) -> tuple:
+    """A query's parameters as a cache key (lists as tuples; "_" keys, descriptions carried with the filters, left out)."""
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items() if not k.startswith("_")))
+
+
+class _Shown(BaseFigure):
+    """A drawn figure as st.plotly_chart takes it, its dictionary made once: given a figure, st.plotly_chart asks it
+    for its dictionary on every run (a deep copy, every array encoded), the largest cost of a warm page after the
+    drawing itself. Only `to_dict` is ever called on it (plotly's own checks are not run again)."""
+
+    def __init__(self, fig: go.Figure):  # noqa: D107 - BaseFigure's own set-up (validation) is what is avoided
+        object.__setattr__(self, "_as_dict", fig.to_dict())
+
+    def to_dict(self) -> dict:
+        return self._as_dict
+
+
+@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+def _drawn(name: str, params: tuple, campus: str | None, root: str, version: int) -> tuple[go.Figure, _Shown]:
+    """The plotly figure of registry figure `name` for one store version, drawn once and shared by every session:
+    building a figure (plotly checks every property it is given) is most of a page's server time. Nothing mutates it
+    (st.plotly_chart reads its dictionary, the image exports work on copies)."""
+    spec = FIGURES[name]
+    fig = spec.chart(_run(spec.query, params, root, version), {"campus": campus})
+    return fig, _Shown(fig)
+
+
+def _own(result):
+    """A shared result as the caller's own: its frames copied shallowly (copy-on-write)."""
+    if isinstance(result, pd.DataFrame):
+        return result.copy(deep=False)
+    return tuple(_own(r) for r in result) if isinstance(result, tuple) else result
+
+
+@functools.lru_cache(maxsize=256)
+def _shaped(shape: Callable, reads: tuple, root: str, version: int):
+    return shape(*(_run(name, params, root, version) for name, params in reads))
+
+
+def shaped(shape: Callable, *reads: tuple[str, dict]):
+    """`shape` (a module-level function of query rows: a page's table built in pandas) applied to the rows of `reads`
+    ((query, parameters) each), once per store version and shared by every session: a table reshaped on every run
+    costs a page as much as drawing a chart."""
+    s = store()
+    return _own(_shaped(shape, tuple((name, _frozen(params)) for name, params in reads), str(s.root), s.version()))
+
+
+def figure_read(name: str, f: dict, **extra) -> tuple[str, dict]:
+    """The (query, parameters) registry figure `name` reads for the filters `f`."""
+    spec = FIGURES[name]
+    return spec.query, spec.params({"campus": None, **f, **extra})
+
+
 def figure(name: str, f: dict, key: str, **extra) -> pd.DataFrame:
     """Figure `name` of the registry (cmq/outputs/registry.py) drawn for the filters `f`, with its caption, the rows behind it
     and its export buttons; returns the data it was drawn from."""
     spec = FIGURES[name]
     ctx = {"campus": None, **f, **extra}
-    data = query(spec.query, **spec.params(ctx))
+    params = figure_read(name, f, **extra)[1]
+    data = query(spec.query, **params)
+    s = store()
+    fig, shown = _drawn(name, _frozen(params), ctx["campus"], str(s.root), s.version())
     rows = (lambda: query(spec.rows, **spec.params(ctx, spec.rows))) if spec.rows else None
-    chart(spec.chart(data, ctx), spec.context(ctx), spec.source, rows, key=key, data=data, name=spec.name)
+    chart(fig, spec.context(ctx), spec.source, rows, key=key, data=data, name=spec.name, shown=shown)
     return data
 
 
 def chart(fig, f: dict, source: str, rows: Callable[[], pd.DataFrame] | None, key: str, data: pd.DataFrame,
-          name: str) -> None:
+          name: str, shown: BaseFigure | None = None) -> None:
     """A chart, its caption (filters, source, freshness), buttons that download it as PNG or SVG and its data as CSV or
     Excel (files named after what, whom and which year), and its figures as a table in « Voir les données » (the rows
     behind it are read only once the expander is opened: tens of thousands at national scale)."""
-    st.plotly_chart(fig, key=key, config={"displaylogo": False})
+    st.plotly_chart(shown or fig, key=key, config={"displaylogo": False})
     caption(f, source)
     downloads(fig, f, source, data, name, key)
     # every chart's figures one click away, as a table (what a screen reader reads): the rows behind it when the

@@ -263,6 +263,23 @@ def measure_pages(store: Store, report: Results, reps: int, cold_target: float, 
             report.add(f"warm p95 · {page}", warm_p95, "ms", baseline=warm_base, target=50)
 
 
+def measure_page_runs(store: Store, report: Results, sessions: int = 3) -> None:
+    """What a committee member waits for on the server (cmq/dev/pagerun.py): a whole run of every page, CPU and wall,
+    cold (a session's first visit, on a store other sessions read) and warm (a filter change), each beside the floor
+    page measured in the same run; target: warm ≤ 1.5 × the floor."""
+    from cmq.dev import pagerun
+
+    runs = pagerun.measure(store, sessions=sessions)
+    floor = runs.pop(pagerun.FLOOR)
+    report.add("page run · floor (two charts, four metrics, a table) · warm CPU", floor["warm_cpu"], "ms")
+    report.add("page run · floor · cold CPU", floor["cold_cpu"], "ms")
+    for page, r in runs.items():
+        report.add(f"page run warm CPU · {page}", r["warm_cpu"], "ms", baseline=floor["warm_cpu"])
+        report.add(f"page run warm wall · {page}", r["warm_wall"], "ms", baseline=floor["warm_wall"])
+        report.add(f"page run cold CPU · {page}", r["cold_cpu"], "ms", baseline=floor["cold_cpu"])
+        report.add(f"page run warm / floor · {page}", r["warm_cpu"] / floor["warm_cpu"], "×", target=1.5)
+
+
 RSS_CHILD = """
 import sys
 sys.path.insert(0, {root!r})
@@ -520,6 +537,8 @@ def measure(campuses: int = 200, years: int = 10, browser: bool = False, reps: i
             report.size |= {"batches": store.manifest()["next_batch"] - 1}
         measure_catalogue(store, report)
         measure_pages(store, report, reps if national else 3, cold_target=300 if national else 1000, national=national)
+        if national:
+            measure_page_runs(store, report, sessions=3 if reps >= 5 else 1)
         if national:
             app, base = peak_rss(store, "app"), peak_rss(store, "pandas")
             report.add("peak RSS · app process (every page)", app, "MB", baseline=base, target=400)

@@ -16,10 +16,11 @@ titles = {r.objective_id: f"{r.campus_id} · {'↳ ' if r.level == 'operationnel
 objective = c2.selectbox("Objectif", [None] + list(titles), format_func=lambda o: "Tous les objectifs" if o is None else titles[o],
                          key="act_objective")
 search = c3.text_input("Rechercher", placeholder="Un mot du titre ou de la description", key="act_search").strip()
-register = ui.query("action_register", **f, statuses=statuses or None, objective=objective, search=search or None)
+wanted = {**f, "statuses": statuses or None, "objective": objective, "search": search or None}
+register = ui.query("action_register", **wanted)
 st.caption(f"{fmt.number(len(register))} action(s) pour ces critères. Une action commune apparaît sous chacun de ses campus.")
 DAY = st.column_config.TextColumn(width=95)  # « 13/06/2018 » whole
-st.dataframe(tables.register(register), hide_index=True, key="act_register",
+st.dataframe(ui.shaped(tables.register, ("action_register", wanted)), hide_index=True, key="act_register",
              column_config={"Action": st.column_config.TextColumn(width="large"), "Début": DAY, "Fin": DAY,
                             "Année": st.column_config.TextColumn(width=60)})
 
@@ -37,7 +38,7 @@ st.header("Actions × objectifs")
 campuses = ui.query("campuses")
 pool = f["campuses"] or campuses["campus_id"].tolist()
 campus = st.selectbox("Campus", pool, key="act_matrix_campus")
-table, headings = tables.matrix(ui.query("action_objective_links", campus=campus, year=f["year"]))
+table, headings = ui.shaped(tables.matrix, ("action_objective_links", {"campus": campus, "year": f["year"]}))
 # each objective's column says its title (its code alone says nothing); the header's help gives it whole
 config = {c: st.column_config.CheckboxColumn(f"{c.split('-', 1)[-1]} · {fmt.short(t, 28)}", help=fmt.md(f"{c} · {t}"), width=170)
           for c, t in headings.items()}

@@ -23,7 +23,7 @@ st.caption("Cliquez sur un objectif de l'arbre pour l'ouvrir jusqu'à ses indica
            "le tableau ci-dessous donne tout l'arbre. Un objectif dont des indicateurs ont une cible se colore du "
            "vermillon au vert selon la part d'entre eux à cible atteinte ou en bonne voie (brun : aucun de ses indicateurs n'a de cible).")
 st.header("Tableau de suivi des indicateurs")
-table = campus_view.iptt_table(tree, ui.query("iptt", campus=code))
+table = ui.shaped(campus_view.iptt_table, ui.figure_read("arbre-objectifs", f, campus=code), ("iptt", {"campus": code}))
 picked = st.dataframe(table, hide_index=True, key="tree_table", on_select="rerun", selection_mode="single-row",
                       column_config={"Identifiant": st.column_config.TextColumn(pinned=True),  # kept in view on a phone
                                      "Intitulé": st.column_config.TextColumn(width="large"),

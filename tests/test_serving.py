@@ -1,0 +1,67 @@
+"""What one server spends on each person: a page drawn once per store version and shared by every session, the next
+import shown at the next page load, and the benchmark's page runs beside their floor."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import plotly.basedatatypes
+
+from cmq.core import auth
+from cmq.dev import pagerun
+
+from conftest import ADMIN, app_test
+
+
+def built_figures(monkeypatch) -> list:
+    """Every plotly figure built from now on (its class: a Figure is a chart drawn)."""
+    built = []
+    real = plotly.basedatatypes.BaseFigure.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(plotly.basedatatypes.BaseFigure, "__init__", counting)
+    return built
+
+
+def chart_specs(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_a_page_is_drawn_once_per_store_version_for_every_session_and_an_import_shows_at_the_next_load(
+        data_dir, store_copy, monkeypatch):
+    """Thirty committee members on « Vue régionale »: the first one's run draws its five charts; the next ones get the
+    very same charts without one being drawn again. An import moves the store on: the next page load draws the new
+    figures, never the old ones."""
+    first = app_test("comite")
+    first.run()
+    assert not first.exception and len(chart_specs(first)) == 5
+    built = built_figures(monkeypatch)
+    second = app_test("comite")
+    second.run()
+    assert not second.exception
+    assert built == [], "a second session draws nothing: the charts of this store version are shared"
+    assert chart_specs(second) == chart_specs(first)
+    before = second.metric[2].value
+
+    store_copy.commit("reach", pd.DataFrame([{"campus_id": "AGT", "action_id": "AGT-A03", "year": 2018,
+                                              "audience": "demandeurs_emploi", "count": 4321}]), user=ADMIN)
+    second.run()  # the same session's next click
+    assert "Figure" in built, "the new store version is drawn afresh"
+    assert second.metric[2].value != before, "the headline counts the imported people"
+    changed = [i for i, (a, b) in enumerate(zip(chart_specs(first), chart_specs(second))) if a != b]
+    assert len(changed) >= 2, "the map's bubbles and the reach charts show the import"
+
+
+def test_the_page_benchmark_measures_whole_runs_beside_the_floor(store_copy, data_dir):
+    """`bench`'s page runs: the floor page and each page asked, cold and warm, CPU and wall; a warm run (a filter
+    changed to a year the server already served) costs less than a session's first visit."""
+    runs = pagerun.measure(store_copy, sessions=1, pages=["overview", "funding"])
+    assert set(runs) == {pagerun.FLOOR, "overview", "funding"}
+    for page, r in runs.items():
+        assert set(r) == {"cold_cpu", "cold_wall", "warm_cpu", "warm_wall"} and all(v > 0 for v in r.values()), page
+        assert r["warm_wall"] < r["cold_wall"], page
+    assert store_copy.account(pagerun.READER)["role"] == "lecteur"
+    assert auth.grant(store_copy.account(pagerun.READER))
