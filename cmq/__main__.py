@@ -498,6 +498,9 @@ def parser() -> Parser:
     bn.add_argument("--small-batches", type=int, default=1000, help="petits lots importés avant la compaction")
     bn.add_argument("--database-url", metavar="postgresql://…",
                     help="mesurer aussi le magasin partagé sur cette base PostgreSQL (vide), à côté du magasin embarqué")
+    bn.add_argument("--load", type=int, nargs="+", metavar="N",
+                    help="à la place : N personnes ouvrant l'application en même temps (1 10 30 60…), sur la "
+                         "démonstration servie par « cmq serve », mesurées au serveur")
     bn.set_defaults(func=cmd_bench)
     db = sub.add_parser("db", help="le schéma de la base PostgreSQL (CMQ_DATABASE_URL) : mise à jour, état")
     db.add_argument("action", choices=("upgrade", "status"), help="upgrade : appliquer les migrations ; status : où en est la base")

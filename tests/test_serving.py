@@ -65,3 +65,32 @@ def test_the_page_benchmark_measures_whole_runs_beside_the_floor(store_copy, dat
         assert r["warm_wall"] < r["cold_wall"], page
     assert store_copy.account(pagerun.READER)["role"] == "lecteur"
     assert auth.grant(store_copy.account(pagerun.READER))
+
+
+def test_people_at_once_over_streamlits_own_protocol_all_sign_in_and_get_their_charts(demo_root, tmp_path):
+    """`bench --load`: sessions speaking Streamlit's websocket protocol sign in as the committee member, open « Vue
+    régionale », change the year and open « Financements » on a real `cmq serve`: alone and eight at once, every one
+    gets its charts and the server's cost per session is measured (a sign-in's Argon2 check alone is 0.1 s of CPU);
+    a wrong password is a failure of the run, not a silent success."""
+    import shutil
+
+    from cmq.core.store import Store
+    from cmq.dev import load
+
+    root = tmp_path / "store"
+    shutil.copytree(demo_root, root, ignore=shutil.ignore_patterns("*.lock"))
+    server = load.Server(root)
+    try:
+        runs = [load.measure(server, 1), load.measure(server, 8)]
+        waits_after_successes = Store(root).signin_waits()
+        refused = load.measure(server, 2, password="pas-le-bon-mot-de-passe")
+    finally:
+        server.stop()
+    for r in runs:
+        assert r["failures"] == 0, r["why"]
+        assert 0 < r["first_chart_median_s"] <= r["first_chart_max_s"]
+        assert set(r["steps_median_s"]) == {"connexion → premier graphique", "autre année → premier graphique",
+                                            "Financements → premier graphique"}
+        assert r["server_cpu_per_session_s"] >= 0.1, "each session signed in (an Argon2 check) and drew its pages"
+    assert waits_after_successes == {}, "nine sign-ins at once from one address: none counted as a failure"
+    assert refused["failures"] == 2 and "incorrect" in refused["why"][0]

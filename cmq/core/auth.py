@@ -9,7 +9,9 @@ import ipaddress
 import math
 import os
 import re
+import secrets
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -146,12 +148,21 @@ def wait_message(until: datetime) -> str:
     return f"Trop d'essais infructueux : attendez {seconds} s avant de réessayer."
 
 
-def _forgiven(record: dict | None, kind: str) -> dict | None:
-    """A record with the failure counted in advance for an attempt taken back (the password was right)."""
-    failures = int((record or {}).get("failures", 0)) - 1
-    if failures <= 0:
-        return None
-    return {**record, "failures": failures, **({"until": None} if failures <= WAITS[kind][0] else {})}
+PENDING_SECONDS = 60  # a check in flight for longer is forgotten (its process stopped before recording it)
+BUSY_SECONDS = 20  # how long an attempt waits for the checks in flight before it (then: « comptes occupés »)
+
+
+def _in_flight(record: dict | None) -> list[str]:
+    """When each check of this record's name and address now in flight began (the recent ones only)."""
+    old = (now() - timedelta(seconds=PENDING_SECONDS)).isoformat()
+    return [t for t in (record or {}).get("pending", []) if t > old]
+
+
+def _room(record: dict | None, kind: str) -> bool:
+    """Another check may start: fewer in flight than the failures still free (one at a time once none is left), so
+    that guesses sent at once meet the waits exactly as guesses sent one after the other would."""
+    free = WAITS[kind][0] - int((record or {}).get("failures", 0))
+    return len(_in_flight(record)) < max(1, free)
 
 
 def login(store, name: str, password: str, client: str = "") -> tuple[dict | None, str]:
@@ -163,11 +174,13 @@ def login(store, name: str, password: str, client: str = "") -> tuple[dict | Non
     address that guessed many names stays slowed).
 
     The password is checked outside the accounts' lock, so that people signing in at once proceed in parallel (the
-    lock is held twice for a few milliseconds): the attempt is counted as a failure before its password is checked
-    and taken back once it proves right, so that guesses sent at once meet the waits as guesses sent one by one would.
+    lock is held twice, for a few milliseconds). Each check in flight is noted; while as many are in flight as the
+    failures still free, the next attempt of the same name or address waits for one to end: a burst of guesses gets
+    no more tries than guesses sent one by one, and thirty people of one meeting room signing in at once all get in.
     """
     wrong = "Nom de compte ou mot de passe incorrect."
     keys = _wait_keys(name, client)
+    mine = f"{now().isoformat()}#{secrets.token_hex(4)}"  # this check, among those in flight
 
     def waiting(waits: dict) -> datetime | None:
         """Until when this client waits: its own failures, and the name's (a spread-out attack) only once it has
@@ -176,18 +189,28 @@ def login(store, name: str, password: str, client: str = "") -> tuple[dict | Non
         kinds = ("pair", "client", "name") if own and own.get("failures") else ("pair", "client")
         return max((u for kind in kinds if (u := _until(waits.get(keys[kind][0])))), default=None)
 
-    def counted(s) -> tuple[dict | None, str | None]:
-        """The account, the attempt counted as a failure in advance; or a wait's message (no password checked)."""
+    def started(s) -> tuple[bool, dict | None, str | None]:
+        """(started, account, refusal): the check noted as in flight; or a wait's message (no password checked); or
+        not yet (too many checks of this name or address in flight)."""
         waits = s.signin_waits()
         if until := waiting(waits):
-            return None, wait_message(until)
+            return True, None, wait_message(until)
+        if not all(_room(waits.get(key), kind) for kind, (key, _) in keys.items()):
+            return False, None, None
         waits = _pruned(waits)
         for kind, (key, name_digest) in keys.items():
-            waits[key] = _after_failure(waits.get(key), kind, name_digest)
+            record = waits.get(key) or {"kind": kind, "name": name_digest, "failures": 0,
+                                        "last": now().isoformat(timespec="seconds"), "until": None}
+            waits[key] = {**record, "pending": _in_flight(record) + [mine]}
         s.write_signin_waits(waits)
-        return s.account(name.strip()), None
+        return True, s.account(name.strip()), None
 
-    account, refused = store.write_accounts(counted)
+    deadline = time.monotonic() + BUSY_SECONDS
+    while not (begun := store.write_accounts(started))[0]:
+        if time.monotonic() > deadline:
+            return None, "Les comptes sont occupés : réessayez dans un instant."
+        time.sleep(0.05)
+    _, account, refused = begun
     if refused:
         return None, refused
     if account is None:
@@ -200,16 +223,22 @@ def login(store, name: str, password: str, client: str = "") -> tuple[dict | Non
 
     def recorded(s) -> tuple[dict | None, str]:
         waits = s.signin_waits()
+        for key, _ in keys.values():  # this check is no longer in flight
+            if key in waits:
+                waits[key] = {**waits[key], "pending": [t for t in _in_flight(waits[key]) if t != mine]}
         held = s.account(name.strip()) or {}  # as it is now: disabled or given a new password meanwhile?
         if not right or held.get("password_hash") != account.get("password_hash"):
+            for kind, (key, name_digest) in keys.items():
+                waits[key] = {**_after_failure(waits.get(key), kind, name_digest),
+                              "pending": (waits.get(key) or {}).get("pending", [])}
+            s.write_signin_waits(waits)
             until = waiting(waits)
             return None, wrong + (" " + wait_message(until) if until else "")
-        for kind, (key, _) in keys.items():  # the failure counted in advance is taken back
-            if (record := _forgiven(waits.get(key), kind)) is None or kind != "client" and not held.get("disabled"):
-                waits.pop(key, None)  # a success clears its name's waits and its name's from this address
-            else:
-                waits[key] = record
-        s.write_signin_waits(waits)
+        if not held.get("disabled"):  # a success clears its name's waits and its name's from this address
+            for key in (keys["pair"][0], keys["name"][0]):
+                if key in waits:
+                    waits[key] = {**waits[key], "failures": 0, "until": None}
+        s.write_signin_waits({k: r for k, r in waits.items() if r.get("failures") or r.get("pending")})
         if held.get("disabled"):  # said only to whoever knows the password
             return None, "Ce compte est désactivé : adressez-vous à un administrateur."
         try:

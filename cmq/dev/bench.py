@@ -564,6 +564,13 @@ def measure(campuses: int = 200, years: int = 10, browser: bool = False, reps: i
 
 def main(a) -> int:
     log = (lambda s: print(s, file=sys.stderr)) if a.json else print
+    if a.load:  # people at once on a served demo (cmq/dev/load.py), instead of the synthetic store's figures
+        from cmq.dev import load
+
+        results = load.run(a.load, log=log)
+        if a.json:
+            print(json.dumps({"load": results}, ensure_ascii=False))
+        return 0
     report = measure(a.campuses, a.years, browser=a.browser, reps=a.reps, keep=Path(a.keep) if a.keep else None,
                  small_batches=a.small_batches, log=log, database_url=a.database_url)
     if a.json:

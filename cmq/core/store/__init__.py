@@ -88,6 +88,7 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
         # the accounts have a lock of their own, held for milliseconds: a sign-in never waits for a long import
         self._accounts_lock = FileLock(str(self.root / ".accounts.lock"), timeout=30)
         self.damaged: dict[int, list[str]] = {}  # version → what its damaged data files cost the pages (see connect)
+        self._version_seen: tuple[tuple, int] | None = None  # (the manifest file's identity, its version)
         self._sound: set[tuple] = set()  # (file, size, mtime) of the data files verified whole in this process
 
     @property
@@ -152,7 +153,18 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
         return m
 
     def version(self) -> int:
-        return int(self.manifest()["version"])
+        """The store's version; its manifest read again only once the file changed (every page run asks it tens of
+        times: a look at the file instead of reading and parsing it each time)."""
+        try:
+            st = os.stat(self.root / MANIFEST)
+        except OSError:
+            return int(self.manifest()["version"])  # a new store, or a manifest gone (said as such)
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if self._version_seen and self._version_seen[0] == key:
+            return self._version_seen[1]
+        version = int(self.manifest()["version"])
+        self._version_seen = (key, version)
+        return version
 
     def is_empty(self) -> bool:
         """No batch was ever committed (a new store, or one just made with its first accounts)."""

@@ -1,0 +1,265 @@
+"""`python -m cmq bench --load N …`: N people opening the app at once, measured on the server, not on browsers.
+
+Each session speaks Streamlit's own protocol as a browser does — the websocket `/_stcore/stream`, protobuf BackMsg
+out, ForwardMsg in — without a browser: it opens the login page, signs in as the committee member, waits for
+« Vue régionale », changes the year, then opens « Financements ». For each step it notes when the first chart arrived
+and when the page's run ended. The server is a real `cmq serve` on 127.0.0.1, on a copy of the demo store; its CPU and
+memory are read from /proc. Reported per N: the time from the session's start to its first chart (median, p95, max),
+failures, the server's CPU per session and its memory per session (while the sessions are open, and once closed).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cmq import ROOT
+
+READER, READER_PASSWORD = "comite", "comite-demo-2018"  # the demo's committee member
+STEP_TIMEOUT = 300  # seconds a step may take before the session counts as failed
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Run:
+    """What one run of a page sent back: its widgets by key, its pages, when its first chart came, how it ended."""
+
+    widgets: dict[str, object] = field(default_factory=dict)  # key (or label for a keyless button) → element
+    pages: dict[str, str] = field(default_factory=dict)  # url path → page script hash
+    first_chart: float | None = None
+    ended: float | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Session:
+    started: float = 0.0
+    first_chart: float | None = None  # from the session's start to its first chart after signing in
+    steps: dict[str, float] = field(default_factory=dict)  # step → seconds to its first chart (or its end)
+    failure: str | None = None
+
+
+def _rerun(page_hash: str = "", widgets: list | None = None, query: str = "") -> bytes:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    msg = BackMsg()
+    state = msg.rerun_script
+    state.query_string = query
+    state.page_script_hash = page_hash
+    for w in widgets or []:
+        state.widget_states.widgets.append(w)
+    return msg.SerializeToString()
+
+
+def _widget(element, **value):
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    w = WidgetState(id=element.id)
+    for k, v in value.items():
+        setattr(w, k, v)
+    return w
+
+
+async def _read_run(ws, run: Run, started: float) -> Run:
+    """Read ForwardMsgs until a run of the script ends (a run that ends early for a rerun goes on to the next)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    finished = ForwardMsg.ScriptFinishedStatus
+    while True:
+        data = await asyncio.wait_for(ws.recv(), STEP_TIMEOUT)
+        msg = ForwardMsg()
+        msg.ParseFromString(data)
+        kind = msg.WhichOneof("type")
+        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            what = element.WhichOneof("type")
+            if what == "plotly_chart" and run.first_chart is None:
+                run.first_chart = time.perf_counter() - started
+            elif what == "exception":
+                run.errors.append(element.exception.message or element.exception.type)
+            elif what == "alert" and element.alert.format == 1:  # an st.error
+                run.errors.append(element.alert.body)
+            inner = getattr(element, what, None)
+            if inner is not None and hasattr(inner, "id") and getattr(inner, "id", ""):
+                key = inner.id.rsplit("-", 1)[-1] if "-" in inner.id else inner.id
+                run.widgets[key] = inner
+                if what == "button" and inner.is_form_submitter:
+                    run.widgets["submit:" + inner.form_id] = inner
+        elif kind == "navigation":
+            run.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
+        elif kind == "script_finished":
+            if msg.script_finished == finished.FINISHED_EARLY_FOR_RERUN:
+                continue
+            run.ended = time.perf_counter() - started
+            return run
+
+
+async def one_session(url: str, start: asyncio.Event, password: str = READER_PASSWORD) -> Session:
+    """One committee member: login page, sign in, « Vue régionale », another year, « Financements »."""
+    from websockets.asyncio.client import connect
+
+    s = Session()
+    await start.wait()
+    s.started = time.perf_counter()
+    try:
+        async with connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                           max_size=None, open_timeout=STEP_TIMEOUT, ping_interval=None) as ws:
+            await ws.send(_rerun())
+            login = await _read_run(ws, Run(), s.started)
+            if "login_name" not in login.widgets:
+                raise RuntimeError("la page de connexion n'est pas venue")
+            t = time.perf_counter()
+            await ws.send(_rerun(widgets=[_widget(login.widgets["login_name"], string_value=READER),
+                                          _widget(login.widgets["login_password"], string_value=password),
+                                          _widget(login.widgets["submit:login"], trigger_value=True)]))
+            overview = await _read_run(ws, Run(), t)
+            if overview.first_chart is None or overview.errors or "flt_year" not in overview.widgets:
+                raise RuntimeError("« Vue régionale » sans graphique après la connexion "
+                                   + "; ".join(overview.errors[:2]))
+            s.first_chart = t - s.started + overview.first_chart
+            s.steps["connexion → premier graphique"] = overview.first_chart
+            box = overview.widgets["flt_year"]
+            shown = box.options[box.default] if box.HasField("default") else ""
+            other = next(o for o in box.options if o.isdigit() and o != shown)  # another year the store holds
+            page = overview.pages.get("", next(iter(overview.pages.values()), ""))
+            t = time.perf_counter()
+            await ws.send(_rerun(page, [_widget(box, string_value=other)]))
+            year = await _read_run(ws, Run(), t)
+            if year.errors or year.first_chart is None:
+                raise RuntimeError("le changement d'année a échoué " + "; ".join(year.errors[:2]))
+            s.steps["autre année → premier graphique"] = year.first_chart
+            funding = next(h for p, h in overview.pages.items() if p.endswith("funding"))
+            t = time.perf_counter()
+            await ws.send(_rerun(funding, [_widget(box, string_value=other)]))
+            money = await _read_run(ws, Run(), t)
+            if money.errors or money.first_chart is None:
+                raise RuntimeError("« Financements » sans graphique " + "; ".join(money.errors[:2]))
+            s.steps["Financements → premier graphique"] = money.first_chart
+    except Exception as exc:  # noqa: BLE001 - a failed session is a figure of the run, whatever failed
+        s.failure = f"{type(exc).__name__}: {exc}"[:200]
+    return s
+
+
+def _cpu(pid: int) -> float:
+    """Seconds of CPU the process spent so far (user + system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _rss(pid: int) -> float:
+    """Resident memory of the process, MB."""
+    line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS"))
+    return int(line.split()[1]) / 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`cmq serve` on 127.0.0.1 over a store folder, started and stopped with the measure."""
+
+    def __init__(self, root: Path, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "CMQ_DATA_DIR": str(root), "PYTHONPATH": str(ROOT)}
+        env.pop("CMQ_DATABASE_URL", None)
+        env.pop("CMQ_DEBUG", None)
+        self.process = subprocess.Popen([sys.executable, "-m", "cmq", "serve", "--port", str(self.port)], env=env,
+                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("le serveur de mesure n'a pas démarré")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+async def _many(url: str, n: int, password: str = READER_PASSWORD) -> list[Session]:
+    start = asyncio.Event()
+    tasks = [asyncio.create_task(one_session(url, start, password)) for _ in range(n)]
+    await asyncio.sleep(0.05)
+    start.set()  # every session at once
+    return list(await asyncio.gather(*tasks))
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def measure(server: Server, n: int, password: str = READER_PASSWORD) -> dict:
+    """N sessions at once against `server`: figures of the time to the first chart and of the server's cost."""
+    pid = server.process.pid
+    cpu, rss = _cpu(pid), _rss(pid)
+    t = time.perf_counter()
+    sessions = asyncio.run(_many(server.url, n, password))
+    took = time.perf_counter() - t
+    open_rss = _rss(pid)  # the sessions just closed: what the server still holds for them right after
+    spent = _cpu(pid) - cpu
+    ok = [s for s in sessions if s.failure is None]
+    firsts = [s.first_chart for s in ok]
+    out = {
+        "sessions": n, "failures": n - len(ok), "took_s": took,
+        "first_chart_median_s": statistics.median(firsts) if firsts else None,
+        "first_chart_p95_s": _pct(firsts, 95) if firsts else None,
+        "first_chart_max_s": max(firsts) if firsts else None,
+        "server_cpu_per_session_s": spent / n, "server_rss_per_session_mb": max(open_rss - rss, 0.0) / n,
+        "server_rss_mb": open_rss,
+        "steps_median_s": {k: statistics.median(s.steps[k] for s in ok) for k in (ok[0].steps if ok else {})},
+        "why": sorted({s.failure for s in sessions if s.failure})[:3],
+    }
+    return out
+
+
+def run(counts: list[int], log=print, root: Path | None = None) -> list[dict]:
+    """Each count in turn against one server on a fresh copy of the demo store (the first count also warms it)."""
+    from cmq.core.demo import open_store
+
+    tmp = Path(tempfile.mkdtemp(prefix="cmq-load-"))
+    try:
+        store_root = root or tmp / "store"
+        if not (store_root / "manifest.json").exists():
+            open_store(store_root, demo=True)
+        server = Server(store_root)
+        try:
+            results = []
+            asyncio.run(_many(server.url, 1))  # the server's first reader: its caches warm, as before a meeting
+            for n in counts:
+                r = measure(server, n)
+                results.append(r)
+                log(f"{n:>4} sessions · premier graphique médiane {_s(r['first_chart_median_s'])} · p95 "
+                    f"{_s(r['first_chart_p95_s'])} · max {_s(r['first_chart_max_s'])} · échecs {r['failures']} · CPU "
+                    f"serveur {r['server_cpu_per_session_s']:.2f} s/session · mémoire {r['server_rss_per_session_mb']:.1f} "
+                    f"Mo/session" + (f" · {r['why'][0]}" if r["why"] else ""))
+            return results
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _s(v: float | None) -> str:
+    return "—" if v is None else f"{v:.2f} s"
