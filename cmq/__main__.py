@@ -501,6 +501,9 @@ def parser() -> Parser:
     bn.add_argument("--load", type=int, nargs="+", metavar="N",
                     help="à la place : N personnes ouvrant l'application en même temps (1 10 30 60…), sur la "
                          "démonstration servie par « cmq serve », mesurées au serveur")
+    bn.add_argument("--imports", type=int, default=0, metavar="K",
+                    help="avec --load : K imports de valeurs d'indicateurs en même temps pendant que 20 lecteurs "
+                         "naviguent (une échéance de campagne)")
     bn.set_defaults(func=cmd_bench)
     db = sub.add_parser("db", help="le schéma de la base PostgreSQL (CMQ_DATABASE_URL) : mise à jour, état")
     db.add_argument("action", choices=("upgrade", "status"), help="upgrade : appliquer les migrations ; status : où en est la base")

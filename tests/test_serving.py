@@ -71,7 +71,8 @@ def test_people_at_once_over_streamlits_own_protocol_all_sign_in_and_get_their_c
     """`bench --load`: sessions speaking Streamlit's websocket protocol sign in as the committee member, open « Vue
     régionale », change the year and open « Financements » on a real `cmq serve`: alone and eight at once, every one
     gets its charts and the server's cost per session is measured (a sign-in's Argon2 check alone is 0.1 s of CPU);
-    a wrong password is a failure of the run, not a silent success."""
+    two imports at a deadline commit while readers browse; a wrong password is a failure of the run, not a silent
+    success."""
     import shutil
 
     from cmq.core.store import Store
@@ -83,6 +84,8 @@ def test_people_at_once_over_streamlits_own_protocol_all_sign_in_and_get_their_c
     try:
         runs = [load.measure(server, 1), load.measure(server, 8)]
         waits_after_successes = Store(root).signin_waits()
+        before = Store(root).version()
+        deadline = load.deadline(server, readers=3, imports=2, rows=400)  # directors importing while readers browse
         refused = load.measure(server, 2, password="pas-le-bon-mot-de-passe")
     finally:
         server.stop()
@@ -93,4 +96,6 @@ def test_people_at_once_over_streamlits_own_protocol_all_sign_in_and_get_their_c
                                             "Financements → premier graphique"}
         assert r["server_cpu_per_session_s"] >= 0.1, "each session signed in (an Argon2 check) and drew its pages"
     assert waits_after_successes == {}, "nine sign-ins at once from one address: none counted as a failure"
+    assert deadline["committed"] == 2 and deadline["failures"] == 0 and deadline["pages"] >= 9, deadline
+    assert Store(root).version() == before + 2, "both imports committed, one after the other"
     assert refused["failures"] == 2 and "incorrect" in refused["why"][0]

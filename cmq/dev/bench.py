@@ -325,7 +325,7 @@ def import_csv(store: Store, rows: int = 100_000, seed: int = 7, last_year: int 
     rng = np.random.default_rng(seed)
     df["value"] = rng.integers(0, 1000, len(df)) / 10
     df.loc[df["unit"] == "oui_non", "value"] = rng.integers(0, 2, int((df["unit"] == "oui_non").sum()))
-    df["target"] = np.where(rng.random(len(df)) < 0.3, 50.0, np.nan)
+    df["target"] = np.where((rng.random(len(df)) < 0.3) & (df["unit"] != "oui_non"), 50.0, np.nan)  # yes/no: no figure
     df["comment"] = rng.choice(["Donnée consolidée", "À vérifier (été)", "Réalisé à 80 %", ""], len(df))
     far = df["target"].notna() & ((df["value"] - df["target"]).abs() > 0.2 * df["target"])
     df.loc[far & (df["comment"] == ""), "comment"] = "Écart expliqué en comité"  # the narrative a gap requires
@@ -567,7 +567,7 @@ def main(a) -> int:
     if a.load:  # people at once on a served demo (cmq/dev/load.py), instead of the synthetic store's figures
         from cmq.dev import load
 
-        results = load.run(a.load, log=log)
+        results = load.run(a.load, log=log, imports=a.imports)
         if a.json:
             print(json.dumps({"load": results}, ensure_ascii=False))
         return 0

@@ -103,30 +103,37 @@ async def _read_run(ws, run: Run, started: float) -> Run:
             return run
 
 
-async def one_session(url: str, start: asyncio.Event, password: str = READER_PASSWORD) -> Session:
-    """One committee member: login page, sign in, « Vue régionale », another year, « Financements »."""
+async def one_session(url: str, start: asyncio.Event, password: str = READER_PASSWORD, token: str | None = None
+                      ) -> Session:
+    """One committee member: login page and sign in (or, with `token`, a session brought back by its cookie, as a
+    reload or a link opened the same day), « Vue régionale », another year, « Financements »."""
     from websockets.asyncio.client import connect
+
+    from cmq.core import auth
 
     s = Session()
     await start.wait()
     s.started = time.perf_counter()
     try:
         async with connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
-                           max_size=None, open_timeout=STEP_TIMEOUT, ping_interval=None) as ws:
+                           max_size=None, open_timeout=STEP_TIMEOUT, ping_interval=None,
+                           additional_headers={"Cookie": f"{auth.SESSION_COOKIE}={token}"} if token else None) as ws:
             await ws.send(_rerun())
-            login = await _read_run(ws, Run(), s.started)
-            if "login_name" not in login.widgets:
-                raise RuntimeError("la page de connexion n'est pas venue")
-            t = time.perf_counter()
-            await ws.send(_rerun(widgets=[_widget(login.widgets["login_name"], string_value=READER),
-                                          _widget(login.widgets["login_password"], string_value=password),
-                                          _widget(login.widgets["submit:login"], trigger_value=True)]))
-            overview = await _read_run(ws, Run(), t)
+            first = await _read_run(ws, Run(), s.started)
+            if token:
+                overview, step = first, "retour → premier graphique"
+            else:
+                if "login_name" not in first.widgets:
+                    raise RuntimeError("la page de connexion n'est pas venue")
+                t = time.perf_counter()
+                await ws.send(_rerun(widgets=[_widget(first.widgets["login_name"], string_value=READER),
+                                              _widget(first.widgets["login_password"], string_value=password),
+                                              _widget(first.widgets["submit:login"], trigger_value=True)]))
+                overview, step = await _read_run(ws, Run(), t), "connexion → premier graphique"
             if overview.first_chart is None or overview.errors or "flt_year" not in overview.widgets:
-                raise RuntimeError("« Vue régionale » sans graphique après la connexion "
-                                   + "; ".join(overview.errors[:2]))
-            s.first_chart = t - s.started + overview.first_chart
-            s.steps["connexion → premier graphique"] = overview.first_chart
+                raise RuntimeError("« Vue régionale » sans graphique " + "; ".join(overview.errors[:2]))
+            s.first_chart = time.perf_counter() - s.started - (overview.ended - overview.first_chart)
+            s.steps[step] = overview.first_chart
             box = overview.widgets["flt_year"]
             shown = box.options[box.default] if box.HasField("default") else ""
             other = next(o for o in box.options if o.isdigit() and o != shown)  # another year the store holds
@@ -171,7 +178,7 @@ class Server:
     """`cmq serve` on 127.0.0.1 over a store folder, started and stopped with the measure."""
 
     def __init__(self, root: Path, port: int | None = None):
-        self.port = port or free_port()
+        self.root, self.port = root, port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "CMQ_DATA_DIR": str(root), "PYTHONPATH": str(ROOT)}
         env.pop("CMQ_DATABASE_URL", None)
@@ -189,6 +196,16 @@ class Server:
         self.stop()
         raise RuntimeError("le serveur de mesure n'a pas démarré")
 
+    def token(self) -> str:
+        """A session token of the committee member, as its browser keeps it after signing in."""
+        from datetime import UTC, datetime
+
+        from cmq.core import auth
+        from cmq.core.store import Store
+
+        store = Store(self.root)
+        return auth.session_token(store, READER, datetime.now(UTC), auth.grant(store.account(READER)))
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -197,9 +214,9 @@ class Server:
             self.process.kill()
 
 
-async def _many(url: str, n: int, password: str = READER_PASSWORD) -> list[Session]:
+async def _many(url: str, n: int, password: str = READER_PASSWORD, token: str | None = None) -> list[Session]:
     start = asyncio.Event()
-    tasks = [asyncio.create_task(one_session(url, start, password)) for _ in range(n)]
+    tasks = [asyncio.create_task(one_session(url, start, password, token)) for _ in range(n)]
     await asyncio.sleep(0.05)
     start.set()  # every session at once
     return list(await asyncio.gather(*tasks))
@@ -210,19 +227,20 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
-def measure(server: Server, n: int, password: str = READER_PASSWORD) -> dict:
-    """N sessions at once against `server`: figures of the time to the first chart and of the server's cost."""
+def measure(server: Server, n: int, password: str = READER_PASSWORD, returning: bool = False) -> dict:
+    """N sessions at once against `server`, signing in (or `returning`: each brings back a session by its cookie):
+    figures of the time to the first chart and of the server's cost."""
     pid = server.process.pid
     cpu, rss = _cpu(pid), _rss(pid)
     t = time.perf_counter()
-    sessions = asyncio.run(_many(server.url, n, password))
+    sessions = asyncio.run(_many(server.url, n, password, server.token() if returning else None))
     took = time.perf_counter() - t
     open_rss = _rss(pid)  # the sessions just closed: what the server still holds for them right after
     spent = _cpu(pid) - cpu
     ok = [s for s in sessions if s.failure is None]
     firsts = [s.first_chart for s in ok]
     out = {
-        "sessions": n, "failures": n - len(ok), "took_s": took,
+        "sessions": n, "returning": returning, "failures": n - len(ok), "took_s": took,
         "first_chart_median_s": statistics.median(firsts) if firsts else None,
         "first_chart_p95_s": _pct(firsts, 95) if firsts else None,
         "first_chart_max_s": max(firsts) if firsts else None,
@@ -234,7 +252,56 @@ def measure(server: Server, n: int, password: str = READER_PASSWORD) -> dict:
     return out
 
 
-def run(counts: list[int], log=print, root: Path | None = None) -> list[dict]:
+async def _browsing_while(url: str, readers: int, busy, token: str) -> list[Session]:
+    """`readers` committee members coming back (session cookie) and browsing again and again while `busy()`."""
+    start = asyncio.Event()
+
+    async def reader() -> list[Session]:
+        done = []
+        while busy() or not done:
+            done.append(await one_session(url, start, token=token))
+        return done
+
+    tasks = [asyncio.create_task(reader()) for _ in range(readers)]
+    start.set()
+    return [s for got in await asyncio.gather(*tasks) for s in got]
+
+
+def deadline(server: Server, readers: int = 20, imports: int = 10, rows: int = 5000) -> dict:
+    """A campaign's deadline: `imports` imports of `rows` indicator values each (separate processes, as many directors
+    at once) while `readers` committee members browse; every import must commit and no reader's page wait long."""
+    from cmq.core.store import Store
+    from cmq.dev import bench
+
+    folder = Path(tempfile.mkdtemp(prefix="cmq-deadline-"))
+    try:
+        files = []
+        for i in range(imports):
+            files.append(folder / f"valeurs-{i}.csv")
+            files[-1].write_bytes(bench.import_csv(Store(server.root), rows=rows, seed=100 + i))
+        env = {**os.environ, "CMQ_DATA_DIR": str(server.root), "PYTHONPATH": str(ROOT)}
+        env.pop("CMQ_DATABASE_URL", None)
+        rows = files[0].read_bytes().count(b"\n") - 1  # a small store holds fewer indicator × year rows than asked
+        cpu, t = _cpu(server.process.pid), time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-m", "cmq", "import", "indicator_values", str(f), "--user", "admin"],
+                                  env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for f in files]
+        sessions = asyncio.run(_browsing_while(server.url, readers, lambda: any(p.poll() is None for p in procs),
+                                               server.token()))
+        took = time.perf_counter() - t
+        committed = sum(p.wait() == 0 for p in procs)
+        steps = [v for s in sessions if s.failure is None for v in s.steps.values()]
+        return {"readers": readers, "imports": imports, "rows": rows, "committed": committed, "took_s": took,
+                "pages": len(steps), "failures": sum(s.failure is not None for s in sessions),
+                "page_median_s": statistics.median(steps) if steps else None,
+                "page_p95_s": _pct(steps, 95) if steps else None, "page_max_s": max(steps) if steps else None,
+                "server_cpu_s": _cpu(server.process.pid) - cpu,
+                "why": sorted({s.failure for s in sessions if s.failure})[:3]
+                + [p.stderr.read().decode("utf-8", "replace")[-200:] for p in procs if p.returncode]}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(counts: list[int], log=print, root: Path | None = None, imports: int = 0, readers: int = 20) -> list[dict]:
     """Each count in turn against one server on a fresh copy of the demo store (the first count also warms it)."""
     from cmq.core.demo import open_store
 
@@ -247,13 +314,21 @@ def run(counts: list[int], log=print, root: Path | None = None) -> list[dict]:
         try:
             results = []
             asyncio.run(_many(server.url, 1))  # the server's first reader: its caches warm, as before a meeting
-            for n in counts:
-                r = measure(server, n)
+            for n, returning in [(n, r) for n in counts for r in (False, True)]:
+                r = measure(server, n, returning=returning)
                 results.append(r)
-                log(f"{n:>4} sessions · premier graphique médiane {_s(r['first_chart_median_s'])} · p95 "
+                log(f"{n:>4} sessions {'de retour ' if returning else 'connexion'} · premier graphique médiane "
+                    f"{_s(r['first_chart_median_s'])} · p95 "
                     f"{_s(r['first_chart_p95_s'])} · max {_s(r['first_chart_max_s'])} · échecs {r['failures']} · CPU "
                     f"serveur {r['server_cpu_per_session_s']:.2f} s/session · mémoire {r['server_rss_per_session_mb']:.1f} "
                     f"Mo/session" + (f" · {r['why'][0]}" if r["why"] else ""))
+            if imports:
+                r = deadline(server, readers=readers, imports=imports)
+                results.append(r)
+                log(f"échéance : {r['imports']} imports de {r['rows']} lignes ({r['committed']} enregistrés) pendant que "
+                    f"{r['readers']} lecteurs naviguent · {r['pages']} pages · médiane {_s(r['page_median_s'])} · p95 "
+                    f"{_s(r['page_p95_s'])} · max {_s(r['page_max_s'])} · échecs {r['failures']} · {r['took_s']:.1f} s"
+                    + (f" · {r['why'][0]}" if r["why"] else ""))
             return results
         finally:
             server.stop()
