@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 AXE    := node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint setup setup-test browser postgres bench clean
+.PHONY: run test lint setup setup-test browser postgres proxy bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); apt-get update -qq && \
@@ -21,7 +21,7 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	@touch $@ $(VENV)/.runtime
 
 setup: $(VENV)/.runtime
-setup-test: $(VENV)/.dev browser postgres $(AXE)
+setup-test: $(VENV)/.dev browser postgres proxy $(AXE)
 
 # Debian's Chromium: kaleido draws the exported images with it, Playwright drives it in the browser tests (neither
 # downloads a browser). DejaVu fonts: the PDF meeting pack embeds them.
@@ -42,6 +42,11 @@ $(AXE): package.json
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+# Debian's HAProxy: the test of several app processes behind a reverse proxy runs the README's configuration with it.
+proxy:
+	@command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; }
 
 run: setup browser
 	$(BIN)/python -m cmq serve --demo --port $(PORT)

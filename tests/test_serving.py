@@ -7,10 +7,11 @@ import json
 import pandas as pd
 import plotly.basedatatypes
 
-from cmq.core import auth
+from cmq.core import auth, fmt
+from cmq.core.store import Store
 from cmq.dev import pagerun
 
-from conftest import ADMIN, app_test
+from conftest import ADMIN, ROOT, app_test
 
 
 def built_figures(monkeypatch) -> list:
@@ -99,3 +100,42 @@ def test_people_at_once_over_streamlits_own_protocol_all_sign_in_and_get_their_c
     assert deadline["committed"] == 2 and deadline["failures"] == 0 and deadline["pages"] >= 9, deadline
     assert Store(root).version() == before + 2, "both imports committed, one after the other"
     assert refused["failures"] == 2 and "incorrect" in refused["why"][0]
+
+
+def test_two_app_processes_behind_haproxy_keep_each_session_and_see_each_others_imports(any_store_copy):
+    """Two `cmq serve` behind HAProxy with the README's configuration, on one embedded store, then one PostgreSQL
+    database: new tabs are spread over both processes and each stays on its own (the proxy's cookie); an import
+    committed elsewhere shows on both at their next page load."""
+    import asyncio
+
+    from cmq.dev import load
+
+    store = any_store_copy
+    server = load.Server(store.root if isinstance(store, Store) else store.url, processes=2)
+    try:
+        token = server.token()
+        first = asyncio.run(load._many(server.url, 4, token=token))
+        assert all(s.failure is None for s in first), [s.failure for s in first]
+        assert {s.backend for s in first} == {"app1", "app2"}, "new tabs go to both processes"
+        assert {s.metrics["Personnes touchées"] for s in first} == {fmt.number(514)}
+        store.commit("reach", pd.DataFrame([{"campus_id": "AGT", "action_id": "AGT-A03", "year": 2018,
+                                             "audience": "demandeurs_emploi", "count": 1000}]), user=ADMIN)
+
+        async def back_on(backend: str) -> load.Session:
+            ready = asyncio.Event()
+            ready.set()
+            return await load.one_session(server.url, ready, token=token, backend=backend)
+
+        for backend in ("app1", "app2"):
+            again = asyncio.run(back_on(backend))
+            assert again.failure is None and again.backend == backend, again.failure
+            assert again.metrics["Personnes touchées"] == fmt.number(1514), (backend, again.metrics)
+    finally:
+        server.stop()
+
+
+def test_the_readme_shows_the_proxy_configuration_the_tests_run():
+    from cmq.dev import load
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert load.proxy_config(8501, [8502, 8503], address="0.0.0.0").strip() in readme

@@ -38,6 +38,7 @@ class Run:
     first_chart: float | None = None
     ended: float | None = None
     errors: list[str] = field(default_factory=list)
+    metrics: dict[str, str] = field(default_factory=dict)  # headline label → figure shown
 
 
 @dataclass
@@ -46,6 +47,8 @@ class Session:
     first_chart: float | None = None  # from the session's start to its first chart after signing in
     steps: dict[str, float] = field(default_factory=dict)  # step → seconds to its first chart (or its end)
     failure: str | None = None
+    backend: str | None = None  # the app process the proxy keeps this session on (its sticky cookie)
+    metrics: dict[str, str] = field(default_factory=dict)  # « Vue régionale »'s headline figures
 
 
 def _rerun(page_hash: str = "", widgets: list | None = None, query: str = "") -> bytes:
@@ -88,6 +91,8 @@ async def _read_run(ws, run: Run, started: float) -> Run:
                 run.errors.append(element.exception.message or element.exception.type)
             elif what == "alert" and element.alert.format == 1:  # an st.error
                 run.errors.append(element.alert.body)
+            elif what == "metric":
+                run.metrics[element.metric.label] = element.metric.body
             inner = getattr(element, what, None)
             if inner is not None and hasattr(inner, "id") and getattr(inner, "id", ""):
                 key = inner.id.rsplit("-", 1)[-1] if "-" in inner.id else inner.id
@@ -103,10 +108,21 @@ async def _read_run(ws, run: Run, started: float) -> Run:
             return run
 
 
-async def one_session(url: str, start: asyncio.Event, password: str = READER_PASSWORD, token: str | None = None
-                      ) -> Session:
-    """One committee member: login page and sign in (or, with `token`, a session brought back by its cookie, as a
-    reload or a link opened the same day), « Vue régionale », another year, « Financements »."""
+def _sticky(url: str) -> str | None:
+    """The app process a reverse proxy gives a new browser tab (the page's first request sets its cookie), if any."""
+    with urllib.request.urlopen(url + "/", timeout=STEP_TIMEOUT) as r:
+        for header in r.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            if name.strip() == PROXY_COOKIE:
+                return rest.split(";", 1)[0]
+    return None
+
+
+async def one_session(url: str, start: asyncio.Event, password: str = READER_PASSWORD, token: str | None = None,
+                      backend: str | None = None) -> Session:
+    """One committee member: the page (and, behind a proxy, the app process it is kept on: `backend`, else the one
+    the proxy chooses), login page and sign in (or, with `token`, a session brought back by its cookie, as a reload or
+    a link opened the same day), « Vue régionale », another year, « Financements »."""
     from websockets.asyncio.client import connect
 
     from cmq.core import auth
@@ -115,9 +131,12 @@ async def one_session(url: str, start: asyncio.Event, password: str = READER_PAS
     await start.wait()
     s.started = time.perf_counter()
     try:
+        s.backend = backend or await asyncio.to_thread(_sticky, url)
+        cookies = ([f"{auth.SESSION_COOKIE}={token}"] if token else []) + (
+            [f"{PROXY_COOKIE}={s.backend}"] if s.backend else [])
         async with connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
                            max_size=None, open_timeout=STEP_TIMEOUT, ping_interval=None,
-                           additional_headers={"Cookie": f"{auth.SESSION_COOKIE}={token}"} if token else None) as ws:
+                           additional_headers={"Cookie": "; ".join(cookies)} if cookies else None) as ws:
             await ws.send(_rerun())
             first = await _read_run(ws, Run(), s.started)
             if token:
@@ -134,6 +153,7 @@ async def one_session(url: str, start: asyncio.Event, password: str = READER_PAS
                 raise RuntimeError("« Vue régionale » sans graphique " + "; ".join(overview.errors[:2]))
             s.first_chart = time.perf_counter() - s.started - (overview.ended - overview.first_chart)
             s.steps[step] = overview.first_chart
+            s.metrics = overview.metrics
             box = overview.widgets["flt_year"]
             shown = box.options[box.default] if box.HasField("default") else ""
             other = next(o for o in box.options if o.isdigit() and o != shown)  # another year the store holds
@@ -174,44 +194,108 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Server:
-    """`cmq serve` on 127.0.0.1 over a store folder, started and stopped with the measure."""
+PROXY_COOKIE = "cmq_serveur"  # the reverse proxy's sticky-session cookie: which app process holds this tab's session
 
-    def __init__(self, root: Path, port: int | None = None):
-        self.root, self.port = root, port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "CMQ_DATA_DIR": str(root), "PYTHONPATH": str(ROOT)}
-        env.pop("CMQ_DATABASE_URL", None)
-        env.pop("CMQ_DEBUG", None)
-        self.process = subprocess.Popen([sys.executable, "-m", "cmq", "serve", "--port", str(self.port)], env=env,
-                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("le serveur de mesure n'a pas démarré")
+
+def proxy_config(port: int, backends: list[int], address: str = "127.0.0.1") -> str:
+    """HAProxy's configuration for several `cmq serve` processes on one host (README, « Several processes »): each
+    browser tab stays on the process that holds its session (a cookie set by the proxy, the websocket, uploads and
+    downloads alike); new tabs take the processes in turn (a committee arriving at once is spread at once, where the
+    fewest connections would send a burst of page requests to the first); a process that stops answering its health
+    check gets no new session."""
+    servers = "\n".join(f"    server app{i} 127.0.0.1:{p} check cookie app{i}" for i, p in enumerate(backends, 1))
+    return f"""global
+    maxconn 4096
+
+defaults
+    mode http
+    option forwardfor
+    timeout connect 5s
+    timeout client 1h
+    timeout server 1h
+    timeout tunnel 1h
+
+frontend cmq
+    bind {address}:{port}
+    default_backend cmq_serve
+
+backend cmq_serve
+    balance roundrobin
+    cookie {PROXY_COOKIE} insert indirect nocache httponly attr "SameSite=Strict"
+    option httpchk GET /_stcore/health
+{servers}
+"""
+
+
+def _answering(url: str, seconds: float = 120) -> bool:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+class Server:
+    """`cmq serve` on 127.0.0.1 over a store (a folder, or a postgresql:// URL), started and stopped with the
+    measure; with `processes` > 1, that many behind HAProxy (proxy_config), as the README deploys them."""
+
+    def __init__(self, root: Path | str, processes: int = 1):
+        self.root = root
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "CMQ_TRUSTED_PROXIES": "127.0.0.1" if processes > 1 else ""}
+        for name in ("CMQ_DATABASE_URL", "CMQ_DATA_DIR", "CMQ_DEBUG"):
+            env.pop(name, None)
+        env["CMQ_DATABASE_URL" if str(root).startswith("postgresql") else "CMQ_DATA_DIR"] = str(root)
+        ports = [free_port() for _ in range(processes)]
+        self.processes = [subprocess.Popen([sys.executable, "-m", "cmq", "serve", "--port", str(p)], env=env, cwd=ROOT,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for p in ports]
+        self.proxy = None
+        self.url = f"http://127.0.0.1:{ports[0]}"
+        if processes > 1:
+            front = free_port()
+            self._config = Path(tempfile.mkdtemp(prefix="cmq-proxy-")) / "haproxy.cfg"
+            self._config.write_text(proxy_config(front, ports))
+            haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+            self.proxy = subprocess.Popen([haproxy, "-db", "-f", str(self._config)], stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL)
+            self.url = f"http://127.0.0.1:{front}"
+        if not all(_answering(f"http://127.0.0.1:{p}") for p in ports) or not _answering(self.url):
+            self.stop()
+            raise RuntimeError("le serveur de mesure n'a pas démarré")
+        deadline = time.time() + 30
+        while self.proxy and len({_sticky(self.url) for _ in range(2 * processes)}) < processes:
+            if time.time() > deadline:  # the proxy sends tabs to a process once its first health check passed
+                self.stop()
+                raise RuntimeError("le proxy n'envoie pas de sessions à chaque processus")
+            time.sleep(0.5)
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes]
 
     def token(self) -> str:
         """A session token of the committee member, as its browser keeps it after signing in."""
         from datetime import UTC, datetime
 
         from cmq.core import auth
-        from cmq.core.store import Store
+        from cmq.core.store import store_at
 
-        store = Store(self.root)
+        store = store_at(str(self.root))
         return auth.session_token(store, READER, datetime.now(UTC), auth.grant(store.account(READER)))
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        for p in self.processes + ([self.proxy] if self.proxy else []):
+            p.terminate()
+        for p in self.processes + ([self.proxy] if self.proxy else []):
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if self.proxy:
+            shutil.rmtree(self._config.parent, ignore_errors=True)
 
 
 async def _many(url: str, n: int, password: str = READER_PASSWORD, token: str | None = None) -> list[Session]:
@@ -230,13 +314,12 @@ def _pct(values: list[float], p: float) -> float:
 def measure(server: Server, n: int, password: str = READER_PASSWORD, returning: bool = False) -> dict:
     """N sessions at once against `server`, signing in (or `returning`: each brings back a session by its cookie):
     figures of the time to the first chart and of the server's cost."""
-    pid = server.process.pid
-    cpu, rss = _cpu(pid), _rss(pid)
+    cpu, rss = sum(map(_cpu, server.pids)), sum(map(_rss, server.pids))
     t = time.perf_counter()
     sessions = asyncio.run(_many(server.url, n, password, server.token() if returning else None))
     took = time.perf_counter() - t
-    open_rss = _rss(pid)  # the sessions just closed: what the server still holds for them right after
-    spent = _cpu(pid) - cpu
+    open_rss = sum(map(_rss, server.pids))  # the sessions just closed: what the server still holds for them right after
+    spent = sum(map(_cpu, server.pids)) - cpu
     ok = [s for s in sessions if s.failure is None]
     firsts = [s.first_chart for s in ok]
     out = {
@@ -270,7 +353,7 @@ async def _browsing_while(url: str, readers: int, busy, token: str) -> list[Sess
 def deadline(server: Server, readers: int = 20, imports: int = 10, rows: int = 5000) -> dict:
     """A campaign's deadline: `imports` imports of `rows` indicator values each (separate processes, as many directors
     at once) while `readers` committee members browse; every import must commit and no reader's page wait long."""
-    from cmq.core.store import Store
+    from cmq.core.store import store_at
     from cmq.dev import bench
 
     folder = Path(tempfile.mkdtemp(prefix="cmq-deadline-"))
@@ -278,11 +361,13 @@ def deadline(server: Server, readers: int = 20, imports: int = 10, rows: int = 5
         files = []
         for i in range(imports):
             files.append(folder / f"valeurs-{i}.csv")
-            files[-1].write_bytes(bench.import_csv(Store(server.root), rows=rows, seed=100 + i))
-        env = {**os.environ, "CMQ_DATA_DIR": str(server.root), "PYTHONPATH": str(ROOT)}
+            files[-1].write_bytes(bench.import_csv(store_at(str(server.root)), rows=rows, seed=100 + i))
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env.pop("CMQ_DATABASE_URL", None)
+        env.pop("CMQ_DATA_DIR", None)
+        env["CMQ_DATABASE_URL" if str(server.root).startswith("postgresql") else "CMQ_DATA_DIR"] = str(server.root)
         rows = files[0].read_bytes().count(b"\n") - 1  # a small store holds fewer indicator × year rows than asked
-        cpu, t = _cpu(server.process.pid), time.perf_counter()
+        cpu, t = sum(map(_cpu, server.pids)), time.perf_counter()
         procs = [subprocess.Popen([sys.executable, "-m", "cmq", "import", "indicator_values", str(f), "--user", "admin"],
                                   env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for f in files]
         sessions = asyncio.run(_browsing_while(server.url, readers, lambda: any(p.poll() is None for p in procs),
@@ -294,7 +379,7 @@ def deadline(server: Server, readers: int = 20, imports: int = 10, rows: int = 5
                 "pages": len(steps), "failures": sum(s.failure is not None for s in sessions),
                 "page_median_s": statistics.median(steps) if steps else None,
                 "page_p95_s": _pct(steps, 95) if steps else None, "page_max_s": max(steps) if steps else None,
-                "server_cpu_s": _cpu(server.process.pid) - cpu,
+                "server_cpu_s": sum(map(_cpu, server.pids)) - cpu,
                 "why": sorted({s.failure for s in sessions if s.failure})[:3]
                 + [p.stderr.read().decode("utf-8", "replace")[-200:] for p in procs if p.returncode]}
     finally:
