@@ -504,6 +504,8 @@ def parser() -> Parser:
     bn.add_argument("--imports", type=int, default=0, metavar="K",
                     help="avec --load : K imports de valeurs d'indicateurs en même temps pendant que 20 lecteurs "
                          "naviguent (une échéance de campagne)")
+    bn.add_argument("--processes", type=int, default=1, metavar="P",
+                    help="avec --load : P processus « cmq serve » derrière HAProxy (comme le README les déploie)")
     bn.set_defaults(func=cmd_bench)
     db = sub.add_parser("db", help="le schéma de la base PostgreSQL (CMQ_DATABASE_URL) : mise à jour, état")
     db.add_argument("action", choices=("upgrade", "status"), help="upgrade : appliquer les migrations ; status : où en est la base")

@@ -315,30 +315,10 @@ def peak_rss(store: Store, mode: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def import_csv(store: Store, rows: int = 100_000, seed: int = 7, last_year: int = 2036) -> bytes:
-    """A French Excel CSV (cp1252, `;`, decimal comma) of indicator values for the store's indicators, for the years
-    up to `last_year` that make `rows` rows (figures drawn from `seed`)."""
-    inds = store.read("select campus_id, indicator_id, unit from indicators order by indicator_id")
-    first = max(2000, last_year - rows // max(len(inds), 1) - 1)  # small stores give fewer rows
-    years = list(range(first, last_year + 1))
-    df = pd.concat([inds.assign(year=y) for y in years], ignore_index=True).head(rows)
-    rng = np.random.default_rng(seed)
-    df["value"] = rng.integers(0, 1000, len(df)) / 10
-    df.loc[df["unit"] == "oui_non", "value"] = rng.integers(0, 2, int((df["unit"] == "oui_non").sum()))
-    df["target"] = np.where((rng.random(len(df)) < 0.3) & (df["unit"] != "oui_non"), 50.0, np.nan)  # yes/no: no figure
-    df["comment"] = rng.choice(["Donnée consolidée", "À vérifier (été)", "Réalisé à 80 %", ""], len(df))
-    far = df["target"].notna() & ((df["value"] - df["target"]).abs() > 0.2 * df["target"])
-    df.loc[far & (df["comment"] == ""), "comment"] = "Écart expliqué en comité"  # the narrative a gap requires
-    headers = {"campus_id": "Code campus", "indicator_id": "Identifiant indicateur", "year": "Année", "value": "Valeur",
-               "target": "Cible", "comment": "Commentaire"}
-    return (df.drop(columns="unit").rename(columns=headers)
-            .to_csv(sep=";", decimal=",", index=False).encode("cp1252"))
-
-
 def measure_import(store: Store, report: Results, tmp: Path) -> None:
     from cmq.core import ingest
 
-    data = import_csv(store)
+    data = synth.import_csv(store)
     rows = data.count(b"\n") - 1
 
     def pandas_way():
@@ -499,8 +479,8 @@ def measure_postgres(store: Store, url: str, report: Results, reps: int) -> None
         report.add(f"postgres warm median · {page}", warm["postgres"], "ms", baseline=warm["embedded"], target=50)
     # the same two files into each store: years before the synthetic ones (every row inserted), then new figures for
     # them (every row updated)
-    for what, data in (("every row new", import_csv(store, seed=8, last_year=2015)),
-                       ("every row updated", import_csv(store, seed=9, last_year=2015))):
+    for what, data in (("every row new", synth.import_csv(store, seed=8, last_year=2015)),
+                       ("every row updated", synth.import_csv(store, seed=9, last_year=2015))):
         rows = data.count(b"\n") - 1
         took = {}
         for label, s in (("embedded", store), ("postgres", pg)):
@@ -567,7 +547,7 @@ def main(a) -> int:
     if a.load:  # people at once on a served demo (cmq/dev/load.py), instead of the synthetic store's figures
         from cmq.dev import load
 
-        results = load.run(a.load, log=log, imports=a.imports)
+        results = load.run(a.load, log=log, imports=a.imports, processes=a.processes)
         if a.json:
             print(json.dumps({"load": results}, ensure_ascii=False))
         return 0

@@ -354,14 +354,14 @@ def deadline(server: Server, readers: int = 20, imports: int = 10, rows: int = 5
     """A campaign's deadline: `imports` imports of `rows` indicator values each (separate processes, as many directors
     at once) while `readers` committee members browse; every import must commit and no reader's page wait long."""
     from cmq.core.store import store_at
-    from cmq.dev import bench
+    from cmq.dev import synth
 
     folder = Path(tempfile.mkdtemp(prefix="cmq-deadline-"))
     try:
         files = []
         for i in range(imports):
             files.append(folder / f"valeurs-{i}.csv")
-            files[-1].write_bytes(bench.import_csv(store_at(str(server.root)), rows=rows, seed=100 + i))
+            files[-1].write_bytes(synth.import_csv(store_at(str(server.root)), rows=rows, seed=100 + i))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env.pop("CMQ_DATABASE_URL", None)
         env.pop("CMQ_DATA_DIR", None)
@@ -386,7 +386,8 @@ def deadline(server: Server, readers: int = 20, imports: int = 10, rows: int = 5
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run(counts: list[int], log=print, root: Path | None = None, imports: int = 0, readers: int = 20) -> list[dict]:
+def run(counts: list[int], log=print, root: Path | None = None, imports: int = 0, readers: int = 20,
+        processes: int = 1) -> list[dict]:
     """Each count in turn against one server on a fresh copy of the demo store (the first count also warms it)."""
     from cmq.core.demo import open_store
 
@@ -395,14 +396,15 @@ def run(counts: list[int], log=print, root: Path | None = None, imports: int = 0
         store_root = root or tmp / "store"
         if not (store_root / "manifest.json").exists():
             open_store(store_root, demo=True)
-        server = Server(store_root)
+        server = Server(store_root, processes=processes)
         try:
             results = []
             asyncio.run(_many(server.url, 1))  # the server's first reader: its caches warm, as before a meeting
             for n, returning in [(n, r) for n in counts for r in (False, True)]:
                 r = measure(server, n, returning=returning)
-                results.append(r)
-                log(f"{n:>4} sessions {'de retour ' if returning else 'connexion'} · premier graphique médiane "
+                results.append({**r, "processes": processes})
+                log(f"{n:>4} sessions {'de retour ' if returning else 'connexion'} · {processes} processus · premier "
+                    "graphique médiane "
                     f"{_s(r['first_chart_median_s'])} · p95 "
                     f"{_s(r['first_chart_p95_s'])} · max {_s(r['first_chart_max_s'])} · échecs {r['failures']} · CPU "
                     f"serveur {r['server_cpu_per_session_s']:.2f} s/session · mémoire {r['server_rss_per_session_mb']:.1f} "

@@ -154,3 +154,23 @@ def generate(store: Store, size: Size = NATIONAL, *, seed: int = 2018, batches: 
     for name, parts in pending.items():
         store.commit(name, pd.concat(parts, ignore_index=True), file_name=f"{name}.csv", user=USER)
     return counts
+
+
+def import_csv(store: Store, rows: int = 100_000, seed: int = 7, last_year: int = 2036) -> bytes:
+    """A French Excel CSV (cp1252, `;`, decimal comma) of indicator values for the store's indicators, for the years
+    up to `last_year` that make `rows` rows (figures drawn from `seed`)."""
+    inds = store.read("select campus_id, indicator_id, unit from indicators order by indicator_id")
+    first = max(2000, last_year - rows // max(len(inds), 1) - 1)  # small stores give fewer rows
+    years = list(range(first, last_year + 1))
+    df = pd.concat([inds.assign(year=y) for y in years], ignore_index=True).head(rows)
+    rng = np.random.default_rng(seed)
+    df["value"] = rng.integers(0, 1000, len(df)) / 10
+    df.loc[df["unit"] == "oui_non", "value"] = rng.integers(0, 2, int((df["unit"] == "oui_non").sum()))
+    df["target"] = np.where((rng.random(len(df)) < 0.3) & (df["unit"] != "oui_non"), 50.0, np.nan)  # yes/no: no figure
+    df["comment"] = rng.choice(["Donnée consolidée", "À vérifier (été)", "Réalisé à 80 %", ""], len(df))
+    far = df["target"].notna() & ((df["value"] - df["target"]).abs() > 0.2 * df["target"])
+    df.loc[far & (df["comment"] == ""), "comment"] = "Écart expliqué en comité"  # the narrative a gap requires
+    headers = {"campus_id": "Code campus", "indicator_id": "Identifiant indicateur", "year": "Année", "value": "Valeur",
+               "target": "Cible", "comment": "Commentaire"}
+    return (df.drop(columns="unit").rename(columns=headers)
+            .to_csv(sep=";", decimal=",", index=False).encode("cp1252"))
