@@ -203,17 +203,34 @@ def damage_notice() -> None:
                    + "\n\nUn administrateur peut lancer « python -m cmq check ».", icon=":material/report:")
 
 
+_SEEN: dict[str, int] = {}  # store → the version this process last read
+
+
+def _current() -> tuple[str, int]:
+    """The store and its version for a read; once the store moved on, the results kept for older versions are let go
+    (nobody reads them again: memory stays that of one version, whatever the number of imports in a day)."""
+    s = store()
+    where, version = str(s.root), s.version()
+    if _SEEN.get(where) != version:
+        if where in _SEEN:
+            _run.cache_clear()
+            _day.cache_clear()
+            _shaped.cache_clear()
+            _drawn.clear()
+        _SEEN[where] = version
+    return where, version
+
+
 def query(name: str, **params) -> pd.DataFrame:
     """Rows of query `name`, cached per store version (a commit makes every cached result stale).
 
     Keys starting with "_" (descriptions carried with the filters) are not query parameters.
     """
-    s = store()
-    return _run(name, _frozen(params), str(s.root), s.version()).copy(deep=False)  # the caller's own (copy-on-write)
+    return _run(name, _frozen(params), *_current()).copy(deep=False)  # the caller's own (copy-on-write)
 
 
 def clear_cache() -> None:
-    """Drop cached results after a write (they are keyed on the store version anyway; this frees memory)."""
+    """Drop cached results after a write (they are keyed on the store version anyway; this frees memory at once)."""
     _run.cache_clear()
     _day.cache_clear()
     _shaped.cache_clear()
@@ -396,8 +413,7 @@ def _day(root: str, version: int) -> str:
 
 def data_date() -> str:
     """The day of the last import, in French (every caption says it: once per store version)."""
-    s = store()
-    return _day(str(s.root), s.version())
+    return _day(*_current())
 
 
 PROGRESS_RULE = (f"Atteint : la valeur atteint sa cible ; en bonne voie : au moins {fmt.percent(steering.ON_TRACK)} de la "
@@ -466,8 +482,7 @@ def shaped(shape: Callable, *reads: tuple[str, dict]):
     """`shape` (a module-level function of query rows: a page's table built in pandas) applied to the rows of `reads`
     ((query, parameters) each), once per store version and shared by every session: a table reshaped on every run
     costs a page as much as drawing a chart."""
-    s = store()
-    return _own(_shaped(shape, tuple((name, _frozen(params)) for name, params in reads), str(s.root), s.version()))
+    return _own(_shaped(shape, tuple((name, _frozen(params)) for name, params in reads), *_current()))
 
 
 def figure_read(name: str, f: dict, **extra) -> tuple[str, dict]:
@@ -483,8 +498,7 @@ def figure(name: str, f: dict, key: str, **extra) -> pd.DataFrame:
     ctx = {"campus": None, **f, **extra}
     params = figure_read(name, f, **extra)[1]
     data = query(spec.query, **params)
-    s = store()
-    fig, shown = _drawn(name, _frozen(params), ctx["campus"], str(s.root), s.version())
+    fig, shown = _drawn(name, _frozen(params), ctx["campus"], *_current())
     rows = (lambda: query(spec.rows, **spec.params(ctx, spec.rows))) if spec.rows else None
     chart(fig, spec.context(ctx), spec.source, rows, key=key, data=data, name=spec.name, shown=shown)
     return data
@@ -538,6 +552,19 @@ def meeting_pack(scope: str, year: int):
     """The meeting pack of a scope and year, built once per store version and shared by every session."""
     s = store()
     return _pack(str(s.root), s.version(), scope, year)
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _pack_contents(root: str, version: int, scope: str, year: int) -> pd.DataFrame:
+    from cmq.outputs import pack
+
+    return pack.contents(_pack(root, version, scope, year))
+
+
+def meeting_pack_contents(scope: str, year: int) -> pd.DataFrame:
+    """The slides of the meeting pack, as its page lists them (laid out once per pack: its tables' pages are measured)."""
+    s = store()
+    return _pack_contents(str(s.root), s.version(), scope, year).copy(deep=False)
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)

@@ -22,6 +22,18 @@ def register(df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def objective_titles(choices: pd.DataFrame) -> dict[str, str]:
+    """Objective → how a list of choices names it: its campus, « ↳ » for an operational one, its title."""
+    return {r.objective_id: f"{r.campus_id} · {'↳ ' if r.level == 'operationnel' else ''}{r.title}"
+            for r in choices.itertuples()}
+
+
+def undated(df: pd.DataFrame) -> pd.DataFrame:
+    """The actions of the register with no start date (they are not on the calendar), year by year."""
+    rows = df[df["start_date"].isna()].sort_values(["year", "campus_id", "action_id"])
+    return register(rows)[["Année", "Campus", "Identifiant", "Action", "Statut"]]
+
+
 def matrix(links: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Actions × objectives (Annex I of the report): one row per action, one ticked column per objective.
 

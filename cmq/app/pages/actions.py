@@ -11,8 +11,7 @@ ui.nothing_validated(f)
 c1, c2, c3 = st.columns([2, 3, 3])
 statuses = c1.multiselect("Statut", list(schema.STATUSES), format_func=schema.STATUSES.get, placeholder="Tous les statuts",
                           key="act_status")
-choices = ui.query("objective_choices", campuses=f["campuses"])
-titles = {r.objective_id: f"{r.campus_id} · {'↳ ' if r.level == 'operationnel' else ''}{r.title}" for r in choices.itertuples()}
+titles = ui.shaped(tables.objective_titles, ("objective_choices", {"campuses": f["campuses"]}))
 objective = c2.selectbox("Objectif", [None] + list(titles), format_func=lambda o: "Tous les objectifs" if o is None else titles[o],
                          key="act_objective")
 search = c3.text_input("Rechercher", placeholder="Un mot du titre ou de la description", key="act_search").strip()
@@ -26,13 +25,14 @@ st.dataframe(ui.shaped(tables.register, ("action_register", wanted)), hide_index
 
 ui.figure("calendrier-des-actions", f, key="act_timeline", statuses=statuses or None, objective=objective,
           search=search or None)
-undated = register[register["start_date"].isna()].sort_values(["year", "campus_id", "action_id"])
-if len(undated):
-    st.caption(f"{fmt.number(len(undated))} action(s) sur {fmt.number(len(register))} n'ont pas de date de début et ne "
+if undated := int(register["start_date"].isna().sum()):
+    st.caption(f"{fmt.number(undated)} action(s) sur {fmt.number(len(register))} n'ont pas de date de début et ne "
                "figurent pas sur le calendrier : elles sont listées ci-dessous, année par année.")
-    with st.expander(f"Les {fmt.number(len(undated))} action(s) sans date, année par année", key="act_undated"):
-        st.dataframe(tables.register(undated)[["Année", "Campus", "Identifiant", "Action", "Statut"]], hide_index=True,
-                     column_config={"Action": st.column_config.TextColumn(width="large")})
+    box = st.expander(f"Les {fmt.number(undated)} action(s) sans date, année par année", key="act_undated",
+                      on_change="rerun")
+    if box.open:  # listed once opened (tens of thousands at national scale)
+        box.dataframe(ui.shaped(tables.undated, ("action_register", wanted)), hide_index=True,
+                      column_config={"Action": st.column_config.TextColumn(width="large")})
 
 st.header("Actions × objectifs")
 campuses = ui.query("campuses")

@@ -41,14 +41,15 @@ if chosen:
                  hide_index=True, border="horizontal")
 
 st.header("Actions")
-actions = ui.query("campus_actions", campus=code, year=None)
+actions = ui.shaped(campus_view.actions_table, ("campus_actions", {"campus": code, "year": None}))
 if actions.empty:
     st.info("Aucune action n'est renseignée (le campus les importe : table Actions).")
 else:
-    st.dataframe(campus_view.actions_table(actions), hide_index=True, key="campus_actions")
+    st.dataframe(actions, hide_index=True, key="campus_actions")
 left, right = st.columns(2)
 with left:
     ui.figure("publics-touches", f, key="campus_reach")
 with right:
     st.header("Financements")
-    st.dataframe(campus_view.funding_table(ui.query("campus_funding", campus=code, year=None)), hide_index=True, key="campus_funding")
+    st.dataframe(ui.shaped(campus_view.funding_table, ("campus_funding", {"campus": code, "year": None})), hide_index=True,
+                 key="campus_funding")

@@ -10,7 +10,7 @@ if done := st.session_state.pop("rev_done", None):
     st.success(fmt.md(done), icon=":material/undo:")
 campuses = ui.query("campuses")["campus_id"].tolist()
 campus = st.selectbox("Campus", [None] + campuses, format_func=lambda c: "Tous les campus" if c is None else c, key="hist_campus")
-history = upload.history_table(campus)
+history = ui.shaped(upload.history_table, ("batch_history", {"campus": campus}))
 st.dataframe(history, hide_index=True, key="hist_table",  # when and by whom first: a row is read whole on a laptop
              column_order=["Lot", "Le", "Par", "Données", "Campus", "Fichier", "État", "Lignes", "Ajoutées", "Modifiées",
                            "Inchangées"],

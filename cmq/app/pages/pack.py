@@ -18,4 +18,4 @@ with st.container(horizontal=True, key="pack_downloads"):
 st.caption(f"{fmt.md(p.scope_title)} · année {int(year)} · données au {fmt.md(p.data_date)} · {len(p.batches)} lot(s) d'import. "
            "Le fichier est préparé au clic (quelques secondes la première fois).")
 st.header("Contenu")
-st.dataframe(pack.contents(p), hide_index=True, key="pack_contents")
+st.dataframe(ui.meeting_pack_contents(scope, year), hide_index=True, key="pack_contents")
