@@ -77,8 +77,11 @@ def test_timeline_shows_dated_actions_with_french_months(data_dir):
     assert len(labels) == 8 and any("Inauguration du CMQ" in y for y in labels)
     assert "sept. 2018" in timeline["layout"]["xaxis"]["ticktext"]
     assert any(c.value.startswith("102 action(s) sur 110 n'ont pas de date") for c in at.caption)
-    undated = next(d.value for d in at.dataframe if list(d.value.columns) == ["Année", "Campus", "Identifiant", "Action",
-                                                                              "Statut"])
+    columns = ["Année", "Campus", "Identifiant", "Action", "Statut"]
+    assert not any(list(d.value.columns) == columns for d in at.dataframe), "listed once the expander is opened"
+    at.session_state["act_undated"] = True
+    at.run()
+    undated = next(d.value for d in at.dataframe if list(d.value.columns) == columns)
     assert len(undated) == 102 and undated["Année"].is_monotonic_increasing, "every undated action listed, by year"
 
 
