@@ -33,9 +33,15 @@ def _where(url: str | None, folder: str | None, cwd: str) -> str:
     return location()
 
 
+_OPENED: dict[str, Store] = {}  # where → its store, once opened (asked tens of times per run of every page)
+
+
 def store() -> Store:
     """The store of this app (CMQ_DATABASE_URL, else the folder CMQ_DATA_DIR); the demo is built into a new one."""
-    return _store(_where(os.environ.get(DATABASE_URL), os.environ.get("CMQ_DATA_DIR"), os.getcwd()))
+    where = _where(os.environ.get(DATABASE_URL), os.environ.get("CMQ_DATA_DIR"), os.getcwd())
+    if (opened := _OPENED.get(where)) is None:
+        opened = _OPENED[where] = _store(where)
+    return opened
 
 
 # Streamlit's front-end modules that the first page after sign-in needs (charts, filters, headline figures, download
@@ -216,7 +222,7 @@ def _current() -> tuple[str, int]:
             _run.cache_clear()
             _day.cache_clear()
             _shaped.cache_clear()
-            _drawn.clear()
+            _drawn.cache_clear()
         _SEEN[where] = version
     return where, version
 
@@ -234,7 +240,7 @@ def clear_cache() -> None:
     _run.cache_clear()
     _day.cache_clear()
     _shaped.cache_clear()
-    _drawn.clear()
+    _drawn.cache_clear()
 
 
 LINK_VALUE_MAX = 80  # characters of one value of a link's parameter (a campus code, a sector, a year)
@@ -396,7 +402,8 @@ def milestones(f: dict, key: str) -> None:
     if rows.empty:
         st.info("Aucun jalon n'est renseigné (l'administrateur les importe : table Jalons de gouvernance).")
         return
-    st.dataframe(tables.milestones(rows), hide_index=True, key=key, height=38 + 35 * min(len(rows), 15))
+    st.dataframe(shaped(tables.milestones, ("milestones", {"campuses": f.get("campuses")})), hide_index=True, key=key,
+                 height=38 + 35 * min(len(rows), 15))
     st.caption(f"Région : jalons de toute la région (comité de pilotage, coordination, CREFOP). Données importées le "
                f"{fmt.md(data_date())}.")
 
@@ -456,7 +463,7 @@ class _Shown(BaseFigure):
         return self._as_dict
 
 
-@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+@functools.lru_cache(maxsize=256)
 def _drawn(name: str, params: tuple, campus: str | None, root: str, version: int) -> tuple[go.Figure, _Shown]:
     """The plotly figure of registry figure `name` for one store version, drawn once and shared by every session:
     building a figure (plotly checks every property it is given) is most of a page's server time. Nothing mutates it
