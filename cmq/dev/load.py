@@ -158,19 +158,15 @@ async def one_session(url: str, start: asyncio.Event, password: str = READER_PAS
             shown = box.options[box.default] if box.HasField("default") else ""
             other = next(o for o in box.options if o.isdigit() and o != shown)  # another year the store holds
             page = overview.pages.get("", next(iter(overview.pages.values()), ""))
-            t = time.perf_counter()
-            await ws.send(_rerun(page, [_widget(box, string_value=other)]))
-            year = await _read_run(ws, Run(), t)
-            if year.errors or year.first_chart is None:
-                raise RuntimeError("le changement d'année a échoué " + "; ".join(year.errors[:2]))
-            s.steps["autre année → premier graphique"] = year.first_chart
             funding = next(h for p, h in overview.pages.items() if p.endswith("funding"))
-            t = time.perf_counter()
-            await ws.send(_rerun(funding, [_widget(box, string_value=other)]))
-            money = await _read_run(ws, Run(), t)
-            if money.errors or money.first_chart is None:
-                raise RuntimeError("« Financements » sans graphique " + "; ".join(money.errors[:2]))
-            s.steps["Financements → premier graphique"] = money.first_chart
+            for step, page_hash, failed in (("autre année → premier graphique", page, "le changement d'année a échoué"),
+                                            ("Financements → premier graphique", funding, "« Financements » sans graphique")):
+                t = time.perf_counter()
+                await ws.send(_rerun(page_hash, [_widget(box, string_value=other)]))
+                run = await _read_run(ws, Run(), t)
+                if run.errors or run.first_chart is None:
+                    raise RuntimeError(failed + " " + "; ".join(run.errors[:2]))
+                s.steps[step] = run.first_chart
     except Exception as exc:  # noqa: BLE001 - a failed session is a figure of the run, whatever failed
         s.failure = f"{type(exc).__name__}: {exc}"[:200]
     return s
