@@ -66,18 +66,8 @@ final as (
         y.year_actual,
         case when y.actual is null or y.target is null or y.target = 0 then null
              else y.actual / y.target end as percent_of_target,
-        case
-            when y.actual is null then 'non renseigné'
-            when y.target is null then 'sans cible'
-            when y.direction = 'baisse' then
-                case when y.actual <= y.target then 'atteint'
-                     when y.actual <= y.target * cast($on_track_down as double) then 'en bonne voie'
-                     else 'en retard' end
-            else
-                case when y.actual >= y.target then 'atteint'
-                     when y.actual >= y.target * cast($on_track as double) then 'en bonne voie'
-                     else 'en retard' end
-        end as status,
+        -- the catalogue's rule (codes of vocabulary.INDICATOR_STATUS), on the figures the year is read by
+        indicator_status(y.actual, y.target, y.direction, $on_track, $on_track_down) as status,
         y.comment
     from yearly y
     left join paths p using (objective_id)

@@ -1,5 +1,6 @@
 -- question: what is a campus's objective tree, down to its indicators, and where does each indicator stand?
--- grain: one row per node: the campus (root), each objective, each indicator (leaf)
+-- grain: one row per node: the campus (root), each objective, each indicator (leaf); an indicator's value and target
+-- are those its status is judged on (a cumulative indicator: the sums up to the year)
 -- params: $campus (campus code), $year (integer: the year assessed; null = each indicator's latest year with a value),
 --         $on_track, $on_track_down (thresholds: steering.py)
 with campus_root as (
@@ -24,15 +25,31 @@ objective_nodes as (
     where campus_id = $campus
 ),
 
+-- each year's figures as the year is read: a cumulative indicator by the sums of its values and of its targets up to
+-- the year (as the tracking table, query iptt, reads it)
+read_values as (
+    select
+        v.indicator_id,
+        v.year,
+        v.value as year_value,
+        case when not i.cumulative then v.value
+             when v.value is not null then sum(v.value) over running end as value,
+        case when not i.cumulative then v.target
+             when v.target is not null then sum(v.target) over running end as target
+    from indicator_values v
+    join indicators i on i.indicator_id = v.indicator_id
+    where v.campus_id = $campus
+    window running as (partition by v.indicator_id order by v.year rows between unbounded preceding and current row)
+),
+
 assessed_values as (
     select
         indicator_id,
         year,
         value,
         target
-    from indicator_values
-    where campus_id = $campus
-        and value is not null
+    from read_values
+    where year_value is not null
         and ($year is null or year = $year)
     qualify row_number() over (partition by indicator_id order by year desc) = 1
 ),
@@ -49,18 +66,8 @@ indicator_nodes as (
         v.year,
         v.value,
         v.target,
-        case  -- the thresholds and their reading: steering.py (the query iptt reads them the same way)
-            when v.value is null then 'non_renseigne'
-            when v.target is null then 'sans_cible'
-            when i.direction = 'baisse' then
-                case when v.value <= v.target then 'atteint'
-                     when v.value <= v.target * cast($on_track_down as double) then 'en_bonne_voie'
-                     else 'en_retard' end
-            else
-                case when v.value >= v.target then 'atteint'
-                     when v.value >= v.target * cast($on_track as double) then 'en_bonne_voie'
-                     else 'en_retard' end
-        end as status
+        -- the catalogue's rule, the same the tracking table (query iptt) applies
+        indicator_status(v.value, v.target, i.direction, $on_track, $on_track_down) as status
     from indicators i
     left join assessed_values v using (indicator_id)
     where i.campus_id = $campus

@@ -68,8 +68,8 @@ CHECKS = {  # query: (parameters, what the rows must say)
                        and as_dict(d, "node_id", "status").get("AAA-I3") == "atteint"
                        and as_dict(d, "node_id", "parent_id")["AAA-I1"] == "AAA-S1-O1"),
     "completeness_grid": (Y, lambda d: {r.campus_id: (r.indicators, r.with_value) for r in d.itertuples()}
-                          == {"AAA": (3, 3), "BBB": (0, 0)}),
-    "completeness_indicators": ({**Y, "campus": "AAA"}, lambda d: set(d["state"]) == {"renseigne"} and len(d) == 3),
+                          == {"AAA": (5, 5), "BBB": (0, 0)}),
+    "completeness_indicators": ({**Y, "campus": "AAA"}, lambda d: set(d["state"]) == {"renseigne"} and len(d) == 5),
     "criteria_grid": (Y, lambda d: {r.campus_id: r.level for r in d.itertuples() if not pd.isna(r.level)} == {"AAA": 2}
                       and len(d) == 2),
     # an amount not known is counted apart, never as 0
@@ -101,12 +101,16 @@ CHECKS = {  # query: (parameters, what the rows must say)
     # per indicator × year: a share never 0 for a missing side, a cumulative indicator read as its running sums
     "iptt": ({"campus": "AAA"}, lambda d: {(r.indicator_id, r.year): (r.target, r.actual, r.percent_of_target, r.status)
                                            for r in d.fillna(-1).itertuples()} == {
-        ("AAA-I1", 2018): (10, 7, 0.7, "en retard"), ("AAA-I1", 2019): (10, -1, -1, "non renseigné"),
-        ("AAA-I1", 2020): (-1, -1, -1, "non renseigné"),
-        ("AAA-I2", 2018): (-1, 1, -1, "sans cible"), ("AAA-I2", 2019): (1, 0, 0, "en retard"),
-        ("AAA-I2", 2020): (-1, -1, -1, "non renseigné"),
-        ("AAA-I3", 2018): (5, 4, 0.8, "en bonne voie"), ("AAA-I3", 2019): (10, 10, 1, "atteint"),
-        ("AAA-I3", 2020): (15, -1, -1, "non renseigné")}
+        ("AAA-I1", 2018): (10, 7, 0.7, "en_retard"), ("AAA-I1", 2019): (10, -1, -1, "non_renseigne"),
+        ("AAA-I1", 2020): (-1, -1, -1, "non_renseigne"),
+        ("AAA-I2", 2018): (-1, 1, -1, "sans_cible"), ("AAA-I2", 2019): (1, 0, 0, "en_retard"),
+        ("AAA-I2", 2020): (-1, -1, -1, "non_renseigne"),
+        ("AAA-I3", 2018): (5, 4, 0.8, "en_bonne_voie"), ("AAA-I3", 2019): (10, 10, 1, "atteint"),
+        ("AAA-I3", 2020): (15, -1, -1, "non_renseigne"),
+        ("AAA-I4", 2018): (50, 100, 2, "atteint"), ("AAA-I4", 2019): (100, 120, 1.2, "atteint"),
+        ("AAA-I4", 2020): (-1, -1, -1, "non_renseigne"),
+        ("AAA-I5", 2018): (10, 11, 1.1, "en_bonne_voie"), ("AAA-I5", 2019): (10, 9, 0.9, "atteint"),
+        ("AAA-I5", 2020): (-1, -1, -1, "non_renseigne")}
         and as_dict(d[d["year"] == 2019], "indicator_id", "comment")["AAA-I2"] == "prestataire défaillant"
         and as_dict(d, "indicator_id", "baseline")["AAA-I3"] == 5
         and as_dict(d, "indicator_id", "objective_path")["AAA-I1"] == "Connaître les besoins › Rencontrer"),
@@ -118,7 +122,8 @@ CHECKS = {  # query: (parameters, what the rows must say)
     "known_objectives": ({}, lambda d: as_dict(d, "objective_id", "level") == {"AAA-S1": "strategique",
                                                                              "AAA-S1-O1": "operationnel"}),
     "known_indicators": ({}, lambda d: as_dict(d, "indicator_id", "unit") == {"AAA-I1": "nombre", "AAA-I2": "oui_non",
-                                                                             "AAA-I3": "nombre"}),
+                                                                             "AAA-I3": "nombre", "AAA-I4": "nombre",
+                                                                             "AAA-I5": "nombre"}),
     "known_actions": ({}, lambda d: as_dict(d, "action_id", "co_campuses")["JOINT"] == "BBB"),
     "known_partners": ({}, lambda d: set(d["partner_id"]) == {"P1", "P2", "P3"}),
     # by type, each name once, the most numerous type first
@@ -134,7 +139,8 @@ CHECKS = {  # query: (parameters, what the rows must say)
                                                                  for r in d.itertuples()}
                           == {"AAA-S1": (None, "strategique", None), "AAA-S1-O1": ("AAA-S1", "operationnel", None),
                               "AAA-I1": ("AAA-S1-O1", "indicateur", 7.0), "AAA-I2": ("AAA-S1", "indicateur", 1.0),
-                              "AAA-I3": ("AAA-S1-O1", "indicateur", 4.0)}),
+                              "AAA-I3": ("AAA-S1-O1", "indicateur", 4.0), "AAA-I4": ("AAA-S1-O1", "indicateur", 100.0),
+                              "AAA-I5": ("AAA-S1", "indicateur", 11.0)}),
     # acquired and known: AAA 1 000 € (its Rectorat line has no amount: « at least »), BBB's 500 € is only planned;
     # people (not structures): AAA 10 + 20 + 6, BBB 25 + 4, together with the joint action once 10 + 25 + 6
     "cost_per_person": (Y, lambda d: {r.campus_id if isinstance(r.campus_id, str) else None:
@@ -164,3 +170,23 @@ def test_the_joint_action_rule_follows_the_campus_filter(con):
     assert rows(con, "overview_kpis", year=2018, campuses=["BBB"]).iloc[0]["people_reached"] == 29
     both = rows(con, "reach_by_year_audience", campuses=["AAA", "BBB"])
     assert both.loc[(both["year"] == 2018) & (both["audience"] == "enseignants"), "reached"].tolist() == [31]
+
+
+@pytest.mark.parametrize("year", [2018, 2019])
+def test_the_tree_and_the_tracking_table_judge_every_indicator_alike(con, year):
+    """One rule (the catalogue's indicator_status) on the same figures: the objective tree and the tracking table say
+    the same status for every indicator of the year — a cumulative one by its running sums (AAA-I4: 20 of 50 in 2019
+    alone, 120 of 100 so far: reached in both), one that goes down by its own direction (AAA-I5)."""
+    tree = rows(con, "objective_tree", campus="AAA", year=year)
+    tree = tree[tree["kind"] == "indicateur"].set_index("node_id")
+    table = rows(con, "iptt", campus="AAA", year=year).set_index("indicator_id")
+    judged = tree.index[tree["year"].notna()]  # the indicators with a value for the year
+    assert len(judged) >= 4
+    assert tree.loc[judged, "status"].to_dict() == table.loc[judged, "status"].to_dict()
+    assert (tree.loc[judged, "value"].tolist(), tree.loc[judged, "target"].fillna(-1).tolist()) == \
+        (table.loc[judged, "actual"].tolist(), table.loc[judged, "target"].fillna(-1).tolist())
+    if year == 2019:
+        assert tree.loc["AAA-I4", "status"] == "atteint" and (tree.loc["AAA-I4", "value"], tree.loc["AAA-I4", "target"]) == (120, 100)
+        assert tree.loc["AAA-I5", "status"] == "atteint"
+    else:
+        assert tree.loc["AAA-I5", "status"] == "en_bonne_voie"

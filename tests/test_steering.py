@@ -82,16 +82,16 @@ def test_the_tracking_table_from_the_command_line(planned):
 
     rows = {(r["indicator_id"], r["year"]): r for r in json.loads(out.stdout)}
     assert (rows[("AGT-I04", 2019)]["actual"], rows[("AGT-I04", 2019)]["target"]) == (3, 5), "cumulative: 2+1 of 2+3"
-    assert rows[("AGT-I04", 2019)]["status"] == "en retard" and rows[("AGT-I04", 2019)]["baseline"] == 1
-    assert rows[("AGT-I04", 2020)]["percent_of_target"] is None and rows[("AGT-I04", 2020)]["status"] == "non renseigné"
-    assert rows[("AGT-I01", 2019)]["status"] == "en retard" and rows[("AGT-I01", 2018)]["status"] == "sans cible"
+    assert rows[("AGT-I04", 2019)]["status"] == "en_retard" and rows[("AGT-I04", 2019)]["baseline"] == 1
+    assert rows[("AGT-I04", 2020)]["percent_of_target"] is None and rows[("AGT-I04", 2020)]["status"] == "non_renseigne"
+    assert rows[("AGT-I01", 2019)]["status"] == "en_retard" and rows[("AGT-I01", 2018)]["status"] == "sans_cible"
     assert rows[("AGT-I01", 2019)]["comment"] == "moins de rencontres : poste vacant"
     # the threshold of « en bonne voie » is a parameter: 60 of 100 is on track at 50 %
     lenient = cli("query", "iptt", "--param", "campus=AGT", "--param", "on_track=0.5", "--format", "json",
                   data_dir=planned.root)
     assert lenient.returncode == 0, lenient.stderr
     assert {(r["indicator_id"], r["year"]): r["status"] for r in json.loads(lenient.stdout)}[("AGT-I01", 2019)] == \
-        "en bonne voie"
+        "en_bonne_voie"
 
 
 def test_the_tracking_table_as_excel(planned, tmp_path):
@@ -121,7 +121,7 @@ def test_the_demo_keeps_the_reports_truth(demo_store):
     """The 2018 report sets no targets and no baselines: the demo shows none."""
     rows = queries.run("iptt", store=demo_store)
     assert rows["target"].isna().all() and rows["baseline"].isna().all()
-    assert set(rows["status"]) == {"sans cible", "non renseigné"}
+    assert set(rows["status"]) == {"sans_cible", "non_renseigne"}
 
 
 

@@ -15,7 +15,9 @@ FILES = {  # table: the French CSV a director or the coordinator would send
     "indicators": "Identifiant indicateur;Code campus;Identifiant objectif;Intitulé;Unité;Sens;Cumulatif;"
                   "Valeur de référence;Année de référence\n"
                   "AAA-I1;AAA;AAA-S1-O1;Rencontres;nombre;hausse;non;;\nAAA-I2;AAA;AAA-S1;Cartographie;oui_non;hausse;non;non;2017\n"
-                  "AAA-I3;AAA;AAA-S1-O1;Entreprises partenaires;nombre;hausse;oui;5;2017\n",
+                  "AAA-I3;AAA;AAA-S1-O1;Entreprises partenaires;nombre;hausse;oui;5;2017\n"
+                  "AAA-I4;AAA;AAA-S1-O1;Jeunes accueillis;nombre;hausse;oui;;\n"
+                  "AAA-I5;AAA;AAA-S1;Délai de réponse (jours);nombre;baisse;non;;\n",
     "actions": "Code campus;Identifiant action;Intitulé;Statut;Date de début;Date de fin;Année;Campus associés\n"
                "AAA;AAA-A1;Forum des métiers;terminee;01/02/2018;30/06/2018;2018;\n"
                "AAA;JOINT;Formation commune;en_cours;;;2018;BBB\n"
@@ -35,11 +37,14 @@ FILES = {  # table: the French CSV a director or the coordinator would send
                   "REG-1;;2018-04-24;comite_pilotage;passe;Comité régional\nA-1;AAA;2018-09-20;assemblee_generale;passe;AG\n"
                   "B-1;BBB;2017-01-01;recrutement;passe;Directeur\n",
     # AAA-I1: 7 of 10 (70 %, a narrative), then a target only; AAA-I2: oui without a target, then non against oui;
-    # AAA-I3, cumulative: 4 of 5, then 6 of 5 (10 of 10 so far), then a target only
+    # AAA-I3, cumulative: 4 of 5, then 6 of 5 (10 of 10 so far), then a target only; AAA-I4, cumulative: 100 of 50,
+    # then 20 of 50 (behind for the year alone, 120 of 100 so far: reached); AAA-I5 goes down: 11 for 10 (on track),
+    # then 9 for 10 (reached)
     "indicator_values": "Code campus;Identifiant indicateur;Année;Valeur;Cible;Commentaire\n"
                         "AAA;AAA-I1;2018;7;10;recrutement tardif\nAAA;AAA-I2;2018;oui;;\nAAA;AAA-I1;2019;;10;\n"
                         "AAA;AAA-I2;2019;non;oui;prestataire défaillant\nAAA;AAA-I3;2018;4;5;\nAAA;AAA-I3;2019;6;5;\n"
-                        "AAA;AAA-I3;2020;;5;\n",
+                        "AAA;AAA-I3;2020;;5;\nAAA;AAA-I4;2018;100;50;salon régional\n"
+                        "AAA;AAA-I4;2019;20;50;année sans salon\nAAA;AAA-I5;2018;11;10;\nAAA;AAA-I5;2019;9;10;\n",
 }
 
 

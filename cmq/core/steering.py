@@ -2,7 +2,8 @@
 default parameters ($on_track, $on_track_down), the validator reads the narrative gap; each can be changed here or,
 for the narrative, by the CMQ_NARRATIVE_GAP setting.
 
-How an indicator is read for a year (the query `iptt`):
+How an indicator is read for a year (the catalogue's macro `indicator_status`, which the queries `iptt` and
+`objective_tree` both call; its codes are those of vocabulary.INDICATOR_STATUS):
 - its figures: the year's actual and target; for a cumulative indicator (`Cumulatif` = oui), the sums of the yearly
   actuals and of the yearly targets from its first year up to that year;
 - percent_of_target = actual / target, null when either is missing (never 0);

@@ -92,6 +92,10 @@ INDICATOR_STATES = {"renseigne": "Valeur renseignée", "inconnu": "Déclarée in
 # where an indicator stands against its target (the thresholds: steering.py)
 INDICATOR_STATUS = {"atteint": "Cible atteinte", "en_bonne_voie": "En bonne voie", "en_retard": "En retard sur la cible",
                     "sans_cible": "Renseigné, sans cible", "non_renseigne": "Non renseigné"}
+# the same statuses as a table's cell says them (the tracking table, its workbook, the annual report), in the order a
+# reader ranks them
+INDICATOR_STATUS_WORDS = {"atteint": "atteint", "en_bonne_voie": "en bonne voie", "en_retard": "en retard",
+                          "sans_cible": "sans cible", "non_renseigne": "non renseigné"}
 # the levels of a campus's objective tree
 NODE_KINDS = {"campus": "Campus", "strategique": "Objectif stratégique", "operationnel": "Objectif opérationnel",
               "realisation": "Réalisation", "indicateur": "Indicateur"}

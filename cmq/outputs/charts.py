@@ -839,10 +839,8 @@ def indicator_completeness(df: pd.DataFrame, title: str) -> go.Figure:
 
 
 # ---------------------------------------------------------------- steering against targets (query iptt)
-# the words of the query's status, in the order a reader ranks them, each with the colour of the tree's statuses
-PROGRESS = {"atteint": STATUS_COLOUR["atteint"], "en bonne voie": STATUS_COLOUR["en_bonne_voie"],
-            "en retard": STATUS_COLOUR["en_retard"], "sans cible": STATUS_COLOUR["sans_cible"],
-            "non renseigné": STATUS_COLOUR["non_renseigne"]}
+# the query's statuses, in the order a reader ranks them, each with the colour of the tree's statuses
+PROGRESS = {code: STATUS_COLOUR[code] for code in vocabulary.INDICATOR_STATUS_WORDS}
 
 
 def indicator_trend(df: pd.DataFrame, title: str) -> go.Figure:
@@ -887,15 +885,16 @@ def progress_by_campus(df: pd.DataFrame, title: str) -> go.Figure:
     year = df.groupby("campus_id")["year"].transform("max")
     d = df[df["year"] == year]  # each campus's latest year in the selection
     counts = d.groupby(["campus_id", "status"]).size().unstack(fill_value=0).reindex(columns=list(PROGRESS), fill_value=0)
-    on_track = (counts["atteint"] + counts["en bonne voie"]) / counts.sum(axis=1)
+    on_track = (counts["atteint"] + counts["en_bonne_voie"]) / counts.sum(axis=1)
     order = list(on_track.sort_values(kind="stable").index[-MAX_ROWS:])
     fig = go.Figure()
     for status, colour in PROGRESS.items():
         share = counts.loc[order, status] / counts.loc[order].sum(axis=1)
-        fig.add_trace(go.Bar(x=share, y=order, orientation="h", name=status.capitalize(), marker_color=colour,
+        word = vocabulary.INDICATOR_STATUS_WORDS[status]
+        fig.add_trace(go.Bar(x=share, y=order, orientation="h", name=word.capitalize(), marker_color=colour,
                              customdata=counts.loc[order, status], text=[fmt.percent(v) if v >= 0.08 else "" for v in share],
                              textposition="inside", textangle=0,
-                             hovertemplate="%{y} · " + status + " : %{customdata} indicateur(s) (%{x:.0%})<extra></extra>"))
+                             hovertemplate="%{y} · " + word + " : %{customdata} indicateur(s) (%{x:.0%})<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig = _layout(fig, title, x_title="Part des indicateurs du campus", y_title="Campus",
                   height=max(300, 150 + 30 * len(order)) + 40)

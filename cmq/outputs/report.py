@@ -310,7 +310,7 @@ def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
             "Indicateur": shown["indicator_id"] + " · " + shown["name"],
             "Valeur": [tables.figure(u, v) for u, v in zip(shown["unit"], shown["actual"])],
             "Cible": [tables.figure(u, v) for u, v in zip(shown["unit"], shown["target"])],
-            "État": shown["status"].fillna(""),
+            "État": shown["status"].map(vocabulary.INDICATOR_STATUS_WORDS).fillna(""),
             "Commentaire": shown["comment"].fillna(""),
         }), numeric=("Valeur", "Cible")))
 

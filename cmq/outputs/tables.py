@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cmq.core import fmt, schema
+from cmq.core import fmt, schema, vocabulary
 from cmq.outputs import charts
 
 
@@ -251,7 +251,7 @@ def iptt_wide(df: pd.DataFrame, upto: int | None = None) -> pd.DataFrame:
     out["Cumul réalisé"] = last["actual"].where(known, None).astype(object)
     out["Cumul cible"] = last["target"].where(known, None).astype(object)
     out["Année lue"] = last["year"].astype(int)
-    out["État"] = last["status"]
+    out["État"] = last["status"].map(vocabulary.INDICATOR_STATUS_WORDS)
     told = ordered[ordered["comment"].map(lambda c: isinstance(c, str) and c != "")]
     told = told.drop_duplicates("indicator_id", keep="last").set_index("indicator_id")
     out["Récit"] = (told["year"].astype(int).astype(str) + " : " + told["comment"]).reindex(out.index)
@@ -263,12 +263,13 @@ def off_track_grid(df: pd.DataFrame) -> Grid | None:
     """The indicators behind their targets (« en retard ») at their latest year reported, campus by campus, with
     their figures and narrative: what the committee asks about."""
     wide = iptt_wide(df)
-    late = wide[wide["État"] == "en retard"].sort_values(["Campus", "Identifiant"])
+    words = vocabulary.INDICATOR_STATUS_WORDS  # the words of the table's « État »
+    late = wide[wide["État"] == words["en_retard"]].sort_values(["Campus", "Identifiant"])
     if late.empty:
         said = "Aucun indicateur en retard sur sa cible pour cette sélection."
         grid = _grid([{"Campus": "", "Indicateur": said, "Année": "", "Cible": "", "Réalisé": "", "Part de la cible": "",
                        "Récit": ""}])
-        if not wide["État"].isin(["atteint", "en bonne voie"]).any():  # nothing to compare yet: not a finding
+        if not wide["État"].isin([words["atteint"], words["en_bonne_voie"]]).any():  # nothing to compare yet: not a finding
             grid.message = "Aucun indicateur n'a encore de valeur à comparer à sa cible pour cette sélection."
         return grid
     rows = []

@@ -26,7 +26,7 @@ from cmq.core.store.files import (
 )
 
 READ_ATTEMPTS = 5  # a read overtaken by commits this many times in a row gives up (each retry reads a newer version)
-CATALOGUE_FORMAT = 3  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
+CATALOGUE_FORMAT = 4  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
 
 
 # batches (one row per batch, with its revert if any) and a table's history (every row with its batch and whether it
@@ -42,9 +42,10 @@ def history_sql(t) -> str:
 
 
 def _shared_rules(con: duckdb.DuckDBPyConnection) -> None:
-    """Rules several queries share, written once: the audiences (which are structures, not people), and the reach
-    figures with a joint action counted once (one row per action, year, audience and detail: its largest figure, whoever
-    of its campuses reported it), for the chosen campuses (null: all) and year (null: every year)."""
+    """Rules several queries share, written once: the audiences (which are structures, not people), where an indicator
+    stands against its target, and the reach figures with a joint action counted once (one row per action, year,
+    audience and detail: its largest figure, whoever of its campuses reported it), for the chosen campuses (null: all)
+    and year (null: every year)."""
     con.execute("create or replace table audiences (audience varchar, label varchar, is_structure boolean)")
     con.executemany("insert into audiences values ($audience, $label, $structure)",
                     [{"audience": a, "label": label, "structure": a in vocabulary.STRUCTURE_AUDIENCES}
@@ -63,6 +64,23 @@ def _shared_rules(con: duckdb.DuckDBPyConnection) -> None:
         where (campuses is null or list_contains(campuses, campus_id))
             and (chosen_year is null or year = chosen_year)
         group by action_id, year, audience, detail""")
+    # where an indicator stands against its target (steering.py says the rule and sets the thresholds), as a code of
+    # vocabulary.INDICATOR_STATUS: every query that judges an indicator calls this, on the figures it is judged on
+    # (a cumulative indicator: its running sums)
+    con.execute("""
+        create or replace macro indicator_status(actual, target, direction, on_track, on_track_down) as
+        case
+            when actual is null then 'non_renseigne'
+            when target is null then 'sans_cible'
+            when direction = 'baisse' then
+                case when actual <= target then 'atteint'
+                     when actual <= target * cast(on_track_down as double) then 'en_bonne_voie'
+                     else 'en_retard' end
+            else
+                case when actual >= target then 'atteint'
+                     when actual >= target * cast(on_track as double) then 'en_bonne_voie'
+                     else 'en_retard' end
+        end""")
 
 
 def _read_as(name: str, held: bool) -> str:
