@@ -200,3 +200,19 @@ def test_every_stored_text_reaches_markdown_through_fmt_md():
     for bad in ("st.caption(unknown)", "st.info(f'{campus} n’a rien')", "st.error(str(exc))", "c.Column(help=title)"):
         found = list(markdown_arguments(bad))
         assert found and not any(safe_markdown(a) for _, a in found), bad
+
+
+def test_an_indicators_status_is_judged_in_one_place():
+    """The rule of « atteint », « en bonne voie », « en retard » is the catalogue's macro `indicator_status`: no query
+    writes its own thresholds or status codes, and no Python module spells the statuses' words but the vocabulary."""
+    queries_dir = ROOT / "queries"
+    judged = sorted(p.name for p in queries_dir.glob("*.sql") if "indicator_status(" in p.read_text(encoding="utf-8"))
+    assert judged == ["iptt.sql", "objective_tree.sql"]
+    for path in queries_dir.glob("*.sql"):
+        text = path.read_text(encoding="utf-8")
+        assert "'en_bonne_voie'" not in text and "'en bonne voie'" not in text and "$on_track as" not in text, path.name
+    catalogue = (ROOT / "cmq" / "core" / "store" / "catalogue.py").read_text(encoding="utf-8")
+    assert catalogue.count("'en_bonne_voie'") == 2, "the up and the down reading, once each"
+    for path in (ROOT / "cmq").rglob("*.py"):
+        if path.name != "vocabulary.py":
+            assert '"en bonne voie"' not in path.read_text(encoding="utf-8"), path
