@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from cmq.core import auth  # noqa: E402
 from cmq.dev.bench import CHROMIUM, CHROMIUM_ARGS  # noqa: F401,E402 (the browser tests take them from here)
 
 from conftest import ROOT
@@ -74,6 +75,9 @@ def open_as(page, url: str, name: str = "admin", password: str = "admin-demo-201
     page.get_by_label("Mot de passe", exact=True).fill(password)
     page.get_by_role("button", name="Se connecter", exact=True).click()
     page.get_by_text("Connecté :").wait_for(timeout=60_000)
+    # the session's cookie is set by the page's run, after « Connecté » shows: a link opened before it would sign in again
+    page.wait_for_function("name => document.cookie.split('; ').some(c => c.startsWith(name + '='))",
+                           arg=auth.SESSION_COOKIE, timeout=60_000)
 
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # `make test` installs it from npm (package.json)

@@ -156,7 +156,12 @@ def play(url, store, people, phone, received, tmp_path):
         page.get_by_text("Campagne 2019 en cours : 1 campus sur 6 ont soumis leurs chiffres, 0 validé(s)").wait_for(
             timeout=60_000)
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-        metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+        headline = "() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')].map(e => e.textContent.trim())"
+        try:  # the page's run over (its elements drawn in order: a chart can show before the run ends)
+            page.wait_for_function(f"() => ({headline})().slice(0, 2).join('|') === '6|110'", timeout=30_000)
+        except Exception:
+            pass
+        metrics = page.evaluate(headline)
         assert metrics[:2] == ["6", "110"], metrics
         screenshot(page, name)
 

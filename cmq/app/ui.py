@@ -252,11 +252,16 @@ def link_value(value):
     return value if isinstance(value, str) and len(value) <= LINK_VALUE_MAX else None
 
 
+def reported_years(years: pd.DataFrame) -> list[int]:
+    """The years campuses have reported figures for (reach, indicator values), newest first (the `years` query's rows)."""
+    return sorted(years.loc[years["reported"].astype(bool), "year"].astype(int), reverse=True)
+
+
 def default_year(years: pd.DataFrame, campaigns: dict | None = None) -> int | None:
     """The year the views open on (the `years` query's rows): the latest one campuses have reported figures for (reach,
     indicator values) that the reader may rely on — a year without a campaign, or whose campaign has validated at least
     one campus —, not a later year that only has plans, funding or drafts yet; None when nothing is reported."""
-    done = sorted(years.loc[years["reported"].astype(bool), "year"].astype(int), reverse=True)
+    done = reported_years(years)
     campaigns = campaigns or {}
     reliable = [y for y in done if y not in campaigns or any(
         s["status"] == "valide" for s in campaigns[y]["campuses"].values())]
@@ -433,9 +438,7 @@ def iptt_download(scope: str) -> None:
     from cmq.outputs import iptt
     from cmq.outputs.export import ExportError
 
-    years = query("years")
-    reported = years[years["reported"]]["year"]
-    year = int(reported.max()) if not reported.empty else date.today().year  # the latest year campuses reported
+    year = next(iter(reported_years(query("years"))), date.today().year)  # the latest year campuses reported
 
     def made() -> bytes:
         try:

@@ -85,7 +85,6 @@ class Table:
     # rules across the columns of one row: rule(row, known) -> [(column, French message)]; `known` maps each
     # reference table to {key: what known_as says}
     rules: tuple = field(default=(), compare=False, repr=False)
-    by_header: dict = field(default_factory=dict, compare=False, repr=False)
     # a line none of these columns fills says nothing (a template line left blank): the importer passes over it
     fill_columns: tuple[str, ...] = ()
 
@@ -99,9 +98,6 @@ class Table:
                 return c
         raise KeyError(name)
 
-    def arrow_schema(self) -> pa.Schema:
-        """Arrow schema of the stored rows: the columns plus batch_id."""
-        return pa.schema([pa.field(c.name, c.arrow_type) for c in self.columns] + [pa.field("batch_id", pa.int64())])
 
 
 # Every number has bounds that fit what it counts: a column that names none gets these (a figure of an indicator, a
@@ -133,6 +129,26 @@ def joint_campuses(row: dict) -> set:
     return {row["campus_id"]} | {c.strip() for c in str(row.get("co_campuses") or "").split(",") if c.strip()}
 
 
+# what an indicator's figures may be, unit by unit (None: no upper bound beyond the column's own): the importer's
+# checks of values, targets and baselines, and the templates' ranges, read this
+UNIT_RANGE = {"pourcentage": (0, 100), "oui_non": (0, 1), "nombre": (0, None), "euros": (0, None)}
+
+
+def unit_problem(v, unit: str, indicator: str | None = None) -> str | None:
+    """What is wrong with the figure `v` of an indicator measured in `unit` (None: it fits)."""
+    if getattr(v, "yes_no", False) and unit != "oui_non":
+        return (f"« {v!r} » est une réponse oui/non, mais l'indicateur{' ' + indicator if indicator else ''} se mesure "
+                f"en {UNITS.get(unit, unit).lower()} : écrivez un nombre.")
+    if unit == "oui_non":
+        return None if v in (0, 1) else "Cet indicateur se renseigne par oui ou non."
+    low, high = UNIT_RANGE.get(unit, (None, None))
+    if unit == "pourcentage" and not low <= v <= high:
+        return f"Un pourcentage est compris entre 0 et 100 (ici {v:g})."
+    if low is not None and v < low:
+        return f"La valeur ne peut pas être négative (ici {v:g})."
+    return None
+
+
 def _value_fits_unit(r: dict, known: dict) -> list:
     found = known["indicators"].get(r["indicator_id"])
     if found is None:
@@ -145,17 +161,10 @@ def _value_fits_unit(r: dict, known: dict) -> list:
         v = r[name]
         if v is None:
             continue
-        if getattr(v, "yes_no", False) and unit != "oui_non":
-            out.append((name, f"« {v!r} » est une réponse oui/non, mais l'indicateur {r['indicator_id']} se mesure en "
-                              f"{UNITS.get(unit, unit).lower()} : écrivez un nombre."))
-        elif unit == "pourcentage" and not 0 <= v <= 100:
-            out.append((name, f"Un pourcentage est compris entre 0 et 100 (ici {v:g})."))
-        elif unit == "oui_non" and v not in (0, 1):
-            out.append((name, "Cet indicateur se renseigne par oui ou non."))
+        if problem := unit_problem(v, unit, r["indicator_id"]):
+            out.append((name, problem))
         elif unit == "oui_non" and name == "target" and v == 0:
             out.append((name, "La cible d'un indicateur oui/non est « oui » : écrivez oui, ou laissez la case vide."))
-        elif unit in ("nombre", "euros") and v < 0:
-            out.append((name, f"La valeur ne peut pas être négative (ici {v:g})."))
     return out
 
 
@@ -180,13 +189,8 @@ def _baseline_fits_unit(r: dict, known: dict) -> list:
     if v is None:
         return [("baseline_year", "Une année de référence sans valeur de référence : renseignez les deux ou aucune.")] \
             if r["baseline_year"] is not None else []
-    if getattr(v, "yes_no", False) and unit != "oui_non":
-        return [("baseline_value", f"« {v!r} » est une réponse oui/non, mais l'indicateur se mesure en "
-                                   f"{UNITS.get(unit, unit).lower()} : écrivez un nombre.")]
-    if unit == "oui_non" and v not in (0, 1):
-        return [("baseline_value", "Cet indicateur se renseigne par oui ou non.")]
-    if unit == "pourcentage" and not 0 <= v <= 100:
-        return [("baseline_value", f"Un pourcentage est compris entre 0 et 100 (ici {v:g}).")]
+    if problem := unit_problem(v, unit):
+        return [("baseline_value", problem)]
     if r["baseline_year"] is None:
         return [("baseline_year", "Indiquez l'année de la valeur de référence.")]
     return []

@@ -87,6 +87,15 @@ MILESTONE_STATUSES = {"passe": "Passé", "prevu": "Prévu"}
 LEVEL_BASES = {"enonce": "Niveau énoncé par la source", "interprete": "Niveau interprété du texte de la source"}
 # the audiences that count structures (companies, schools, institutions), never added to people reached
 STRUCTURE_AUDIENCES = ("entreprises", "etablissements", "institutionnels")
+
+
+def audience_label(code: str) -> str:
+    """An audience's name, « (structures) » after those that count companies, schools or institutions (every chart,
+    table and document names them so: a count of structures is never read as people)."""
+    label = AUDIENCES.get(code, code)
+    return f"{label} (structures)" if code in STRUCTURE_AUDIENCES else label
+
+
 # what an indicator's value says, year by year (the completeness figures and the Campus page)
 INDICATOR_STATES = {"renseigne": "Valeur renseignée", "inconnu": "Déclarée inconnue", "manquant": "Manquante"}
 # where an indicator stands against its target (the thresholds: steering.py)

@@ -35,7 +35,6 @@ class Size:
 
 
 NATIONAL = Size(200, 10)
-STRESS = Size(2000, 20, 2007)
 
 
 def campus_codes(n: int) -> list[str]:

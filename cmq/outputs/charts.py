@@ -81,18 +81,12 @@ MAX_ROWS = 30  # campuses (or actions) one bar chart shows before it keeps only 
 REACHED = "Personnes ou structures"  # touched; an audience of structures counts structures, never people
 
 
-def audience_label(code: str) -> str:
-    """An audience's name, « (structures) » after those that count companies, schools or institutions."""
-    label = schema.AUDIENCES.get(code, code)
-    return f"{label} (structures)" if code in vocabulary.STRUCTURE_AUDIENCES else label
-
-
 def reach_by_audience(df: pd.DataFrame, title: str) -> go.Figure:
     """Horizontal bars: people and structures reached per audience."""
     if df.empty:
         return empty(title, "Aucun public touché n'est renseigné pour cette sélection.")
     d = df.copy()
-    d["label"] = d["audience"].map(lambda a: _wrap(audience_label(a), 26))  # a narrow column keeps its bars
+    d["label"] = d["audience"].map(lambda a: _wrap(vocabulary.audience_label(a), 26))  # a narrow column keeps its bars
     d = d.sort_values("reached")
     text = [("≈ " if est else "") + fmt.number(v) for v, est in zip(d["reached"], d["includes_estimates"])]
     fig = go.Figure(go.Bar(
@@ -265,7 +259,7 @@ def reach_by_campus(df: pd.DataFrame, title: str, top: int = 25) -> go.Figure:
     order = list(totals.index[:top])[::-1]
     fig = go.Figure()
     for code in schema.AUDIENCES:
-        label = audience_label(code)
+        label = vocabulary.audience_label(code)
         part = df[df["audience"] == code].set_index("campus_id")["reached"].reindex(order)
         if part.notna().any():
             fig.add_trace(go.Bar(x=part.fillna(0), y=order, orientation="h", name=label, marker_color=AUDIENCE_COLOURS[code],
@@ -641,7 +635,7 @@ def reach_by_year(df: pd.DataFrame, title: str) -> go.Figure:
     years = sorted(df["year"].unique())
     fig = go.Figure()
     for code in schema.AUDIENCES:
-        label = audience_label(code)
+        label = vocabulary.audience_label(code)
         part = df[df["audience"] == code].set_index("year")["reached"].reindex(years)
         if part.notna().any():
             fig.add_trace(go.Bar(x=[str(y) for y in years], y=part.fillna(0), name=label, marker_color=AUDIENCE_COLOURS[code],

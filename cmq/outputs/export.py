@@ -18,7 +18,7 @@ from cmq.core import fmt, schema, vocabulary
 from cmq.outputs.xlsx import workbook_bytes
 
 # 16:9; images are rendered at least 1920 × 1080 pixels (a projector's full HD)
-WIDTH, HEIGHT, PIXEL_HEIGHT = 1280, 720, 1080
+HEIGHT, PIXEL_HEIGHT = 720, 1080
 
 MIME = {
     "png": "image/png",

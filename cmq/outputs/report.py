@@ -123,7 +123,7 @@ def _summary(run, ctx: dict, campuses: pd.DataFrame, cost: pd.DataFrame, names: 
     reach = run("reach_by_audience", year=year, campuses=chosen)
     out += [Block("heading", "Personnes et structures touchées", 2),
             _table(pd.DataFrame({
-                "Public": reach["audience"].map(_audience),
+                "Public": reach["audience"].map(vocabulary.audience_label),
                 "Nombre": reach["reached"].map(fmt.number),
                 "Actions": reach["actions"].map(fmt.number),
                 "Dont ordres de grandeur": reach["includes_estimates"].fillna(False).map({True: "oui", False: "non"}),
@@ -291,7 +291,7 @@ def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
     else:
         out.append(_table(pd.DataFrame({
             "Action": reach["action_title"].fillna(""),
-            "Public": reach["audience"].map(_audience),
+            "Public": reach["audience"].map(vocabulary.audience_label),
             "Précision": reach["detail"].fillna(""),
             "Nombre": [fmt.approximately(n) if a else fmt.number(n) for n, a in zip(reach["count"], reach["approximate"].fillna(False))],
             "Dont femmes": reach["women"].map(lambda v: "" if fmt.missing(v) else fmt.number(v)),
@@ -373,11 +373,6 @@ def _table(df: pd.DataFrame, numeric=()) -> Block:
 
 def _day(d) -> str:
     return NONE if fmt.missing(d) else fmt.day(d)
-
-
-def _audience(a: str) -> str:
-    label = vocabulary.AUDIENCES.get(a, a)
-    return f"{label} (structures)" if a in vocabulary.STRUCTURE_AUDIENCES else label
 
 
 def _table_label(name: str) -> str:

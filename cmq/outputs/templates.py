@@ -409,8 +409,9 @@ def _validations(ws, wb, store, lay: Layout, last: int, quote_sheetname) -> None
                                         errorStyle="stop",
                                         errorTitle="Oui ou non", error="Cet indicateur se renseigne par oui ou non.")
                 else:
-                    high = 100 if unit == "pourcentage" else 1e15
-                    dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=f"{high:g}",
+                    low, high = schema.UNIT_RANGE.get(unit, (None, None))
+                    dv = DataValidation(type="decimal", operator="between", formula1=f"{low or 0:g}",
+                                        formula2=f"{high if high is not None else 1e15:g}",
                                         allow_blank=True, showErrorMessage=True, errorTitle="Nombre",
                                         error=f"Cet indicateur attend {EXPECTED.get(unit, 'un nombre')} (sans unité).")
                 add(dv, name, rows)

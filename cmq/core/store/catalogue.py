@@ -36,6 +36,13 @@ BATCHES_SQL = ("select b.*, r.reverted_at, r.reverted_by from raw_batches b left
                "batch_id) r using (batch_id)")
 
 
+def latest_sql(t, rows: str, reverts: str) -> str:
+    """The rule of current rows, for both stores: among `rows` (a relation of table t's rows with their batch), the
+    latest non-reverted row per natural key (`reverts`: a relation of reverted batch_id)."""
+    return (f"select * from {rows} where batch_id not in (select batch_id from {reverts}) "
+            f"qualify row_number() over (partition by {', '.join(t.key)} order by batch_id desc) = 1")
+
+
 def history_sql(t) -> str:
     return (f"select r.*, b.file_name, b.user_name, b.committed_at, b.reverted_at is not null as reverted "
             f"from raw_{t.name} r join batches b using (batch_id)")
@@ -227,8 +234,7 @@ class Catalogue:
     # DuckDB binds no parameters in a view's definition.
     def _latest(self, t, rels: list[str], reverts: str) -> str:
         """The latest non-reverted row per key of table t among the files `rels` (`reverts`: a relation of batch_id)."""
-        return (f"select * from ({self._scan(rels, _columns(t))}) where batch_id not in (select batch_id from {reverts}) "
-                f"qualify row_number() over (partition by {', '.join(t.key)} order by batch_id desc) = 1")
+        return latest_sql(t, f"({self._scan(rels, _columns(t))})", reverts)
 
     def _current_sql(self, t, m: dict) -> str:
         """The current rows of table t: its snapshot, minus the keys that its delta changes, plus those."""

@@ -43,7 +43,15 @@ from cmq.core import schema
 from cmq.core.store.accounts import Accounts
 from cmq.core.store.batches import Batches
 from cmq.core.store.campaigns import Campaigns
-from cmq.core.store.catalogue import BATCHES_SQL, CATALOGUE_FORMAT, Catalogue, _read_as, _shared_rules, history_sql
+from cmq.core.store.catalogue import (
+    BATCHES_SQL,
+    CATALOGUE_FORMAT,
+    Catalogue,
+    _read_as,
+    _shared_rules,
+    history_sql,
+    latest_sql,
+)
 from cmq.core.store.files import (
     BATCHES,
     CATALOGUE,
@@ -693,9 +701,7 @@ def _fill(con: duckdb.DuckDBPyConnection, conn, state: dict, known: bool) -> Non
     for t in schema.TABLES.values():
         con.execute(f"create or replace view {t.name}_history as {history_sql(t)}")
         if not known or signed.get(t.name) != json.dumps(changed.get(t.name)):
-            con.execute(f"create or replace table {t.name} as select * from raw_{t.name} where batch_id not in "
-                        f"(select batch_id from raw_reverts) qualify row_number() over (partition by "
-                        f"{', '.join(t.key)} order by batch_id desc) = 1 order by "
+            con.execute(f"create or replace table {t.name} as {latest_sql(t, f'raw_{t.name}', 'raw_reverts')} order by "
                         + ", ".join(([t.campus_column] if t.campus_column else []) + list(t.key)))
     con.execute("create or replace table _signatures (name varchar, signature varchar)")
     con.executemany("insert into _signatures values ($name, $signature)",
