@@ -3,25 +3,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from cmq.core import auth  # noqa: E402
 from cmq.dev.bench import CHROMIUM, CHROMIUM_ARGS  # noqa: F401,E402 (the browser tests take them from here)
+from cmq.dev.load import answering, free_port  # noqa: E402,F401 (the browser tests take free_port from here)
 
 from conftest import ROOT
 
 OUTPUT = ROOT / "test-output"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -38,15 +30,7 @@ def streamlit_server(data_dir: Path | None, port: int | None = None, secrets: Pa
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
+        if not answering(url, 60):
             raise RuntimeError("the Streamlit server did not start")
         yield url
     finally:

@@ -6,7 +6,6 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -35,7 +34,7 @@ def app_test(account: str | None = ADMIN) -> AppTest:
     """The app as `account` signed in (None: nobody signed in, the login page)."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     if account:
-        now = datetime.now(UTC)
+        from cmq.app import session
         from cmq.core import demo
         from cmq.core.store import StoreError, store_at
 
@@ -43,8 +42,7 @@ def app_test(account: str | None = ADMIN) -> AppTest:
             held = store_at().account(account)
         except StoreError:  # a database stopped by the test: the demo account as it was made
             held = next(({"role": r, "campuses": c} for n, r, c, _ in demo.DEMO_ACCOUNTS if n == account), None)
-        at.session_state["account"] = {"name": account, "since": now, "seen": now, "sso": False,
-                                       "grant": auth.grant(held) if held else None}
+        at.session_state["account"] = session.record(account, auth.grant(held) if held else None)
     return at
 
 

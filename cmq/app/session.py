@@ -38,10 +38,14 @@ def _sso_email() -> str | None:
     return (_sso_claims() or {}).get("email")
 
 
-def opened(account: dict, since: datetime | None = None, sso: bool = False) -> dict:
+def record(name: str, grant, since: datetime | None = None, sso: bool = False) -> dict:
     """The session record of a sign-in: who, since when, and what the account held then (auth.grant)."""
-    st.session_state[KEY] = {"name": account["name"], "since": since or _now(), "seen": _now(), "sso": sso,
-                             "grant": auth.grant(account)}
+    return {"name": name, "since": since or _now(), "seen": _now(), "sso": sso, "grant": grant}
+
+
+def opened(account: dict, since: datetime | None = None, sso: bool = False) -> dict:
+    """This session signed in as `account` (its record kept in the session's state)."""
+    st.session_state[KEY] = record(account["name"], auth.grant(account), since, sso)
     return st.session_state[KEY]
 
 

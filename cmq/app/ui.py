@@ -219,10 +219,7 @@ def _current() -> tuple[str, int]:
     where, version = str(s.root), s.version()
     if _SEEN.get(where) != version:
         if where in _SEEN:
-            _run.cache_clear()
-            _day.cache_clear()
-            _shaped.cache_clear()
-            _drawn.cache_clear()
+            clear_cache()
         _SEEN[where] = version
     return where, version
 

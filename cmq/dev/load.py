@@ -185,6 +185,7 @@ def _rss(pid: int) -> float:
 
 
 def free_port() -> int:
+    """A port of 127.0.0.1 nobody listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -223,7 +224,8 @@ backend cmq_serve
 """
 
 
-def _answering(url: str, seconds: float = 120) -> bool:
+def answering(url: str, seconds: float = 120) -> bool:
+    """The app at `url` answers its health check within `seconds`."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
@@ -258,7 +260,7 @@ class Server:
             self.proxy = subprocess.Popen([haproxy, "-db", "-f", str(self._config)], stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL)
             self.url = f"http://127.0.0.1:{front}"
-        if not all(_answering(f"http://127.0.0.1:{p}") for p in ports) or not _answering(self.url):
+        if not all(answering(f"http://127.0.0.1:{p}") for p in ports) or not answering(self.url):
             self.stop()
             raise RuntimeError("le serveur de mesure n'a pas démarré")
         deadline = time.time() + 30

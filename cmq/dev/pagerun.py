@@ -8,7 +8,6 @@ import os
 import statistics
 import time
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 from cmq import ROOT
 from cmq.core import auth
@@ -35,10 +34,10 @@ def _session(page: str, account: dict):
 
     if page == FLOOR:
         return AppTest.from_file(str(ROOT / "cmq" / "dev" / "floor_page.py"), default_timeout=120)
+    from cmq.app import session
+
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    now = datetime.now(UTC)
-    at.session_state["account"] = {"name": account["name"], "since": now, "seen": now, "sso": False,
-                                   "grant": auth.grant(account)}
+    at.session_state["account"] = session.record(account["name"], auth.grant(account))
     at.switch_page(registry.PAGE[page].path)
     return at
 
