@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from cmq import ROOT
-from cmq.core import auth, demo, fmt, ingest, queries, schema
+from cmq.core import auth, demo, fmt, ingest, permissions, queries, schema
 from cmq.core.demo import open_store
 from cmq.core.store import Store, StoreError, store_at
 from cmq.outputs import templates
@@ -412,7 +412,7 @@ def cmd_user_add(a) -> int:
         store.put_account(auth.new_account(a.name, a.role, a.campus, read_password(), a.email))
     except (auth.AuthError, StoreError) as exc:
         return fail(str(exc))
-    print(f"Compte {auth.describe(store.account(a.name))} créé.")
+    print(f"Compte {permissions.describe(store.account(a.name))} créé.")
     return 0
 
 
@@ -590,7 +590,7 @@ def parser() -> Parser:
     us = u.add_subparsers(dest="action", required=True, parser_class=Parser)
     ua = us.add_parser("add", help="créer un compte (mot de passe demandé au terminal ou lu sur l'entrée standard)")
     ua.add_argument("name")
-    ua.add_argument("--role", required=True, choices=list(auth.ROLES))
+    ua.add_argument("--role", required=True, choices=list(permissions.ROLES))
     ua.add_argument("--campus", action="append", default=[], help="campus d'un directeur (répétable)")
     ua.add_argument("--email", help="adresse utilisée par l'authentification unique")
     ua.set_defaults(func=cmd_user_add)

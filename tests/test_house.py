@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cmq.core import queries, schema
+from cmq.core import permissions, queries, schema
 from cmq.outputs.registry import FIGURES, PAGES
 
 from conftest import ROOT
@@ -125,7 +125,7 @@ def test_every_figure_column_has_a_french_label(demo_store):
 def test_the_registry_names_real_pages_figures_and_queries(page):
     assert (ROOT / page.path).is_file()
     assert set(page.figures) <= set(FIGURES) and set(page.queries) <= set(queries.names())
-    assert page.access in ("lecteur", "import", "admin")
+    assert page.action in permissions.ACTIONS
 
 
 def test_only_the_store_takes_the_writers_lock():
@@ -216,3 +216,23 @@ def test_an_indicators_status_is_judged_in_one_place():
     for path in (ROOT / "cmq").rglob("*.py"):
         if path.name != "vocabulary.py":
             assert '"en bonne voie"' not in path.read_text(encoding="utf-8"), path
+
+
+def test_who_may_do_what_is_decided_in_one_place():
+    """permissions.py alone reads an account's role; every page's first statement is its guard, naming itself (the
+    registry's declaration decides), and no page nor module asks anything else."""
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "permissions.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare):  # account["role"] == …, role in (…), "directeur" == …
+                names = {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+                assert not names & {"role", *permissions.ROLES}, f"{path.relative_to(ROOT)}:{node.lineno} compares a role"
+            if isinstance(node, ast.Attribute):
+                assert not node.attr.startswith("may_"), f"{path.relative_to(ROOT)}:{node.lineno} {node.attr}"
+    for page in PAGES:
+        body = [n for n in ast.parse((ROOT / page.path).read_text(encoding="utf-8")).body
+                if not isinstance(n, (ast.Import, ast.ImportFrom)) and not (isinstance(n, ast.Expr) and
+                                                                           isinstance(n.value, ast.Constant))]
+        first = body[0].value if isinstance(body[0], (ast.Assign, ast.Expr)) else None
+        assert isinstance(first, ast.Call) and ast.unparse(first) == f"session.guard('{page.slug}')", page.slug

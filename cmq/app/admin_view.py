@@ -5,8 +5,15 @@ import pandas as pd
 import streamlit as st
 
 from cmq.app import ui
-from cmq.core import auth, fmt
+from cmq.core import auth, fmt, permissions
 from cmq.core.store import StoreError
+
+
+def rights_table() -> pd.DataFrame:
+    """Every named action, its description, and the roles that hold it (permissions.ROLES)."""
+    return pd.DataFrame([{"Action": a.description, **{r.label: "oui" if a.name in r.actions else "—"
+                                                      for r in permissions.ROLES.values()}}
+                         for a in permissions.ACTIONS.values()])
 
 
 def accounts_table(accounts: dict) -> pd.DataFrame:
@@ -15,7 +22,7 @@ def accounts_table(accounts: dict) -> pd.DataFrame:
     for a in accounts.values():
         until = auth.name_wait(ui.store(), a["name"])
         state = "Désactivé" if a.get("disabled") else (f"Essais ralentis jusqu'au {fmt.moment(until)}" if until else "Actif")
-        rows.append({"Compte": a["name"], "Rôle": auth.ROLES[a["role"]], "Campus": ", ".join(a["campuses"]),
+        rows.append({"Compte": a["name"], "Rôle": permissions.ROLE_LABELS[a["role"]], "Campus": ", ".join(a["campuses"]),
                      "Adresse (authentification unique)": a.get("email") or "", "État": state,
                      "Dernière connexion": fmt.moment(a["last_login"]) if a.get("last_login") else "jamais",
                      "Démonstration": "oui" if a.get("demo") else ""})
@@ -27,14 +34,14 @@ def _done(message: str) -> None:
     st.rerun()
 
 
-def add_form(campus_codes: list[str]) -> None:
+def add_form(campus_codes: list[str], me: str) -> None:
     """The new account's form: on an error it keeps what was typed (but the password); a new, empty one after a
     success."""
     n = st.session_state.setdefault("admin_add_round", 0)
     with st.form(f"admin_add_{n}"):
         c1, c2, c3 = st.columns(3)
         name = c1.text_input("Nom du compte")
-        role = c2.selectbox("Rôle", list(auth.ROLES), format_func=auth.ROLES.get)
+        role = c2.selectbox("Rôle", list(permissions.ROLES), format_func=permissions.ROLE_LABELS.get)
         campuses = c3.multiselect("Campus (directeur)", campus_codes, placeholder="Choisissez le ou les campus")
         c4, c5 = st.columns(2)
         email = c4.text_input("Adresse électronique (facultative, pour l'authentification unique)")
@@ -42,30 +49,31 @@ def add_form(campus_codes: list[str]) -> None:
         if st.form_submit_button("Créer le compte", type="primary"):
             try:
                 account = auth.new_account(name, role, campuses, password, email)
-                ui.store().put_account(account)
+                ui.store().put_account(account, by=me)
             except (auth.AuthError, StoreError) as exc:
                 st.error(fmt.md(exc))
                 return
             st.session_state["admin_add_round"] = n + 1
-            _done(f"Compte {auth.describe(account)} créé.")
+            _done(f"Compte {permissions.describe(account)} créé.")
 
 
-def role_form(account: dict, campus_codes: list[str]) -> None:
+def role_form(account: dict, campus_codes: list[str], me: str) -> None:
     """Change an account's role and campuses (checked as at creation)."""
     name = account["name"]
     with st.form(f"admin_role_{name}"):
         c1, c2 = st.columns(2)
-        role = c1.selectbox("Rôle", list(auth.ROLES), index=list(auth.ROLES).index(account["role"]), format_func=auth.ROLES.get)
+        role = c1.selectbox("Rôle", list(permissions.ROLES), index=list(permissions.ROLES).index(account["role"]),
+                            format_func=permissions.ROLE_LABELS.get)
         campuses = c2.multiselect("Campus (directeur)", campus_codes, default=[c for c in account["campuses"] if c in campus_codes],
                                   placeholder="Choisissez le ou les campus")
         if st.form_submit_button("Enregistrer le rôle"):
             try:
                 role, campuses = auth.checked_role(role, campuses)
-            except auth.AuthError as exc:
+                changed = ui.store().update_account(name, role=role, campuses=campuses, by=me)
+            except (auth.AuthError, StoreError) as exc:
                 st.error(fmt.md(exc))
                 return
-            changed = ui.store().update_account(name, role=role, campuses=campuses)
-            _done(f"Compte {auth.describe(changed)} : rôle et campus enregistrés.")
+            _done(f"Compte {permissions.describe(changed)} : rôle et campus enregistrés.")
 
 
 def change_form(accounts: dict, me: str, campus_codes: list[str]) -> None:
@@ -78,11 +86,11 @@ def change_form(accounts: dict, me: str, campus_codes: list[str]) -> None:
     store = ui.store()
     if a.get("disabled"):
         if c1.button("Réactiver", key="admin_enable"):
-            store.update_account(name, disabled=False)
+            store.update_account(name, disabled=False, by=me)
             auth.lift_waits(store, name)
             _done(f"Compte « {name} » réactivé.")
     elif c1.button("Désactiver", key="admin_disable"):
-        store.update_account(name, disabled=True)
+        store.update_account(name, disabled=True, by=me)
         _done(f"Compte « {name} » désactivé : il ne peut plus se connecter ni importer.")
     if auth.name_wait(store, name) and c2.button("Lever l'attente", key="admin_unlock"):
         auth.lift_waits(store, name)
@@ -91,11 +99,11 @@ def change_form(accounts: dict, me: str, campus_codes: list[str]) -> None:
         new = st.text_input("Nouveau mot de passe", type="password", key="admin_newpw")
         if st.button("Enregistrer", key="admin_setpw"):
             try:
-                store.update_account(name, password_hash=auth.hash_password(new))
+                store.update_account(name, password_hash=auth.hash_password(new), by=me)
                 auth.lift_waits(store, name)
                 auth.end_sessions(store, name)  # a session opened with the old password ends
-            except auth.AuthError as exc:
+            except (auth.AuthError, StoreError) as exc:
                 st.error(fmt.md(exc))
                 return
             _done(f"Mot de passe de « {name} » changé.")
-    role_form(a, campus_codes)
+    role_form(a, campus_codes, me)

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from cmq.app import ui
-from cmq.core import auth, demo, fmt
+from cmq.core import auth, demo, fmt, permissions
 from cmq.core.store import StoreError
 from cmq.outputs import registry
 
@@ -83,7 +83,7 @@ def own_campuses() -> list[str]:
     """The campuses of the signed-in director (the pages open on them), none for everyone else."""
     signed = st.session_state.get(KEY)
     account = ui.store().account(signed["name"]) if signed else None
-    return list(account["campuses"]) if account and account["role"] == "directeur" else []
+    return sorted(permissions.scope(account) or [])
 
 
 def _end(message: str) -> None:
@@ -140,7 +140,7 @@ def demo_accounts() -> list[tuple[str, str, str]]:
     for name, role, campuses, password in demo.DEMO_ACCOUNTS:
         a = accounts.get(name)
         if a and a.get("demo") and not a.get("disabled") and _demo_password_works(a["password_hash"] or "", password):
-            out.append((name, auth.ROLES[role] + (f" ({', '.join(campuses)})" if campuses else ""), password))
+            out.append((name, permissions.ROLE_LABELS[role] + (f" ({', '.join(campuses)})" if campuses else ""), password))
     return out
 
 
@@ -214,9 +214,21 @@ def login_page() -> None:
 
 
 def page_specs(account: dict) -> list[registry.Page]:
-    """The pages of the registry the account's role may use, in navigation order."""
-    allowed = {"lecteur": True, "import": auth.may_import(account), "admin": auth.may_administer(account)}
-    return [p for p in registry.PAGES if allowed[p.access]]
+    """The pages of the registry the account may open, in navigation order."""
+    return [p for p in registry.PAGES if permissions.allowed(account, p.action)]
+
+
+def guard(slug: str) -> dict:
+    """Every page's first line: the signed-in account, when it holds the action the registry declares for the page;
+    otherwise the page says who it is for and stops (the navigation does not offer it; a page reached another way
+    refuses too)."""
+    account = current()
+    action = registry.PAGE[slug].action
+    if not permissions.allowed(account, action):
+        st.title(fmt.md(registry.PAGE[slug].title))
+        st.error(fmt.md(f"Cette page est réservée {permissions.holders(action)}."), icon=":material/block:")
+        st.stop()
+    return account
 
 
 def pages(account: dict) -> list:
@@ -225,7 +237,7 @@ def pages(account: dict) -> list:
 
 def sidebar(account: dict) -> None:
     with st.sidebar:
-        st.caption(f"Connecté : {fmt.md(auth.describe(account))}")
+        st.caption(f"Connecté : {fmt.md(permissions.describe(account))}")
         signed = st.session_state.get(KEY) or {}
         if st.button("Se déconnecter", icon=":material/logout:", key="logout"):
             st.session_state.pop(KEY, None)

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from cmq.app import session, ui
-from cmq.core import auth, fmt, ingest, schema
+from cmq.core import fmt, ingest, permissions, schema
 from cmq.core.store import StoreError
 from cmq.outputs import templates
 
@@ -20,16 +20,15 @@ def choose(account: dict) -> tuple[str, str | None]:
     """Table and campus, chosen at the top of the page; a director sees only their campuses and campus tables."""
     campuses = ui.query("campuses")
     names = dict(zip(campuses["campus_id"], campuses["name"]))
-    mine = auth.campus_scope(account)
-    own = mine or set()
-    tables = [t for t in IMPORTABLE if auth.write_refusal(account, account["name"], t, schema.table(t).campus_column, own) is None]
+    mine = permissions.scope(account)
+    tables = [t for t in IMPORTABLE if permissions.allowed(account, "import", permissions.rows_of(schema.table(t), mine or set()))]
     codes = [c for c in names if mine is None or c in mine]
     c1, c2 = st.columns(2)
     table = c1.selectbox("Que voulez-vous importer ?", tables, key="imp_table", format_func=lambda t: schema.table(t).label)
     options = ([None] if len(codes) > 1 else []) + codes
     campus = c2.selectbox("Pour quel campus ?", options, key="imp_campus",
                           format_func=lambda c: "Plusieurs campus (colonne « Code campus »)" if c is None else f"{c} – {names[c]}")
-    st.caption(fmt.md(schema.table(table).description) + f" Import enregistré au nom de {fmt.md(auth.describe(account))}.")
+    st.caption(fmt.md(schema.table(table).description) + f" Import enregistré au nom de {fmt.md(permissions.describe(account))}.")
     return table, campus
 
 
@@ -48,7 +47,7 @@ def _checked(table: str, data: bytes, name: str, campus: str | None, sheet: str 
 def check(table: str, name: str, data: bytes, campus: str | None, sheet: str | None, account: dict) -> ingest.Report:
     """The dry run of a file against the account's campuses, computed once per file and store version."""
     s = ui.store()
-    mine = auth.campus_scope(account)
+    mine = permissions.scope(account)
     return _checked(table, data, name, campus, sheet, None if mine is None else frozenset(mine), str(s.root), s.version())
 
 
@@ -235,7 +234,8 @@ def history_table(b: pd.DataFrame) -> pd.DataFrame:
 def revert_form(history: pd.DataFrame, account: dict) -> None:
     """Pick an active batch the account may revert (a director: their campuses' only), confirm, revert."""
     active = history[history["État"] == "Actif"]
-    active = active[[auth.revert_refusal(account, account["name"], set(c.split(",")) - {""}) is None for c in active["Campus"]]]
+    active = active[[permissions.allowed(account, "revert", permissions.on(*schema.split_campuses(c)))
+                     for c in active["Campus"]]]
     if active.empty:
         st.info("Aucun import actif que vous puissiez annuler.")
         return

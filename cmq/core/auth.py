@@ -1,7 +1,5 @@
-"""Accounts and roles: who may read, import and revert what; password hashing, lockout and session rules.
-
-Pure policy: the store (store.py) calls `write_refusal` / `revert_refusal` before every write and persists accounts.
-"""
+"""Accounts: their records, password hashing, sign-in waits and session rules. Who may do what is decided in
+permissions.py alone."""
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +16,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-ROLES = {"lecteur": "Lecteur (comité de pilotage)", "directeur": "Directeur de campus", "admin": "Administrateur"}
+from cmq.core import permissions
+
 MIN_PASSWORD = 12
 MAX_PASSWORD_BYTES = 1024  # longer is refused before any hashing (a megabyte-long guess costs the server nothing)
 EMAIL = re.compile(r"^[^@\s,;<>\"'()\[\]\\]+@[^@\s,;<>\"'()\[\]\\]+\.[^@\s,;<>\"'()\[\]\\]+$")
@@ -78,12 +77,13 @@ def password_matches(account: dict, password: str) -> bool:
 
 def checked_role(role: str, campuses: list[str] | None) -> tuple[str, list[str]]:
     """A role and its campuses as an account holds them, or a French AuthError (a director has campuses, no one else)."""
-    if role not in ROLES:
-        raise AuthError(f"Rôle inconnu : {role}. Rôles possibles : {', '.join(ROLES)}.")
+    if role not in permissions.ROLES:
+        raise AuthError(f"Rôle inconnu : {role}. Rôles possibles : {', '.join(permissions.ROLES)}.")
     campuses = sorted({c.strip().upper() for c in campuses or [] if c.strip()})
-    if role == "directeur" and not campuses:
+    scoped = permissions.ROLES[role].scoped
+    if scoped and not campuses:
         raise AuthError("Un directeur doit avoir au moins un campus : choisissez-le.")
-    if role != "directeur" and campuses:
+    if not scoped and campuses:
         raise AuthError("Seul un directeur est rattaché à des campus : retirez les campus ou choisissez ce rôle.")
     return role, campuses
 
@@ -377,107 +377,3 @@ def by_email(store, email: str | None) -> dict | None:
     """The active account whose e-mail is the one single sign-on gives."""
     email = (email or "").strip().lower()
     return next((a for a in store.accounts().values() if email and a.get("email") == email), None)
-
-
-def describe(account: dict) -> str:
-    who = f"« {account['name']} »"
-    if account["role"] == "directeur":
-        return f"{who} (directeur de {', '.join(account['campuses'])})"
-    return f"{who} ({ {'lecteur': 'lecteur du comité de pilotage', 'admin': 'administrateur'}[account['role']] })"
-
-
-def write_refusal(account: dict | None, user: str, table: str, campus_column: str | None, campuses: set[str]) -> str | None:
-    """Why `user` may not write these rows, in French; None when allowed."""
-    if account is None:
-        return f"Le compte « {user} » n'existe pas : rien n'a été enregistré."
-    if account.get("disabled"):
-        return f"Le compte « {user} » est désactivé : rien n'a été enregistré."
-    role = account["role"]
-    if role == "admin":
-        return None
-    if role != "directeur":
-        return f"Le compte {describe(account)} peut consulter mais pas importer : rien n'a été enregistré."
-    if campus_column is None:
-        return (f"La table {table} est commune à tous les campus : seul un administrateur peut l'importer. "
-                "Rien n'a été enregistré.")
-    others = sorted(c for c in campuses if c not in set(account["campuses"]))
-    if others or not campuses:
-        whom = ", ".join(c or "toute la région (lignes sans campus)" for c in others) or "un campus non précisé"
-        return f"Le compte {describe(account)} ne peut pas importer de données pour {whom} : rien n'a été enregistré."
-    return None
-
-
-def import_refusal(account: dict | None, user: str, table: str, campus_column: str | None,
-                   campus: str | None) -> str | None:
-    """Why `user` may not import into this table at all (for `campus` when one is chosen), in French, before any file
-    is read; None when they may (each row is checked later)."""
-    mine = set(account["campuses"]) if account else set()  # no campus chosen: the file may hold any of theirs
-    return write_refusal(account, user, table, campus_column, {campus} if campus else mine)
-
-
-def split_campuses(codes) -> set[str]:
-    """Campus codes written as one text (« AGT, MSI »)."""
-    return {c.strip() for c in str(codes or "").split(",") if c.strip()}
-
-
-def owner_refusal(account: dict, owners: set[frozenset]) -> str | None:
-    """Why a director may not write rows that replace or point to rows owned by `owners` (each a set of campuses that
-    own one row together: one of them is enough); None when allowed."""
-    mine = set(account["campuses"])
-    foreign = {c or "" for owner in owners if not owner & mine for c in owner}  # None, "": a row of the whole region
-    if not foreign:
-        return None
-    whom = ", ".join(f"du campus {c}" if c else "de toute la région" for c in sorted(foreign))
-    return f"Le compte {describe(account)} ne peut pas modifier ni utiliser des données {whom} : rien n'a été enregistré."
-
-
-IDENTITY_TABLES = {"campuses"}  # a campus's identity (name, region, sector, label): the administrators' to write
-
-
-def identity_refusal(account: dict, table_name: str) -> str | None:
-    """Why a director may not write this table at all, even for its own campus; None when allowed."""
-    if table_name in IDENTITY_TABLES and account["role"] != "admin":
-        return (f"La fiche d'un campus (nom, région, filière, label) est tenue par les administrateurs : le compte "
-                f"{describe(account)} ne peut pas la modifier. Rien n'a été enregistré.")
-    return None
-
-
-def joint_refusal(account: dict, added: set[str]) -> str | None:
-    """Why a director may not associate these other campuses to an action; None when there are none."""
-    if not added:
-        return None
-    return (f"Associer {', '.join(sorted(added))} à une action la fait compter parmi les actions de ce campus : il "
-            f"faut son accord, qu'un administrateur enregistre. Le compte {describe(account)} ne peut pas le faire seul. "
-            "Rien n'a été enregistré.")
-
-
-def revert_refusal(account: dict | None, user: str, batch_campuses: set[str]) -> str | None:
-    """Why `user` may not revert a batch touching these campuses; None when allowed."""
-    if account is None:
-        return f"Le compte « {user} » n'existe pas : l'import n'est pas annulé."
-    if account.get("disabled"):
-        return f"Le compte « {user} » est désactivé : l'import n'est pas annulé."
-    if account["role"] == "admin":
-        return None
-    if account["role"] == "directeur" and batch_campuses and batch_campuses <= set(account["campuses"]):
-        return None
-    whose = " : il contient des lignes de toute la région" if "" in batch_campuses else ""
-    return f"Le compte {describe(account)} ne peut pas annuler cet import{whose} ; l'import n'est pas annulé."
-
-
-def campus_scope(account: dict | None) -> set[str] | None:
-    """The campuses a director's files are checked against, line by line; None for everyone else."""
-    return set(account["campuses"]) if account and account["role"] == "directeur" else None
-
-
-def active(account: dict | None) -> bool:
-    """The account exists and is not disabled: nothing else is allowed to anyone."""
-    return bool(account) and not account.get("disabled")
-
-
-def may_import(account: dict | None) -> bool:
-    return active(account) and account["role"] in ("directeur", "admin")
-
-
-def may_administer(account: dict | None) -> bool:
-    return active(account) and account["role"] == "admin"

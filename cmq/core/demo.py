@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from cmq import ROOT
-from cmq.core import auth, ingest, schema
+from cmq.core import auth, ingest, permissions, schema
 from cmq.core.store import Store, store_at
 
 DEMO_DIR = ROOT / "data" / "demo"
@@ -27,7 +27,7 @@ def demo_directors(store) -> None:
     sign in: no password), so that the campaign's reminders have someone to write to."""
     accounts = store.accounts()
     store.update_account("directeur-agt", email=DEMO_EMAIL.format(campus="agt"))
-    directed = {c for a in accounts.values() if a["role"] == "directeur" for c in a["campuses"]}
+    directed = {c for a in accounts.values() for c in permissions.scope(a) or ()}
     for code in store.current("campuses")["campus_id"]:
         name = f"direction-{code.lower()}"
         if name not in accounts and code not in directed:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from cmq.core import auth, fmt, queries, schema, steering
+from cmq.core import fmt, permissions, queries, schema, steering
 from cmq.core.schema import Column, Table
 from cmq.core.store import StoreError
 
@@ -1068,7 +1068,11 @@ def import_bytes(store, table_name: str, data: bytes, file_name: str = "", *, us
     t = schema.table(table_name)
     if not dry_run:
         try:
-            refusal = auth.import_refusal(store.account(user), user, t.label, t.campus_column, campus)
+            account = store.account(user)  # no campus chosen: the file may hold any of the account's campuses
+            refusal = permissions.refusal(account, "import", permissions.rows_of(t, {campus} if campus else
+                                                                                set(permissions.scope(account) or ())),
+                                          name=user)
+            refusal = refusal and f"{refusal} : rien n'a été enregistré."
         except StoreError as exc:
             refusal = str(exc)
         if refusal:
@@ -1089,7 +1093,7 @@ def _review_and_commit(store, rep: Report, *, user: str, campus: str | None, sco
                        preview: Report | None) -> Report:
     """Under the writers' lock: validate and diff against the store, then commit unless told not to."""
     if scope is None:
-        scope = auth.campus_scope(store.account(user))
+        scope = permissions.scope(store.account(user))
     review(store, rep, campus=campus, scope=scope)
     if preview is not None and rep.status != "rejected" and not same_outcome(preview, rep):
         rep.stale = True

@@ -10,7 +10,7 @@ from datetime import date
 from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
 
-from cmq.core import cycle, fmt, queries
+from cmq.core import cycle, fmt, permissions, queries
 from cmq.core.store import StoreError
 
 SENDER = "pilotage-cmq@localhost"
@@ -21,11 +21,12 @@ def messages(store, year: int, today: date | None = None) -> tuple[dict[str, Ema
     today = today or date.today()
     progress = cycle.progress(store, year, today)
     waiting = progress[~progress["status"].isin(["soumis", "valide"])]
-    accounts = [a for a in store.accounts().values() if a["role"] == "directeur" and not a.get("disabled")]
+    directors = [a for a in store.accounts().values() if permissions.scope(a) is not None]  # bounded by their campuses
     values = queries.run("iptt", store=store, year=int(year))
     out, unreachable = {}, []
     for r in waiting.itertuples():
-        to = sorted({a["email"] for a in accounts if r.campus_id in a["campuses"] and a.get("email")})
+        to = sorted({a["email"] for a in directors if a.get("email") and
+                     permissions.allowed(a, "submit", permissions.on(r.campus_id))})
         if not to:
             unreachable.append(r.campus_id)
             continue

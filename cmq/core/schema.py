@@ -124,9 +124,14 @@ YEAR = _c("year", "int", "Année", required=True, min=2000, max=2100, years_ahea
          help="Année civile, par exemple 2018.")
 
 # ---------------------------------------------------------------- rules of one row, beside their tables
+def split_campuses(codes) -> set[str]:
+    """Campus codes written as one text (« AGT, MSI »), as the co-carriers' column holds them."""
+    return {c.strip() for c in str(codes or "").split(",") if c.strip()}
+
+
 def joint_campuses(row: dict) -> set:
     """The campuses that carry an action: its own and the ones that carry it jointly."""
-    return {row["campus_id"]} | {c.strip() for c in str(row.get("co_campuses") or "").split(",") if c.strip()}
+    return {row["campus_id"]} | split_campuses(row.get("co_campuses"))
 
 
 # what an indicator's figures may be, unit by unit (None: no upper bound beyond the column's own): the importer's

@@ -75,7 +75,7 @@ def measure(store: Store, sessions: int = 3, pages: list[str] | None = None) -> 
     ui.clear_cache()
     out = {}
     with _one_script_cache():
-        for page in [FLOOR] + (pages or [p.slug for p in registry.PAGES if p.access == "lecteur"]):
+        for page in [FLOOR] + (pages or [p.slug for p in registry.PAGES if p.action == "read"]):
             _visit(page, account)  # the first reader
             colds, warms = [], []
             for _ in range(sessions):

@@ -129,13 +129,14 @@ CAMPUS_PACK = ("arbre-objectifs", "indicateurs-en-retard", "completude-indicateu
 
 @dataclass(frozen=True)
 class Page:
-    """One page of the app: its file under cmq/app/pages/ (also its address), title, icon, who may open it, and what
-    its first view reads (its figures and its other queries: the benchmark measures them)."""
+    """One page of the app: its file under cmq/app/pages/ (also its address), title, icon, the action an account must
+    hold somewhere to open it (permissions.ACTIONS: the navigation, the page's guard and the tests read it here), and
+    what its first view reads (its figures and its other queries: the benchmark measures them)."""
 
     slug: str
     title: str
     icon: str
-    access: str = "lecteur"  # lecteur: every role · import: directors and administrators · admin: administrators
+    action: str = "read"
     figures: tuple[str, ...] = ()
     queries: tuple[str, ...] = ()
 
@@ -165,11 +166,11 @@ PAGES = (
          figures=("completude", "suivi-des-cibles", "completude-indicateurs")),
     Page("pack", "Dossier de séance", ":material/slideshow:"),
     Page("report", "Rapport annuel", ":material/description:"),
-    Page("import", "Importer des données", ":material/upload_file:", access="import"),
-    Page("entry", "Saisir des valeurs", ":material/edit_note:", access="import"),
+    Page("import", "Importer des données", ":material/upload_file:", action="import"),
+    Page("entry", "Saisir des valeurs", ":material/edit_note:", action="import"),
     Page("history", "Historique des imports", ":material/history:", queries=("batch_history",)),
-    Page("campaigns", "Campagnes", ":material/event_available:", access="admin"),
-    Page("admin", "Administration", ":material/manage_accounts:", access="admin"),
+    Page("campaigns", "Campagnes", ":material/event_available:", action="run_campaigns"),
+    Page("admin", "Administration", ":material/manage_accounts:", action="administer_accounts"),
 )
 PAGE = {p.slug: p for p in PAGES}
 # where the figures of each table show once imported (the import page links there)

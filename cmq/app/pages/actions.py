@@ -1,10 +1,11 @@
 """Actions: the searchable register, the calendar of dated actions, and each campus's actions × objectives matrix."""
 import streamlit as st
 
-from cmq.app import ui
+from cmq.app import session, ui
 from cmq.core import fmt, schema
 from cmq.outputs import tables
 
+session.guard("actions")
 f = ui.filters()
 st.title("Actions des campus")
 ui.nothing_validated(f)

@@ -3,13 +3,9 @@ campus's figures."""
 import streamlit as st
 
 from cmq.app import cycle_view, session
-from cmq.core import auth
 
-account = session.current()
+account = session.guard("campaigns")
 st.title("Campagnes de remontée")
-if not auth.may_administer(account):  # the navigation does not offer it; a page reached another way refuses too
-    st.error("Cette page est réservée aux administrateurs.")
-    st.stop()
 st.caption("Une campagne par année : chaque campus saisit, soumet ; le coordinateur valide (les chiffres sont alors "
            "verrouillés) ou renvoie avec la raison ; il peut rouvrir des chiffres validés.")
 cycle_view.coordinator(account)

@@ -5,6 +5,7 @@ import streamlit as st
 from cmq.app import campus_view, cycle_view, session, ui
 from cmq.core import fmt
 
+session.guard("campus")
 campuses = ui.query("campuses")
 names = dict(zip(campuses["campus_id"], campuses["name"]))
 wanted = st.query_params.get("campus") or next(iter(session.own_campuses()), None)  # a director: their campus

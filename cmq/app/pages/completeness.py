@@ -4,10 +4,11 @@ the campaign follow its drafts (progress is about what is entered, validated or 
 import streamlit as st
 
 from cmq.app import cycle_view, session, ui
-from cmq.core import auth
+from cmq.core import permissions
 from cmq.outputs import tables
 
-f = ui.filters(campaign_first=True, drafts=auth.may_administer(session.current()))
+account = session.guard("completeness")
+f = ui.filters(campaign_first=True, drafts=permissions.allowed(account, "run_campaigns"))
 st.title("Complétude des indicateurs")
 cycle_view.progress_panel(f["year"])
 ui.nothing_validated(f)

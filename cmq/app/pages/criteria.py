@@ -1,9 +1,10 @@
 """Critères de labellisation: every campus against the 11 criteria, one campus's profile, its gap to « excellence »."""
 import streamlit as st
 
-from cmq.app import criteria_view, ui
+from cmq.app import criteria_view, session, ui
 from cmq.outputs import charts
 
+session.guard("criteria")
 f = ui.filters()
 st.title("Critères de labellisation")
 ui.nothing_validated(f)

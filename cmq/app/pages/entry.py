@@ -3,14 +3,11 @@ grid is checked and committed exactly as a file would be."""
 import streamlit as st
 
 from cmq.app import cycle_view, entry_view, session, upload
-from cmq.core import auth, fmt
+from cmq.core import fmt
 from cmq.outputs import registry
 
-account = session.current()
+account = session.guard("entry")
 st.title("Saisir des valeurs")
-if not auth.may_import(account):
-    st.error("La saisie est réservée aux directeurs de campus et aux administrateurs.")
-    st.stop()
 if done := st.session_state.pop("imp_done", None):
     st.success(fmt.md(done.replace("Import validé", "Saisie validée")), icon=":material/check_circle:")
     shown = registry.PAGE[registry.SHOWN_ON[st.session_state.pop("imp_done_table")]]

@@ -1,10 +1,11 @@
 """Financements: funders → campuses, by year, kind and status; unknown amounts listed, never summed as 0."""
 import streamlit as st
 
-from cmq.app import ui
+from cmq.app import session, ui
 from cmq.core import fmt
 from cmq.outputs import tables
 
+session.guard("funding")
 f = ui.filters()
 st.title("Financements")
 ui.nothing_validated(f)

@@ -2,9 +2,9 @@
 import streamlit as st
 
 from cmq.app import cycle_view, session, ui, upload
-from cmq.core import auth, fmt
+from cmq.core import fmt, permissions
 
-account = session.current()
+account = session.guard("history")
 st.title("Historique des imports")
 if done := st.session_state.pop("rev_done", None):
     st.success(fmt.md(done), icon=":material/undo:")
@@ -17,7 +17,7 @@ st.dataframe(history, hide_index=True, key="hist_table",  # when and by whom fir
              column_config={"Le": st.column_config.TextColumn(width=150), "État": st.column_config.TextColumn(width=290),
                             "Campus": st.column_config.TextColumn(width=120), "Lot": st.column_config.NumberColumn(width=50)})
 st.caption("Un import annulé reste visible ; ses valeurs ne comptent plus et celles qu'il avait remplacées reviennent.")
-if auth.may_import(account):
+if permissions.allowed(account, "revert"):
     st.header("Annuler un import")
     upload.revert_form(history, account)
 campaigns = ui.store().campaigns()

@@ -2,14 +2,11 @@
 import streamlit as st
 
 from cmq.app import cycle_view, session, upload
-from cmq.core import auth, fmt
+from cmq.core import fmt
 from cmq.outputs import registry
 
-account = session.current()
+account = session.guard("import")
 st.title("Importer des données")
-if not auth.may_import(account):
-    st.error("L'import est réservé aux directeurs de campus et aux administrateurs.")
-    st.stop()
 if done := st.session_state.pop("imp_done", None):
     st.success(fmt.md(done), icon=":material/check_circle:")
     shown = registry.PAGE[registry.SHOWN_ON[st.session_state.pop("imp_done_table")]]

@@ -1,10 +1,11 @@
 """Vue régionale: headline figures, the map, reach, funding and actions of the chosen campuses."""
 import streamlit as st
 
-from cmq.app import ui
+from cmq.app import session, ui
 from cmq.core import fmt
 from cmq.outputs import charts
 
+session.guard("overview")
 f = ui.filters()
 st.title("Vue régionale des campus")
 ui.nothing_validated(f)

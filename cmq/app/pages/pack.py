@@ -1,10 +1,11 @@
 """Dossier de séance: the figures of the region or of one campus for one year, as PowerPoint, PDF and Excel."""
 import streamlit as st
 
-from cmq.app import ui
+from cmq.app import session, ui
 from cmq.core import fmt
 from cmq.outputs import export, pack
 
+session.guard("pack")
 st.title("Dossier de séance")
 st.write("Tous les graphiques d'un périmètre et d'une année, prêts pour la séance du comité : un diaporama PowerPoint "
          "aux graphiques modifiables, un PDF A4 paysage et un classeur Excel avec les données de chaque graphique.")

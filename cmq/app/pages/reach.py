@@ -1,10 +1,11 @@
 """Publics touchés: reach by audience, campus and year, the share of women where known; joint actions counted once."""
 import streamlit as st
 
-from cmq.app import ui
+from cmq.app import session, ui
 from cmq.core import fmt
 from cmq.outputs import tables
 
+session.guard("reach")
 f = ui.filters()
 st.title("Publics touchés")
 ui.nothing_validated(f)

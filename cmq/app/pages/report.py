@@ -2,10 +2,11 @@
 (Word to edit, or PDF), in the shape of the 2018 report; the coordinator adds the prose."""
 import streamlit as st
 
-from cmq.app import ui
+from cmq.app import session, ui
 from cmq.core import fmt
 from cmq.outputs import pack, report
 
+session.guard("report")
 st.title("Rapport annuel")
 st.write("Le rapport d'activité de l'année, écrit à partir des chiffres de l'outil : synthèse, un chapitre par campus "
          "(identité, financements et coût par personne touchée, actions par objectif stratégique, publics touchés, "

@@ -19,8 +19,8 @@ Layout under the store directory:
     .lock                    serialises writers across processes (readers never take it)
     .accounts.lock           serialises changes to the accounts and the sign-in waits (held for milliseconds)
 
-Every commit and revert names an account; its role and campuses are checked here (auth.write_refusal,
-auth.revert_refusal) before anything is written, whichever way the write comes (page, command line, script): the
+Every commit, revert and campaign step names an account; it is checked here (Store.refuse, which asks
+permissions.refusal) before anything is written, whichever way the write comes (page, command line, script): the
 campus of every row written, of every row it replaces, and of every objective, indicator or action it points to.
 
 A folder that holds anything but a valid manifest is a damaged store, never an empty one: every read and write

@@ -5,6 +5,7 @@ import json
 import os
 import secrets
 
+from cmq.core import permissions
 from cmq.core.store.files import (
     ACCOUNTS,
     BACKUP,
@@ -39,6 +40,14 @@ class Accounts:
     def account(self, name: str | None) -> dict | None:
         return self.accounts().get(name or "")
 
+    def refuse(self, user: str, action: str, resource: permissions.Resource = permissions.ANYWHERE, *,
+               consequence: str = "rien n'a été enregistré") -> None:
+        """The write door's check: a French StoreError, saying what was not done, when account `user` may not take
+        `action` on `resource` (permissions.refusal decides)."""
+        refusal = permissions.refusal(self.account(user), action, resource, name=user)
+        if refusal:
+            raise StoreError(f"{refusal} : {consequence}.")
+
     def _write_accounts(self, accounts: dict[str, dict]) -> None:
         data = json.dumps({"accounts": sorted(accounts.values(), key=lambda a: a["name"])}, ensure_ascii=False,
                           indent=1).encode("utf-8")
@@ -50,8 +59,12 @@ class Accounts:
             with self._lock:
                 self._start()
 
-    def put_account(self, account: dict, *, replace: bool = False) -> None:
-        """Add an account (from auth.new_account); an existing name is refused unless `replace`."""
+    def put_account(self, account: dict, *, replace: bool = False, by: str | None = None) -> None:
+        """Add an account (from auth.new_account); an existing name is refused unless `replace`. `by`: the account
+        making the change, which must hold « administer_accounts » (None: the machine's owner, from the command line
+        or the app's own bookkeeping)."""
+        if by is not None:
+            self.refuse(by, "administer_accounts", consequence="le compte n'est pas créé")
         self._ensure_started()
         with self._accounts_lock:
             accounts = self.accounts()
@@ -63,8 +76,11 @@ class Accounts:
             accounts[account["name"]] = account
             self._write_accounts(accounts)
 
-    def update_account(self, name: str, **changes) -> dict:
-        """Change fields of one account (role, campuses, disabled, password_hash, lockout counters)."""
+    def update_account(self, name: str, *, by: str | None = None, **changes) -> dict:
+        """Change fields of one account (role, campuses, disabled, password_hash, lockout counters). `by`: as for
+        put_account."""
+        if by is not None:
+            self.refuse(by, "administer_accounts", consequence="le compte n'est pas modifié")
         with self._accounts_lock:
             accounts = self.accounts()
             if name not in accounts:

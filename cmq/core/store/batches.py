@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cmq.core import auth, schema
+from cmq.core import permissions, schema
 from cmq.core.store.files import (
     BACKUP,
     BATCHES,
@@ -76,9 +76,7 @@ class Batches:
             if not found:
                 raise StoreError(f"Le lot {batch_id} n'existe pas.")
             campuses, pairs = self._batch_reach(found[0][2], int(batch_id))
-            refusal = auth.revert_refusal(self.account(user), user, campuses)
-            if refusal:
-                raise StoreError(refusal)
+            self.refuse(user, "revert", permissions.on(*campuses), consequence="l'import n'est pas annulé")
             if found[0][0] is not None:
                 raise StoreError(f"Le lot {batch_id} est déjà annulé.")
             m = self.manifest()
@@ -94,26 +92,27 @@ class Batches:
             self._remove(retired)
 
     def _check_scope(self, t, rows: pd.DataFrame, user: str) -> None:
-        """The write door's check, whatever the backend: the account's role and campuses against every row written,
-        every row it replaces and everything its rows point to (a French StoreError when refused)."""
+        """The write door's check, whatever the backend: the account against every row written, every row it replaces
+        and everything its rows point to (a French StoreError when refused)."""
         campuses = set()
         if t.campus_column and t.campus_column in rows.columns:
             # a row without campus concerns the whole region ("": only an administrator writes it)
             campuses = {"" if pd.isna(c) else str(c) for c in rows[t.campus_column]}
-        account = self.account(user)
-        refusal = auth.write_refusal(account, user, t.label, t.campus_column, campuses)
-        if refusal is None and auth.campus_scope(account) is not None:
-            refusal = (auth.identity_refusal(account, t.name) or auth.owner_refusal(account, self._owners(t, rows))
-                       or self._joint_refusal(t, rows, account))
-        if refusal:
-            raise StoreError(refusal)
+        self.refuse(user, "import", permissions.rows_of(t, campuses))
+        if permissions.scope(self.account(user)) is None:
+            return  # an account bounded by no campus: nothing its rows replace or point to can refuse it
+        owners = self._owners(t, rows)  # the campuses owning one row together: one of them is the account's is enough
+        mine = permissions.scope(self.account(user))
+        foreign = {c for owner in owners if not owner & mine for c in owner}
+        self.refuse(user, "import", permissions.on(*foreign, touch="owned"))
+        self.refuse(user, "import", permissions.on(*self._joined(t, rows), touch="joined"))
 
-    def _joint_refusal(self, t, rows: pd.DataFrame, account: dict) -> str | None:
-        """A director names another campus as co-carrier of an action only where the action already had it (that
-        campus's consent, recorded by an administrator): a new association would put the action among that campus's
-        actions and figures."""
+    def _joined(self, t, rows: pd.DataFrame) -> set[str]:
+        """The campuses these rows name as co-carriers of an action where the action did not have them: a new
+        association puts the action among that campus's actions and figures (it takes that campus's consent,
+        recorded by an administrator)."""
         if not t.co_campus_column or t.co_campus_column not in rows.columns or rows.empty:
-            return None
+            return set()
         con = self.connect(build=False)
         try:
             con.register("incoming", rows[list(t.key)].astype(object))
@@ -123,12 +122,10 @@ class Batches:
                 f"semi join incoming i on {on}").fetchall()}
         finally:
             con.close()
-        mine = set(account["campuses"])
         added = set()
         for r in rows[[*t.key, t.co_campus_column]].itertuples(index=False):
-            before = auth.split_campuses(held.get(tuple(r[:-1])))
-            added |= auth.split_campuses(r[-1]) - before - mine
-        return auth.joint_refusal(account, added)
+            added |= schema.split_campuses(r[-1]) - schema.split_campuses(held.get(tuple(r[:-1])))
+        return added
 
     def _record_batch(self, m: dict, table_name: str, batch_id: int, rows: pa.Table, record: pa.Table) -> list[str]:
         """Write a batch's rows and its record (not yet committed: the manifest swap does); returns retired files."""
@@ -217,7 +214,7 @@ class Batches:
                 co = ref.co_campus_column or "null"
                 found = con.execute(f"select distinct {ref.campus_column}, {co} from {ref.name} "
                                     f"where {c.ref[1]} in (select unnest($ids))", {"ids": ids}).fetchall()
-                owners |= {frozenset([campus, *auth.split_campuses(joint)]) for campus, joint in found}
+                owners |= {frozenset([campus, *schema.split_campuses(joint)]) for campus, joint in found}
         finally:
             con.close()
         return owners

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from cmq.core import auth
+from cmq.core import permissions
 from cmq.core.store.files import StoreError
 
 STATUSES = {"a_saisir": "À saisir", "brouillon": "Brouillon", "soumis": "Soumis", "valide": "Validé",
             "renvoye": "Renvoyé"}
-# step: (statuses it starts from, status it leads to, who may take it)
+# step: (statuses it starts from, status it leads to, the action it takes: see permissions.ACTIONS)
 STEPS = {
-    "submit": ({"a_saisir", "brouillon", "renvoye"}, "soumis", "directeur"),
-    "validate": ({"soumis"}, "valide", "admin"),
-    "send_back": ({"brouillon", "soumis"}, "renvoye", "admin"),
-    "reopen": ({"valide"}, "brouillon", "admin"),
+    "submit": ({"a_saisir", "brouillon", "renvoye"}, "soumis", "submit"),
+    "validate": ({"soumis"}, "valide", "validate"),
+    "send_back": ({"brouillon", "soumis"}, "renvoye", "validate"),
+    "reopen": ({"valide"}, "brouillon", "validate"),
 }
 STEP_NAMES = {"open": "Campagne ouverte", "submit": "Soumis", "validate": "Validé", "send_back": "Renvoyé",
               "reopen": "Rouvert", "draft": "Première saisie", "close": "Campagne close",
@@ -59,8 +59,7 @@ class Campaigns:
                       expected: dict[str, list[str]] | None = None) -> dict:
         """A campaign for `year` due on `deadline`, every campus à saisir (an administrator). `expected`: the
         indicators each campus must report (a campus not named: every indicator of its plan)."""
-        if not auth.may_administer(self.account(user)):
-            raise StoreError("Seul un administrateur ouvre une campagne.")
+        self.refuse(user, "run_campaigns", permissions.on(*campuses), consequence="la campagne n'est pas ouverte")
         with self._writing():
             m = self.manifest()
             if any(int(c["year"]) == int(year) for c in m.get("campaigns", [])):
@@ -78,8 +77,8 @@ class Campaigns:
                         reason: str | None = None) -> None:
         """Move the deadline of the campaign of `year`, or of one campus's (an extension), recorded in its steps with
         the dates before and after (an administrator; a closed campaign is not moved)."""
-        if not auth.may_administer(self.account(user)):
-            raise StoreError("Seul un administrateur reporte une date limite.")
+        self.refuse(user, "run_campaigns", permissions.on(campus) if campus else permissions.ANYWHERE,
+                    consequence="la date limite ne change pas")
         with self._writing():
             m = self.manifest()
             campaign = self._in(m, year)
@@ -99,8 +98,7 @@ class Campaigns:
 
     def close_campaign(self, year: int, *, user: str) -> None:
         """No more steps in the campaign (its validated years stay locked)."""
-        if not auth.may_administer(self.account(user)):
-            raise StoreError("Seul un administrateur clôt une campagne.")
+        self.refuse(user, "run_campaigns", consequence="la campagne reste ouverte")
         with self._writing():
             m = self.manifest()
             campaign = self._in(m, year)
@@ -112,8 +110,8 @@ class Campaigns:
 
     def refuse_reminder(self, user: str | None) -> None:
         """Only an administrator (or the command line's scheduled task) reminds campuses: checked before any sending."""
-        if user is not None and not auth.may_administer(self.account(user)):
-            raise StoreError("Seul un administrateur relance les campus.")
+        if user is not None:
+            self.refuse(user, "run_campaigns", consequence="personne n'est relancé")
 
     def record_reminders(self, year: int, sent: dict[str, list[str]], *, user: str | None) -> None:
         """Keep in the campaign's steps that each campus of `sent` was reminded, and to which addresses (an
@@ -132,14 +130,8 @@ class Campaigns:
                       indicator: str | None = None) -> str:
         """Take one step for a campus in the campaign of `year`; returns the new status. Refused in French when the
         account may not take it or the campus is not where the step starts."""
-        starts, to, who = STEPS[step]
-        account = self.account(user)
-        if who == "admin" and not auth.may_administer(account):
-            raise StoreError("Seul un administrateur valide, renvoie ou rouvre les chiffres d'un campus.")
-        if who == "directeur" and not (auth.may_administer(account) or (auth.active(account) and
-                                                                        account["role"] == "directeur" and
-                                                                        campus in account["campuses"])):
-            raise StoreError(f"Seuls les directeurs de {campus} et les administrateurs soumettent ses chiffres.")
+        starts, to, action = STEPS[step]
+        self.refuse(user, action, permissions.on(campus), consequence=f"le statut de {campus} ne change pas")
         if step in ("send_back", "reopen") and not (reason or "").strip():
             raise StoreError("Dites pourquoi : la raison est montrée au directeur du campus.")
         with self._writing():
