@@ -53,6 +53,30 @@ def value(text: str):
     return text
 
 
+COMMANDS: list[list] = []  # [path, help, arguments, handler, defaults], in the order of the help
+GROUPS = {"store": "copier un magasin entier (dossier Parquet ou base PostgreSQL) vers un magasin neuf",
+          "campaign": "les campagnes de remontée des chiffres", "user": "gérer les comptes"}
+
+
+def arg(*names: str, **options) -> tuple:
+    """One argument of a command, as argparse's add_argument takes it."""
+    return names, options
+
+
+def command(path: str, helptext: str, *arguments: tuple, **defaults):
+    """Declare a command (« campaign open »: a group and its command) with its arguments, beside its handler. Listed
+    in the order written (stacked declarations of one handler too)."""
+    declared = [path, helptext, arguments, None, defaults]
+    COMMANDS.append(declared)
+
+    def declare(handler):
+        declared[3] = handler
+        return handler
+    return declare
+
+
+@command("demo", "construire le magasin à partir de data/demo",
+         arg("--force", action="store_true", help="effacer le magasin d'abord"))
 def cmd_demo(a) -> int:
     store = store_at()
     if not store.is_empty():
@@ -72,6 +96,8 @@ def warn_damage(store: Store) -> None:
         print(f"Attention : {line}", file=sys.stderr)
 
 
+@command("sql", "requête SQL en lecture seule sur les vues",
+         arg("query"), arg("--format", choices=("csv", "json"), default="csv"))
 def cmd_sql(a) -> int:
     try:
         statements = duckdb.extract_statements(a.query)
@@ -98,6 +124,9 @@ def cmd_sql(a) -> int:
     return 0
 
 
+@command("query", "exécuter une requête de queries/",
+         arg("name"), arg("--param", action="append", metavar="NOM=VALEUR"),
+         arg("--format", choices=("csv", "json"), default="csv"))
 def cmd_query(a) -> int:
     params = {}
     for p in a.param or []:
@@ -117,6 +146,9 @@ def cmd_query(a) -> int:
     return 0
 
 
+@command("import", "importer un fichier CSV ou XLSX",
+         arg("table", choices=list(schema.TABLES)), arg("file"), arg("--campus"), arg("--user"), arg("--sheet"),
+         arg("--dry-run", action="store_true"), arg("--json", action="store_true"))
 def cmd_import(a) -> int:
     path = Path(a.file)
     if not path.is_file():
@@ -145,6 +177,10 @@ def cmd_import(a) -> int:
     return 1 if rep.status == "rejected" else 0
 
 
+@command("template", "modèle d'import d'une table",
+         arg("table", choices=list(schema.TABLES)), arg("--campus"),
+         arg("--year", type=int, help="l'année des lignes du modèle (par défaut la dernière année connue)"),
+         arg("--format", choices=("csv", "xlsx"), default="csv"), arg("--out"))
 def cmd_template(a) -> int:
     store = open_store()
     if a.campus and a.campus not in set(store.current("campuses")["campus_id"]):
@@ -160,6 +196,12 @@ def cmd_template(a) -> int:
     return 0
 
 
+@command("export", "produire le dossier de séance (PowerPoint, PDF ou Excel) ou le tableau de suivi",
+         arg("--scope", required=True, metavar="region|CAMPUS", help="la région (tous les campus) ou un code campus"),
+         arg("--year", required=True, type=int),
+         arg("--format", required=True, choices=("pptx", "pdf", "xlsx", "iptt"),
+             help="pptx, pdf, xlsx : le dossier de séance ; iptt : le tableau de suivi des indicateurs (Excel)"),
+         arg("--out", required=True))
 def cmd_export(a) -> int:
     from cmq.outputs import iptt, pack
 
@@ -169,6 +211,10 @@ def cmd_export(a) -> int:
                     lambda scope: pack.render(pack.build_from_store(open_store(), scope, a.year), a.format))
 
 
+@command("report", "écrire le rapport d'activité annuel (Word modifiable ou PDF)",
+         arg("--scope", required=True, metavar="region|CAMPUS", help="la région (tous les campus) ou un code campus"),
+         arg("--year", required=True, type=int), arg("--format", required=True, choices=("docx", "pdf")),
+         arg("--out", required=True))
 def cmd_report(a) -> int:
     from cmq.outputs import report
 
@@ -195,6 +241,7 @@ def _written(a, what: str, make) -> int:
     return 0
 
 
+@command("compact", "fusionner l'historique de chaque table en un fichier (rien n'est perdu)")
 def cmd_compact(a) -> int:
     store = open_store()
     merged = store.compact()
@@ -206,6 +253,9 @@ def cmd_compact(a) -> int:
     return 0
 
 
+@command("db", "le schéma de la base PostgreSQL (CMQ_DATABASE_URL) : mise à jour, état",
+         arg("action", choices=("upgrade", "status"), help="upgrade : appliquer les migrations ; status : où en est la base"),
+         arg("--database-url", help="par défaut CMQ_DATABASE_URL"))
 def cmd_db(a) -> int:
     from cmq.core.store import postgres
 
@@ -218,7 +268,7 @@ def cmd_db(a) -> int:
         print(("Migrations appliquées : " + ", ".join(done) + "." if done else "Rien à faire : le schéma est à jour")
               + f" Schéma {postgres.code_schema()}.")
         return 0
-    psycopg = postgres._psycopg()
+    psycopg = postgres.psycopg_module()
     try:
         with psycopg.connect(url, connect_timeout=10) as conn:
             at = postgres.applied(conn)
@@ -231,6 +281,9 @@ def cmd_db(a) -> int:
     return 0 if at == postgres.code_schema() else 1
 
 
+@command("store copy", "copier tout l'historique, les lots, les comptes et les campagnes",
+         arg("--from", dest="source", required=True, metavar="DOSSIER_OU_URL"),
+         arg("--to", dest="destination", required=True, metavar="DOSSIER_OU_URL"))
 def cmd_store_copy(a) -> int:
     from cmq.core.store import transfer
 
@@ -244,6 +297,10 @@ def cmd_store_copy(a) -> int:
     return 0
 
 
+@command("snapshot", "écrire chaque vue canonique en Parquet (archives, données ouvertes)",
+         arg("--out", required=True, metavar="DOSSIER"),
+         arg("--avec-noms", dest="with_names", action="store_true",
+             help="garder les comptes qui ont importé ou annulé chaque lot (des noms de personnes)"))
 def cmd_snapshot(a) -> int:
     from cmq.core.store import transfer
 
@@ -253,12 +310,35 @@ def cmd_snapshot(a) -> int:
     return 0
 
 
+@command("bench", "mesurer les performances sur un magasin synthétique (cibles et références)",
+         arg("--campuses", type=int, default=200), arg("--years", type=int, default=10),
+         arg("--json", action="store_true", help="un objet JSON sur la sortie standard"),
+         arg("--browser", action="store_true", help="mesurer aussi l'application dans Chromium"),
+         arg("--keep", metavar="DOSSIER", help="garder (ou réutiliser) le magasin synthétique dans ce dossier"),
+         arg("--reps", type=int, default=7, help="répétitions de chaque mesure (médiane et p95)"),
+         arg("--small-batches", type=int, default=1000, help="petits lots importés avant la compaction"),
+         arg("--database-url", metavar="postgresql://…",
+             help="mesurer aussi le magasin partagé sur cette base PostgreSQL (vide), à côté du magasin embarqué"),
+         arg("--load", type=int, nargs="+", metavar="N",
+             help="à la place : N personnes ouvrant l'application en même temps (1 10 30 60…), sur la "
+                  "démonstration servie par « cmq serve », mesurées au serveur"),
+         arg("--imports", type=int, default=0, metavar="K",
+             help="avec --load : K imports de valeurs d'indicateurs en même temps pendant que 20 lecteurs "
+                  "naviguent (une échéance de campagne)"),
+         arg("--processes", type=int, default=1, metavar="P",
+             help="avec --load : P processus « cmq serve » derrière HAProxy (comme le README les déploie)"))
 def cmd_bench(a) -> int:
     from cmq.dev import bench
 
     return bench.main(a)
 
 
+@command("serve", "lancer l'application web",
+         arg("--port", type=int, default=8501),
+         arg("--address", default="127.0.0.1",
+             help="adresse d'écoute (127.0.0.1 par défaut : derrière un proxy inverse ; 0.0.0.0 pour toutes)"),
+         arg("--demo", action="store_true",
+             help="construire la démonstration dans un magasin vide (jamais sans cette option ni CMQ_DEMO=1)"))
 def cmd_serve(a) -> int:
     from streamlit.web import cli as streamlit_cli
 
@@ -274,12 +354,15 @@ def cmd_serve(a) -> int:
     return streamlit_cli.main()
 
 
+@command("batches", "lister les lots importés", arg("--campus"), arg("--json", action="store_true"))
 def cmd_batches(a) -> int:
     df = queries.run("batch_history", store=open_store(), campus=a.campus)  # what « Historique » lists, newest first
     output(df, "json" if a.json else "csv")
     return 0
 
 
+@command("check", "vérifier le magasin (manifeste, comptes, fichiers de données)",
+         arg("--repair", action="store_true", help="rétablir le manifeste et les comptes depuis leur copie"))
 def cmd_check(a) -> int:
     store = store_at()
     problems, repairs = store.check()
@@ -305,6 +388,8 @@ def cmd_check(a) -> int:
     return 1
 
 
+@command("revert", "annuler un lot",
+         arg("batch_id", type=int), arg("--user", required=True, help="le compte au nom duquel annuler"))
 def cmd_revert(a) -> int:
     store = open_store()
     try:
@@ -315,6 +400,22 @@ def cmd_revert(a) -> int:
     return 0
 
 
+@command("campaign open", "ouvrir la campagne d'une année, avec sa date limite",
+         arg("--year", required=True, type=int), arg("--deadline", required=True, metavar="AAAA-MM-JJ"),
+         arg("--user", required=True, help="l'administrateur qui l'ouvre"),
+         arg("--expected", metavar="FICHIER.csv",
+             help="les indicateurs attendus (« Code campus;Identifiant indicateur ») ; un campus absent du "
+                  "fichier doit tous les indicateurs de son plan"))
+@command("campaign extend", "reporter la date limite d'une campagne, ou d'un campus (un délai)",
+         arg("--year", required=True, type=int), arg("--deadline", required=True, metavar="AAAA-MM-JJ"),
+         arg("--campus", help="le campus qui obtient un délai (sans : toute la campagne)"),
+         arg("--reason", help="pourquoi (gardé dans l'historique)"),
+         arg("--user", required=True, help="l'administrateur qui reporte"))
+@command("campaign close", "clore une campagne (ses chiffres validés restent verrouillés)",
+         arg("--year", required=True, type=int), arg("--user", required=True))
+@command("campaign list", "lister les campagnes", arg("--json", action="store_true"))
+@command("campaign status", "où en est chaque campus dans une campagne",
+         arg("--year", required=True, type=int), arg("--json", action="store_true"))
 def cmd_campaign(a) -> int:
     from datetime import date
 
@@ -352,6 +453,10 @@ def cmd_campaign(a) -> int:
     return 0
 
 
+@command("remind", "relancer par courriel les campus qui n'ont pas soumis (CMQ_SMTP_URL)",
+         arg("--year", required=True, type=int),
+         arg("--dry-run", action="store_true", help="afficher les messages sans les envoyer"),
+         arg("--user", help="l'administrateur qui relance (sans : « ligne de commande », une tâche planifiée)"))
 def cmd_remind(a) -> int:
     from cmq.core import remind
 
@@ -371,6 +476,17 @@ def cmd_remind(a) -> int:
 STEP_DONE = {"submit": "soumis", "validate": "validés", "send_back": "renvoyés", "reopen": "rouverts"}
 
 
+STEP_ARGS = (arg("--campus", required=True), arg("--year", required=True, type=int), arg("--user", required=True))
+
+
+@command("submit", "soumettre les chiffres d'un campus (directeur)", *STEP_ARGS, step="submit")
+@command("validate", "valider les chiffres d'un campus (administrateur) : ils sont verrouillés", *STEP_ARGS,
+         step="validate")
+@command("send-back", "renvoyer les chiffres d'un campus avec la raison (administrateur)", *STEP_ARGS,
+         arg("--reason", required=True), arg("--indicator", help="l'indicateur en cause (sinon tout le campus)"),
+         step="send_back")
+@command("reopen", "rouvrir des chiffres validés, avec la raison (administrateur)", *STEP_ARGS,
+         arg("--reason", required=True), step="reopen")
 def cmd_step(a) -> int:
     from cmq.core import cycle
 
@@ -396,6 +512,8 @@ def read_password(prompt: str = "Mot de passe : ") -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+@command("init", "créer un magasin réel (sans démonstration) et son premier administrateur",
+         arg("--admin", required=True, metavar="NOM"), arg("--email"))
 def cmd_init(a) -> int:
     store = store_at()
     try:
@@ -406,6 +524,10 @@ def cmd_init(a) -> int:
     return 0
 
 
+@command("user add", "créer un compte (mot de passe demandé au terminal ou lu sur l'entrée standard)",
+         arg("name"), arg("--role", required=True, choices=list(permissions.ROLES)),
+         arg("--campus", action="append", default=[], help="campus d'un directeur (répétable)"),
+         arg("--email", help="adresse utilisée par l'authentification unique"))
 def cmd_user_add(a) -> int:
     store = open_store()
     try:
@@ -416,6 +538,7 @@ def cmd_user_add(a) -> int:
     return 0
 
 
+@command("user list", "lister les comptes", arg("--json", action="store_true"))
 def cmd_user_list(a) -> int:
     store = open_store()
     rows = [{"name": x["name"], "role": x["role"], "campuses": ",".join(x["campuses"]), "email": x.get("email") or "",
@@ -425,6 +548,9 @@ def cmd_user_list(a) -> int:
     return 0
 
 
+@command("user disable", "désactiver un compte", arg("name"), verb="disable")
+@command("user enable", "réactiver un compte (et oublier ses essais infructueux)", arg("name"), verb="enable")
+@command("user password", "changer le mot de passe d'un compte", arg("name"), verb="password")
 def cmd_user_change(a) -> int:
     store = open_store()
     try:
@@ -443,165 +569,22 @@ def cmd_user_change(a) -> int:
 
 
 def parser() -> Parser:
+    """The command line, from the commands declared beside their handlers (COMMANDS), in that order."""
     p = Parser(prog="python -m cmq", description="Pilotage des Campus des Métiers et des Qualifications.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
-    d = sub.add_parser("demo", help="construire le magasin à partir de data/demo")
-    d.add_argument("--force", action="store_true", help="effacer le magasin d'abord")
-    d.set_defaults(func=cmd_demo)
-    s = sub.add_parser("sql", help="requête SQL en lecture seule sur les vues")
-    s.add_argument("query")
-    s.add_argument("--format", choices=("csv", "json"), default="csv")
-    s.set_defaults(func=cmd_sql)
-    q = sub.add_parser("query", help="exécuter une requête de queries/")
-    q.add_argument("name")
-    q.add_argument("--param", action="append", metavar="NOM=VALEUR")
-    q.add_argument("--format", choices=("csv", "json"), default="csv")
-    q.set_defaults(func=cmd_query)
-    i = sub.add_parser("import", help="importer un fichier CSV ou XLSX")
-    i.add_argument("table", choices=list(schema.TABLES))
-    i.add_argument("file")
-    i.add_argument("--campus")
-    i.add_argument("--user")
-    i.add_argument("--sheet")
-    i.add_argument("--dry-run", action="store_true")
-    i.add_argument("--json", action="store_true")
-    i.set_defaults(func=cmd_import)
-    t = sub.add_parser("template", help="modèle d'import d'une table")
-    t.add_argument("table", choices=list(schema.TABLES))
-    t.add_argument("--campus")
-    t.add_argument("--year", type=int, help="l'année des lignes du modèle (par défaut la dernière année connue)")
-    t.add_argument("--format", choices=("csv", "xlsx"), default="csv")
-    t.add_argument("--out")
-    t.set_defaults(func=cmd_template)
-    e = sub.add_parser("export", help="produire le dossier de séance (PowerPoint, PDF ou Excel) ou le tableau de suivi")
-    e.add_argument("--scope", required=True, metavar="region|CAMPUS", help="la région (tous les campus) ou un code campus")
-    e.add_argument("--year", required=True, type=int)
-    e.add_argument("--format", required=True, choices=("pptx", "pdf", "xlsx", "iptt"),
-                   help="pptx, pdf, xlsx : le dossier de séance ; iptt : le tableau de suivi des indicateurs (Excel)")
-    e.add_argument("--out", required=True)
-    e.set_defaults(func=cmd_export)
-    ra = sub.add_parser("report", help="écrire le rapport d'activité annuel (Word modifiable ou PDF)")
-    ra.add_argument("--scope", required=True, metavar="region|CAMPUS", help="la région (tous les campus) ou un code campus")
-    ra.add_argument("--year", required=True, type=int)
-    ra.add_argument("--format", required=True, choices=("docx", "pdf"))
-    ra.add_argument("--out", required=True)
-    ra.set_defaults(func=cmd_report)
-    cp = sub.add_parser("compact", help="fusionner l'historique de chaque table en un fichier (rien n'est perdu)")
-    cp.set_defaults(func=cmd_compact)
-    bn = sub.add_parser("bench", help="mesurer les performances sur un magasin synthétique (cibles et références)")
-    bn.add_argument("--campuses", type=int, default=200)
-    bn.add_argument("--years", type=int, default=10)
-    bn.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
-    bn.add_argument("--browser", action="store_true", help="mesurer aussi l'application dans Chromium")
-    bn.add_argument("--keep", metavar="DOSSIER", help="garder (ou réutiliser) le magasin synthétique dans ce dossier")
-    bn.add_argument("--reps", type=int, default=7, help="répétitions de chaque mesure (médiane et p95)")
-    bn.add_argument("--small-batches", type=int, default=1000, help="petits lots importés avant la compaction")
-    bn.add_argument("--database-url", metavar="postgresql://…",
-                    help="mesurer aussi le magasin partagé sur cette base PostgreSQL (vide), à côté du magasin embarqué")
-    bn.add_argument("--load", type=int, nargs="+", metavar="N",
-                    help="à la place : N personnes ouvrant l'application en même temps (1 10 30 60…), sur la "
-                         "démonstration servie par « cmq serve », mesurées au serveur")
-    bn.add_argument("--imports", type=int, default=0, metavar="K",
-                    help="avec --load : K imports de valeurs d'indicateurs en même temps pendant que 20 lecteurs "
-                         "naviguent (une échéance de campagne)")
-    bn.add_argument("--processes", type=int, default=1, metavar="P",
-                    help="avec --load : P processus « cmq serve » derrière HAProxy (comme le README les déploie)")
-    bn.set_defaults(func=cmd_bench)
-    db = sub.add_parser("db", help="le schéma de la base PostgreSQL (CMQ_DATABASE_URL) : mise à jour, état")
-    db.add_argument("action", choices=("upgrade", "status"), help="upgrade : appliquer les migrations ; status : où en est la base")
-    db.add_argument("--database-url", help="par défaut CMQ_DATABASE_URL")
-    db.set_defaults(func=cmd_db)
-    so = sub.add_parser("store", help="copier un magasin entier (dossier Parquet ou base PostgreSQL) vers un magasin neuf")
-    sos = so.add_subparsers(dest="store_command", required=True, parser_class=Parser)
-    sc = sos.add_parser("copy", help="copier tout l'historique, les lots, les comptes et les campagnes")
-    sc.add_argument("--from", dest="source", required=True, metavar="DOSSIER_OU_URL")
-    sc.add_argument("--to", dest="destination", required=True, metavar="DOSSIER_OU_URL")
-    sc.set_defaults(func=cmd_store_copy)
-    sn = sub.add_parser("snapshot", help="écrire chaque vue canonique en Parquet (archives, données ouvertes)")
-    sn.add_argument("--out", required=True, metavar="DOSSIER")
-    sn.add_argument("--avec-noms", dest="with_names", action="store_true",
-                    help="garder les comptes qui ont importé ou annulé chaque lot (des noms de personnes)")
-    sn.set_defaults(func=cmd_snapshot)
-    sv = sub.add_parser("serve", help="lancer l'application web")
-    sv.add_argument("--port", type=int, default=8501)
-    sv.add_argument("--address", default="127.0.0.1",
-                    help="adresse d'écoute (127.0.0.1 par défaut : derrière un proxy inverse ; 0.0.0.0 pour toutes)")
-    sv.add_argument("--demo", action="store_true",
-                    help="construire la démonstration dans un magasin vide (jamais sans cette option ni CMQ_DEMO=1)")
-    sv.set_defaults(func=cmd_serve)
-    b = sub.add_parser("batches", help="lister les lots importés")
-    b.add_argument("--campus")
-    b.add_argument("--json", action="store_true")
-    b.set_defaults(func=cmd_batches)
-    ck = sub.add_parser("check", help="vérifier le magasin (manifeste, comptes, fichiers de données)")
-    ck.add_argument("--repair", action="store_true", help="rétablir le manifeste et les comptes depuis leur copie")
-    ck.set_defaults(func=cmd_check)
-    r = sub.add_parser("revert", help="annuler un lot")
-    r.add_argument("batch_id", type=int)
-    r.add_argument("--user", required=True, help="le compte au nom duquel annuler")
-    r.set_defaults(func=cmd_revert)
-    ini = sub.add_parser("init", help="créer un magasin réel (sans démonstration) et son premier administrateur")
-    ini.add_argument("--admin", required=True, metavar="NOM")
-    ini.add_argument("--email")
-    ini.set_defaults(func=cmd_init)
-    c = sub.add_parser("campaign", help="les campagnes de remontée des chiffres")
-    cs = c.add_subparsers(dest="action", required=True, parser_class=Parser)
-    co = cs.add_parser("open", help="ouvrir la campagne d'une année, avec sa date limite")
-    co.add_argument("--year", required=True, type=int)
-    co.add_argument("--deadline", required=True, metavar="AAAA-MM-JJ")
-    co.add_argument("--user", required=True, help="l'administrateur qui l'ouvre")
-    co.add_argument("--expected", metavar="FICHIER.csv",
-                    help="les indicateurs attendus (« Code campus;Identifiant indicateur ») ; un campus absent du "
-                         "fichier doit tous les indicateurs de son plan")
-    ce = cs.add_parser("extend", help="reporter la date limite d'une campagne, ou d'un campus (un délai)")
-    ce.add_argument("--year", required=True, type=int)
-    ce.add_argument("--deadline", required=True, metavar="AAAA-MM-JJ")
-    ce.add_argument("--campus", help="le campus qui obtient un délai (sans : toute la campagne)")
-    ce.add_argument("--reason", help="pourquoi (gardé dans l'historique)")
-    ce.add_argument("--user", required=True, help="l'administrateur qui reporte")
-    cc = cs.add_parser("close", help="clore une campagne (ses chiffres validés restent verrouillés)")
-    cc.add_argument("--year", required=True, type=int)
-    cc.add_argument("--user", required=True)
-    cl = cs.add_parser("list", help="lister les campagnes")
-    cl.add_argument("--json", action="store_true")
-    cst = cs.add_parser("status", help="où en est chaque campus dans une campagne")
-    cst.add_argument("--year", required=True, type=int)
-    cst.add_argument("--json", action="store_true")
-    c.set_defaults(func=cmd_campaign)
-    rm = sub.add_parser("remind", help="relancer par courriel les campus qui n'ont pas soumis (CMQ_SMTP_URL)")
-    rm.add_argument("--year", required=True, type=int)
-    rm.add_argument("--dry-run", action="store_true", help="afficher les messages sans les envoyer")
-    rm.add_argument("--user", help="l'administrateur qui relance (sans : « ligne de commande », une tâche planifiée)")
-    rm.set_defaults(func=cmd_remind)
-    for step, name, helptext in (("submit", "submit", "soumettre les chiffres d'un campus (directeur)"),
-                                 ("validate", "validate", "valider les chiffres d'un campus (administrateur) : ils sont verrouillés"),
-                                 ("send_back", "send-back", "renvoyer les chiffres d'un campus avec la raison (administrateur)"),
-                                 ("reopen", "reopen", "rouvrir des chiffres validés, avec la raison (administrateur)")):
-        sp = sub.add_parser(name, help=helptext)
-        sp.add_argument("--campus", required=True)
-        sp.add_argument("--year", required=True, type=int)
-        sp.add_argument("--user", required=True)
-        if step in ("send_back", "reopen"):
-            sp.add_argument("--reason", required=True)
-        if step == "send_back":
-            sp.add_argument("--indicator", help="l'indicateur en cause (sinon tout le campus)")
-        sp.set_defaults(func=cmd_step, step=step)
-    u = sub.add_parser("user", help="gérer les comptes")
-    us = u.add_subparsers(dest="action", required=True, parser_class=Parser)
-    ua = us.add_parser("add", help="créer un compte (mot de passe demandé au terminal ou lu sur l'entrée standard)")
-    ua.add_argument("name")
-    ua.add_argument("--role", required=True, choices=list(permissions.ROLES))
-    ua.add_argument("--campus", action="append", default=[], help="campus d'un directeur (répétable)")
-    ua.add_argument("--email", help="adresse utilisée par l'authentification unique")
-    ua.set_defaults(func=cmd_user_add)
-    ul = us.add_parser("list", help="lister les comptes")
-    ul.add_argument("--json", action="store_true")
-    ul.set_defaults(func=cmd_user_list)
-    for verb, helptext in (("disable", "désactiver un compte"), ("enable", "réactiver un compte (et oublier ses essais infructueux)"),
-                           ("password", "changer le mot de passe d'un compte")):
-        ud = us.add_parser(verb, help=helptext)
-        ud.add_argument("name")
-        ud.set_defaults(func=cmd_user_change, verb=verb)
+    groups = {}
+    for path, helptext, arguments, handler, defaults in COMMANDS:
+        *group, name = path.split()
+        where = sub
+        if group:
+            if group[0] not in groups:
+                parent = sub.add_parser(group[0], help=GROUPS[group[0]])
+                groups[group[0]] = parent.add_subparsers(dest="action", required=True, parser_class=Parser)
+            where = groups[group[0]]
+        cp = where.add_parser(name, help=helptext)
+        for names, options in arguments:
+            cp.add_argument(*names, **options)
+        cp.set_defaults(func=handler, **defaults)
     return p
 
 

@@ -65,7 +65,7 @@ final as (
         y.year_target,
         y.year_actual,
         case when y.actual is null or y.target is null or y.target = 0 then null
-             else y.actual / y.target end as percent_of_target,
+             else y.actual / y.target end as share_of_target,
         -- the catalogue's rule (codes of vocabulary.INDICATOR_STATUS), on the figures the year is read by
         indicator_status(y.actual, y.target, y.direction, $on_track, $on_track_down) as status,
         y.comment

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cmq.core import queries
-from cmq.outputs import charts, registry
+from cmq.outputs import charts, palette, registry
 
 from browser import CHROMIUM, CHROMIUM_ARGS, axe_problems, open_as, screenshot
 from conftest import app_test
@@ -78,23 +78,23 @@ def _figures(store):
 def test_marks_and_texts_stand_out_against_the_background(demo_store):
     """RGAA 3.2 and 3.3: a text at 4.5:1 at least against the white background, a chart mark (bar, slice, marker,
     line) at 3:1 — by its fill or by its outline."""
-    assert charts.contrast("#FFFFFF", "#000000") == pytest.approx(21) and charts.contrast("#777777", "#FFFFFF") < 4.5
+    assert palette.contrast("#FFFFFF", "#000000") == pytest.approx(21) and palette.contrast("#777777", "#FFFFFF") < 4.5
     for name, fig in _figures(demo_store):
         texts = [a.font.color for a in fig.layout.annotations if a.font and a.font.color]
         texts += [fig.layout.title.font.color, fig.layout.font.color, fig.layout.template.layout.font.color]
         for colour in filter(None, texts):
-            assert colour.startswith("#") and charts.contrast(colour, "#FFFFFF") >= 4.5, (name, colour)
+            assert colour.startswith("#") and palette.contrast(colour, "#FFFFFF") >= 4.5, (name, colour)
         for t in fig.data:
             if t.type not in ("bar", "pie", "scatter", "scatterpolar"):
                 continue
             fills = charts._colours(t.marker.color) + (charts._colours(t.marker.colors) if t.type == "pie" else [])
             if t.type == "scatter" and "lines" in (t.mode or ""):
                 line = charts._colours(t.line.color)
-                assert all(charts.contrast(c, "#FFFFFF") >= 3 for c in line) or "markers" in t.mode, (name, line)
-            light = [c for c in fills if charts.contrast(c, "#FFFFFF") < 3]
+                assert all(palette.contrast(c, "#FFFFFF") >= 3 for c in line) or "markers" in t.mode, (name, line)
+            light = [c for c in fills if palette.contrast(c, "#FFFFFF") < 3]
             if light:
                 outline = charts._colours(t.marker.line.color) if t.marker.line else []
-                assert outline and t.marker.line.width >= 1 and charts.contrast(outline[0], "#FFFFFF") >= 3, \
+                assert outline and t.marker.line.width >= 1 and palette.contrast(outline[0], "#FFFFFF") >= 3, \
                     (name, t.name, light)
 
 

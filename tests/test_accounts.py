@@ -233,7 +233,7 @@ def test_director_of_agt_importing_amf_is_refused_and_nothing_written(any_store_
     for user, pattern in (("comite", "peut consulter mais pas importer"), ("personne", "n'existe pas"), ("", "n'existe pas")):
         with pytest.raises(StoreError, match=pattern):
             store_copy.commit("indicator_values", rows, user=user)
-    with pytest.raises(StoreError, match="réservé\(e\) aux administrateurs"):
+    with pytest.raises(StoreError, match=r"réservé\(e\) aux administrateurs"):
         store_copy.commit("partners", pd.DataFrame([{"partner_id": "X", "name": "X", "partner_type": "entreprise"}]),
                           user="directeur-agt")
     assert state_of(store_copy) == before
@@ -257,7 +257,7 @@ def test_revert_scope(any_store_copy):
     with pytest.raises(StoreError, match="toute la région"):
         store_copy.revert(both, user="directeur-agt")
     for user, batch in (("directeur-agt", theirs), ("comite", mine), ("directeur-agt", 1)):  # batch 1: all campuses
-        with pytest.raises(StoreError, match="pas annuler cet import : l'import n'est pas annulé"):
+        with pytest.raises(StoreError, match="pas annuler cet import.* : l'import n'est pas annulé"):
             store_copy.revert(batch, user=user)
     assert state_of(store_copy) == before
     store_copy.revert(mine, user="directeur-agt")

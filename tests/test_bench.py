@@ -56,7 +56,7 @@ def test_bench_json_on_a_tiny_size(tmp_path, pg_url):
             "region activity report DOCX + PDF · demo", "region activity report DOCX + PDF · national",
             "reach page after 20 small batches, compacted / single batch",
             "catalogue · first read of a store (whole build)", "catalogue · first read after a 20-row reach upload"} <= names
-    readable = [p.slug for p in registry.PAGES if p.access == "lecteur"]
+    readable = [p.slug for p in registry.PAGES if p.action == "read"]
     for page in readable:  # the whole run of every page a committee member opens, beside the floor page
         assert {f"page run warm CPU · {page}", f"page run cold CPU · {page}", f"page run warm / floor · {page}"} <= names
     assert "page run · floor (two charts, four metrics, a table) · warm CPU" in names

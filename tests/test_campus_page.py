@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cmq.core import auth, queries
-from cmq.outputs import charts
+from cmq.outputs import charts, palette
 
 from conftest import app_test, frame
 
@@ -134,9 +134,9 @@ def test_an_objective_is_coloured_by_the_share_of_its_indicators_on_track():
     tree = charts.objective_tree(df, "Arbre").data[0]
     colour = dict(zip(tree.ids, tree.marker.colors))
     half = charts.progress_colour({"atteint": 1, "en_bonne_voie": 0, "en_retard": 1, "sans_cible": 1, "non_renseigne": 1})
-    assert colour["S0O0"] == half == charts.PROGRESS_SCALE[1], "one of two on track: the middle of the scale"
+    assert colour["S0O0"] == half == palette.PROGRESS_SCALE[1], "one of two on track: the middle of the scale"
     assert charts.progress_colour({"atteint": 2, "en_bonne_voie": 0, "en_retard": 0, "sans_cible": 0,
-                                   "non_renseigne": 0}) == charts.PROGRESS_SCALE[2]
+                                   "non_renseigne": 0}) == palette.PROGRESS_SCALE[2]
     assert charts.progress_colour({"atteint": 0, "en_bonne_voie": 0, "en_retard": 0, "sans_cible": 3,
                                    "non_renseigne": 1}) is None, "no target: the neutral colour of its level"
-    assert all(charts.contrast(c, charts.ink(c)) >= charts.TEXT_MIN for c in charts.PROGRESS_SCALE)
+    assert all(palette.contrast(c, palette.ink(c)) >= palette.TEXT_MIN for c in palette.PROGRESS_SCALE)

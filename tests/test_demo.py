@@ -93,8 +93,8 @@ def test_joint_action_counts_once_in_regional_totals(demo_store):
     mma = queries.run("reach_by_audience", store=demo_store, year=2018, campuses=["MMA"]).set_index("audience")
     assert mma.loc["enseignants", "reached"] == 28
     assert msi.loc["enseignants", "reached"] == 28 + 18 + 60
-    # the region: AGT's ~50 teachers and the 7 inspectors it met + MSI's three actions, the joint ESPE action once
-    assert both.loc["enseignants", "reached"] == 50 + 7 + 28 + 18 + 60
+    # the region: AGT's ~50 teachers + MSI's three actions, the joint ESPE action once (the inspectors apart)
+    assert both.loc["enseignants", "reached"] == 50 + 28 + 18 + 60
 
 
 def test_ti_actions_follow_annex_i(demo_store):
@@ -166,6 +166,14 @@ def test_partners_of_annexes(demo_store, name):
     assert q(demo_store, "select count(*) n from partners where name like '%' || $n || '%'", n=name)["n"].iloc[0] == 1
 
 
+def test_inspectors_are_not_counted_as_teachers(demo_store):
+    """Note 1 of §3.1.3: AGT's director met « 7 inspecteurs académiques »; the report's teachers of 2018 are 50 (AGT,
+    « une cinquantaine »), 28 (the ESPE action of MSI and MMA, once), 18 and 60 (MSI): 156, not 163."""
+    reach = queries.run("reach_by_audience", store=demo_store, year=2018).set_index("audience")["reached"]
+    assert reach["enseignants"] == 156
+    assert reach["encadrement_education"] == 7
+
+
 def test_thirteen_technological_platforms(demo_store):
     assert q(demo_store, "select count(*) n from partners where partner_type = 'plateforme_technologique'")["n"].iloc[0] == 13
 
@@ -198,7 +206,7 @@ def test_files_written_before_a_column_existed_still_read(store_copy):
     n = len(store_copy.current("reach"))
     m = store_copy.manifest()
     rel, old = "reach/d99999999.parquet", m["files"]["reach"][0]
-    m["sums"][rel] = files._write_parquet(store_copy.root / rel, pq.read_table(store_copy.root / old).drop(["comment"]))
+    m["sums"][rel] = files.write_parquet(store_copy.root / rel, pq.read_table(store_copy.root / old).drop(["comment"]))
     m["files"]["reach"], m["current"]["reach"]["delta"] = [rel], rel  # data files are never rewritten in place
     store_copy._write_manifest(m)
     got = Store(store_copy.root).read("select count(*) as n, count(comment) as c from reach")

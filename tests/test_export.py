@@ -20,7 +20,8 @@ from conftest import ADMIN, app_test, cli, frame
 
 # the demo (2018 report): reach by audience, each joint action counted once
 REACH_2018 = {"Collégiens": 253, "Collégiens et lycéens (groupe mixte)": 30,
-              "Enseignants, formateurs et cadres de l'éducation": 163, "Acteurs et partenaires du campus": 60,
+              "Enseignants et formateurs": 156, "Inspecteurs et personnels de direction de l'éducation": 7,
+              "Acteurs et partenaires du campus": 60,
               "Entreprises (structures)": 147, "Établissements (structures)": 106, "Institutionnels (structures)": 38,
               "Lycéens": 8}
 FUNDERS_2018 = {"Région Bourgogne-Franche-Comté": 90_000, "UBFC (RITM-BFC)": 20_000, "Pays de Montbéliard Agglomération": 15_000}
@@ -146,7 +147,7 @@ def test_region_pack_pdf_is_a4_landscape_with_titles_and_figures(region):
         assert item.title in text
     assert "Région Bourgogne-Franche-Comté" in text and "Données au" in text
     reach_page = page_of("Publics touchés")
-    assert "Enseignants, formateurs" in reach_page and "163" in reach_page and "253" in reach_page
+    assert "Enseignants et formateurs" in reach_page and "156" in reach_page and "253" in reach_page
     funding_page = page_of("Financements connus par financeur")
     assert "90\u202f000" in funding_page or "90 000" in funding_page  # French grouping
     assert "Lots d'import à l'origine des chiffres" in reader.pages[-1].extract_text()
@@ -219,7 +220,7 @@ def test_chart_images_are_16_9_at_presentation_resolution(region):
     png = export.image(item.fig, "png")
     assert png.startswith(b"\x89PNG") and Image.open(io.BytesIO(png)).size == (1920, 1080)
     svg = export.image(item.fig, "svg").decode()
-    assert svg.lstrip().startswith("<svg") and "Enseignants, formateurs" in svg
+    assert svg.lstrip().startswith("<svg") and "Enseignants et formateurs" in svg
     told = export.image(item.fig, "svg", caption="année 2018 · tous les campus · Source : publics touchés <déclarés>")
     assert "Source : publics touchés &#60;déclarés&#62;" in told.decode(), "a downloaded image says whom, when, whence"
     # a chart taller than a slide keeps its rows readable: still 16:9, more pixels

@@ -161,8 +161,8 @@ def test_signing_in_on_a_full_disk_answers_in_french(data_dir, store_copy, monke
 
     import cmq.core.store as store_module
 
-    monkeypatch.setattr(accounts, "_atomic_write_bytes", full)
-    monkeypatch.setattr(store_module, "_atomic_write_bytes", full)
+    monkeypatch.setattr(accounts, "atomic_write_bytes", full)
+    monkeypatch.setattr(store_module, "atomic_write_bytes", full)
     assert auth.login(store_copy, "comite", "mauvais-mot-de-passe")[1] == "Nom de compte ou mot de passe incorrect."
     account, message = auth.login(store_copy, "comite", "comite-demo-2018")
     assert account and account["name"] == "comite" and message == ""

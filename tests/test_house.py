@@ -17,7 +17,7 @@ PACKAGE = ROOT / "cmq"
 ALLOWED = {"core": {"core"}, "outputs": {"core", "outputs"}, "app": {"core", "outputs", "app"}}
 FORBIDDEN = {"core": {"streamlit", "plotly", "pptx", "docx", "fpdf", "kaleido", "xlsxwriter"},
              "outputs": {"streamlit"}, "app": set()}
-READS_EXCEL = {"cmq.core.ingest"}  # the importer reads directors' workbooks (openpyxl), the only office library in core
+READS_EXCEL = {"cmq.core.ingest.reading"}  # the importer reads directors' workbooks (openpyxl), the only office library in core
 
 
 def module_name(path: Path) -> str:
@@ -236,3 +236,49 @@ def test_who_may_do_what_is_decided_in_one_place():
                                                                            isinstance(n.value, ast.Constant))]
         first = body[0].value if isinstance(body[0], (ast.Assign, ast.Expr)) else None
         assert isinstance(first, ast.Call) and ast.unparse(first) == f"session.guard('{page.slug}')", page.slug
+
+
+def test_no_module_reaches_for_another_modules_private_names():
+    """A name that starts with « _ » is its module's own: no `from cmq… import _name`, no `module._name` on a module
+    of the project (a name others need is public, with its docstring)."""
+    known = modules()
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        ours = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and
+                n.module.startswith("cmq") for a in n.names if f"{n.module}.{a.name}" in known}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("cmq"):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, f"{path.relative_to(ROOT)}:{node.lineno} imports {private}"
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ours:
+                assert not node.attr.startswith("_"), f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}"
+
+
+def test_session_keys_are_named_in_one_module():
+    """Whatever the app keeps in st.session_state is read and written through cmq/app/keys.py's names: no module
+    spells a key as a string (a typo would make a second, silent key)."""
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "keys.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            target = None
+            if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("session_state"):
+                target = node.slice
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    ast.unparse(node.func.value).endswith("session_state") and node.args:
+                target = node.args[0]
+            elif isinstance(node, ast.Compare) and any(ast.unparse(c).endswith("session_state") for c in node.comparators):
+                target = node.left
+            if target is not None:
+                assert not isinstance(target, ast.Constant), f"{path.relative_to(ROOT)}:{node.lineno} {ast.unparse(node)}"
+
+
+def test_a_figure_drawn_from_one_query_alone_is_named_as_it():
+    """One name per figure: its French address (the registry's key, its file names) and, when no other figure draws
+    its query, a chart function named as the query (flux-de-financement: funding_flows, drawn by charts.funding_flows)."""
+    by_query = {}
+    for f in FIGURES.values():
+        by_query.setdefault(f.query, []).append(f)
+    for query, figures in by_query.items():
+        if len(figures) == 1 and figures[0].chart.__module__.endswith("charts"):
+            assert figures[0].chart.__name__ == query, (figures[0].name, query, figures[0].chart.__name__)

@@ -110,7 +110,7 @@ def test_no_table_cell_is_cut_in_the_pdf(built):
     for item in p.items:
         if item.message is not None:  # on the « Non renseigné à ce jour » page
             continue
-        table = item.grid.table if item.grid is not None else pack._figures_table(item)[0]
+        table = item.grid.table if item.grid is not None else pack.figures_table(item)[0]
         cells = [str(c) for c in table.columns] + [str(v) for row in table.itertuples(index=False) for v in row]
         cut = [w for c in cells for w in c.split() if w not in words]
         assert not cut, f"{item.title}: {cut[:5]}"

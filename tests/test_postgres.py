@@ -146,7 +146,10 @@ KILLED = textwrap.dedent("""
         open(marker, "w").close()
         time.sleep(600)
     rows = pd.DataFrame([{{"campus_id": "AGT", "indicator_id": "AGT-I01", "year": 2018, "value": 12345.0}}])
-    PgStore(url).commit("indicator_values", rows, user="admin", file_name="tue.csv", _pause=pause)
+    store = PgStore(url)
+    swap = store._write_manifest  # the commit point: the writer is killed just before it
+    store._write_manifest = lambda m: (pause(), swap(m))
+    store.commit("indicator_values", rows, user="admin", file_name="tue.csv")
 """)
 
 

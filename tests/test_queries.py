@@ -99,7 +99,7 @@ CHECKS = {  # query: (parameters, what the rows must say)
     "pack_batches": ({"campuses": ["BBB"], "until": None}, lambda d: "indicator_values" not in set(d["table_name"])
                      and "criteria" in set(d["table_name"])),
     # per indicator × year: a share never 0 for a missing side, a cumulative indicator read as its running sums
-    "iptt": ({"campus": "AAA"}, lambda d: {(r.indicator_id, r.year): (r.target, r.actual, r.percent_of_target, r.status)
+    "iptt": ({"campus": "AAA"}, lambda d: {(r.indicator_id, r.year): (r.target, r.actual, r.share_of_target, r.status)
                                            for r in d.fillna(-1).itertuples()} == {
         ("AAA-I1", 2018): (10, 7, 0.7, "en_retard"), ("AAA-I1", 2019): (10, -1, -1, "non_renseigne"),
         ("AAA-I1", 2020): (-1, -1, -1, "non_renseigne"),

@@ -117,7 +117,7 @@ def test_the_people_reached_are_the_report_s_with_its_words_for_approximate_coun
            if "Public" in r}
     assert agt[("Établissements (structures)", "lycées professionnels et agricoles")] == "31"
     assert agt[("Établissements (structures)", "CFA")] == "6"
-    assert agt[("Enseignants, formateurs et cadres de l'éducation", "inspecteurs académiques")] == "7"
+    assert agt[("Inspecteurs et personnels de direction de l'éducation", "inspecteurs académiques")] == "7"
     assert "une cinquantaine" in agt.values() and "une soixantaine" in agt.values()
     assert "une trentaine" in [r.get("Nombre") for r in rows_of(chapter_of(word, "ITIP"), "Action")]
     assert "une douzaine" in [r.get("Nombre") for r in rows_of(chapter_of(word, "MSI"), "Action")]

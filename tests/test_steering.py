@@ -83,7 +83,7 @@ def test_the_tracking_table_from_the_command_line(planned):
     rows = {(r["indicator_id"], r["year"]): r for r in json.loads(out.stdout)}
     assert (rows[("AGT-I04", 2019)]["actual"], rows[("AGT-I04", 2019)]["target"]) == (3, 5), "cumulative: 2+1 of 2+3"
     assert rows[("AGT-I04", 2019)]["status"] == "en_retard" and rows[("AGT-I04", 2019)]["baseline"] == 1
-    assert rows[("AGT-I04", 2020)]["percent_of_target"] is None and rows[("AGT-I04", 2020)]["status"] == "non_renseigne"
+    assert rows[("AGT-I04", 2020)]["share_of_target"] is None and rows[("AGT-I04", 2020)]["status"] == "non_renseigne"
     assert rows[("AGT-I01", 2019)]["status"] == "en_retard" and rows[("AGT-I01", 2018)]["status"] == "sans_cible"
     assert rows[("AGT-I01", 2019)]["comment"] == "moins de rencontres : poste vacant"
     # the threshold of « en bonne voie » is a parameter: 60 of 100 is on track at 50 %

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cmq.app import ui
+from cmq.app import keys, ui
 from cmq.core import auth, fmt, permissions
 from cmq.core.store import StoreError
 
@@ -30,14 +30,14 @@ def accounts_table(accounts: dict) -> pd.DataFrame:
 
 
 def _done(message: str) -> None:
-    st.session_state["admin_done"] = fmt.md(message)
+    st.session_state[keys.ADMIN_DONE] = fmt.md(message)
     st.rerun()
 
 
 def add_form(campus_codes: list[str], me: str) -> None:
     """The new account's form: on an error it keeps what was typed (but the password); a new, empty one after a
     success."""
-    n = st.session_state.setdefault("admin_add_round", 0)
+    n = st.session_state.setdefault(keys.ADMIN_ROUND, 0)
     with st.form(f"admin_add_{n}"):
         c1, c2, c3 = st.columns(3)
         name = c1.text_input("Nom du compte")
@@ -53,7 +53,7 @@ def add_form(campus_codes: list[str], me: str) -> None:
             except (auth.AuthError, StoreError) as exc:
                 st.error(fmt.md(exc))
                 return
-            st.session_state["admin_add_round"] = n + 1
+            st.session_state[keys.ADMIN_ROUND] = n + 1
             _done(f"Compte {permissions.describe(account)} créé.")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cmq.core import fmt, schema
+from cmq.core import fmt, schema, vocabulary
 
 
 def excellence_gap(grid: pd.DataFrame, campus: str) -> None:
@@ -26,7 +26,7 @@ def excellence_gap(grid: pd.DataFrame, campus: str) -> None:
             rows.append({
                 "Critère": f"{r.criterion_no} – {r.title}",
                 "Niveau": "Non renseigné" if pd.isna(r.level) else schema.CRITERION_LEVELS[str(int(r.level))]
-                          + (" (interprété du texte de la source)" if r.level_basis == "interprete" else ""),
+                          + (f" ({vocabulary.LEVEL_BASIS['interprete']})" if r.level_basis == "interprete" else ""),
                 "Ce qui manque": ("À atteindre pour tout label. " if below else "")
                                  + (f"Excellence : {r.excellence_requirement}" if pd.notna(r.excellence_requirement) else ""),
             })

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cmq.app import ui
+from cmq.app import keys, ui
 from cmq.core import cycle, fmt, remind
 from cmq.core.store import StoreError
 from cmq.core.store.campaigns import STATUSES
@@ -97,14 +97,14 @@ def _step(step: str, year: int, campus: str, user: str, **kw) -> None:
         st.error(fmt.md(exc))
         return
     ui.clear_cache()
-    st.session_state["cycle_done"] = {"submit": "soumis", "validate": "validés", "send_back": "renvoyés",
+    st.session_state[keys.CYCLE_DONE] = {"submit": "soumis", "validate": "validés", "send_back": "renvoyés",
                                       "reopen": "rouverts"}[step]
-    st.session_state["cycle_done"] = f"Chiffres {year} {fmt.of(campus)} {st.session_state['cycle_done']}."
+    st.session_state[keys.CYCLE_DONE] = f"Chiffres {year} {fmt.of(campus)} {st.session_state[keys.CYCLE_DONE]}."
     st.rerun()
 
 
 def done_message() -> None:
-    if done := st.session_state.pop("cycle_done", None):
+    if done := st.session_state.pop(keys.CYCLE_DONE, None):
         st.success(fmt.md(done), icon=":material/check_circle:")
 
 
@@ -127,7 +127,7 @@ def coordinator(account: dict) -> None:
                 ui.store().open_campaign(int(year), deadline, user=account["name"],
                                          campuses=ui.query("campuses")["campus_id"].tolist())
                 ui.clear_cache()
-                st.session_state["cycle_done"] = f"Campagne {int(year)} ouverte."
+                st.session_state[keys.CYCLE_DONE] = f"Campagne {int(year)} ouverte."
                 st.rerun()
             except StoreError as exc:
                 st.error(fmt.md(exc))
@@ -191,7 +191,7 @@ def reminders(year: int, account: dict) -> None:
             st.error(fmt.md(exc))
             return
         ui.clear_cache()
-        st.session_state["cycle_done"] = f"{len(chosen):d} relance(s) envoyée(s) pour la campagne {int(year)}."
+        st.session_state[keys.CYCLE_DONE] = f"{len(chosen):d} relance(s) envoyée(s) pour la campagne {int(year)}."
         st.rerun()
 
 
@@ -215,7 +215,7 @@ def deadlines(year: int, campaign: dict, account: dict) -> None:
                 st.error(fmt.md(exc))
                 return
             ui.clear_cache()
-            st.session_state["cycle_done"] = (f"Campagne {int(year)} : date limite "
+            st.session_state[keys.CYCLE_DONE] = (f"Campagne {int(year)} : date limite "
                                               f"{fmt.of(who) if who else 'de la campagne'} reportée au {fmt.day(new)}.")
             st.rerun()
 
@@ -231,7 +231,7 @@ def closing(year: int, campaign: dict, account: dict) -> None:
     if st.button("Clore la campagne", key="cycle_close", disabled=not sure):
         ui.store().close_campaign(year, user=account["name"])
         ui.clear_cache()
-        st.session_state["cycle_done"] = f"Campagne {int(year)} close."
+        st.session_state[keys.CYCLE_DONE] = f"Campagne {int(year)} close."
         st.rerun()
 
 

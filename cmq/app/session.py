@@ -6,12 +6,10 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from cmq.app import ui
+from cmq.app import keys, ui
 from cmq.core import auth, demo, fmt, permissions
 from cmq.core.store import StoreError
 from cmq.outputs import registry
-
-KEY = "account"
 
 
 def _now() -> datetime:
@@ -45,20 +43,20 @@ def record(name: str, grant, since: datetime | None = None, sso: bool = False) -
 
 def opened(account: dict, since: datetime | None = None, sso: bool = False) -> dict:
     """This session signed in as `account` (its record kept in the session's state)."""
-    st.session_state[KEY] = record(account["name"], auth.grant(account), since, sso)
-    return st.session_state[KEY]
+    st.session_state[keys.ACCOUNT] = record(account["name"], auth.grant(account), since, sso)
+    return st.session_state[keys.ACCOUNT]
 
 
 def current() -> dict | None:
     """The signed-in account, reloaded from the store at every run of every page, or None. The session ends (the
     sign-in form, nothing else) once the account is gone or disabled, signed out in another tab, given a new password
     or other rights: what the session was opened with must still be the account's."""
-    s = st.session_state.get(KEY)
+    s = st.session_state.get(keys.ACCOUNT)
     store = ui.store()
-    if s is None and not st.session_state.get("sso_ended") and (claims := _sso_claims()):
+    if s is None and not st.session_state.get(keys.SSO_ENDED) and (claims := _sso_claims()):
         account, refused = auth.sso_account(store, claims)
         if account is None:
-            st.session_state["login_error"] = refused
+            st.session_state[keys.LOGIN_ERROR] = refused
             return None
         s = opened(account, sso=True)
         auth.lift_waits(store, account["name"])  # the owner proved who they are: failed guesses no longer slow them
@@ -81,15 +79,15 @@ def current() -> dict | None:
 
 def own_campuses() -> list[str]:
     """The campuses of the signed-in director (the pages open on them), none for everyone else."""
-    signed = st.session_state.get(KEY)
+    signed = st.session_state.get(keys.ACCOUNT)
     account = ui.store().account(signed["name"]) if signed else None
     return sorted(permissions.scope(account) or [])
 
 
 def _end(message: str) -> None:
-    if (st.session_state.pop(KEY, None) or {}).get("sso"):
-        st.session_state["sso_ended"] = True  # this tab's single sign-on does not open a new session by itself
-    st.session_state["login_error"] = message
+    if (st.session_state.pop(keys.ACCOUNT, None) or {}).get("sso"):
+        st.session_state[keys.SSO_ENDED] = True  # this tab's single sign-on does not open a new session by itself
+    st.session_state[keys.LOGIN_ERROR] = message
     _forget_in_browser()
     return None
 
@@ -156,19 +154,19 @@ def _client() -> str:
 
 def _remember_destination() -> None:
     """The page and filters of the link that brought the person here, to open them once signed in."""
-    if "wanted" not in st.session_state:
+    if keys.WANTED not in st.session_state:
         try:
             path = urlparse(st.context.url or "").path.strip("/")
         except Exception:
             path = ""
         params = {k: [v for v in st.query_params.get_all(k)[:ui.LINK_VALUES_MAX] if ui.link_value(v)]
                   for k in list(st.query_params)[:10] if ui.link_value(k)}
-        st.session_state["wanted"] = (path.rsplit("/", 1)[-1][:ui.LINK_VALUE_MAX], params)
+        st.session_state[keys.WANTED] = (path.rsplit("/", 1)[-1][:ui.LINK_VALUE_MAX], params)
 
 
 def go_to_destination(pages: list) -> None:
     """After sign-in, open the page the link named (the login page hid it), with its filters."""
-    wanted = st.session_state.pop("wanted", None)
+    wanted = st.session_state.pop(keys.WANTED, None)
     if not wanted or not wanted[0]:
         return
     target = next((p for p in pages if p.url_path == wanted[0]), None)
@@ -184,7 +182,7 @@ def login_page() -> None:
     with mid:
         st.title("Pilotage des Campus des Métiers et des Qualifications")
         st.header("Connexion")
-        if message := st.session_state.pop("login_error", None):
+        if message := st.session_state.pop(keys.LOGIN_ERROR, None):
             st.warning(fmt.md(message), icon=":material/lock:")
         with st.form("login"):
             name = st.text_input("Nom du compte", key="login_name")
@@ -195,11 +193,11 @@ def login_page() -> None:
             if account is None:
                 st.error(fmt.md(message), icon=":material/error:")
             else:
-                st.session_state.pop("sso_ended", None)
+                st.session_state.pop(keys.SSO_ENDED, None)
                 opened(account)
                 st.rerun()
-        if _sso_email() and st.session_state.get("sso_ended"):  # signed out here, still signed in at the provider
-            st.button("Se reconnecter avec l'authentification unique", on_click=lambda: st.session_state.pop("sso_ended"),
+        if _sso_email() and st.session_state.get(keys.SSO_ENDED):  # signed out here, still signed in at the provider
+            st.button("Se reconnecter avec l'authentification unique", on_click=lambda: st.session_state.pop(keys.SSO_ENDED),
                       icon=":material/key:", key="login_sso_again")
         elif _sso_email():  # signed in at the provider, but with an address no active account carries
             st.button("Quitter l'authentification unique", on_click=st.logout, icon=":material/logout:", key="login_sso_out")
@@ -238,9 +236,9 @@ def pages(account: dict) -> list:
 def sidebar(account: dict) -> None:
     with st.sidebar:
         st.caption(f"Connecté : {fmt.md(permissions.describe(account))}")
-        signed = st.session_state.get(KEY) or {}
+        signed = st.session_state.get(keys.ACCOUNT) or {}
         if st.button("Se déconnecter", icon=":material/logout:", key="logout"):
-            st.session_state.pop(KEY, None)
+            st.session_state.pop(keys.ACCOUNT, None)
             auth.end_sessions(ui.store(), account["name"])  # every tab and every copied token of this account ends
             if signed.get("sso"):
                 st.logout()  # also clears Streamlit's sign-in cookie, and reruns

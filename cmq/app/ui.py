@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.basedatatypes import BaseFigure
 
-from cmq.core import fmt, queries, steering
+from cmq.app import keys
+from cmq.core import cycle, fmt, queries, steering
 from cmq.core.demo import open_store
 from cmq.core.store import DATABASE_URL, Store, StoreError, location
 from cmq.outputs import export, tables
@@ -286,11 +287,11 @@ def _campaign_state(campaign: dict) -> str:
 
 
 def _open_year(year: int) -> None:
-    st.session_state["flt_year"] = year
+    st.session_state[keys.YEAR] = year
 
 
 def _show_drafts() -> None:
-    st.session_state["flt_figures"] = "tous"
+    st.session_state[keys.FIGURES] = "tous"
 
 
 def nothing_validated(f: dict) -> None:
@@ -311,11 +312,9 @@ def nothing_validated(f: dict) -> None:
 
 
 ALL_YEARS_IN_LINKS = "toutes"  # ?annee=toutes: a link that opens on every year
-KEPT = "filters_kept"  # the filters as the reader last set them, for the next page they open
 FILTER_KEYS = ("annee", "filiere", "campus", "chiffres")
 VALIDATED = "valides"
 FIGURE_SETS = {VALIDATED: "Chiffres validés seulement", "tous": "Y compris en cours de saisie"}
-NO_CAMPUS = "—"  # a campus code no campus has: « validated only » with nothing validated shows no figure
 
 
 def filters(campaign_first: bool = False, drafts: bool = False) -> dict:
@@ -335,7 +334,7 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> dict:
     sectors = sorted(campuses["sector"].dropna().unique())
     qp = st.query_params
     from_link = any(k in qp for k in FILTER_KEYS)
-    kept = {} if from_link else st.session_state.get(KEPT, {})
+    kept = {} if from_link else st.session_state.get(keys.FILTERS_KEPT, {})
     campaigns = store().campaigns()
     running = sorted(y for y, c in campaigns.items() if not c["closed_at"] and y in years)
     if campaign_first and running and not from_link:
@@ -356,7 +355,7 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> dict:
                 icon=":material/link_off:")
     with st.sidebar:
         st.header("Filtres")
-        year = st.selectbox("Année", year_options, index=year_options.index(opening), key="flt_year")
+        year = st.selectbox("Année", year_options, index=year_options.index(opening), key=keys.YEAR)
         sector = st.selectbox("Filière", [None] + sectors, index=([None] + sectors).index(url_sector) if url_sector in sectors else 0,
                               format_func=lambda x: "Toutes les filières" if x is None else x, key="flt_sector")
         pool = list(names) if sector is None else campuses.loc[campuses["sector"] == sector, "campus_id"].tolist()
@@ -368,7 +367,7 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> dict:
             wanted = (qp.get("chiffres") if from_link else kept.get("chiffres")) or ("tous" if drafts else VALIDATED)
             shown = st.radio("Chiffres", list(FIGURE_SETS), index=list(FIGURE_SETS).index(wanted if wanted in FIGURE_SETS
                                                                                            else VALIDATED),
-                             format_func=FIGURE_SETS.get, key="flt_figures",
+                             format_func=FIGURE_SETS.get, key=keys.FIGURES,
                              help=f"Campagne {fmt.md(year)} : un campus validé a ses chiffres verrouillés ; les autres sont en "
                                   "cours de saisie.")
     if year != ALL_YEARS and int(year) == default_year(known, campaigns):  # opened on the reliable year
@@ -380,20 +379,19 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> dict:
         new["campus"] = chosen
     if shown:
         new["chiffres"] = shown
-    st.session_state[KEPT] = new
+    st.session_state[keys.FILTERS_KEPT] = new
     current = {k: (qp.get_all(k) if k == "campus" else qp.get(k)) for k in qp}
     if current != new:
         qp.from_dict(new)
     selected = chosen or (pool if sector else None)
     out = {"year": None if year == ALL_YEARS else int(year), "campuses": selected, "_sector": sector}
     if shown == VALIDATED:
-        ok = [c for c in (selected or list(names)) if campaign["campuses"].get(c, {}).get("status") == "valide"]
-        out["campuses"] = ok or [NO_CAMPUS]  # no campus validated yet: the pages say so (nothing_validated)
-        out["_figures"] = f"chiffres validés seulement ({len(ok)} campus sur {len(selected or names)})"
+        ok, out["campuses"], out["_figures"] = cycle.validated_only(campaign, selected or list(names))
+        # no campus validated yet: the pages say so (nothing_validated)
         if not ok:
             out["_nothing"] = (int(year), default_year(known, campaigns), campaign)
     elif shown:
-        out["_figures"] = "y compris les chiffres en cours de saisie"
+        out["_figures"] = cycle.WITH_DRAFTS
     return out
 
 

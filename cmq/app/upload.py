@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cmq.app import session, ui
+from cmq.app import keys, session, ui
 from cmq.core import fmt, ingest, permissions, schema
 from cmq.core.store import StoreError
 from cmq.outputs import templates
@@ -73,7 +73,7 @@ def template_buttons(table: str, campus: str | None) -> None:
 
 def uploaded() -> tuple[str, bytes, str | None] | None:
     """The file the person dropped, as (name, bytes, sheet of a workbook)."""
-    n = st.session_state.setdefault("imp_upload_round", 0)
+    n = st.session_state.setdefault(keys.IMPORT_ROUND, 0)
     # .ods and .xls are taken so that the page, not the browser's uploader, says in French how to save them
     f = st.file_uploader("Déposez votre fichier CSV ou Excel", type=["csv", "txt", "xlsx", "ods", "xls"], key=f"imp_file_{n}",
                          max_upload_size=MAX_MB, help="CSV (point-virgule ou virgule) ou classeur Excel .xlsx, "
@@ -201,16 +201,16 @@ def _commit(preview: ingest.Report, table: str, campus: str | None, user: str, n
     rep = ingest.import_bytes(ui.store(), table, data, name, user=user, campus=campus, sheet=sheet, preview=preview)
     ui.clear_cache()
     if rep.stale:
-        st.session_state["imp_notice"] = rep.errors[-1]["message"]
+        st.session_state[keys.IMPORT_NOTICE] = rep.errors[-1]["message"]
     elif rep.status == "committed":
-        st.session_state["imp_done"] = (f"Import validé : lot n° {rep.batch_id}, {rep.inserted} ligne(s) ajoutée(s), "
+        st.session_state[keys.IMPORT_DONE] = (f"Import validé : lot n° {rep.batch_id}, {rep.inserted} ligne(s) ajoutée(s), "
                                         f"{rep.updated} modifiée(s). Vous pouvez l'annuler dans « Historique des imports ».")
-        st.session_state["imp_upload_round"] += 1
-        st.session_state["imp_done_table"] = table
+        st.session_state[keys.IMPORT_ROUND] += 1
+        st.session_state[keys.IMPORT_DONE_TABLE] = table
     elif rep.status == "unchanged":
-        st.session_state["imp_notice"] = "Rien à importer : les données sont déjà à jour."
+        st.session_state[keys.IMPORT_NOTICE] = "Rien à importer : les données sont déjà à jour."
     else:
-        st.session_state["imp_refused"] = "Le fichier a été refusé : " + (
+        st.session_state[keys.IMPORT_REFUSED] = "Le fichier a été refusé : " + (
             rep.errors[-1]["message"] if rep.errors else "déposez-le à nouveau.")
 
 
@@ -241,7 +241,7 @@ def revert_form(history: pd.DataFrame, account: dict) -> None:
         return
     user = account["name"]
     labels = {int(r["Lot"]): f"Lot {r['Lot']} – {r['Données']} – {r['Fichier']} ({r['Le']}, {r['Par']})" for _, r in active.iterrows()}
-    n = st.session_state.setdefault("rev_round", 0)  # new widgets after each revert: the list has changed
+    n = st.session_state.setdefault(keys.REVERT_ROUND, 0)  # new widgets after each revert: the list has changed
     batch = st.selectbox("Import à annuler", list(labels), format_func=labels.get, key=f"rev_batch_{n}")
     sure = st.checkbox("Je confirme : les valeurs que cet import avait remplacées seront rétablies.", key=f"rev_sure_{n}")
     if st.button("Annuler cet import", disabled=not sure, key="rev_go"):
@@ -251,6 +251,6 @@ def revert_form(history: pd.DataFrame, account: dict) -> None:
             st.error(fmt.md(exc))
             return
         ui.clear_cache()
-        st.session_state["rev_round"] += 1
-        st.session_state["rev_done"] = f"Lot {batch} annulé : les valeurs précédentes sont rétablies."
+        st.session_state[keys.REVERT_ROUND] += 1
+        st.session_state[keys.REVERT_DONE] = f"Lot {batch} annulé : les valeurs précédentes sont rétablies."
         st.rerun()

@@ -14,6 +14,18 @@ COLUMNS = ["campus_id", "status", "status_label", "expected", "reported", "share
            "timeliness", "days_left", "reason", "last_reminded"]
 
 
+NO_CAMPUS = "—"  # a campus code no campus has: « validated only » with nothing validated shows no figure
+WITH_DRAFTS = "y compris les chiffres en cours de saisie"
+
+
+def validated_only(campaign: dict, pool: list[str]) -> tuple[list[str], list[str], str]:
+    """Reading a campaign's validated figures only, over the campuses of `pool`: the validated ones, the campuses the
+    queries read (NO_CAMPUS when none is validated: no figure, never another campus's) and how a page, a document or
+    an export says so."""
+    ok = [c for c in pool if campaign["campuses"].get(c, {}).get("status") == "valide"]
+    return ok, ok or [NO_CAMPUS], f"chiffres validés seulement ({len(ok)} campus sur {len(pool)})"
+
+
 def _day(text: str | None) -> date | None:
     return None if not text else datetime.fromisoformat(text).date()
 

@@ -6,7 +6,7 @@ How an indicator is read for a year (the catalogue's macro `indicator_status`, w
 `objective_tree` both call; its codes are those of vocabulary.INDICATOR_STATUS):
 - its figures: the year's actual and target; for a cumulative indicator (`Cumulatif` = oui), the sums of the yearly
   actuals and of the yearly targets from its first year up to that year;
-- percent_of_target = actual / target, null when either is missing (never 0);
+- share_of_target = actual / target, a fraction (0.25 for a quarter, written « 25 % »), null when either is missing (never 0);
 - status, for an indicator that goes up (`Sens` = hausse): « atteint » at 100 % or more, « en bonne voie » from
   ON_TRACK (80 %), « en retard » below; for one that goes down (baisse): « atteint » at 100 % or less, « en bonne
   voie » up to ON_TRACK_DOWN (120 %), « en retard » above; « sans cible » when there is an actual but no target;

@@ -49,6 +49,7 @@ PARTNER_TYPES = {
     "association": "Association",
 }
 STATUSES = {"prevue": "Prévue", "en_cours": "En cours", "terminee": "Terminée"}
+STATUSES_PLURAL = {"prevue": "Prévues", "en_cours": "En cours", "terminee": "Terminées"}  # « 3 terminées » columns
 AUDIENCES = {
     "collegiens": "Collégiens",
     "lyceens": "Lycéens",
@@ -57,7 +58,8 @@ AUDIENCES = {
     "etudiants": "Étudiants",
     "demandeurs_emploi": "Demandeurs d'emploi",
     "salaries": "Salariés",
-    "enseignants": "Enseignants, formateurs et cadres de l'éducation",
+    "enseignants": "Enseignants et formateurs",
+    "encadrement_education": "Inspecteurs et personnels de direction de l'éducation",  # not teachers: never counted so
     "acteurs": "Acteurs et partenaires du campus",  # people: members, partners, participants of its meetings
     "entreprises": "Entreprises",
     "etablissements": "Établissements",
@@ -84,7 +86,8 @@ MILESTONE_KINDS = {
 }
 MILESTONE_STATUSES = {"passe": "Passé", "prevu": "Prévu"}
 # whether a criterion's level is written as such by its source (or declared by the campus), or read from its text
-LEVEL_BASES = {"enonce": "Niveau énoncé par la source", "interprete": "Niveau interprété du texte de la source"}
+LEVEL_BASIS = {"enonce": "énoncé par la source", "interprete": "interprété du texte de la source"}
+LEVEL_BASES = {k: f"Niveau {v}" for k, v in LEVEL_BASIS.items()}
 # the audiences that count structures (companies, schools, institutions), never added to people reached
 STRUCTURE_AUDIENCES = ("entreprises", "etablissements", "institutionnels")
 
@@ -113,7 +116,7 @@ NODE_KINDS = {"campus": "Campus", "strategique": "Objectif stratégique", "opera
 COLUMNS = {
     # the tracking table (query iptt)
     "objective_path": "Objectif", "baseline": "Référence", "actual": "Réalisé", "year_actual": "Réalisé de l'année",
-    "year_target": "Cible de l'année", "percent_of_target": "Part de la cible",
+    "year_target": "Cible de l'année", "share_of_target": "Part de la cible",
     "campus_name": "Campus", "action_title": "Action", "audience_label": "Public", "file_name": "Fichier importé",
     "user_name": "Importé par", "committed_at": "Importé le", "batch_id": "Lot", "reached": "Nombre touché",
     "actions": "Actions", "includes_estimates": "Comprend des ordres de grandeur", "figures": "Chiffres",

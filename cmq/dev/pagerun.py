@@ -10,6 +10,7 @@ import time
 from contextlib import contextmanager
 
 from cmq import ROOT
+from cmq.app import keys
 from cmq.core import auth
 from cmq.core.store import Store
 from cmq.outputs import registry
@@ -37,7 +38,7 @@ def _session(page: str, account: dict):
     from cmq.app import session
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.session_state["account"] = session.record(account["name"], auth.grant(account))
+    at.session_state[keys.ACCOUNT] = session.record(account["name"], auth.grant(account))
     at.switch_page(registry.PAGE[page].path)
     return at
 

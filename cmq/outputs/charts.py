@@ -11,14 +11,9 @@ import plotly.graph_objects as go
 
 from cmq import ROOT
 from cmq.core import fmt, schema, vocabulary
+from cmq.outputs import palette
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-# thirteen audiences need thirteen distinct colours: Okabe–Ito plus five from Paul Tol's colour-blind-safe sets
-AUDIENCE_COLOURS = dict(zip(schema.AUDIENCES, ["#0072B2", "#E69F00", "#44AA99", "#009E73", "#CC79A7", "#56B4E9",
-                                                "#D55E00", "#000000", "#117733", "#882255", "#332288", "#999933",
-                                                "#F0E442"]))
-STATUS_COLOURS = {"terminee": "#009E73", "en_cours": "#E69F00", "prevue": "#56B4E9"}
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13)
 MIN_TEXT = 12  # px: no chart text is smaller (the meeting pack lays its pictures out so that 12 px prints at 9 pt)
 
@@ -30,7 +25,7 @@ def _layout(fig: go.Figure, title: str, x_title: str | None = None, y_title: str
         separators=fmt.PLOTLY_SEPARATORS,
         font=FONT,
         template="plotly_white",
-        colorway=PALETTE,
+        colorway=palette.PALETTE,
         margin=dict(l=10, r=20, t=60, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title=None),
         height=height,
@@ -90,7 +85,7 @@ def reach_by_audience(df: pd.DataFrame, title: str) -> go.Figure:
     d = d.sort_values("reached")
     text = [("≈ " if est else "") + fmt.number(v) for v, est in zip(d["reached"], d["includes_estimates"])]
     fig = go.Figure(go.Bar(
-        x=d["reached"], y=d["label"], orientation="h", marker_color=PALETTE[0], text=text, textposition="outside",
+        x=d["reached"], y=d["label"], orientation="h", marker_color=palette.PALETTE[0], text=text, textposition="outside",
         cliponaxis=False, customdata=d[["actions"]],
         hovertemplate="%{y} : %{x:,} touchés<br>%{customdata[0]} action(s)<extra></extra>",
     ))
@@ -109,11 +104,11 @@ def actions_by_status(df: pd.DataFrame, title: str) -> go.Figure:
     totals = df.groupby("campus_id")["actions"].sum().sort_values(ascending=False)
     campuses = sorted(totals.index[:MAX_ROWS], reverse=True)
     fig = go.Figure()
-    for status in ("terminee", "en_cours", "prevue"):
+    for status in palette.STATUS_COLOURS:  # finished first
         part = df[df["status"] == status].set_index("campus_id")["actions"].reindex(campuses).fillna(0)
         fig.add_trace(go.Bar(
             x=part.values, y=campuses, orientation="h", name=schema.STATUSES[status],
-            marker_color=STATUS_COLOURS[status], text=[fmt.number(v) if v else "" for v in part.values],
+            marker_color=palette.STATUS_COLOURS[status], text=[fmt.number(v) if v else "" for v in part.values],
             textposition="inside", textangle=0,
             hovertemplate="%{y} : %{x} action(s) " + schema.STATUSES[status].lower() + "<extra></extra>",
         ))
@@ -139,8 +134,8 @@ def funding_by_funder(df: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
         }])])
     known = known.iloc[::-1]
     fig = go.Figure()
-    for col, name, colour in (("acquired_eur", "Acquis", FUNDING_STATUS_COLOURS["acquis"]),
-                              ("expected_eur", "Prévu ou demandé", EXPECTED_COLOUR)):
+    for col, name, colour in (("acquired_eur", "Acquis", palette.FUNDING_STATUS_COLOURS["acquis"]),
+                              ("expected_eur", "Prévu ou demandé", palette.EXPECTED_COLOUR)):
         vals = known[col].fillna(0)
         if not vals.any():
             continue
@@ -229,7 +224,7 @@ def campus_map(df: pd.DataFrame, title: str) -> go.Figure:
         sizes = part["size"].tolist()
         fig.add_trace(go.Scatter(
             x=part["x"], y=part["y"], name=sector, mode="markers", text=part["campus_id"],
-            marker=dict(size=sizes, color=PALETTE[i % len(PALETTE)], line=dict(color="white", width=1.5), opacity=0.9),
+            marker=dict(size=sizes, color=palette.PALETTE[i % len(palette.PALETTE)], line=dict(color="white", width=1.5), opacity=0.9),
             customdata=part[["name", "city", "people_reached", "actions"]],
             hovertemplate="<b>%{text} – %{customdata[0]}</b><br>%{customdata[1]}<br>"
                           "%{customdata[2]:,} personnes touchées<br>%{customdata[3]} action(s)<extra>" + sector + "</extra>",
@@ -250,7 +245,7 @@ def campus_map(df: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
-def reach_by_campus(df: pd.DataFrame, title: str, top: int = 25) -> go.Figure:
+def reach_by_campus_audience(df: pd.DataFrame, title: str, top: int = 25) -> go.Figure:
     """Stacked bars: what each campus reached, by audience; beyond `top` campuses the largest are shown, the rest named
     in a note (a bar of « others » would dwarf every campus)."""
     if df.empty:
@@ -262,7 +257,7 @@ def reach_by_campus(df: pd.DataFrame, title: str, top: int = 25) -> go.Figure:
         label = vocabulary.audience_label(code)
         part = df[df["audience"] == code].set_index("campus_id")["reached"].reindex(order)
         if part.notna().any():
-            fig.add_trace(go.Bar(x=part.fillna(0), y=order, orientation="h", name=label, marker_color=AUDIENCE_COLOURS[code],
+            fig.add_trace(go.Bar(x=part.fillna(0), y=order, orientation="h", name=label, marker_color=palette.AUDIENCE_COLOURS[code],
                                  hovertemplate="%{y} · " + label + " : %{x:,}<extra></extra>"))
     fig.update_layout(barmode="stack")
     # the legend under the plot takes a line per audience on a phone: the plot keeps its rows above it
@@ -276,9 +271,7 @@ def reach_by_campus(df: pd.DataFrame, title: str, top: int = 25) -> go.Figure:
     return _legend_below(fig)
 
 
-STATUS_COLOUR = {"atteint": "#009E73", "en_bonne_voie": "#F0E442", "en_retard": "#D55E00", "sans_cible": "#56B4E9",
-                 "non_renseigne": "#DDDDDD"}
-INDICATOR_STATUS = {code: (label, STATUS_COLOUR[code]) for code, label in vocabulary.INDICATOR_STATUS.items()}
+INDICATOR_STATUS = {code: (label, palette.STATUS_COLOUR[code]) for code, label in vocabulary.INDICATOR_STATUS.items()}
 # objectives in warm neutrals, so that the indicator colours (green, vermillion, sky blue, grey) stand out
 NO_TARGET_COLOUR, NO_TARGET = "#5B4636", "Objectif sans indicateur ciblé"  # an objective none of whose indicators has a target
 LEVEL_NAMES = vocabulary.NODE_KINDS
@@ -331,29 +324,6 @@ def _tree_sizes(d: pd.DataFrame, counts: dict[str, dict[str, int]]) -> list[int]
     return sizes
 
 
-def ink(fill: str) -> str:
-    """Dark text on a light fill, white on a dark one (whichever contrasts more)."""
-    return "#1A1A1A" if contrast(fill, "#FFFFFF") < contrast(fill, "#1A1A1A") else "#FFFFFF"
-
-
-def luminance(colour: str) -> float:
-    """Relative luminance of a #RRGGBB (or #RGB) colour (WCAG 2.x)."""
-    hexa = colour.lstrip("#")
-    hexa = "".join(c * 2 for c in hexa) if len(hexa) == 3 else hexa
-    rgb = [int(hexa[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG contrast ratio of two #RRGGBB colours (1 to 21)."""
-    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-BACKGROUND = "#FFFFFF"
-OUTLINE = "#4D4D4D"  # around a mark too light to stand out on its own (8.5:1 against the background)
-MARKS_MIN, TEXT_MIN = 3.0, 4.5  # contrast a chart mark and a text need against the background (RGAA 3.3, 3.2)
 
 
 def _colours(value) -> list[str]:
@@ -372,16 +342,16 @@ def outlined(fig: go.Figure) -> go.Figure:
         fills = _colours(trace.marker.color) + (_colours(trace.marker.colors) if trace.type == "pie" else [])
         if trace.type == "scatter" and "lines" in (trace.mode or "") and not fills:
             fills = _colours(trace.line.color)
-            if any(contrast(c, BACKGROUND) < MARKS_MIN for c in fills):
+            if any(palette.contrast(c, palette.BACKGROUND) < palette.MARKS_MIN for c in fills):
                 trace.update(mode=trace.mode + "+markers" if "markers" not in trace.mode else trace.mode,
                              marker=dict(color=fills[0], size=8))
-        if not fills or all(contrast(c, BACKGROUND) >= MARKS_MIN for c in fills):
+        if not fills or all(palette.contrast(c, palette.BACKGROUND) >= palette.MARKS_MIN for c in fills):
             continue
         line = trace.marker.line
         if line is not None and (line.width or 0) >= 1 and _colours(line.color) \
-                and contrast(_colours(line.color)[0], BACKGROUND) >= MARKS_MIN:
+                and palette.contrast(_colours(line.color)[0], palette.BACKGROUND) >= palette.MARKS_MIN:
             continue
-        trace.update(marker_line=dict(color=OUTLINE, width=1))
+        trace.update(marker_line=dict(color=palette.OUTLINE, width=1))
     return fig
 
 
@@ -401,7 +371,6 @@ def _progress(c: dict[str, int]) -> str:
     return " · ".join(words)
 
 
-PROGRESS_SCALE = ["#F6C7A8", "#F6E8A1", "#A9DCC6"]  # light vermillion, yellow, green: none, half, all on track
 
 
 def progress_colour(c: dict[str, int]) -> str | None:
@@ -411,7 +380,8 @@ def progress_colour(c: dict[str, int]) -> str | None:
     if not with_target:
         return None
     share = (c["atteint"] + c["en_bonne_voie"]) / with_target
-    low, high = (PROGRESS_SCALE[0], PROGRESS_SCALE[1]) if share < 0.5 else (PROGRESS_SCALE[1], PROGRESS_SCALE[2])
+    scale = palette.PROGRESS_SCALE
+    low, high = (scale[0], scale[1]) if share < 0.5 else (scale[1], scale[2])
     t = share * 2 if share < 0.5 else share * 2 - 1
     mix = [round(int(low[i:i + 2], 16) * (1 - t) + int(high[i:i + 2], 16) * t) for i in (1, 3, 5)]
     return "#" + "".join(f"{v:02X}" for v in mix)
@@ -447,7 +417,7 @@ def objective_tree(df: pd.DataFrame, title: str) -> go.Figure:
         customdata=list(zip(d["title"], hover)), hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
         tiling=dict(orientation="h"), maxdepth=TREE_DEPTH, pathbar=dict(visible=True, side="bottom"),
         leaf=dict(opacity=1),  # the status colours as the legend shows them
-        textfont=dict(size=13, color=[ink(c) for c in colours]),
+        textfont=dict(size=13, color=[palette.ink(c) for c in colours]),
     ))
     legend = [*INDICATOR_STATUS.values(), (NO_TARGET, NO_TARGET_COLOUR)]  # every colour of the tree, named
     for label, colour in legend:
@@ -463,7 +433,6 @@ def objective_tree(df: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
-CRITERION_COLOURS = ["#EFF3FF", "#9ECAE1", "#4292C6", "#08519C"]  # 0 à engager … 3 au-delà (one blue hue)
 
 
 def criteria_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
@@ -490,7 +459,7 @@ def criteria_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
         text.append(tr)
         hover.append(hr)
     # a discrete scale: each level owns a quarter of [0, 1] (z runs from -0.5 to 3.5)
-    scale = [[bound / 4, col] for level, col in enumerate(CRITERION_COLOURS) for bound in (level, level + 1)]
+    scale = [[bound / 4, col] for level, col in enumerate(palette.CRITERION_COLOURS) for bound in (level, level + 1)]
     fig = go.Figure(go.Heatmap(
         z=z, x=[f"{n}. {fmt.short(grid.loc[(campuses[0], n)]['title'], 22)}" for n in nos], y=campuses,
         zmin=-0.5, zmax=3.5, colorscale=scale, text=text, texttemplate="%{text}", textfont=dict(size=MIN_TEXT),
@@ -531,7 +500,7 @@ def criteria_distribution(df: pd.DataFrame, title: str) -> go.Figure:
     counts = d.groupby(["criterion_no", "level"]).size()
     read = d[d["level_basis"] == "interprete"].groupby(["criterion_no", "level"]).size() if "level_basis" in d else {}
     fig = go.Figure()
-    for level, colour in enumerate(CRITERION_COLOURS):
+    for level, colour in enumerate(palette.CRITERION_COLOURS):
         name = schema.CRITERION_LEVELS[str(level)]
         values = [int(counts.get((n, level), 0)) for n in nos]
         fig.add_trace(go.Bar(x=values, y=labels, orientation="h", name=name,
@@ -571,7 +540,7 @@ def criteria_radar(df: pd.DataFrame, campus: str, title: str) -> go.Figure:
     basis = [" · <i>" + schema.LEVEL_BASES["interprete"].lower() + "</i>" if r else "" for r in read]
     shown = [schema.CRITERION_LEVELS.get(str(int(v)), "") if pd.notna(v) else "Non renseigné" for v in mine["level"]]
     fig.add_trace(go.Scatterpolar(r=mine["level"].tolist() + mine["level"].tolist()[:1], theta=labels + labels[:1],
-                                  name=campus, fill="toself", line=dict(color=PALETTE[0]), opacity=0.8,
+                                  name=campus, fill="toself", line=dict(color=palette.PALETTE[0]), opacity=0.8,
                                   mode="lines+markers",  # an open circle: a level read from the text, not stated
                                   marker=dict(size=10, symbol=[("circle-open" if r else "circle") for r in read + read[:1]]),
                                   customdata=[[s + b] for s, b in zip(shown + shown[:1], basis + basis[:1])],
@@ -596,13 +565,13 @@ def actions_timeline(df: pd.DataFrame, title: str) -> go.Figure:
     d = d.sort_values(["start", "campus_id"], ascending=False).head(MAX_ROWS * 2)
     d["label"] = d["campus_id"] + " · " + d["title"].map(lambda t: fmt.short(t, 50))
     fig = go.Figure()
-    for status in ("terminee", "en_cours", "prevue"):
+    for status in palette.STATUS_COLOURS:  # finished first
         part = d[d["status"] == status]
         if part.empty:
             continue
         fig.add_trace(go.Bar(
             base=part["start"], x=(part["end"] - part["start"]).dt.total_seconds() * 1000, y=part["label"], orientation="h",
-            name=schema.STATUSES[status], marker_color=STATUS_COLOURS[status],
+            name=schema.STATUSES[status], marker_color=palette.STATUS_COLOURS[status],
             customdata=list(zip(part["title"], part["start_date"].map(fmt.day),
                                 part["end_date"].map(lambda x: fmt.day(x) if not fmt.missing(x) else "date de fin non renseignée"))),
             hovertemplate="<b>%{customdata[0]}</b><br>du %{customdata[1]} au %{customdata[2]}<extra></extra>",
@@ -628,7 +597,7 @@ def actions_timeline(df: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
-def reach_by_year(df: pd.DataFrame, title: str) -> go.Figure:
+def reach_by_year_audience(df: pd.DataFrame, title: str) -> go.Figure:
     """Stacked columns: what the chosen campuses reached each year, by audience."""
     if df.empty:
         return empty(title, "Aucun public touché n'est renseigné pour ces campus.")
@@ -638,7 +607,7 @@ def reach_by_year(df: pd.DataFrame, title: str) -> go.Figure:
         label = vocabulary.audience_label(code)
         part = df[df["audience"] == code].set_index("year")["reached"].reindex(years)
         if part.notna().any():
-            fig.add_trace(go.Bar(x=[str(y) for y in years], y=part.fillna(0), name=label, marker_color=AUDIENCE_COLOURS[code],
+            fig.add_trace(go.Bar(x=[str(y) for y in years], y=part.fillna(0), name=label, marker_color=palette.AUDIENCE_COLOURS[code],
                                  hovertemplate="%{x} · " + label + " : %{y:,}<extra></extra>"))
     return _by_year(fig, title, REACHED)
 
@@ -652,7 +621,7 @@ def _by_year(fig: go.Figure, title: str, y_title: str) -> go.Figure:
     return _legend_below(fig)
 
 
-def women_share(df: pd.DataFrame, title: str) -> go.Figure:
+def reach_women(df: pd.DataFrame, title: str) -> go.Figure:
     """Share of women per audience, computed only where the number of women is reported."""
     d = df[df["figures_with_women"] > 0].copy()
     if d.empty:
@@ -661,7 +630,7 @@ def women_share(df: pd.DataFrame, title: str) -> go.Figure:
     d["label"] = d["audience"].map(lambda a: schema.AUDIENCES.get(a, a))
     d = d.sort_values("share")
     fig = go.Figure(go.Bar(
-        x=d["share"], y=d["label"], orientation="h", marker_color=PALETTE[3], text=d["share"].map(fmt.percent),
+        x=d["share"], y=d["label"], orientation="h", marker_color=palette.PALETTE[3], text=d["share"].map(fmt.percent),
         textposition="auto", customdata=d[["women", "reached_with_women", "figures_with_women", "figures"]],
         hovertemplate="%{y} : %{customdata[0]:,} femmes sur %{customdata[1]:,}<br>"
                       "%{customdata[2]} chiffre(s) sur %{customdata[3]} donnent le nombre de femmes<extra></extra>",
@@ -680,7 +649,7 @@ def _top(df: pd.DataFrame, col: str, top: int, other: str) -> pd.Series:
     return df[col].where(df[col].isin(keep), f"{other} ({len(totals) - top})")
 
 
-def funding_sankey(df: pd.DataFrame, title: str,
+def funding_flows(df: pd.DataFrame, title: str,
                    top_funders: int = 12, top_campuses: int = 25) -> go.Figure:
     """Sankey funders → campuses of known amounts; beyond `top_funders` the smaller funders are grouped, beyond
     `top_campuses` the flows go to the campuses' regions."""
@@ -727,7 +696,7 @@ def funding_by_year(df: pd.DataFrame, title: str) -> go.Figure:
         if part["amount_eur"].notna().any():
             fig.add_trace(go.Bar(
                 x=[str(y) for y in years], y=part["amount_eur"].fillna(0), name=label,
-                marker_color=FUNDER_TYPE_COLOURS[code], customdata=part["lines_amount_unknown"].fillna(0).astype(int),
+                marker_color=palette.FUNDER_TYPE_COLOURS[code], customdata=part["lines_amount_unknown"].fillna(0).astype(int),
                 hovertemplate="%{x} · " + label + " : %{y:,.0f} €<br>%{customdata} ligne(s) sans montant<extra></extra>",
             ))
     return _by_year(fig, title, "Montant connu (€)")
@@ -747,7 +716,7 @@ def funding_by_kind_status(df: pd.DataFrame, title: str) -> go.Figure:
             continue
         amount = [fmt.euros(v) if not fmt.missing(v) else "montant non renseigné" for v in part["amount_eur"]]
         fig.add_trace(go.Bar(
-            x=part["lines"].fillna(0), y=labels, orientation="h", name=name, marker_color=FUNDING_STATUS_COLOURS[status],
+            x=part["lines"].fillna(0), y=labels, orientation="h", name=name, marker_color=palette.FUNDING_STATUS_COLOURS[status],
             text=[fmt.number(n) if n else "" for n in part["lines"].fillna(0)], textposition="inside",
             customdata=list(zip(amount, part["lines_amount_unknown"].fillna(0).astype(int))),
             hovertemplate="%{y} · " + name.lower() + " : %{x} ligne(s)<br>connu : %{customdata[0]}"
@@ -759,14 +728,11 @@ def funding_by_kind_status(df: pd.DataFrame, title: str) -> go.Figure:
 
 # One meaning per colour on the funding page: blues, darker as the money is surer, say a status; other hues say a type
 # of funder (always the same one, whatever the data); the flows' nodes are neutral.
-FUNDING_STATUS_COLOURS = {"acquis": "#08519C", "prevu": "#6BAED6", "demande": "#C6DBEF"}
-EXPECTED_COLOUR = "#4292C6"  # planned and requested together (a funder's bar)
-FUNDER_TYPE_COLOURS = dict(zip(schema.FUNDER_TYPES, ["#CC79A7", "#E69F00", "#009E73", "#D55E00", "#882255", "#999933"]))
 FLOW_NODE_COLOURS = ("#4D4D4D", "#8C7560")  # funders, campuses
 COMPLETENESS_COLOURS = ["#D55E00", "#F0E442", "#009E73"]  # none, part, all (Okabe–Ito vermillion, yellow, green)
 
 
-def completeness_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
+def completeness_grid(df: pd.DataFrame, title: str) -> go.Figure:
     """Campus × year: the share of the campus's indicators that have a value, « n / N » written in each cell."""
     if df.empty:
         return empty(title, "Aucun campus pour cette sélection.")
@@ -805,7 +771,7 @@ INDICATOR_STATES = {code: (f"{STATE_MARK[code]} {label}", STATE_COLOUR[code])
                     for code, label in vocabulary.INDICATOR_STATES.items()}
 
 
-def indicator_completeness(df: pd.DataFrame, title: str) -> go.Figure:
+def completeness_indicators(df: pd.DataFrame, title: str) -> go.Figure:
     """Indicator × year of one campus: value present, declared unknown (row with no value) or missing."""
     if df.empty:
         return empty(title, "Ce campus n'a pas encore d'indicateur (il les importe : tables Objectifs et Indicateurs).")
@@ -834,7 +800,7 @@ def indicator_completeness(df: pd.DataFrame, title: str) -> go.Figure:
 
 # ---------------------------------------------------------------- steering against targets (query iptt)
 # the query's statuses, in the order a reader ranks them, each with the colour of the tree's statuses
-PROGRESS = {code: STATUS_COLOUR[code] for code in vocabulary.INDICATOR_STATUS_WORDS}
+PROGRESS = {code: palette.STATUS_COLOUR[code] for code in vocabulary.INDICATOR_STATUS_WORDS}
 
 
 def indicator_trend(df: pd.DataFrame, title: str) -> go.Figure:
@@ -858,7 +824,7 @@ def indicator_trend(df: pd.DataFrame, title: str) -> go.Figure:
     fig.add_trace(go.Scatter(x=years, y=d["actual"], mode="lines+markers+text", connectgaps=False,
                              name="Réalisé" + (" (cumul)" if first["cumulative"] else ""),
                              line=dict(color="#0072B2", width=3), marker=dict(size=9, color="#0072B2"),
-                             text=[fmt.percent(p) if not fmt.missing(p) else "" for p in d["percent_of_target"]],
+                             text=[fmt.percent(p) if not fmt.missing(p) else "" for p in d["share_of_target"]],
                              textposition="top center", textfont=dict(size=MIN_TEXT),
                              hovertemplate="%{x} · réalisé : %{y:,}<extra></extra>"))
     fig = _layout(fig, title, x_title="Année", y_title=schema.UNITS.get(unit, unit), height=360)

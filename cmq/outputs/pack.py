@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from cmq.core import fmt, queries, schema
+from cmq.core import cycle, fmt, queries, schema
 from cmq.outputs import export
 from cmq.outputs.export import ExportError, Native
 from cmq.outputs.registry import CAMPUS_PACK, FIGURES, REGION_PACK, Figure
@@ -154,9 +154,7 @@ def scope_of(run: Run, scope: str, year: int, campaign: dict | None = None) -> S
     figures = None
     if campaign is not None:
         pool = ctx["campuses"] or campuses["campus_id"].tolist()
-        ok = [c for c in pool if campaign["campuses"].get(c, {}).get("status") == "valide"]
-        ctx["campuses"] = ok or ["—"]
-        figures = f"chiffres validés seulement ({len(ok)} campus sur {len(pool)})"
+        _, ctx["campuses"], figures = cycle.validated_only(campaign, pool)
         ctx["_figures"] = figures
     return Scope(scope, title, year, ctx, campuses, figures)
 
@@ -484,7 +482,7 @@ def _table(slide, df: pd.DataFrame, widths: list[float] | None = None, fills: pd
     from pptx.dml.color import RGBColor
     from pptx.util import Inches, Pt
 
-    from cmq.outputs import charts
+    from cmq.outputs import palette
 
     widths = widths or column_widths(df, SLIDE_TABLE_WIDTH, TEXT_PT)
     heights = [row_inches(df.columns, widths, TEXT_PT)] + [row_inches(v, widths, TEXT_PT) for v in df.itertuples(index=False)]
@@ -506,7 +504,7 @@ def _table(slide, df: pd.DataFrame, widths: list[float] | None = None, fills: pd
                 cell.fill.solid()
                 cell.fill.fore_color.rgb = RGBColor.from_string(fill[1:])
                 for run in runs:
-                    run.font.color.rgb = RGBColor.from_string(charts.ink(fill)[1:])
+                    run.font.color.rgb = RGBColor.from_string(palette.ink(fill)[1:])
             if bold and bold[i - 1]:
                 for run in runs:
                     run.font.bold = True
@@ -554,10 +552,10 @@ def pdf(pack: Pack) -> bytes:
             _pdf_table(doc, item.grid.table, fills=item.grid.fills, bold=item.grid.bold)
             _pdf_notes(doc, [item.grid.note] if item.grid.note else [])
             continue
-        table, more = _figures_table(item)
+        table, more = figures_table(item)
         notes = export.notes_of(item.fig)
         below = _pdf_table_mm(doc, table) + 6 * (len(notes) + bool(more)) + 8
-        w, h = picture_mm(doc.get_y() + 2, *_pixels(item.png()), below)
+        w, h = picture_mm(doc.get_y() + 2, *pixels(item.png()), below)
         doc.image(io.BytesIO(item.png()), x=12 + (PAGE_WIDTH - w) / 2, y=doc.get_y() + 2, w=w, h=h)
         doc.set_y(doc.get_y() + h + 4)
         _pdf_notes(doc, notes)
@@ -627,7 +625,7 @@ TABLE_PT = 9  # the PDF's tables
 MAX_TABLE_ROWS, MAX_TABLE_COLUMNS = 40, 8
 
 
-def _pixels(png: bytes) -> tuple[int, int]:
+def pixels(png: bytes) -> tuple[int, int]:
     from PIL import Image
 
     return Image.open(io.BytesIO(png)).size
@@ -650,7 +648,7 @@ def picture_mm(top: float, width_px: int, height_px: int, below: float = 0) -> t
     return width_px * scale, height_px * scale
 
 
-def _figures_table(item: Item) -> tuple[pd.DataFrame, str]:
+def figures_table(item: Item) -> tuple[pd.DataFrame, str]:
     """The figures behind a chart as text cells in French formats, and a line saying what was left out."""
     native = item.native
     if native is not None:
@@ -716,7 +714,7 @@ def _pdf_table(doc, table: pd.DataFrame, fills: pd.DataFrame | None = None, bold
     the header again at the top of each page it runs onto, a coloured cell with its colour."""
     from fpdf.fonts import FontFace
 
-    from cmq.outputs import charts
+    from cmq.outputs import palette
 
     doc.ln(2)
     if table.empty:
@@ -734,7 +732,7 @@ def _pdf_table(doc, table: pd.DataFrame, fills: pd.DataFrame | None = None, bold
             for j, v in enumerate(values):
                 fill = None if fills is None else fills.iloc[i, j]
                 style = FontFace(emphasis="BOLD" if bold and bold[i] else None,
-                                 fill_color=_rgb(fill) if fill else None, color=_rgb(charts.ink(fill)) if fill else None)
+                                 fill_color=_rgb(fill) if fill else None, color=_rgb(palette.ink(fill)) if fill else None)
                 row.cell(str(v), style=style)
     doc.ln(2)
 

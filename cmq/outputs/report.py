@@ -32,8 +32,6 @@ MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.
 SUMMARY_FIGURES = ("publics-touches", "actions-par-statut", "financements")  # charts of the summary (with their data)
 TODO = "À compléter"
 NONE = "—"
-BASES = {"enonce": "énoncé par la source", "interprete": "interprété du texte"}
-PLURAL_STATUSES = {"prevue": "Prévues", "en_cours": "En cours", "terminee": "Terminées"}
 
 
 @dataclass
@@ -149,7 +147,7 @@ def _summary(run, ctx: dict, campuses: pd.DataFrame, cost: pd.DataFrame, names: 
             if item.message is not None:
                 out.append(Block("text", f"{item.title} : {item.message}"))
                 continue
-            figures, _ = pack._figures_table(item)
+            figures, _ = pack.figures_table(item)
             out.append(Block("figure", " ".join([f"{item.title} — {item.caption}.", *export.notes_of(item.fig)]),
                              png=item.png(), table=figures,
                              numeric=tuple(figures.columns[1:])))
@@ -323,7 +321,7 @@ def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
         out.append(_table(pd.DataFrame({
             "Critère": criteria["criterion_no"].astype(int).astype(str) + ". " + criteria["title"],
             "Niveau": criteria["level"].map(lambda v: NONE if fmt.missing(v) else f"{int(v)} / 3"),
-            "Fondement": criteria["level_basis"].map(BASES).fillna(""),
+            "Fondement": criteria["level_basis"].map(vocabulary.LEVEL_BASIS).fillna(""),
             "Commentaire": criteria["comment"].fillna(""),
         }), numeric=("Niveau",)))
     out.append(Block("todo", f"{TODO} : les résultats observables, les enseignements et les points de vigilance."))
@@ -388,7 +386,7 @@ def _status_table(status: pd.DataFrame, campuses: pd.DataFrame) -> pd.DataFrame:
     for code in campuses["campus_id"]:
         counts = {s: int(wide.loc[code, s]) if code in wide.index and s in wide.columns else 0
                   for s in vocabulary.STATUSES}
-        rows.append({"Campus": code, **{PLURAL_STATUSES[s]: fmt.number(n) for s, n in counts.items()},
+        rows.append({"Campus": code, **{vocabulary.STATUSES_PLURAL[s]: fmt.number(n) for s, n in counts.items()},
                      "Total": fmt.number(sum(counts.values()))})
     return pd.DataFrame(rows)
 
@@ -651,7 +649,7 @@ def pdf(report: Report) -> bytes:
         elif b.kind == "table":
             table.draw(b.table, b.numeric)
         elif b.kind == "figure":
-            w_px, h_px = pack._pixels(b.png)
+            w_px, h_px = pack.pixels(b.png)
             h = PDF_WIDTH * h_px / w_px
             if doc.get_y() + h > 270:
                 doc.add_page()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cmq.core import fmt, schema, vocabulary
-from cmq.outputs import charts
+from cmq.outputs import charts, palette
 
 
 def register(df: pd.DataFrame) -> pd.DataFrame:
@@ -137,7 +137,7 @@ def criteria_grid(df: pd.DataFrame) -> Grid | None:
         read = getattr(r, "level_basis", None) == "interprete"
         cells[(r.campus_id, r.criterion_no)] = (schema.CRITERION_LEVELS[str(int(r.level))]
                                                 + (charts.INTERPRETED_MARK if read else ""),
-                                                charts.CRITERION_COLOURS[int(r.level)])
+                                                palette.CRITERION_COLOURS[int(r.level)])
     campuses = sorted(d["campus_id"].unique())
     if len(campuses) <= CRITERIA_AS_COLUMNS:
         lines = [(f"{n}. {titles[n]}", [(c, n) for c in campuses]) for n in nos]
@@ -238,9 +238,9 @@ def iptt_wide(df: pd.DataFrame, upto: int | None = None) -> pd.DataFrame:
                         "Cumulatif": first["cumulative"].fillna(False).astype(bool), "Référence": first["baseline"],
                         "Année de référence": first["baseline_year"]})
     by_year = d.dropna(subset=["year"]).assign(year=lambda x: x["year"].astype(int))
-    wide = by_year.set_index(["indicator_id", "year"])[["year_target", "year_actual", "percent_of_target"]].unstack("year")
+    wide = by_year.set_index(["indicator_id", "year"])[["year_target", "year_actual", "share_of_target"]].unstack("year")
     for y in years:
-        for name, field in ((f"Cible {y}", "year_target"), (f"Réalisé {y}", "year_actual"), (f"% {y}", "percent_of_target")):
+        for name, field in ((f"Cible {y}", "year_target"), (f"Réalisé {y}", "year_actual"), (f"% {y}", "share_of_target")):
             out[name] = wide[(field, y)].reindex(out.index).astype(object) if (field, y) in wide else None
     ordered = by_year.sort_values("year", kind="stable")
     last = ordered.drop_duplicates("indicator_id", keep="last").set_index("indicator_id")

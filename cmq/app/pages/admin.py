@@ -1,12 +1,12 @@
 """Administration: the accounts, who may do what, and the forms that create, disable, unlock and reset them."""
 import streamlit as st
 
-from cmq.app import admin_view, session, ui
+from cmq.app import admin_view, keys, session, ui
 from cmq.core import fmt
 
 account = session.guard("admin")
 st.title("Administration des comptes")
-if done := st.session_state.pop("admin_done", None):
+if done := st.session_state.pop(keys.ADMIN_DONE, None):
     st.success(fmt.md(done), icon=":material/check_circle:")
 accounts = ui.store().accounts()
 st.dataframe(admin_view.accounts_table(accounts), hide_index=True, key="admin_accounts")

@@ -2,15 +2,15 @@
 grid is checked and committed exactly as a file would be."""
 import streamlit as st
 
-from cmq.app import cycle_view, entry_view, session, upload
+from cmq.app import cycle_view, entry_view, keys, session, upload
 from cmq.core import fmt
 from cmq.outputs import registry
 
 account = session.guard("entry")
 st.title("Saisir des valeurs")
-if done := st.session_state.pop("imp_done", None):
+if done := st.session_state.pop(keys.IMPORT_DONE, None):
     st.success(fmt.md(done.replace("Import validé", "Saisie validée")), icon=":material/check_circle:")
-    shown = registry.PAGE[registry.SHOWN_ON[st.session_state.pop("imp_done_table")]]
+    shown = registry.PAGE[registry.SHOWN_ON[st.session_state.pop(keys.IMPORT_DONE_TABLE)]]
     st.page_link(shown.path, label=f"Voir ces chiffres : {fmt.md(shown.title)}", icon=":material/arrow_forward:")
 campus, year = entry_view.choose(account)
 cycle_view.done_message()
@@ -18,7 +18,7 @@ cycle_view.campus_notice(campus)
 cycle_view.submit_buttons(account, campus)
 st.caption("Une ligne par indicateur du campus, avec ce qui est déjà enregistré. Le récit est obligatoire quand la "
            "valeur s'écarte de sa cible au-delà de l'écart fixé. Les lignes laissées vides ne changent rien.")
-n = st.session_state.setdefault("imp_upload_round", 0)  # new grids after each commit
+n = st.session_state.setdefault(keys.IMPORT_ROUND, 0)  # new grids after each commit
 numbers, yes_no = entry_view.grids(campus, year)
 rows = entry_view.editors(numbers, yes_no, key=f"ent_{campus}_{year}_{n}")
 if rows.empty:
@@ -27,9 +27,9 @@ if rows.empty:
 data = entry_view.as_file(rows, campus, year)
 rep = upload.check("indicator_values", entry_view.ENTRY_NAME, data, campus, None, account)
 st.header("Vérification de la saisie")
-if notice := st.session_state.pop("imp_notice", None):
+if notice := st.session_state.pop(keys.IMPORT_NOTICE, None):
     st.warning(fmt.md(notice), icon=":material/sync_problem:")
-if refused := st.session_state.pop("imp_refused", None):
+if refused := st.session_state.pop(keys.IMPORT_REFUSED, None):
     st.error(fmt.md(refused), icon=":material/error:")
 upload.show_report(rep)
 if rep.status == "valid":

@@ -1,12 +1,12 @@
 """Historique des imports: every batch per campus, its counts and status; revert a batch (directors: their campuses)."""
 import streamlit as st
 
-from cmq.app import cycle_view, session, ui, upload
+from cmq.app import cycle_view, keys, session, ui, upload
 from cmq.core import fmt, permissions
 
 account = session.guard("history")
 st.title("Historique des imports")
-if done := st.session_state.pop("rev_done", None):
+if done := st.session_state.pop(keys.REVERT_DONE, None):
     st.success(fmt.md(done), icon=":material/undo:")
 campuses = ui.query("campuses")["campus_id"].tolist()
 campus = st.selectbox("Campus", [None] + campuses, format_func=lambda c: "Tous les campus" if c is None else c, key="hist_campus")

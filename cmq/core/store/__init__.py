@@ -64,13 +64,13 @@ from cmq.core.store.files import (  # noqa: F401 (re-exported by the facade)
     StoreDamaged,
     StoreError,
     StoreUnavailable,
-    _atomic_write_bytes,
-    _read_json,
+    atomic_write_bytes,
     committed,
     default_dir,
     file_problem,
     not_an_address,
     private_folder,
+    read_json,
 )
 
 DATABASE_URL = "CMQ_DATABASE_URL"  # a postgresql:// URL: the shared store on PostgreSQL (see postgres.py)
@@ -147,7 +147,7 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
                 return {"version": 0, "next_batch": 1, "next_revert": 1, "files": {}}
             raise StoreDamaged(DAMAGED.format(what="le fichier manifest.json est absent alors que le dossier contient "
                                                    "des données"))
-        m = _read_json(path)
+        m = read_json(path)
         if not isinstance(m, dict) or not {"version", "next_batch", "files"} <= set(m):
             raise StoreDamaged(DAMAGED.format(what="le fichier manifest.json est illisible ou tronqué"))
         return m
@@ -190,12 +190,12 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
         never a reason to undo what the commit point already names."""
         swapped = []
         try:
-            _atomic_write_bytes(self.root / name, lambda fh: fh.write(data), replaced=lambda: (swapped.append(1), committed()))
+            atomic_write_bytes(self.root / name, lambda fh: fh.write(data), replaced=lambda: (swapped.append(1), committed()))
         except OSError:
             if not swapped:
                 raise
         try:
-            _atomic_write_bytes(self.root / BACKUP[name], lambda fh: fh.write(data))
+            atomic_write_bytes(self.root / BACKUP[name], lambda fh: fh.write(data))
         except OSError:
             pass  # the backup stays the previous copy, whole; `check` reads the manifest first
 
@@ -274,12 +274,12 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
         for name, valid in ((MANIFEST, lambda d: isinstance(d, dict) and {"version", "next_batch", "files"} <= set(d)),
                             (ACCOUNTS, lambda d: isinstance(d, dict) and isinstance(d.get("accounts"), list))):
             path, backup = self.root / name, self.root / BACKUP[name]
-            if path.exists() and valid(_read_json(path)):
+            if path.exists() and valid(read_json(path)):
                 continue
             if not path.exists() and not backup.exists() and name == ACCOUNTS:
                 continue  # a store without accounts (never had any)
             problems.append(f"Le fichier {name} est {'absent' if not path.exists() else 'illisible ou tronqué'}.")
-            copy = _read_json(backup) if backup.exists() else None
+            copy = read_json(backup) if backup.exists() else None
             if not valid(copy):
                 problems.append(f"Sa copie {BACKUP[name]} est absente ou illisible : la réparation automatique est "
                                 "impossible (restaurez la dernière sauvegarde du dossier).")
@@ -305,7 +305,7 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
             for name in (MANIFEST, ACCOUNTS):
                 backup = self.root / BACKUP[name]
                 if any(r.startswith(name) for r in repairs):
-                    _atomic_write_bytes(self.root / name, lambda fh, data=backup.read_bytes(): fh.write(data))
+                    atomic_write_bytes(self.root / name, lambda fh, data=backup.read_bytes(): fh.write(data))
             if any(r.startswith("le catalogue") for r in repairs):
                 self.forget_catalogue(self.manifest())
             return repairs

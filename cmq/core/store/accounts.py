@@ -15,9 +15,9 @@ from cmq.core.store.files import (
     WAITS,
     StoreDamaged,
     StoreError,
-    _atomic_write_bytes,
-    _read_json,
+    atomic_write_bytes,
     configured_session_secret,
+    read_json,
 )
 
 
@@ -31,7 +31,7 @@ class Accounts:
             if (self.root / BACKUP[ACCOUNTS]).exists():
                 raise StoreDamaged(DAMAGED.format(what="le fichier des comptes accounts.json a disparu"))
             return {}
-        data = _read_json(path)
+        data = read_json(path)
         try:
             return {a["name"]: a for a in data["accounts"]}
         except (TypeError, KeyError):
@@ -102,7 +102,7 @@ class Accounts:
                 if not path.exists():
                     key = secrets.token_hex(32).encode()
                     try:
-                        _atomic_write_bytes(path, lambda fh: (os.fchmod(fh.fileno(), 0o600), fh.write(key)))
+                        atomic_write_bytes(path, lambda fh: (os.fchmod(fh.fileno(), 0o600), fh.write(key)))
                     except OSError as exc:  # a full disk: sessions cannot outlive their tab until it is kept
                         raise StoreError("La clé des sessions n'a pas pu être enregistrée.") from exc
         return path.read_text().strip()
@@ -110,7 +110,7 @@ class Accounts:
     def signin_waits(self) -> dict[str, dict]:
         """The failed sign-ins being counted (see auth.WAITS): digests only, no name nor address. A missing or
         damaged file counts nothing (it only slows guessing; the accounts do not depend on it)."""
-        data = _read_json(self.root / WAITS)
+        data = read_json(self.root / WAITS)
         return data if isinstance(data, dict) else {}
 
     def write_signin_waits(self, waits: dict[str, dict]) -> None:
@@ -118,6 +118,6 @@ class Accounts:
         untouched (it has no account to protect, and any file would make it look damaged)."""
         if (self.root / MANIFEST).exists():
             try:
-                _atomic_write_bytes(self.root / WAITS, lambda fh: fh.write(json.dumps(waits).encode("utf-8")))
+                atomic_write_bytes(self.root / WAITS, lambda fh: fh.write(json.dumps(waits).encode("utf-8")))
             except OSError:
                 pass  # a full or read-only disk: the counts are not kept this time; signing in still answers

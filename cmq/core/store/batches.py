@@ -21,12 +21,12 @@ from cmq.core.store.files import (
     TAIL_MAX,
     CommitResult,
     StoreError,
-    _arrow,
-    _columns,
-    _read_json,
-    _write_parquet,
+    columns_of,
+    read_json,
+    to_arrow,
     undo_on_failure,
     write_failed,
+    write_parquet,
 )
 
 
@@ -34,8 +34,7 @@ class Batches:
     """Commit, revert, fold and compact (mixed into Store: uses its manifest and accounts)."""
 
     def commit(self, table_name: str, rows: pd.DataFrame, *, file_name: str = "", sha256: str = "",
-               user: str = "", campus_id: str | None = None, counts: dict | None = None,
-               _pause=None) -> CommitResult:
+               user: str = "", campus_id: str | None = None, counts: dict | None = None) -> CommitResult:
         """Record `rows` (already validated, canonical column names) as one batch of `table_name`."""
         t = schema.table(table_name)
         counts = counts or {}
@@ -56,10 +55,8 @@ class Batches:
                 "committed_at": datetime.now(UTC).isoformat(timespec="microseconds"),
             }])
             m["next_batch"] = batch_id + 1  # before the record: a snapshot it folds says it holds this batch
-            retired = self._record_batch(m, table_name, batch_id, _arrow(data, _columns(t)),
-                                         _arrow(record, schema.BATCH_COLUMNS))
-            if _pause:
-                _pause()  # test hook: lets a test kill the writer between the data and the commit point
+            retired = self._record_batch(m, table_name, batch_id, to_arrow(data, columns_of(t)),
+                                         to_arrow(record, schema.BATCH_COLUMNS))
             self._write_manifest(m)
             self._remove(retired)
         return CommitResult(batch_id=batch_id, rows=len(rows))
@@ -87,7 +84,7 @@ class Batches:
                                  "reverted_at": datetime.now(UTC).isoformat(timespec="microseconds"),
                                  "reverted_by": user}])
             m["next_revert"] = n + 1
-            retired = self._record_revert(m, n, found[0][2], int(batch_id), _arrow(rec, schema.REVERT_COLUMNS))
+            retired = self._record_revert(m, n, found[0][2], int(batch_id), to_arrow(rec, schema.REVERT_COLUMNS))
             self._write_manifest(m)
             self._remove(retired)
 
@@ -272,14 +269,14 @@ class Batches:
 
     def _write_file(self, m: dict, rel: str, tbl: pa.Table) -> None:
         """Write data file `rel` and record in `m` (not yet written) its size, SHA-256 and batches."""
-        m.setdefault("sums", {})[rel] = _write_parquet(self.root / rel, tbl)
+        m.setdefault("sums", {})[rel] = write_parquet(self.root / rel, tbl)
 
     def _remove(self, rels: list[str]) -> None:
         """Delete retired files that neither the manifest nor its backup copy names (after the manifest swap: a crash
         before it loses nothing; a backup copy the disk could not take keeps the files it names)."""
         named = set()
         for name in (MANIFEST, BACKUP[MANIFEST]):
-            m = _read_json(self.root / name)
+            m = read_json(self.root / name)
             if not isinstance(m, dict):
                 return  # a copy that cannot be read may name anything: keep every file
             named |= set(self.data_files(m))

@@ -20,13 +20,13 @@ from cmq.core.store.files import (
     CATALOGUE,
     CURRENT,
     REVERTS,
-    _columns,
-    _sql_str,
+    columns_of,
     private_folder,
+    sql_str,
 )
 
 READ_ATTEMPTS = 5  # a read overtaken by commits this many times in a row gives up (each retry reads a newer version)
-CATALOGUE_FORMAT = 4  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
+CATALOGUE_FORMAT = 5  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
 
 
 # batches (one row per batch, with its revert if any) and a table's history (every row with its batch and whether it
@@ -48,7 +48,7 @@ def history_sql(t) -> str:
             f"from raw_{t.name} r join batches b using (batch_id)")
 
 
-def _shared_rules(con: duckdb.DuckDBPyConnection) -> None:
+def shared_rules(con: duckdb.DuckDBPyConnection) -> None:
     """Rules several queries share, written once: the audiences (which are structures, not people), where an indicator
     stands against its target, and the reach figures with a joint action counted once (one row per action, year,
     audience and detail: its largest figure, whoever of its campuses reported it), for the chosen campuses (null: all)
@@ -90,13 +90,13 @@ def _shared_rules(con: duckdb.DuckDBPyConnection) -> None:
         end""")
 
 
-def _read_as(name: str, held: bool) -> str:
+def read_as(name: str, held: bool) -> str:
     """How a column is read: itself (its contract default where a cell is empty), or, missing from every file (the
     contract gained it after they were written), its default or null."""
     default = schema.DEFAULTS.get(name)
     if default is None:
         return name if held else "null"
-    return f"coalesce({name}, {_sql_str(default)})" if held else _sql_str(default)
+    return f"coalesce({name}, {sql_str(default)})" if held else sql_str(default)
 
 
 class Catalogue:
@@ -160,13 +160,13 @@ class Catalogue:
         # batches is small and changes with every commit and revert: a catalogue holds it as a table
         con.execute(f"create or replace {'table' if catalogue else 'view'} batches as {BATCHES_SQL}")
         for t in schema.TABLES.values():
-            con.execute(f"create or replace view raw_{t.name} as " + self._scan(files.get(t.name, []), _columns(t)))
+            con.execute(f"create or replace view raw_{t.name} as " + self._scan(files.get(t.name, []), columns_of(t)))
             # history: every row ever committed for this table, with its batch and whether it was reverted
             con.execute(f"create or replace view {t.name}_history as {history_sql(t)}")
             if not catalogue:
                 con.execute(f"create view {t.name} as " + self._current_sql(t, m))
         if not catalogue:  # a catalogue declares them once its tables exist (_fill_catalogue)
-            _shared_rules(con)
+            shared_rules(con)
         return con
 
     def _catalogue_path(self, m: dict) -> Path:
@@ -218,7 +218,7 @@ class Catalogue:
         con.execute("create or replace table _signatures (name varchar, signature varchar)")
         con.executemany("insert into _signatures values ($name, $signature)",
                         [{"name": n, "signature": sig} for n, sig in signatures.items()])
-        _shared_rules(con)
+        shared_rules(con)
         con.execute("checkpoint")
 
     @staticmethod
@@ -234,7 +234,7 @@ class Catalogue:
     # DuckDB binds no parameters in a view's definition.
     def _latest(self, t, rels: list[str], reverts: str) -> str:
         """The latest non-reverted row per key of table t among the files `rels` (`reverts`: a relation of batch_id)."""
-        return latest_sql(t, f"({self._scan(rels, _columns(t))})", reverts)
+        return latest_sql(t, f"({self._scan(rels, columns_of(t))})", reverts)
 
     def _current_sql(self, t, m: dict) -> str:
         """The current rows of table t: its snapshot, minus the keys that its delta changes, plus those."""
@@ -242,7 +242,7 @@ class Catalogue:
         reverts = f"raw{REVERTS}"
         if not state.get("file"):  # no snapshot yet (a young store): resolve the whole history
             return self._latest(t, m["files"].get(t.name, []), reverts)
-        cols = _columns(t)
+        cols = columns_of(t)
         if not state.get("delta"):
             return self._scan([state["file"]], cols)
         newer = self._latest(t, [state["delta"]], reverts)
@@ -254,11 +254,11 @@ class Catalogue:
         """Every row of the files `rels`, typed as `cols` say; a column the contract gained after the files were
         written (none of them has it) reads as null."""
         held = set().union(*(self._file_columns(r) for r in rels)) if rels else set()
-        typed = ", ".join(f"cast({_read_as(n, n in held)} as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
+        typed = ", ".join(f"cast({read_as(n, n in held)} as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
         if not rels:
             nulls = ", ".join(f"cast(null as {schema.DUCKDB_TYPES[t]}) as {n}" for n, t in cols)
             return "select " + nulls + " where false"
-        paths = ", ".join(_sql_str(str((self.root / r).resolve())) for r in rels)
+        paths = ", ".join(sql_str(str((self.root / r).resolve())) for r in rels)
         return "select " + typed + " from read_parquet([" + paths + "], union_by_name = true)"
 
     def _file_columns(self, rel: str) -> frozenset[str]:
@@ -279,7 +279,7 @@ class Catalogue:
         # the data folders only: the store's folder also holds its secrets (the sessions' key, the accounts' hashes
         # and e-mail addresses, the sign-in counts), which no query may read
         data = [BATCHES, REVERTS, CURRENT, *schema.TABLES]
-        folders = ", ".join(_sql_str(str(self.root.resolve() / name) + os.sep) for name in data)
+        folders = ", ".join(sql_str(str(self.root.resolve() / name) + os.sep) for name in data)
         for setting in (f"allowed_directories = [{folders}]", "enable_external_access = false",
                         "autoinstall_known_extensions = false", "autoload_known_extensions = false",
                         "lock_configuration = true"):

@@ -109,7 +109,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write_bytes(path: Path, write, replaced=None) -> None:
+def atomic_write_bytes(path: Path, write, replaced=None) -> None:
     """Write through a temp file in the same folder, fsync, rename into place. `replaced()` is called as soon as the
     rename is done: from then on the new content is in place, whatever fails after (the folder's fsync)."""
     private_folder(path.parent)
@@ -128,13 +128,13 @@ def _atomic_write_bytes(path: Path, write, replaced=None) -> None:
     _fsync_dir(path.parent)
 
 
-def _write_parquet(path: Path, tbl: pa.Table) -> dict:
+def write_parquet(path: Path, tbl: pa.Table) -> dict:
     """Write a data file atomically; returns what the manifest records of it to detect damage later: its size, its
     SHA-256 and the batches it holds."""
     sink = pa.BufferOutputStream()
     pq.write_table(tbl, sink, compression="zstd")
     data = sink.getvalue().to_pybytes()
-    _atomic_write_bytes(path, lambda fh: fh.write(data))
+    atomic_write_bytes(path, lambda fh: fh.write(data))
     if _written is not None:
         _written.append(path)
     lo, hi = (pc.min_max(tbl["batch_id"]).values() if "batch_id" in tbl.column_names and tbl.num_rows
@@ -191,7 +191,7 @@ def undo_on_failure():
         _written = outer
 
 
-def _read_json(path: Path):
+def read_json(path: Path):
     """The JSON in `path`, or None when it is empty, truncated or not JSON."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -199,16 +199,16 @@ def _read_json(path: Path):
         return None
 
 
-def _sql_str(s: str) -> str:
+def sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _columns(t) -> list[tuple[str, str]]:
+def columns_of(t) -> list[tuple[str, str]]:
     """(name, type) of every column a table's files hold: its own and the batch that wrote the row."""
     return [(c.name, c.type) for c in t.columns] + [("batch_id", "int")]
 
 
-def _arrow(df: pd.DataFrame, columns) -> pa.Table:
+def to_arrow(df: pd.DataFrame, columns) -> pa.Table:
     """Typed Arrow table for (name, type) pairs from a DataFrame."""
     fields = [pa.field(n, schema.ARROW_TYPES[t]) for n, t in columns]
     arrays = []

@@ -47,10 +47,10 @@ from cmq.core.store.catalogue import (
     BATCHES_SQL,
     CATALOGUE_FORMAT,
     Catalogue,
-    _read_as,
-    _shared_rules,
     history_sql,
     latest_sql,
+    read_as,
+    shared_rules,
 )
 from cmq.core.store.files import (
     BATCHES,
@@ -58,7 +58,7 @@ from cmq.core.store.files import (
     REVERTS,
     StoreError,
     StoreUnavailable,
-    _columns,
+    columns_of,
     configured_session_secret,
     private_folder,
 )
@@ -88,8 +88,9 @@ def _pool_timeout():
     return PoolTimeout
 
 
-def _psycopg():
-    import psycopg  # imported on first use: the embedded store never needs it
+def psycopg_module():
+    """psycopg, imported on first use: the embedded store never needs it."""
+    import psycopg
 
     return psycopg
 
@@ -119,7 +120,7 @@ def applied(conn) -> int:
 def upgrade(url: str) -> list[str]:
     """Apply the migrations the database lacks, each in its own transaction, recorded in schema_migrations (one
     upgrader at a time: an advisory lock). Returns the names applied. Refuses a database newer than the code."""
-    psycopg = _psycopg()
+    psycopg = psycopg_module()
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
@@ -186,7 +187,7 @@ class _Versions:
                 self.version = version
 
     def _listen(self) -> None:
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         while not self.closed:
             try:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=int(POOL_WAIT)) as conn:
@@ -240,7 +241,7 @@ class _Lock:
         if depth.get(self.key):
             depth[self.key] += 1
             return self
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         conn = self.store._take_connection()
         try:
             if self.timeout <= 0:
@@ -271,7 +272,7 @@ class _Lock:
         try:
             self.store._held.conn.execute("select pg_advisory_unlock(%s)", [self.key])
             broken = False
-        except _psycopg().Error:
+        except psycopg_module().Error:
             broken = True  # the connection is gone: the server released the lock with it
         self.store._give_back(broken=broken)
         return False
@@ -313,7 +314,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
         if getattr(held, "conn", None) is None:
             try:
                 held.conn = _pool(self.url).getconn()
-            except (_psycopg().OperationalError, _pool_timeout()) as exc:  # the database does not answer
+            except (psycopg_module().OperationalError, _pool_timeout()) as exc:  # the database does not answer
                 raise unavailable(exc) from None
             held.users = 0
         held.users += 1
@@ -332,7 +333,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
     def _conn(self):
         """The thread's connection while it holds a lock (so that reads see its own transaction), else a pooled one;
         a database that does not answer comes out as StoreUnavailable (French)."""
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         conn = self._take_connection()
         try:
             yield conn
@@ -407,7 +408,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
     @contextmanager
     def _writing(self):
         """The writers' lock, then one transaction: everything the write does commits together or not at all."""
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         with self._lock:
             conn = self._held.conn
             try:
@@ -612,7 +613,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
     @contextmanager
     def _snapshot_connection(self):
         """A pooled connection (never the thread's write connection) in a read-only repeatable-read transaction."""
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         try:
             with _pool(self.url).connection() as conn:
                 with conn.transaction():
@@ -681,7 +682,7 @@ def _fill(con: duckdb.DuckDBPyConnection, conn, state: dict, known: bool) -> Non
 
     sources = [(f"raw{BATCHES}", "batches", schema.BATCH_COLUMNS, "batch_id"),
                (f"raw{REVERTS}", "reverts", REVERT_CATALOGUE_COLUMNS, "revert_id")]
-    sources += [(f"raw_{t.name}", f"{t.name}_history", _columns(t), "batch_id") for t in schema.TABLES.values()]
+    sources += [(f"raw_{t.name}", f"{t.name}_history", columns_of(t), "batch_id") for t in schema.TABLES.values()]
     if not known:
         for name, _, cols, _ in sources:
             con.execute(f"create table {name} (" + ", ".join(f"{n} {schema.DUCKDB_TYPES[t]}" for n, t in cols) + ")")
@@ -692,7 +693,7 @@ def _fill(con: duckdb.DuckDBPyConnection, conn, state: dict, known: bool) -> Non
             sql.Literal(int(upto)), sql.Identifier(order)), cols)
         if rows is not None:
             con.register("incoming", rows)
-            con.execute(f"insert into {name} select {', '.join(_read_as(n, True) for n, _ in cols)} from incoming")
+            con.execute(f"insert into {name} select {', '.join(read_as(n, True) for n, _ in cols)} from incoming")
             con.unregister("incoming")
     # the same relations as the embedded store's catalogue (Catalogue._views): batches, histories, current rows
     con.execute(f"create or replace table batches as {BATCHES_SQL}")
@@ -706,5 +707,5 @@ def _fill(con: duckdb.DuckDBPyConnection, conn, state: dict, known: bool) -> Non
     con.execute("create or replace table _signatures (name varchar, signature varchar)")
     con.executemany("insert into _signatures values ($name, $signature)",
                     [{"name": n, "signature": json.dumps(changed.get(n))} for n in schema.TABLES])
-    _shared_rules(con)
+    shared_rules(con)
     con.execute("checkpoint")
