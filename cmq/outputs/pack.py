@@ -2,24 +2,23 @@
 deck with native editable charts, an A4 landscape PDF, and an Excel workbook with one sheet per figure."""
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from cmq.core import cycle, fmt, queries, schema
-from cmq.outputs import export
+from cmq.outputs import export, layout
 from cmq.outputs.export import ExportError, Native
 from cmq.outputs.registry import CAMPUS_PACK, FIGURES, REGION_PACK, Figure
 from cmq.outputs.tables import Grid
 
 FORMATS = ("pptx", "pdf", "xlsx")
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 MAX_BATCH_LINES = 14  # batches listed on the closing slide / page (the workbook lists them all)
 # A picture (map, flows, calendar) is laid out this size in pixels, the shape of the room it has on a slide: its
 # smallest text (charts.MIN_TEXT, 12 px) then prints at about 12 pt on the slide and 10 pt on the A4 page.
@@ -381,54 +380,19 @@ def _picture(slide, png: bytes, left, top, width, height) -> None:
 
 
 SLIDE_TABLE_TOP, SLIDE_TABLE_BOTTOM, SLIDE_TABLE_WIDTH = 1.75, 7.2, 12.3  # inches
-CELL_MARGIN_IN = 0.2  # left and right margins of a cell, together
+@functools.cache
+def measure() -> layout.Measure:
+    """The slides' tables are sized in the PDF's font (layout.Measure): one measure for the process."""
+    return layout.Measure()
 
 
-def text_inches(text: str, size: float) -> float:
-    """The width of a text at `size` points, in inches (an average glyph is about 0.55 em wide)."""
-    return len(text) * 0.55 * size / 72
-
-
-def cell_lines(text: str, width_in: float, size: float) -> int:
-    """How many lines a text takes in a cell `width_in` wide, wrapped between words."""
-    room = max(width_in - CELL_MARGIN_IN, 0.2)
-    lines = 0
-    for paragraph in str(text).split("\n"):
-        line = 0.0
-        lines += 1
-        for word in paragraph.split(" "):
-            w = text_inches(word + " ", size)
-            if line and line + w > room:
-                lines += 1
-                line = 0.0
-            line += w
-            while line > room:  # a word longer than the cell breaks
-                lines += 1
-                line -= room
-    return lines
+def slide_widths(df: pd.DataFrame) -> list[float]:
+    """A slide's table's column widths (inches)."""
+    return layout.column_widths(df, SLIDE_TABLE_WIDTH, TEXT_PT, lambda t: measure().inches(t, size=TEXT_PT))
 
 
 def row_inches(values, widths: list[float], size: float) -> float:
-    return max(cell_lines(v, w, size) for v, w in zip(values, widths)) * size * 1.2 / 72 + 0.1
-
-
-def column_widths(df: pd.DataFrame, total: float, size: float, measure: Callable[[str], float] | None = None
-                  ) -> list[float]:
-    """Column widths (inches) adding up to `total`: each column first gets its longest word (a word is never
-    broken), then as much of its longest text as the room allows. `measure(text)`: a text's width in inches (the
-    PDF's real font metrics), else the average glyph; a header, in bold, counts a tenth wider."""
-    width = measure or (lambda t: text_inches(t, size))
-    least, wish = [], []
-    for c in df.columns:
-        texts = [(str(v), 1.0) for v in df[c]] + [(str(c), 1.1)]
-        least.append(max(width(w) * k for t, k in texts for w in (t.split() or [""])) + CELL_MARGIN_IN)
-        wish.append(max(least[-1], max(min(width(t) * k, 4.5) for t, k in texts) + CELL_MARGIN_IN))
-    if sum(least) >= total:
-        return [w * total / sum(least) for w in least]
-    room, flexible = total - sum(least), sum(w - m for w, m in zip(wish, least))
-    share = min(1.0, room / flexible) if flexible else 0.0
-    widths = [m + (w - m) * share for w, m in zip(wish, least)]
-    return [w * total / sum(widths) for w in widths]
+    return measure().row_inches(values, widths, size)
 
 
 def slide_pages(df: pd.DataFrame, widths: list[float], size: float) -> list[list[int]]:
@@ -452,7 +416,7 @@ def _page_title(title: str, n: int, pages: int) -> str:
 def grid_pages(grid: Grid, title: str) -> list[tuple[str, list[int]]]:
     """The slides of a figure's table form, each with its title and its rows: as many as the rows need, a new one
     for each value of its `page_by` column (one campus per slide)."""
-    widths = column_widths(grid.table, SLIDE_TABLE_WIDTH, TEXT_PT)
+    widths = slide_widths(grid.table)
     groups = ([(None, list(range(len(grid.table))))] if not grid.page_by else
               [(k, list(idx)) for k, idx in grid.table.groupby(grid.page_by, sort=False).indices.items()])
     out = []
@@ -467,7 +431,7 @@ def _grid_slides(prs, title: str, caption: list[str], grid: Grid) -> None:
     """A figure's table form over its slides (grid_pages), its header on each."""
     from pptx.util import Inches
 
-    widths = column_widths(grid.table, SLIDE_TABLE_WIDTH, TEXT_PT)
+    widths = slide_widths(grid.table)
     for name, rows in grid_pages(grid, title):
         slide = _titled(prs, name)
         _text(slide, Inches(0.5), Inches(1.05), Inches(12.3), Inches(0.6), caption, size=TEXT_PT)
@@ -484,7 +448,7 @@ def _table(slide, df: pd.DataFrame, widths: list[float] | None = None, fills: pd
 
     from cmq.outputs import palette
 
-    widths = widths or column_widths(df, SLIDE_TABLE_WIDTH, TEXT_PT)
+    widths = widths or slide_widths(df)
     heights = [row_inches(df.columns, widths, TEXT_PT)] + [row_inches(v, widths, TEXT_PT) for v in df.itertuples(index=False)]
     shape = slide.shapes.add_table(len(df) + 1, len(df.columns), Inches(0.5), Inches(SLIDE_TABLE_TOP),
                                    Inches(sum(widths)), Inches(sum(heights)))
@@ -510,7 +474,7 @@ def _table(slide, df: pd.DataFrame, widths: list[float] | None = None, fills: pd
                     run.font.bold = True
     for row in table.rows:
         for cell in row.cells:
-            cell.margin_left = cell.margin_right = Inches(CELL_MARGIN_IN / 2)
+            cell.margin_left = cell.margin_right = Inches(layout.CELL_MARGIN_IN / 2)
             for p in cell.text_frame.paragraphs:
                 for run in p.runs:
                     run.font.size = Pt(TEXT_PT)
@@ -531,7 +495,8 @@ def pdf(pack: Pack) -> bytes:
                       align="R")
 
     doc = Doc(orientation="L", format="A4")
-    pdf_setup(doc, f"Dossier de séance · {pack.scope_title} · {pack.year}")
+    layout.pdf_setup(doc, f"Dossier de séance · {pack.scope_title} · {pack.year}")
+    tables = layout.PdfTable(doc, PAGE_WIDTH)
 
     doc.add_page()
     doc.set_y(60)
@@ -549,12 +514,12 @@ def pdf(pack: Pack) -> bytes:
         doc.add_page()
         _heading(doc, item.title, [f"{item.caption} · Données au {pack.data_date}"])
         if item.grid is not None:
-            _pdf_table(doc, item.grid.table, fills=item.grid.fills, bold=item.grid.bold)
+            tables.draw(item.grid.table, fills=item.grid.fills, bold=item.grid.bold)
             _pdf_notes(doc, [item.grid.note] if item.grid.note else [])
             continue
         table, more = figures_table(item)
         notes = export.notes_of(item.fig)
-        below = _pdf_table_mm(doc, table) + 6 * (len(notes) + bool(more)) + 8
+        below = tables.height(table) + 6 * (len(notes) + bool(more)) + 8
         w, h = picture_mm(doc.get_y() + 2, *pixels(item.png()), below)
         doc.image(io.BytesIO(item.png()), x=12 + (PAGE_WIDTH - w) / 2, y=doc.get_y() + 2, w=w, h=h)
         doc.set_y(doc.get_y() + h + 4)
@@ -562,7 +527,7 @@ def pdf(pack: Pack) -> bytes:
         if doc.get_y() + below > PAGE_BOTTOM:  # the figures on a page of their own rather than cut after a line
             doc.add_page()
             _heading(doc, f"{item.title} : les chiffres", [])
-        _pdf_table(doc, table)
+        tables.draw(table)
         _pdf_notes(doc, [more] if more else [])
 
     if pack.missing:
@@ -575,7 +540,7 @@ def pdf(pack: Pack) -> bytes:
     doc.add_page()
     table, more = batch_lines(pack)
     _heading(doc, _closing_title(pack), [])
-    _pdf_table(doc, table)
+    tables.draw(table)
     _pdf_notes(doc, [more] if more else [])
     return bytes(doc.output())
 
@@ -590,25 +555,6 @@ def _pdf_contents(doc, titles: list[str]) -> None:
         doc.cell(width - 4, line, fmt.short(f"{i + 2}. {title}", 80 if rows < len(titles) else 160))
 
 
-def pdf_setup(doc, title: str) -> None:
-    """Margins, page breaks, the embedded DejaVu fonts (regular and bold: fonts-dejavu-core), the title and the French
-    language."""
-    doc.set_margins(12, 12, 12)
-    doc.set_auto_page_break(True, margin=14)
-    add_fonts(doc)
-    doc.set_title(title)
-    doc.set_lang("fr")
-
-
-def add_fonts(doc):
-    """The DejaVu fonts in `doc` (for measuring text, or before a page is written); returns doc."""
-    for style, file in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf")):
-        if not (FONT_DIR / file).exists():
-            raise ExportError(f"Police introuvable : {FONT_DIR / file} (paquet Debian « fonts-dejavu-core »).")
-        doc.add_font("DejaVu", style, str(FONT_DIR / file))
-    return doc
-
-
 def _heading(doc, title: str, lines: list[str]) -> None:
     doc.set_font("DejaVu", "B", 18)
     doc.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
@@ -621,7 +567,6 @@ def _heading(doc, title: str, lines: list[str]) -> None:
 
 PAGE_WIDTH, PAGE_BOTTOM = 273, 196  # mm: the width between the margins, where the bottom margin starts
 PICTURE_ROOM = 150  # mm: the most height a chart takes, leaving its figures' table room on the page
-TABLE_PT = 9  # the PDF's tables
 MAX_TABLE_ROWS, MAX_TABLE_COLUMNS = 40, 8
 
 
@@ -681,60 +626,11 @@ def _plain_number(v) -> str:
 
 
 def _pdf_notes(doc, lines: list[str]) -> None:
-    doc.set_font("DejaVu", size=TABLE_PT)
+    doc.set_font("DejaVu", size=layout.TABLE_PT)
     doc.set_text_color(80)
     for line in lines:
         doc.multi_cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
     doc.set_text_color(0)
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
-
-
-def _pdf_widths(doc, table: pd.DataFrame, width: float = PAGE_WIDTH) -> list[float]:
-    doc.set_font("DejaVu", size=TABLE_PT)
-    return column_widths(table, width / 25.4, TABLE_PT, lambda t: doc.get_string_width(t) / 25.4)
-
-
-def _pdf_table_mm(doc, table: pd.DataFrame) -> float:
-    """The height (mm) a table will take: each row as many lines as its fullest cell wraps to."""
-    if table.empty:
-        return 6
-    widths = _pdf_widths(doc, table)
-    lines = 0
-    for values in [list(table.columns)] + [list(v) for v in table.itertuples(index=False)]:
-        lines += max(max(1, -(-doc.get_string_width(str(v)) // ((w - CELL_MARGIN_IN) * 25.4))) for v, w in zip(values, widths))
-    return lines * TABLE_PT * 0.5 + 2 * (len(table) + 1) + 4
-
-
-def _pdf_table(doc, table: pd.DataFrame, fills: pd.DataFrame | None = None, bold: list[bool] | None = None,
-               width: float = PAGE_WIDTH) -> None:
-    """A table the width of the page: every cell whole (wrapped between words), columns as wide as what they hold,
-    the header again at the top of each page it runs onto, a coloured cell with its colour."""
-    from fpdf.fonts import FontFace
-
-    from cmq.outputs import palette
-
-    doc.ln(2)
-    if table.empty:
-        doc.set_font("DejaVu", size=TABLE_PT)
-        doc.cell(0, 6, "Aucune ligne.", new_x="LMARGIN", new_y="NEXT")
-        return
-    doc.set_font("DejaVu", size=TABLE_PT)
-    widths = _pdf_widths(doc, table, width)
-    with doc.table(width=width, col_widths=widths, align="LEFT", line_height=TABLE_PT * 0.5, text_align="LEFT",
-                   first_row_as_headings=True, repeat_headings=1, padding=(1, 1.2),
-                   headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230))) as t:
-        t.row([str(c) for c in table.columns])
-        for i, values in enumerate(table.itertuples(index=False)):
-            row = t.row()
-            for j, v in enumerate(values):
-                fill = None if fills is None else fills.iloc[i, j]
-                style = FontFace(emphasis="BOLD" if bold and bold[i] else None,
-                                 fill_color=_rgb(fill) if fill else None, color=_rgb(palette.ink(fill)) if fill else None)
-                row.cell(str(v), style=style)
-    doc.ln(2)
 
 
 # ---------------------------------------------------------------- Excel

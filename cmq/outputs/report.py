@@ -23,7 +23,7 @@ from docx.shared import Cm, Pt, RGBColor
 from fpdf import FPDF
 
 from cmq.core import fmt, queries, vocabulary
-from cmq.outputs import export, pack, tables
+from cmq.outputs import export, layout, pack, tables
 from cmq.outputs.export import ExportError
 from cmq.outputs.registry import FIGURES
 
@@ -489,10 +489,7 @@ def docx(report: Report) -> bytes:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     width = section.page_width - section.left_margin - section.right_margin
-    metrics = _PdfTables(pack.add_fonts(FPDF()))
-
-    def measure(text: str) -> float:
-        return metrics.width(text) / 25.4
+    measure = layout.Measure().inches
 
     first_chapter = True
     for b in report.blocks:
@@ -550,7 +547,7 @@ def _docx_table(doc, b: Block, measure) -> None:
     df = b.table
     right = [c in b.numeric for c in df.columns]
     # columns as wide as what they hold (a word is never cut), in twentieths of a point, over the page's 17 cm
-    twips = [round(w * 1440) for w in pack.column_widths(df, DOCX_WIDTH_IN, 9, measure)]
+    twips = [round(w * 1440) for w in layout.column_widths(df, DOCX_WIDTH_IN, layout.TABLE_PT, measure)]
     head = "".join(_docx_cell(str(c), w, False, bold=True, fill="E6E6E6") for c, w in zip(df.columns, twips))
     body = "".join("<w:tr>" + "".join(_docx_cell(str(v), w, r) for v, w, r in zip(values, twips, right)) + "</w:tr>"
                    for values in df.itertuples(index=False))
@@ -607,8 +604,8 @@ def pdf(report: Report) -> bytes:
 
     doc = Doc(orientation="P", format="A4")
     doc.alias_nb_pages("{nb-pages}")  # room for a five-digit page count
-    pack.pdf_setup(doc, title)
-    table = _PdfTables(doc)
+    layout.pdf_setup(doc, title)
+    table = layout.PdfTable(doc, PDF_WIDTH)
     doc.add_page()
     doc.set_y(70)
     doc.set_font("DejaVu", "B", 28)
@@ -661,90 +658,6 @@ def pdf(report: Report) -> bytes:
             doc.set_text_color(0)
             table.draw(b.table, b.numeric)
     return bytes(doc.output())
-
-
-class _PdfTables:
-    """Tables on the PDF's pages: the full width, columns as wide as what they hold (pack.column_widths), every cell
-    whole and wrapped between words, the header row again at the top of each page, figures aligned right. Laid out
-    here from the font's measured word widths (each distinct word measured once) and drawn with plain text and
-    rectangles: fpdf2's own tables measure every character of every cell, which takes minutes for the tens of
-    thousands of rows of a national report."""
-
-    SIZE, LINE, PAD = pack.TABLE_PT, pack.TABLE_PT * 0.45, 1.2  # font size (pt), line height and cell padding (mm)
-
-    def __init__(self, doc):
-        self.doc = doc
-        self.widths: dict[tuple[str, str], float] = {}
-
-    def width(self, text: str, style: str = "") -> float:
-        key = (style, text)
-        if key not in self.widths:
-            self.doc.set_font("DejaVu", style, self.SIZE)
-            self.widths[key] = self.doc.get_string_width(text)
-        return self.widths[key]
-
-    def lines(self, text: str, room: float, style: str = "") -> list[str]:
-        """`text` cut into lines no wider than `room` mm, between words (a word wider than a line is cut)."""
-        out, line, used, space = [], [], 0.0, self.width(" ", style)
-        for word in (w for w in text.replace("\n", " ").split(" ") if w):  # no-break spaces hold « 3 750 € »
-            w = self.width(word, style)
-            while w > room and len(word) > 1:  # a word alone wider than the cell: cut it
-                cut = len(word)
-                while cut > 1 and self.width(word[:cut], style) > room:
-                    cut -= 1
-                if line:
-                    out.append(" ".join(line))
-                    line, used = [], 0.0
-                out.append(word[:cut])
-                word = word[cut:]
-                w = self.width(word, style)
-            if line and used + space + w > room:
-                out.append(" ".join(line))
-                line, used = [], 0.0
-            used += (space if line else 0) + w
-            line.append(word)
-        if line:
-            out.append(" ".join(line))
-        return out or [""]
-
-    def draw(self, df: pd.DataFrame, numeric=()) -> None:
-        doc = self.doc
-        doc.ln(1)
-        if df.empty:
-            doc.set_font("DejaVu", size=self.SIZE)
-            doc.cell(0, 6, "Aucune ligne.", new_x="LMARGIN", new_y="NEXT")
-            return
-        widths = [w * 25.4 for w in pack.column_widths(df, PDF_WIDTH / 25.4, self.SIZE, lambda t: self.width(t) / 25.4)]
-        right = [c in numeric for c in df.columns]
-        header = [self.lines(str(c), w - 2 * self.PAD, "B") for c, w in zip(df.columns, widths)]
-        self._row(header, widths, [False] * len(widths), "B", new_page_header=None)
-        for values in df.itertuples(index=False):
-            cells = [self.lines(str(v), w - 2 * self.PAD) for v, w in zip(values, widths)]
-            self._row(cells, widths, right, "", new_page_header=header)
-        doc.set_y(doc.get_y() + 3)
-
-    def _row(self, cells: list[list[str]], widths: list[float], right: list[bool], style: str, new_page_header) -> None:
-        doc = self.doc
-        height = max(len(c) for c in cells) * self.LINE + 2 * self.PAD
-        if doc.get_y() + height > doc.page_break_trigger:
-            doc.add_page()
-            if new_page_header is not None:
-                self._row(new_page_header, widths, [False] * len(widths), "B", None)
-        x, y = doc.l_margin, doc.get_y()
-        doc.set_font("DejaVu", style, self.SIZE)
-        doc.set_draw_color(120)
-        for lines, w, r in zip(cells, widths, right):
-            if style == "B":
-                doc.set_fill_color(230)
-                doc.rect(x, y, w, height, style="DF")
-            else:
-                doc.rect(x, y, w, height)
-            for i, line in enumerate(lines):
-                left = x + w - self.PAD - self.width(line, style) if r else x + self.PAD
-                doc.text(left, y + self.PAD + (i + 0.8) * self.LINE, line)
-            x += w
-        doc.set_fill_color(255)
-        doc.set_y(y + height)
 
 
 TOC_LINE = 5.6  # mm: a line of the PDF's table of contents
