@@ -153,7 +153,7 @@ class PdfTable:
     def height(self, df: pd.DataFrame) -> float:
         """The height (mm) the table takes on one page, its space above and below included."""
         if df.empty:
-            return 8
+            return 7  # « Aucune ligne. »
         widths = self._widths(df)
         rows = [self._cells(df.columns, widths, "B")] + [self._cells(v, widths) for v in df.itertuples(index=False)]
         return sum(self._row_mm(c) for c in rows) + 4
