@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cmq.core import queries
+from cmq.core.filters import Filters
 from cmq.outputs import charts, palette, registry
 
 from browser import CHROMIUM, CHROMIUM_ARGS, axe_problems, open_as, screenshot
@@ -69,7 +70,7 @@ def test_the_first_chart_downloads_with_the_keyboard_only(demo_url, browser):
 
 def _figures(store):
     """Every figure of the registry, drawn from the demo as the pages draw it (a campus: AGT)."""
-    ctx = {"year": 2018, "campuses": None, "campus": "AGT"}
+    ctx = Filters(year=2018, campus="AGT")
     for spec in registry.FIGURES.values():
         data = queries.run(spec.query, store=store, **spec.params(ctx))
         yield spec.name, spec.chart(data, ctx)

@@ -13,7 +13,7 @@ from conftest import cli
 
 def test_every_page_query_runs_on_the_demo_and_none_is_counted_twice(demo_store):
     ctx = bench.default_context(demo_store)
-    assert ctx["year"] == 2020 and ctx["campus"] == "AGT"  # the latest year with figures, the first campus
+    assert ctx.year == 2020 and ctx.campus == "AGT"  # the latest year with figures, the first campus
     con = demo_store.connect()
     for page in bench.PAGES:
         wanted = bench.page_queries(page, ctx)
@@ -34,7 +34,7 @@ def test_figures_carry_ratio_target_and_whether_it_was_met():
 
 
 def test_pandas_baseline_computes_the_same_reach_as_the_sql(demo_store):
-    ctx = {**bench.default_context(demo_store), "year": 2018}
+    ctx = bench.default_context(demo_store).but(year=2018)
     tables = bench.load_tables(demo_store, bench.PANDAS_TABLES["reach"] + ["actions", "reach", "funding"])
     once = bench._once(tables["reach"][tables["reach"]["year"] == 2018])
     by_audience = once.groupby("audience")["count"].sum()

@@ -8,6 +8,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from cmq.core import ingest, queries
+from cmq.core.filters import Filters
 from cmq.core.store import Store
 from cmq.outputs import registry
 
@@ -182,7 +183,7 @@ def test_one_meaning_per_colour_on_the_funding_page(demo_store):
     whatever the data holds."""
     meaning: dict[str, set] = {}
     for year in (2018, None):
-        ctx = {"year": year, "campuses": None, "campus": None}
+        ctx = Filters(year=year)
         for name in registry.PAGE["funding"].figures + ("financements",):
             spec = registry.FIGURES[name]
             fig = spec.chart(queries.run(spec.query, store=demo_store, **spec.params(ctx)), ctx)

@@ -13,6 +13,7 @@ from pptx.enum.chart import XL_CHART_TYPE
 from pypdf import PdfReader
 
 from cmq.core import ingest
+from cmq.core.filters import Filters
 from cmq.outputs import export, pack
 from cmq.outputs.registry import CAMPUS_PACK, FIGURES, REGION_PACK
 
@@ -119,7 +120,7 @@ def test_campus_pack_has_its_tree_and_a_native_radar(demo_store):
     assert set(values) == {"AGT", "Moyenne des campus affichés"} and len(values["AGT"]) == 11
     assert list(values["AGT"].values()) == [2, 1, 1, 3, 1, 1, 1, 1, 2, 0, 1]  # the report's self-assessment
     # the campus is compared with every campus, not with itself
-    assert FIGURES["profil-criteres"].params({"year": 2018, "campuses": ["AGT"], "campus": "AGT"})["campuses"] is None
+    assert FIGURES["profil-criteres"].params(Filters(year=2018, campuses=("AGT",), campus="AGT"))["campuses"] is None
     # the tree as a table of its top levels, over as many slides as it needs, each numbered
     tree = [t for t in titles if t.startswith("Arbre d'objectifs et d'indicateurs")]
     assert tree and tree[-1].endswith(f"({len(tree)}/{len(tree)})")
@@ -237,14 +238,14 @@ def test_chart_images_are_16_9_at_presentation_resolution(region):
     ({"year": 2019, "campuses": ["A", "B", "C", "D"]}, "financements_4-campus_2019.png"),
 ])
 def test_file_names_say_what_whom_and_which_year(ctx, expected):
-    assert export.file_name("financements", ctx, "png") == expected
+    assert export.file_name("financements", Filters(**ctx), "png") == expected
 
 
 def test_every_registered_figure_draws_on_the_demo(demo_store):
     con = demo_store.connect()
     from cmq.core import queries
     for fig_def in FIGURES.values():
-        ctx = {"year": 2018, "campuses": ["AGT"], "campus": "AGT", "statuses": None, "objective": None, "search": None}
+        ctx = Filters(year=2018, campuses=("AGT",), campus="AGT")
         data = queries.run(fig_def.query, con=con, **fig_def.params(ctx))
         assert export.title_of(fig_def.chart(data, ctx)), fig_def.name
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cmq.core import permissions, queries, schema
+from cmq.core.filters import Filters
 from cmq.outputs.registry import FIGURES, PAGES
 
 from conftest import ROOT
@@ -108,7 +109,7 @@ def test_every_figure_has_its_title_in_the_registry():
 
 
 def test_every_figure_column_has_a_french_label(demo_store):
-    ctx = {"year": 2018, "campuses": None, "campus": "AGT"}
+    ctx = Filters(year=2018, campus="AGT")
     con = demo_store.connect()
     try:
         missing = set()
@@ -282,3 +283,15 @@ def test_a_figure_drawn_from_one_query_alone_is_named_as_it():
     for query, figures in by_query.items():
         if len(figures) == 1 and figures[0].chart.__module__.endswith("charts"):
             assert figures[0].chart.__name__ == query, (figures[0].name, query, figures[0].chart.__name__)
+
+
+def test_filters_travel_as_one_typed_object():
+    """A page's, a figure's and a document's filters are a Filters (cmq/core/filters.py): no page spreads them into a
+    query (`**f`), and no module carries descriptions as « _ » keys that a query would silently drop."""
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not any(f'"_{k}"' in text for k in ("figures", "sector", "nothing")), path
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in ("ui.query", "query"):
+                assert not any(k.arg is None for k in node.keywords if ast.unparse(k.value) in ("f", "wanted")), \
+                    f"{path.relative_to(ROOT)}:{node.lineno}"

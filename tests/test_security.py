@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from cmq.core import auth, demo, fmt, ingest, queries
+from cmq.core.filters import Filters
 from cmq.core.store import Store, StoreDamaged, StoreError
 
 from conftest import ADMIN, ROOT, admin_store, app_test, cli, frame, snapshot, state_of
@@ -377,7 +378,7 @@ def test_imported_text_is_shown_as_typed_not_as_markup(store_copy, monkeypatch):
     _import(store_copy, "actions", f"Code campus;Identifiant action;Intitulé;Statut;Date de début;Année\n"
                                    f"AGT;AGT-A01;{link};terminee;01/02/2018;2018\n")
     spec = FIGURES["calendrier-des-actions"]
-    ctx = {"year": 2018, "campuses": ["AGT"], "campus": "AGT"}
+    ctx = Filters(year=2018, campuses=("AGT",), campus="AGT")
     rows = queries.run(spec.query, store=store_copy, **spec.params(ctx))
     fig = spec.chart(rows, ctx)
     shown = str(fig.to_plotly_json())

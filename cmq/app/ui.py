@@ -17,6 +17,7 @@ from plotly.basedatatypes import BaseFigure
 from cmq.app import keys
 from cmq.core import cycle, fmt, queries, steering
 from cmq.core.demo import open_store
+from cmq.core.filters import Filters
 from cmq.core.store import DATABASE_URL, Store, StoreError, location
 from cmq.outputs import export, tables
 from cmq.outputs.registry import FIGURES
@@ -226,11 +227,19 @@ def _current() -> tuple[str, int]:
 
 
 def query(name: str, **params) -> pd.DataFrame:
-    """Rows of query `name`, cached per store version (a commit makes every cached result stale).
-
-    Keys starting with "_" (descriptions carried with the filters) are not query parameters.
-    """
+    """Rows of query `name`, cached per store version (a commit makes every cached result stale)."""
     return _run(name, _frozen(params), *_current()).copy(deep=False)  # the caller's own (copy-on-write)
+
+
+def reading(name: str, f: Filters) -> tuple[str, dict]:
+    """The (query, parameters) query `name` reads for the filters `f`: the parameters its SQL names."""
+    return name, f.params(queries.parameters(name))
+
+
+def read(name: str, f: Filters) -> pd.DataFrame:
+    """Rows of query `name` for the filters `f`."""
+    name, params = reading(name, f)
+    return query(name, **params)
 
 
 def clear_cache() -> None:
@@ -294,12 +303,12 @@ def _show_drafts() -> None:
     st.session_state[keys.FIGURES] = "tous"
 
 
-def nothing_validated(f: dict) -> None:
+def nothing_validated(f: Filters) -> None:
     """A campaign's year with « validated only » and no campus validated yet: the page says so and offers the figures
     there are (the latest reliable year, or this year's drafts), then stops — never a page of zeros for « not yet »."""
-    if "_nothing" not in f:
+    if f.nothing_validated is None:
         return
-    year, reliable, campaign = f["_nothing"]
+    year, reliable, campaign = f.nothing_validated
     st.info(f"Campagne {year:d} : aucun campus n'a encore de chiffres validés ({fmt.md(_campaign_state(campaign))}). Les chiffres "
             f"{year:d} s'affichent ici au fil des validations.", icon=":material/hourglass_top:")
     with st.container(horizontal=True, gap="small"):
@@ -317,7 +326,7 @@ VALIDATED = "valides"
 FIGURE_SETS = {VALIDATED: "Chiffres validés seulement", "tous": "Y compris en cours de saisie"}
 
 
-def filters(campaign_first: bool = False, drafts: bool = False) -> dict:
+def filters(campaign_first: bool = False, drafts: bool = False) -> Filters:
     """The shared sidebar filters (year, sector, campuses). They follow the reader from page to page (kept in the
     session) and are always in the page's link (?annee=2018|toutes&filiere=…&campus=…), so that a link opens the same
     view; a link's filters win over the kept ones.
@@ -384,31 +393,30 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> dict:
     if current != new:
         qp.from_dict(new)
     selected = chosen or (pool if sector else None)
-    out = {"year": None if year == ALL_YEARS else int(year), "campuses": selected, "_sector": sector}
+    out = Filters(year=None if year == ALL_YEARS else int(year), campuses=selected, sector=sector)
     if shown == VALIDATED:
-        ok, out["campuses"], out["_figures"] = cycle.validated_only(campaign, selected or list(names))
-        # no campus validated yet: the pages say so (nothing_validated)
-        if not ok:
-            out["_nothing"] = (int(year), default_year(known, campaigns), campaign)
+        ok, validated, said = cycle.validated_only(campaign, selected or list(names))
+        out = out.but(campuses=validated, figures=said,  # none validated yet: the pages say so (nothing_validated)
+                      nothing_validated=None if ok else (int(year), default_year(known, campaigns), campaign))
     elif shown:
-        out["_figures"] = cycle.WITH_DRAFTS
+        out = out.but(figures=cycle.WITH_DRAFTS)
     return out
 
 
-def milestones(f: dict, key: str) -> None:
+def milestones(f: Filters, key: str) -> None:
     """The dated governance milestones of the chosen campuses and of the region, in a table (oldest first)."""
     st.header("Jalons de gouvernance")
-    rows = query("milestones", campuses=f.get("campuses"))
+    rows = read("milestones", f)
     if rows.empty:
         st.info("Aucun jalon n'est renseigné (l'administrateur les importe : table Jalons de gouvernance).")
         return
-    st.dataframe(shaped(tables.milestones, ("milestones", {"campuses": f.get("campuses")})), hide_index=True, key=key,
+    st.dataframe(shaped(tables.milestones, reading("milestones", f)), hide_index=True, key=key,
                  height=38 + 35 * min(len(rows), 15))
     st.caption(f"Région : jalons de toute la région (comité de pilotage, coordination, CREFOP). Données importées le "
                f"{fmt.md(data_date())}.")
 
 
-def caption(f: dict, source: str) -> None:
+def caption(f: Filters, source: str) -> None:
     """Under a chart: what was filtered, where the figures come from and how fresh they are."""
     st.caption(f"{fmt.md(export.describe(f))} — Source : {fmt.md(source)}. Données importées le {fmt.md(data_date())}.")
 
@@ -445,8 +453,8 @@ def iptt_download(scope: str) -> None:
 
 
 def _frozen(params: dict) -> tuple:
-    """A query's parameters as a cache key (lists as tuples; "_" keys, descriptions carried with the filters, left out)."""
-    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items() if not k.startswith("_")))
+    """A query's parameters as a cache key (lists as tuples)."""
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
 
 
 class _Shown(BaseFigure):
@@ -467,7 +475,7 @@ def _drawn(name: str, params: tuple, campus: str | None, root: str, version: int
     building a figure (plotly checks every property it is given) is most of a page's server time. Nothing mutates it
     (st.plotly_chart reads its dictionary, the image exports work on copies)."""
     spec = FIGURES[name]
-    fig = spec.chart(_run(spec.query, params, root, version), {"campus": campus})
+    fig = spec.chart(_run(spec.query, params, root, version), Filters(campus=campus))
     return fig, _Shown(fig)
 
 
@@ -490,26 +498,26 @@ def shaped(shape: Callable, *reads: tuple[str, dict]):
     return _own(_shaped(shape, tuple((name, _frozen(params)) for name, params in reads), *_current()))
 
 
-def figure_read(name: str, f: dict, **extra) -> tuple[str, dict]:
-    """The (query, parameters) registry figure `name` reads for the filters `f`."""
+def figure_read(name: str, f: Filters, **extra) -> tuple[str, dict]:
+    """The (query, parameters) registry figure `name` reads for the filters `f` (`extra`: the page's own choices)."""
     spec = FIGURES[name]
-    return spec.query, spec.params({"campus": None, **f, **extra})
+    return spec.query, spec.params(f.but(**extra))
 
 
-def figure(name: str, f: dict, key: str, **extra) -> pd.DataFrame:
-    """Figure `name` of the registry (cmq/outputs/registry.py) drawn for the filters `f`, with its caption, the rows behind it
-    and its export buttons; returns the data it was drawn from."""
+def figure(name: str, f: Filters, key: str, **extra) -> pd.DataFrame:
+    """Figure `name` of the registry (cmq/outputs/registry.py) drawn for the filters `f` (`extra`: the page's own
+    choices), with its caption, the rows behind it and its export buttons; returns the data it was drawn from."""
     spec = FIGURES[name]
-    ctx = {"campus": None, **f, **extra}
-    params = figure_read(name, f, **extra)[1]
+    ctx = f.but(**extra)
+    params = spec.params(ctx)
     data = query(spec.query, **params)
-    fig, shown = _drawn(name, _frozen(params), ctx["campus"], *_current())
+    fig, shown = _drawn(name, _frozen(params), ctx.campus, *_current())
     rows = (lambda: query(spec.rows, **spec.params(ctx, spec.rows))) if spec.rows else None
     chart(fig, spec.context(ctx), spec.source, rows, key=key, data=data, name=spec.name, shown=shown)
     return data
 
 
-def chart(fig, f: dict, source: str, rows: Callable[[], pd.DataFrame] | None, key: str, data: pd.DataFrame,
+def chart(fig, f: Filters, source: str, rows: Callable[[], pd.DataFrame] | None, key: str, data: pd.DataFrame,
           name: str, shown: BaseFigure | None = None) -> None:
     """A chart, its caption (filters, source, freshness), buttons that download it as PNG or SVG and its data as CSV or
     Excel (files named after what, whom and which year), and its figures as a table in « Voir les données » (the rows
@@ -528,7 +536,7 @@ def chart(fig, f: dict, source: str, rows: Callable[[], pd.DataFrame] | None, ke
             box.dataframe(export.french(table), hide_index=True)
 
 
-def downloads(fig, f: dict, source: str, data: pd.DataFrame, name: str, key: str) -> None:
+def downloads(fig, f: Filters, source: str, data: pd.DataFrame, name: str, key: str) -> None:
     """Four download buttons under a chart; files are made on click (an image takes a warm browser ~0,2 s)."""
     title = export.title_of(fig)
     heading = [title, f"{export.describe(f)} · Source : {source} · Données au {data_date()}"] + export.notes_of(fig)

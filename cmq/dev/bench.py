@@ -22,6 +22,7 @@ import pandas as pd
 
 from cmq import ROOT
 from cmq.core import auth, queries, schema
+from cmq.core.filters import Filters
 from cmq.core.store import Store
 from cmq.dev import synth
 from cmq.outputs import registry
@@ -47,14 +48,14 @@ PANDAS_TABLES = {
 }
 
 
-def page_queries(page: str, ctx: dict) -> list[tuple[str, dict]]:
+def page_queries(page: str, ctx: Filters) -> list[tuple[str, dict]]:
     """The (query, parameters) a page runs for the filters `ctx`, each once (the app caches a repeated one); the rows
     behind a chart are read only when « Voir les données » is opened, so they are not part of a page's load."""
     names, extra = registry.PAGE[page].figures, registry.PAGE[page].queries
     if page == "campus":
-        ctx = {**ctx, "campuses": [ctx["campus"]], "year": None}
+        ctx = ctx.but(campuses=(ctx.campus,), year=None)
     wanted = [(q, {}) for q in COMMON] + [(FIGURES[n].query, FIGURES[n].params(ctx)) for n in names]
-    wanted += [(q, {p: ctx.get(p) for p in queries.parameters(q)}) for q in extra]
+    wanted += [(q, ctx.params(queries.parameters(q))) for q in extra]
     out, seen = [], set()
     for q, p in wanted:
         key = (q, json.dumps(p, sort_keys=True, default=str))
@@ -145,9 +146,9 @@ def _once(reach: pd.DataFrame) -> pd.DataFrame:
     return reach.groupby(["action_id", "year", "audience", "detail"], as_index=False)["count"].max()
 
 
-def pandas_page(page: str, t: dict, ctx: dict) -> list:
+def pandas_page(page: str, t: dict, ctx: Filters) -> list:
     """The same aggregations as the page's SQL, in pandas."""
-    year, campus = ctx["year"], ctx["campus"]
+    year, campus = ctx.year, ctx.campus
     pick = (lambda d: d[d["year"] == year]) if year else (lambda d: d)
     reach, actions, funding = pick(t["reach"]), pick(t["actions"]), pick(t["funding"])
     common = [sorted(set(t["actions"]["year"]) | set(t["reach"]["year"]) | set(t["funding"]["year"])),
@@ -199,14 +200,14 @@ def pandas_page(page: str, t: dict, ctx: dict) -> list:
     raise KeyError(page)
 
 
-def pandas_cold(store: Store, page: str, ctx: dict) -> None:
+def pandas_cold(store: Store, page: str, ctx: Filters) -> None:
     """A new process's first run of a page the pandas way: read the page's tables, then aggregate."""
     pandas_page(page, load_tables(store, PANDAS_TABLES[page] + ["actions", "reach", "funding"]), ctx)
 
 
 # ---------------------------------------------------------------- measurements
 
-def default_context(store: Store) -> dict:
+def default_context(store: Store) -> Filters:
     """What a committee member sees first: the latest year, every campus; the first campus where one is chosen."""
     con = store.connect()
     try:
@@ -214,11 +215,10 @@ def default_context(store: Store) -> dict:
         campus = str(queries.run("campuses", con=con)["campus_id"].iloc[0])
     finally:
         con.close()
-    return {"year": year, "campuses": None, "campus": campus, "statuses": None, "objective": None, "search": None,
-            "table_name": None}
+    return Filters(year=year, campus=campus)
 
 
-def duckdb_cold(store: Store, page: str, ctx: dict) -> None:
+def duckdb_cold(store: Store, page: str, ctx: Filters) -> None:
     """A new connection and every query of the page."""
     con = store.connect()
     try:
@@ -384,7 +384,7 @@ def measure_document(store: Store, report: Results, kind: str, label: str, targe
     module, formats, name = {"pack": (pack, ("pptx", "pdf"), "region meeting pack PPTX + PDF"),
                              "report": (activity, ("docx", "pdf"), "region activity report DOCX + PDF")}[kind]
     t = time.perf_counter()
-    built = module.build_from_store(store, "region", default_context(store)["year"])
+    built = module.build_from_store(store, "region", default_context(store).year)
     files = [module.render(built, f) for f in formats]
     report.add(f"{name} · {label}", time.perf_counter() - t, "s", target=target)
     assert all(files)

@@ -14,7 +14,8 @@ from functools import lru_cache
 import pandas as pd
 import plotly.graph_objects as go
 
-from cmq.core import fmt, schema, vocabulary
+from cmq.core import cycle, fmt, schema, vocabulary
+from cmq.core.filters import Filters
 from cmq.outputs.xlsx import workbook_bytes
 
 # 16:9; images are rendered at least 1920 × 1080 pixels (a projector's full HD)
@@ -149,22 +150,22 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")
 
 
-def describe(ctx: dict) -> str:
+def describe(f: Filters) -> str:
     """Filters in words: « année 2018 · tous les campus »."""
-    year = f"année {ctx['year']}" if ctx.get("year") else "toutes les années"
-    campuses = ", ".join(ctx["campuses"]) if ctx.get("campuses") else "tous les campus"
-    sector = f" · filière {ctx['_sector']}" if ctx.get("_sector") else ""
-    figures = f" · {ctx['_figures']}" if ctx.get("_figures") else ""
-    if ctx.get("_figures") and ctx.get("campuses") and "—" in ctx["campuses"]:
+    year = f"année {f.year}" if f.year else "toutes les années"
+    campuses = ", ".join(f.campuses) if f.campuses else "tous les campus"
+    sector = f" · filière {f.sector}" if f.sector else ""
+    figures = f" · {f.figures}" if f.figures else ""
+    if f.figures and f.campuses and cycle.NO_CAMPUS in f.campuses:
         campuses = "aucun campus validé"
     return f"{year}{sector} · {campuses}{figures}"
 
 
-def scope_label(ctx: dict) -> str:
+def scope_label(f: Filters) -> str:
     """Who a figure is about, for file names: one campus's code, a few codes, n campus, or the region."""
-    if ctx.get("campus") and not ctx.get("campuses"):
-        return slug(ctx["campus"])
-    campuses = ctx.get("campuses")
+    if f.campus and not f.campuses:
+        return slug(f.campus)
+    campuses = f.campuses
     if not campuses:
         return "region"
     if len(campuses) <= 3:
@@ -172,10 +173,10 @@ def scope_label(ctx: dict) -> str:
     return f"{len(campuses)}-campus"
 
 
-def file_name(name: str, ctx: dict, ext: str) -> str:
+def file_name(name: str, f: Filters, ext: str) -> str:
     """financements_AMF_2018.png: what, about whom, which year."""
-    year = str(ctx["year"]) if ctx.get("year") else "toutes-annees"
-    return f"{slug(name)}_{scope_label(ctx)}_{year}.{ext}"
+    year = str(f.year) if f.year else "toutes-annees"
+    return f"{slug(name)}_{scope_label(f)}_{year}.{ext}"
 
 
 # ---------------------------------------------------------------- images

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cmq.core import cycle, fmt, queries, schema
+from cmq.core.filters import Filters
 from cmq.outputs import export, layout
 from cmq.outputs.export import ExportError, Native
 from cmq.outputs.registry import CAMPUS_PACK, FIGURES, REGION_PACK, Figure
@@ -31,7 +32,7 @@ class Item:
     """One figure of the pack: its definition, filters, rows, plotly figure and (once asked) its image."""
 
     figure: Figure
-    ctx: dict
+    ctx: Filters
     data: pd.DataFrame
     fig: go.Figure
     _png: bytes | None = None
@@ -124,7 +125,7 @@ class Scope:
     scope: str
     title: str
     year: int
-    ctx: dict
+    ctx: Filters
     campuses: pd.DataFrame  # every campus of the store (the `campuses` query)
     figures: str | None = None  # « chiffres validés seulement (…) » when the year has a campaign
 
@@ -145,16 +146,15 @@ def scope_of(run: Run, scope: str, year: int, campaign: dict | None = None) -> S
         regions = sorted(campuses["region"].dropna().unique())
         where = f"Région {regions[0]}" if len(regions) == 1 else f"{len(regions)} régions"
         title = f"{where} · {fmt.number(len(campuses))} campus"
-        ctx = {"year": year, "campuses": None, "campus": None, "until": year}
+        ctx = Filters(year=year, until=year)
     else:
         name = campuses.set_index("campus_id").loc[scope, "name"]
         title = f"Campus {scope} – {name}"
-        ctx = {"year": year, "campuses": [scope], "campus": scope, "until": year}
+        ctx = Filters(year=year, campuses=(scope,), campus=scope, until=year)
     figures = None
     if campaign is not None:
-        pool = ctx["campuses"] or campuses["campus_id"].tolist()
-        _, ctx["campuses"], figures = cycle.validated_only(campaign, pool)
-        ctx["_figures"] = figures
+        _, shown, figures = cycle.validated_only(campaign, list(ctx.campuses or campuses["campus_id"]))
+        ctx = ctx.but(campuses=shown, figures=figures)
     return Scope(scope, title, year, ctx, campuses, figures)
 
 
@@ -168,7 +168,7 @@ def build(run: Run, scope: str, year: int, campaign: dict | None = None) -> Pack
         fig_def = FIGURES[n]
         data = run(fig_def.query, **fig_def.params(ctx))
         items.append(Item(fig_def, ctx, data, fig_def.chart(data, ctx)))
-    batches = run("pack_batches", campuses=ctx["campuses"], until=year)
+    batches = run("pack_batches", **ctx.params(("campuses", "until")))
     last = batches["committed_at"].max() if not batches.empty else None
     return Pack(scope, scope_title, year, fmt.local_day(last), items, batches, figures=figures)
 

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cmq.core import fmt, queries
+from cmq.core.filters import Filters
 from cmq.outputs import charts, tables
 
 REACH = "publics touchés déclarés par les campus"
@@ -35,28 +36,27 @@ class Figure:
     grid: Callable[[pd.DataFrame], tables.Grid | None] | None = None
     pack_columns: tuple[str, ...] | None = None  # the columns of its figures' table in the PDF (None: every short one)
 
-    def context(self, ctx: dict) -> dict:
+    def context(self, f: Filters) -> Filters:
         """The filters this figure applies: a year-by-year chart shows every year; a campus's profile chosen alone is
         compared with every campus (compared with itself it would say nothing)."""
         if self.every_year:
-            ctx = {**ctx, "year": None}
-        if self.per_campus and ctx.get("campuses") == [ctx.get("campus")]:
-            ctx = {**ctx, "campuses": None}
-        return ctx
+            f = f.but(year=None)
+        if self.per_campus and f.campuses == (f.campus,):
+            f = f.but(campuses=None)
+        return f
 
-    def params(self, ctx: dict, query: str | None = None) -> dict:
+    def params(self, f: Filters, query: str | None = None) -> dict:
         """The parameters of its query (or of `query`, the rows behind it) out of the filters: year, campuses, campus
         and page-specific ones."""
-        ctx = self.context(ctx)
-        return {p: ctx.get(p) for p in queries.parameters(query or self.query)}
+        return self.context(f).params(queries.parameters(query or self.query))
 
-    def chart(self, data: pd.DataFrame, ctx: dict) -> go.Figure:
+    def chart(self, data: pd.DataFrame, f: Filters) -> go.Figure:
         """The plotly figure of `data`; every text from the store drawn as typed (plotly reads <a>, <br> and entities
         in labels and hovers as markup: an imported « <a href=…> » must not become a live link); every light mark
         outlined (charts.outlined)."""
         data = _as_text(data)
-        title = self.title.format(campus=ctx.get("campus"), of_campus=fmt.of(ctx.get("campus")))
-        fig = self.draw(data, ctx["campus"], title) if self.per_campus else self.draw(data, title)
+        title = self.title.format(campus=f.campus, of_campus=fmt.of(f.campus))
+        fig = self.draw(data, f.campus, title) if self.per_campus else self.draw(data, title)
         return charts.outlined(fig)
 
 

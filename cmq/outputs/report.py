@@ -23,6 +23,7 @@ from docx.shared import Cm, Pt, RGBColor
 from fpdf import FPDF
 
 from cmq.core import fmt, queries, vocabulary
+from cmq.core.filters import Filters
 from cmq.outputs import export, layout, pack, tables
 from cmq.outputs.export import ExportError
 from cmq.outputs.registry import FIGURES
@@ -87,7 +88,7 @@ def build(run, scope: str, year: int, campaign: dict | None = None, charts: bool
     path; with the year's `campaign`, only its validated campuses' figures (as the meeting pack)."""
     s = pack.scope_of(run, scope, year, campaign)
     ctx = s.ctx
-    chosen = ctx["campuses"]
+    chosen = ctx.params(("campuses",))["campuses"]
     campuses = s.campuses if chosen is None else s.campuses[s.campuses["campus_id"].isin(chosen)]
     names = dict(zip(s.campuses["campus_id"], s.campuses["name"]))
     parts = _by_campus(run, chosen, year)
@@ -110,8 +111,8 @@ def build_from_store(store, scope: str, year: int, charts: bool = True) -> Repor
         con.close()
 
 
-def _summary(run, ctx: dict, campuses: pd.DataFrame, cost: pd.DataFrame, names: dict, charts: bool) -> list[Block]:
-    year, chosen = ctx["year"], ctx["campuses"]
+def _summary(run, ctx: Filters, campuses: pd.DataFrame, cost: pd.DataFrame, names: dict, charts: bool) -> list[Block]:
+    year, chosen = ctx.year, ctx.params(("campuses",))["campuses"]
     k = run("overview_kpis", year=year, campuses=chosen).iloc[0]
     out = [Block("heading", "Synthèse", 1),
            Block("text", _headline(k, year)),
@@ -200,7 +201,7 @@ def _chapters(s: pack.Scope, reported: set[str]) -> list[tuple[dict, str]]:
     """Every campus of the scope, in the order of the report, with what its chapter holds: "full", or one line —
     "draft" (the year's campaign has not validated its figures) or "empty" (no figure for the year)."""
     pool = s.campuses if s.scope == "region" else s.campuses[s.campuses["campus_id"] == s.scope]
-    chosen = s.ctx["campuses"]
+    chosen = s.ctx.params(("campuses",))["campuses"]
     return [(c, "draft" if chosen is not None and c["campus_id"] not in chosen else
              "full" if c["campus_id"] in reported else "empty") for c in pool.to_dict("records")]
 
@@ -216,7 +217,7 @@ def _short_chapter(c: dict, year: int, state: str) -> list[Block]:
 
 def reported(run, s: pack.Scope) -> set[str]:
     """The campuses of the scope's figures with at least one figure for its year."""
-    return set(run("campuses_with_figures", year=s.year, campuses=s.ctx["campuses"])["campus_id"])
+    return set(run("campuses_with_figures", year=s.year, **s.ctx.params(("campuses",)))["campus_id"])
 
 
 def plan(run, s: pack.Scope) -> list[tuple[str, str]]:

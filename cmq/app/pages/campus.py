@@ -4,6 +4,7 @@ import streamlit as st
 
 from cmq.app import campus_view, cycle_view, session, ui
 from cmq.core import fmt
+from cmq.core.filters import Filters
 
 session.guard("campus")
 campuses = ui.query("campuses")
@@ -12,7 +13,7 @@ wanted = st.query_params.get("campus") or next(iter(session.own_campuses()), Non
 code = st.selectbox("Campus", list(names), format_func=lambda c: f"{c} – {names[c]}", key="campus_pick",
                     index=list(names).index(wanted) if wanted in names else 0)
 st.query_params["campus"] = code
-f = {"year": None, "campuses": [code]}
+f = Filters(campuses=(code,))
 info = campuses.set_index("campus_id").loc[code]
 st.title(f"Campus {fmt.md(code)} – {fmt.md(info['name'])}")
 campus_view.identity(info)

@@ -10,7 +10,7 @@ from cmq.outputs import tables
 account = session.guard("completeness")
 f = ui.filters(campaign_first=True, drafts=permissions.allowed(account, "run_campaigns"))
 st.title("Complétude des indicateurs")
-cycle_view.progress_panel(f["year"])
+cycle_view.progress_panel(f.year)
 ui.nothing_validated(f)
 grid = ui.figure("completude", f, key="comp_grid")
 gaps = tables.missing_reports(grid)
@@ -25,4 +25,4 @@ st.header("Indicateur par indicateur")
 pool = sorted(grid["campus_id"].unique()) if not grid.empty else []
 if pool:
     campus = st.selectbox("Campus", pool, key="comp_campus")
-    ui.figure("completude-indicateurs", {**f, "campuses": [campus]}, key="comp_detail", campus=campus)
+    ui.figure("completude-indicateurs", f.but(campuses=(campus,)), key="comp_detail", campus=campus)

@@ -9,7 +9,7 @@ session.guard("funding")
 f = ui.filters()
 st.title("Financements")
 ui.nothing_validated(f)
-k = ui.query("funding_kpis", **f).iloc[0]
+k = ui.read("funding_kpis", f).iloc[0]
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Montants connus", fmt.euros(k["known_eur"]), help=f"{fmt.number(k['lines'])} ligne(s) de financement, "
           f"{fmt.number(k['funders'])} financeur(s). Acquis, prévus et demandés.")
@@ -26,13 +26,13 @@ with left:
 with right:
     ui.figure("financements-par-nature", f, key="fund_kind")
 st.header("Montants non renseignés")
-unknown = ui.query("funding_unknown", **f)
+unknown = ui.read("funding_unknown", f)
 if unknown.empty:
     st.write("Tous les montants sont renseignés pour cette sélection.")
 else:
     st.dataframe(tables.funding_unknown(unknown), hide_index=True, key="fund_unknown")
 st.header("Coût par personne touchée")
-cost = ui.query("cost_per_person", **f)
+cost = ui.read("cost_per_person", f)
 if cost.empty:
     st.write("Ni financement acquis ni public touché pour cette sélection.")
 else:

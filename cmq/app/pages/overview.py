@@ -9,7 +9,7 @@ session.guard("overview")
 f = ui.filters()
 st.title("Vue régionale des campus")
 ui.nothing_validated(f)
-k = ui.query("overview_kpis", **f).iloc[0]  # nothing reported reads « non renseigné », never a zero
+k = ui.read("overview_kpis", f).iloc[0]  # nothing reported reads « non renseigné », never a zero
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Campus", fmt.number(k["campuses"]))
 c2.metric("Actions", fmt.number(k["actions"] or None),

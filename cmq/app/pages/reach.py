@@ -9,8 +9,8 @@ session.guard("reach")
 f = ui.filters()
 st.title("Publics touchés")
 ui.nothing_validated(f)
-k = ui.query("overview_kpis", **f).iloc[0]
-women = ui.query("reach_women", **f)
+k = ui.read("overview_kpis", f).iloc[0]
+women = ui.read("reach_women", f)
 known = women["figures_with_women"].sum()
 c1, c2, c3 = st.columns(3)
 c1.metric("Personnes touchées", fmt.number(k["people_reached"] or None), help="Une action commune à plusieurs campus compte une fois.")
