@@ -176,3 +176,21 @@ def test_navigation_and_guards_read_the_registry(store_copy, data_dir):
             assert run.title[0].value == page.title and len(run.title) == 1
             assert not run.button and not run.text_input and not run.dataframe, (name, page.slug)
 
+
+
+def test_the_administration_page_lists_who_may_do_what(store_copy, data_dir):
+    """The rights are read from the one model: every action's description, and for each role whether it holds it."""
+    from streamlit.testing.v1 import AppTest
+
+    at = app_test("admin")
+    page = AppTest.from_file(str(ROOT / registry.PAGE["admin"].path), default_timeout=60)
+    page.session_state["account"] = at.session_state["account"]
+    page.run()
+    assert not page.exception
+    rights = next(d.value for d in page.dataframe if "Action" in d.value.columns)
+    assert list(rights["Action"]) == [a.description for a in permissions.ACTIONS.values()]
+    by_action = rights.set_index("Action")
+    for role in permissions.ROLES.values():
+        for action in permissions.ACTIONS.values():
+            assert (by_action.loc[action.description, role.label] == "oui") == (action.name in role.actions)
+    assert by_action.loc[permissions.ACTIONS["import"].description, "Lecteur (comité de pilotage)"] == "—"

@@ -91,11 +91,6 @@ def describe(account: dict) -> str:
     return f"{who} ({ {'lecteur': 'lecteur du comité de pilotage', 'admin': 'administrateur'}[account['role']] })"
 
 
-def active(account: dict | None) -> bool:
-    """The account exists and is not disabled: nothing is allowed to anyone else."""
-    return bool(account) and not account.get("disabled")
-
-
 def scope(account: dict | None) -> frozenset[str] | None:
     """The campuses the account's actions are bounded to; None when it is bounded by none."""
     if account and ROLES[account["role"]].scoped:
