@@ -367,16 +367,13 @@ def cmd_check(a) -> int:
     store = store_at()
     problems, repairs = store.check()
     if not problems:
-        files = len(store.data_files(store.manifest()))
         print("Magasin sain : aucun problème trouvé." if store.is_pristine() else
-              f"Magasin sain : version {store.version()}, "
-              + (f"{files} fichier(s) de données vérifié(s)" if files else "schéma de la base à jour")
-              + ", comptes lisibles.")
+              f"Magasin sain : version {store.version()}, {store.check_summary()}, comptes lisibles.")
         return 0
     print("Problèmes trouvés :")
     for p in problems:
         print(f"- {p}")
-    if a.repair and (done := store.repair()):
+    if a.repair and repairs and (done := store.repair()):
         print("Réparé :")
         for r in done:
             print(f"- {r}")

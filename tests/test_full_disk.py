@@ -10,7 +10,7 @@ import types
 
 import pandas as pd
 
-from cmq.core.store import Store, StoreError, batches, files
+from cmq.core.store import Store, StoreError, files, folder
 
 from conftest import ADMIN, admin_store, snapshot
 
@@ -84,8 +84,8 @@ FUNDING = pd.DataFrame([{"campus_id": "AGT", "year": 2019, "funder": "Région", 
 def test_a_disk_that_fills_at_any_write_of_a_commit_leaves_the_store_before_or_after(tmp_path, monkeypatch):
     # fold at every commit and merge segments early: a commit then writes its delta, the journal's, a frozen segment,
     # a merged one and a snapshot — every kind of file a commit can write
-    monkeypatch.setattr(batches, "TAIL_MAX", 0)
-    monkeypatch.setattr(batches, "SEGMENTS_MAX", 1)
+    monkeypatch.setattr(folder, "TAIL_MAX", 0)
+    monkeypatch.setattr(folder, "SEGMENTS_MAX", 1)
 
     small = admin_store(tmp_path / "small")  # a store of several batches and segments, small enough to copy 40 times
     small.commit("campuses", pd.DataFrame([{"campus_id": c, "name": c, "region": "R", "sector": "S", "label": "standard"}
@@ -152,7 +152,7 @@ def test_signing_in_on_a_full_disk_answers_in_french(data_dir, store_copy, monke
     """The sign-in counts and the time of the last sign-in cannot be written: a right password still signs in, a
     wrong one is still answered, and no traceback reaches the login page."""
     from cmq.core import auth
-    from cmq.core.store import accounts
+    from cmq.core.store import folder as accounts
 
     from conftest import app_test
 

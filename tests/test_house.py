@@ -295,3 +295,30 @@ def test_filters_travel_as_one_typed_object():
             if isinstance(node, ast.Call) and ast.unparse(node.func) in ("ui.query", "query"):
                 assert not any(k.arg is None for k in node.keywords if ast.unparse(k.value) in ("f", "wanted")), \
                     f"{path.relative_to(ROOT)}:{node.lineno}"
+
+
+def test_each_store_backend_keeps_the_whole_contract_and_no_stub():
+    """The store's shared logic (Batches, Campaigns, Accounts) calls the hooks of cmq/core/store/backend.py: the folder
+    (Store) and the database (PgStore) each implement every one in their own code, and no backend answers a hook
+    with an empty stub (a body that is only a docstring, `pass` or an empty answer)."""
+    from cmq.core.store import Store
+    from cmq.core.store.accounts import Accounts
+    from cmq.core.store.backend import HOOKS
+    from cmq.core.store.batches import Batches
+    from cmq.core.store.campaigns import Campaigns
+    from cmq.core.store.catalogue import Catalogue
+    from cmq.core.store.postgres import PgStore
+
+    shared = {Batches, Campaigns, Accounts}
+    for backend, not_its_own in ((Store, shared), (PgStore, shared | {Catalogue})):
+        for hook in HOOKS:
+            owner = next(c for c in backend.__mro__ if hook in vars(c))
+            assert owner not in not_its_own, f"{backend.__name__}.{hook} comes from {owner.__name__}"
+    for name in ("postgres.py", "folder.py", "__init__.py"):
+        for node in ast.walk(ast.parse((PACKAGE / "core" / "store" / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                body = [n for n in node.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+                empty = not body or (len(body) == 1 and (isinstance(body[0], ast.Pass) or isinstance(body[0], ast.Return)
+                                                         and ast.unparse(body[0].value or ast.Constant(None))
+                                                         in ("[]", "{}", "None", "()")))
+                assert not empty, f"{name}: {node.name} is a stub"

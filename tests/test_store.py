@@ -92,10 +92,10 @@ def _brute_force(s: Store) -> pd.DataFrame:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_many_batches_fold_into_snapshots_and_stay_correct(tmp_path, monkeypatch, seed):
-    from cmq.core.store import batches
+    from cmq.core.store import folder
 
-    monkeypatch.setattr(batches, "TAIL_MAX", 4)
-    monkeypatch.setattr(batches, "SEGMENTS_MAX", 3)
+    monkeypatch.setattr(folder, "TAIL_MAX", 4)
+    monkeypatch.setattr(folder, "SEGMENTS_MAX", 3)
     rng = random.Random(seed)
     s = admin_store(tmp_path)
     committed = []

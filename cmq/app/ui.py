@@ -192,8 +192,7 @@ def _run(name: str, params: tuple, root: str, version: int) -> pd.DataFrame:
     try:
         return queries.run(name, con=con, **dict(params))
     except (duckdb.IOException, duckdb.InvalidInputException) as exc:  # a data file damaged since the version was read
-        s = store()
-        report = s.damage_report(s.manifest(), s.damaged_files(s.manifest()))
+        report = store().unreadable()
         raise StoreError("Une donnée du magasin est illisible : " + (" ".join(report) or "un fichier de données est "
                          "endommagé.") + " Un administrateur peut lancer « python -m cmq check ».") from exc
     finally:

@@ -1,8 +1,12 @@
-"""The store behind one facade, `Store`, the only code that writes to the store's folder:
+"""The store behind one facade, `Store` (a folder) or `PgStore` (PostgreSQL, postgres.py), the only code that writes it.
+backend.py states the contract between the shared logic and the two backends, hook by hook:
+    batches.py    commit, revert and the write door's checks (shared)
+    campaigns.py  the reporting cycle (shared)
+    accounts.py   accounts changed in someone's name (shared)
+    folder.py     the folder's writes: batches as files, folds, snapshots, compaction, the accounts file (every write
+                  under the writers' lock, taken here and nowhere else)
+    catalogue.py  the folder's read connections: the canonical views and each version's read catalogue
     files.py      names, errors, atomic writes, typed Parquet
-    batches.py    commit, revert, fold, compact (every write under the writers' lock, taken here and nowhere else)
-    catalogue.py  read connections: the canonical views and each version's read catalogue
-    accounts.py   the accounts file
 
 Layout under the store directory:
     manifest.json            the commit point: which Parquet files are live, the store version
@@ -72,12 +76,13 @@ from cmq.core.store.files import (  # noqa: F401 (re-exported by the facade)
     private_folder,
     read_json,
 )
+from cmq.core.store.folder import Folder
 
 DATABASE_URL = "CMQ_DATABASE_URL"  # a postgresql:// URL: the shared store on PostgreSQL (see postgres.py)
 LOCKS = (".lock", ".accounts.lock")  # the writers' lock and the accounts' lock (files filelock leaves behind)
 
 
-class Store(Batches, Campaigns, Accounts, Catalogue):
+class Store(Folder, Batches, Campaigns, Accounts, Catalogue):
     """A store directory. One write door: commit, revert, compact, accounts and `write(fn)` (several steps that
     must see one state) all take the writers' lock inside; no caller ever sees it. Reads through connect()."""
 
@@ -262,6 +267,15 @@ class Store(Batches, Campaigns, Accounts, Catalogue):
             if state.get("delta") in damaged:
                 state["delta"] = None
         return m
+
+    def check_summary(self) -> str:
+        """What `check` verified on a sound store, in French (the command line says it)."""
+        return f"{len(self.data_files(self.manifest()))} fichier(s) de données vérifié(s)"
+
+    def unreadable(self) -> list[str]:
+        """Why a read failed, in French: the damaged data files and what each costs the pages."""
+        m = self.manifest()
+        return self.damage_report(m, self.damaged_files(m))
 
     def _file_problems(self, m: dict) -> list[str]:
         return self.damage_report(m, self.damaged_files(m))

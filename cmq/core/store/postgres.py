@@ -384,11 +384,11 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
             return int(self.manifest()["next_batch"]) == 1 and \
                 conn.execute("select not exists (select 1 from batches)").fetchone()[0]
 
-    def _start(self) -> None:
-        """Nothing to do: the migration made the state row."""
-
     def _ensure_started(self) -> None:
-        """Nothing to do: the migration made the state row."""
+        """Before the first account is written: the database is at this code's schema (its migrations made the
+        state row), else a French StoreError."""
+        with self._conn() as conn:
+            self._ready(conn)
 
     def _write_manifest(self, m: dict) -> None:
         """Inside the write's transaction: the new state, one version up."""
@@ -443,14 +443,13 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
             return [catalogue], []  # made again at the next read
         return [], []
 
-    def repair(self) -> list[str]:
-        return []
+    def check_summary(self) -> str:
+        return "schéma de la base à jour"
 
-    def data_files(self, m: dict) -> list[str]:
-        return []
-
-    def damaged_files(self, m: dict, thorough: bool = True) -> dict[str, str]:
-        return {}
+    def unreadable(self) -> list[str]:
+        """Why a read failed, in French: the database holds no data file; the server's read catalogue may be damaged
+        (it is made again at the next read)."""
+        return [problem] if (problem := self.catalogue_problem(self.manifest())) else []
 
     # ---------------------------------------------------------------- writes (called inside _writing)
     def _record_batch(self, m: dict, table_name: str, batch_id: int, rows: pa.Table, record: pa.Table) -> list[str]:
@@ -485,8 +484,6 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
             self._write_manifest(m)
             self._write_accounts(accounts)
 
-    def _remove(self, rels: list[str]) -> None:
-        """Nothing to remove: the database keeps only what it committed."""
 
     def compact(self) -> dict:
         """On PostgreSQL there are no files to merge: the tables are vacuumed and analysed instead (nothing changes
