@@ -133,12 +133,22 @@ def test_the_store_enforces_the_table_on_both_backends(any_store_copy):
                 act()
                 attempts.undo(action, what)
                 continue
-            before = state_of(store)
+            before = unchanged(store)
             with pytest.raises(StoreError) as refused:
                 act()
             expected = permissions.refusal(store.account(name), action, resource(what), name=name)
             assert str(refused.value).startswith(expected), (name, action, what, str(refused.value))
-            assert state_of(store) == before, (name, action, what)
+            assert unchanged(store) == before, (name, action, what)
+
+
+def unchanged(store):
+    """What a refused write leaves as it was: every file of a folder, byte for byte; a database's version (any commit
+    moves it: a refused write never reaches its transaction's end), accounts and campaigns."""
+    from cmq.core.store import Store
+
+    if isinstance(store, Store):
+        return state_of(store)
+    return store.version(), store.accounts(), store.campaigns()
 
 
 def test_account_changes_name_who_makes_them(store_copy):
