@@ -143,16 +143,11 @@ def import_bytes(store, table_name: str, data: bytes, file_name: str = "", *, us
     """
     t = schema.table(table_name)
     if not dry_run:
-        try:
-            account = store.account(user)  # no campus chosen: the file may hold any of the account's campuses
-            refusal = permissions.refusal(account, "import", permissions.rows_of(t, {campus} if campus else
-                                                                                set(permissions.scope(account) or ())),
-                                          name=user)
-            refusal = refusal and f"{refusal} : rien n'a été enregistré."
+        try:  # the store's own door, before the file is read (no campus chosen: any of the account's campuses)
+            mine = {campus} if campus else set(permissions.scope(store.account(user)) or ())
+            store.refuse(user, "import", permissions.rows_of(t, mine))
         except StoreError as exc:
-            refusal = str(exc)
-        if refusal:
-            return Report(table=t.name, file_name=file_name, errors=[error(None, None, refusal)])
+            return Report(table=t.name, file_name=file_name, errors=[error(None, None, str(exc))])
     rep = read(table_name, data, file_name, campus=campus, sheet=sheet, max_bytes=max_bytes)
     if rep.rows is None:
         return rep
