@@ -126,6 +126,8 @@ def cmd_sql(a) -> int:
 
 @command("query", "exécuter une requête de queries/",
          arg("name"), arg("--param", action="append", metavar="NOM=VALEUR"),
+         arg("--user", metavar="COMPTE", help="répondre seulement ce que ce compte peut lire (sans : tout le magasin, "
+             "pour le propriétaire de la machine)"),
          arg("--format", choices=("csv", "json"), default="csv"))
 def cmd_query(a) -> int:
     params = {}
@@ -135,8 +137,14 @@ def cmd_query(a) -> int:
         k, v = p.split("=", 1)
         params[k.strip()] = value(v.strip())
     store = open_store()
+    sight = None
+    if a.user is not None:
+        account = store.account(a.user)
+        if why := permissions.refusal(account, "read", name=a.user, regions_of=store.regions_for(account)):
+            return fail(f"{why} : rien n'est lu.")
+        sight = store.sight(account)
     try:
-        df = queries.run(a.name, store=store, **params)
+        df = queries.run(a.name, store=store, sight=sight, **params)
     except queries.QueryError as exc:
         return fail(str(exc))
     except duckdb.Error as exc:
@@ -400,6 +408,9 @@ def cmd_revert(a) -> int:
 @command("campaign open", "ouvrir la campagne d'une année, avec sa date limite",
          arg("--year", required=True, type=int), arg("--deadline", required=True, metavar="AAAA-MM-JJ"),
          arg("--user", required=True, help="l'administrateur qui l'ouvre"),
+         arg("--region", action="append", default=[], metavar="NOM",
+             help="la région dont c'est la campagne (répétable ; sans : toutes celles de l'administrateur, chacune "
+                  "sa campagne)"),
          arg("--expected", metavar="FICHIER.csv",
              help="les indicateurs attendus (« Code campus;Identifiant indicateur ») ; un campus absent du "
                   "fichier doit tous les indicateurs de son plan"))
@@ -407,12 +418,18 @@ def cmd_revert(a) -> int:
          arg("--year", required=True, type=int), arg("--deadline", required=True, metavar="AAAA-MM-JJ"),
          arg("--campus", help="le campus qui obtient un délai (sans : toute la campagne)"),
          arg("--reason", help="pourquoi (gardé dans l'historique)"),
+         arg("--region", metavar="NOM", help="la région dont la campagne est reportée (sans : toutes celles de "
+             "l'administrateur)"),
          arg("--user", required=True, help="l'administrateur qui reporte"))
 @command("campaign close", "clore une campagne (ses chiffres validés restent verrouillés)",
-         arg("--year", required=True, type=int), arg("--user", required=True))
-@command("campaign list", "lister les campagnes", arg("--json", action="store_true"))
+         arg("--year", required=True, type=int), arg("--user", required=True),
+         arg("--region", metavar="NOM", help="la région dont la campagne est close (sans : toutes celles de "
+             "l'administrateur)"))
+@command("campaign list", "lister les campagnes (une ligne par année et région)", arg("--json", action="store_true"),
+         arg("--region", metavar="NOM", help="celles de cette région seulement"))
 @command("campaign status", "où en est chaque campus dans une campagne",
-         arg("--year", required=True, type=int), arg("--json", action="store_true"))
+         arg("--year", required=True, type=int), arg("--json", action="store_true"),
+         arg("--region", metavar="NOM", help="les campus de cette région seulement"))
 def cmd_campaign(a) -> int:
     from datetime import date
 
@@ -425,28 +442,43 @@ def cmd_campaign(a) -> int:
         except ValueError:
             return fail(f"Date limite illisible : « {a.deadline} » (écrivez AAAA-MM-JJ, par exemple 2020-01-31).")
         expected = cycle.expected_from_file(store, Path(a.expected).read_bytes(), a.expected) if a.expected else None
-        campaign = store.open_campaign(a.year, deadline, user=a.user,
-                                       campuses=store.current("campuses")["campus_id"].tolist(), expected=expected)
-        print(f"Campagne {a.year} ouverte jusqu'au {fmt.day(deadline)} pour {len(campaign['campuses'])} campus.")
+        regions = store.campus_regions()
+        unknown = sorted(set(a.region) - set(regions.values()))
+        if unknown:
+            return fail(f"Aucun campus du magasin dans la région {', '.join(unknown)} : aucune campagne ouverte.")
+        mine = store.campuses_of(store.account(a.user))
+        campuses = [c for c, r in sorted(regions.items()) if (mine is None or c in mine) and (not a.region or r in a.region)]
+        campaign = store.open_campaign(a.year, deadline, user=a.user, campuses=campuses or sorted(regions),
+                                       expected=expected)
+        opened = sorted({s["region"] for c, s in campaign["campuses"].items() if c in campuses} - {""})
+        print(f"Campagne {a.year} ouverte jusqu'au {fmt.day(deadline)} pour {len(campuses)} campus"
+              + (f" ({', '.join(opened)}, une campagne par région)" if opened else "") + ".")
     elif a.action == "extend":
         try:
             deadline = date.fromisoformat(a.deadline)
         except ValueError:
             return fail(f"Date limite illisible : « {a.deadline} » (écrivez AAAA-MM-JJ, par exemple 2020-01-31).")
-        store.extend_campaign(a.year, deadline, user=a.user, campus=a.campus, reason=a.reason)
+        store.extend_campaign(a.year, deadline, user=a.user, campus=a.campus, reason=a.reason, region=a.region)
         print(f"Campagne {a.year} : date limite {fmt.of(a.campus) if a.campus else 'de la campagne'} reportée au "
               f"{fmt.day(deadline)}.")
     elif a.action == "close":
-        store.close_campaign(a.year, user=a.user)
-        print(f"Campagne {a.year} close.")
+        store.close_campaign(a.year, user=a.user, region=a.region)
+        print(f"Campagne {a.year}{' en ' + a.region if a.region else ''} close.")
     elif a.action == "list":
-        rows = [{"year": c["year"], "deadline": c["deadline"], "opened_by": c["opened_by"], "closed": bool(c["closed_at"]),
-                 **{s: sum(1 for x in c["campuses"].values() if x["status"] == s) for s in ("soumis", "valide")},
-                 "campuses": len(c["campuses"])} for c in store.campaigns().values()]
-        output(pd.DataFrame(rows, columns=["year", "deadline", "opened_by", "closed", "soumis", "valide", "campuses"]),
-               "json" if a.json else "csv")
+        rows = [{"year": y, "region": region, "deadline": r["deadline"], "opened_by": r["opened_by"],
+                 "closed": bool(r["closed_at"]),
+                 **{s: sum(1 for x in c["campuses"].values() if x["region"] == region and x["status"] == s)
+                    for s in ("soumis", "valide")},
+                 "campuses": sum(1 for x in c["campuses"].values() if x["region"] == region)}
+                for y, c in store.campaigns().items() for region, r in sorted(c["regions"].items())
+                if not a.region or region == a.region]
+        output(pd.DataFrame(rows, columns=["year", "region", "deadline", "opened_by", "closed", "soumis", "valide",
+                                           "campuses"]), "json" if a.json else "csv")
     else:  # status
-        output(cycle.progress(store, a.year), "json" if a.json else "csv")
+        sight = None
+        if a.region:
+            sight = permissions.Sight(frozenset(c for c, r in store.campus_regions().items() if r == a.region))
+        output(cycle.progress(store, a.year, sight=sight), "json" if a.json else "csv")
     return 0
 
 
@@ -514,7 +546,7 @@ def read_password(prompt: str = "Mot de passe : ") -> str:
 def cmd_init(a) -> int:
     store = store_at()
     try:
-        store.init(auth.new_account(a.admin, "admin", password=read_password(), email=a.email))
+        store.init(auth.new_account(a.admin, "admin", password=read_password(), email=a.email, national=True))
     except (auth.AuthError, StoreError) as exc:
         return fail(str(exc))
     print(f"Magasin créé dans {store.where}, sans données de démonstration. Administrateur : {a.admin}.")
@@ -524,11 +556,17 @@ def cmd_init(a) -> int:
 @command("user add", "créer un compte (mot de passe demandé au terminal ou lu sur l'entrée standard)",
          arg("name"), arg("--role", required=True, choices=list(permissions.ROLES)),
          arg("--campus", action="append", default=[], help="campus d'un directeur (répétable)"),
+         arg("--region", action="append", default=[], metavar="NOM",
+             help="région d'un lecteur ou d'un administrateur régional (répétable)"),
+         arg("--national", action="store_true", help="un lecteur ou un administrateur national"),
+         arg("--user", metavar="COMPTE", help="le compte qui crée celui-ci (sa délégation s'applique ; sans --user : "
+             "le propriétaire de la machine)"),
          arg("--email", help="adresse utilisée par l'authentification unique"))
 def cmd_user_add(a) -> int:
     store = open_store()
     try:
-        store.put_account(auth.new_account(a.name, a.role, a.campus, read_password(), a.email))
+        account = auth.new_account(a.name, a.role, a.campus, None, a.email, regions=a.region, national=a.national)
+        store.put_account({**account, "password_hash": auth.hash_password(read_password())}, by=a.user)
     except (auth.AuthError, StoreError) as exc:
         return fail(str(exc))
     print(f"Compte {permissions.describe(store.account(a.name))} créé.")
@@ -538,10 +576,12 @@ def cmd_user_add(a) -> int:
 @command("user list", "lister les comptes", arg("--json", action="store_true"))
 def cmd_user_list(a) -> int:
     store = open_store()
-    rows = [{"name": x["name"], "role": x["role"], "campuses": ",".join(x["campuses"]), "email": x.get("email") or "",
+    rows = [{"name": x["name"], "role": x["role"], "scope": permissions.scope_words(x), "campuses": ",".join(x["campuses"]),
+             "email": x.get("email") or "",
              "disabled": bool(x.get("disabled")), "waiting": auth.name_wait(store, x["name"]) is not None}
             for x in store.accounts().values()]
-    output(pd.DataFrame(rows, columns=["name", "role", "campuses", "email", "disabled", "waiting"]), "json" if a.json else "csv")
+    output(pd.DataFrame(rows, columns=["name", "role", "scope", "campuses", "email", "disabled", "waiting"]),
+           "json" if a.json else "csv")
     return 0
 
 

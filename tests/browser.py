@@ -25,9 +25,11 @@ def streamlit_server(data_dir: Path | None, port: int | None = None, secrets: Pa
     env = dict(os.environ, **({"CMQ_DATA_DIR": str(data_dir)} if data_dir else {}), **(env or {}))
     if secrets:
         env["STREAMLIT_SECRETS_FILES"] = str(secrets)
+    OUTPUT.mkdir(exist_ok=True)
+    log = open(OUTPUT / f"server-{port}.log", "wb")  # what the server said, read when a test fails (never a full pipe)
     proc = subprocess.Popen(
         [sys.executable, "-m", "cmq", "serve", "--port", str(port), "--address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         if not answering(url, 60):
@@ -39,6 +41,7 @@ def streamlit_server(data_dir: Path | None, port: int | None = None, secrets: Pa
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 def screenshot(page, name: str) -> Path:

@@ -26,7 +26,7 @@ os.environ.setdefault("CMQ_DEBUG", "1")  # a page's unexpected error reaches the
 def admin_store(root) -> Store:
     """A new, empty store with one administrator account (no password) that tests commit as."""
     s = Store(root)
-    s.put_account(auth.new_account(ADMIN, "admin"), replace=True)
+    s.put_account(auth.new_account(ADMIN, "admin", national=True), replace=True)
     return s
 
 
@@ -199,7 +199,7 @@ def any_empty_store(backend, request, tmp_path):
     from cmq.core.store.postgres import PgStore
 
     s = PgStore(request.getfixturevalue("pg_url"))
-    s.put_account(auth.new_account(ADMIN, "admin"), replace=True)
+    s.put_account(auth.new_account(ADMIN, "admin", national=True), replace=True)
     return s
 
 

@@ -209,10 +209,17 @@ def test_admin_page_creates_and_disables_accounts(data_dir, store_copy):
     role = [w for w in at.selectbox if w.label == "Rôle"][-1]  # the chosen account's role form
     role.set_value("lecteur")
     [w for w in at.multiselect if w.label == "Campus (directeur)"][-1].set_value([])
-    [b for b in at.button if b.label == "Enregistrer le rôle"][0].click().run()
-    assert (store_copy.account("directeur-msi")["role"], store_copy.account("directeur-msi")["campuses"]) == ("lecteur", [])
+    save = "Enregistrer le rôle et le périmètre"
+    [b for b in at.button if b.label == save][0].click().run()
+    assert "Précisez le périmètre" in at.error[0].value, "a reader without a scope is refused"
+    assert store_copy.account("directeur-msi")["role"] == "directeur"
+    [w for w in at.multiselect if w.label.startswith("Régions")][-1].set_value(["Bourgogne-Franche-Comté"])
+    [b for b in at.button if b.label == save][0].click().run()
+    changed = store_copy.account("directeur-msi")
+    assert (changed["role"], changed["campuses"], changed["regions"]) == ("lecteur", [], ["Bourgogne-Franche-Comté"])
     [w for w in at.selectbox if w.label == "Rôle"][-1].set_value("directeur")
-    [b for b in at.button if b.label == "Enregistrer le rôle"][0].click().run()
+    [w for w in at.multiselect if w.label.startswith("Régions")][-1].set_value([])
+    [b for b in at.button if b.label == save][0].click().run()
     assert "au moins un campus" in at.error[0].value and "--" not in at.error[0].value
     assert store_copy.account("directeur-msi")["role"] == "lecteur", "a refused change writes nothing"
     at.button(key="admin_disable").click().run()
@@ -254,7 +261,7 @@ def test_revert_scope(any_store_copy):
          "milestone_kind": "comite", "milestone_status": "prevu", "title": "Comité régional"}]),
         user="admin", campus_id="AGT").batch_id
     before = state_of(store_copy)
-    with pytest.raises(StoreError, match="toute la région"):
+    with pytest.raises(StoreError, match="lignes sans campus"):
         store_copy.revert(both, user="directeur-agt")
     for user, batch in (("directeur-agt", theirs), ("comite", mine), ("directeur-agt", 1)):  # batch 1: all campuses
         with pytest.raises(StoreError, match="pas annuler cet import.* : l'import n'est pas annulé"):
@@ -420,10 +427,10 @@ def test_a_huge_password_is_never_hashed_and_an_address_is_one_address(store_cop
            st.text(min_size=1, max_size=20))
     def one_address(left, sep, right):
         with pytest.raises(auth.AuthError, match="Adresse électronique invalide"):
-            auth.new_account("quelqu-un", "lecteur", email=f"dir.{left}@ac-dijon.fr{sep}{right}@exemple.fr")
+            auth.new_account("quelqu-un", "lecteur", national=True, email=f"dir.{left}@ac-dijon.fr{sep}{right}@exemple.fr")
 
     one_address()
-    assert auth.new_account("quelqu-un", "lecteur", email=" Dir.AGT@ac-dijon.fr ")["email"] == "dir.agt@ac-dijon.fr"
+    assert auth.new_account("quelqu-un", "lecteur", national=True, email=" Dir.AGT@ac-dijon.fr ")["email"] == "dir.agt@ac-dijon.fr"
 
 
 def test_sign_ins_check_passwords_outside_the_accounts_lock_and_a_burst_of_guesses_still_waits(store_copy, monkeypatch):

@@ -112,7 +112,7 @@ def test_steps_follow_the_cycle(validated):
     assert store.campaign(2018)["campuses"]["MSI"]["status"] == "brouillon", "an import starts the draft"
     # a disabled account takes no step, whatever its role
     store.put_account(auth.new_account("directeur-msi", "directeur", ["MSI"], "un-long-mot-de-passe"))
-    store.put_account(auth.new_account("ancien-admin", "admin", [], "un-long-mot-de-passe"))
+    store.put_account(auth.new_account("ancien-admin", "admin", [], "un-long-mot-de-passe", national=True))
     for name in ("directeur-msi", "ancien-admin"):
         store.update_account(name, disabled=True)
     with pytest.raises(StoreError, match="« directeur-msi » est désactivé : le statut de MSI ne change pas"):

@@ -17,7 +17,10 @@ def test_the_demo_is_built_only_when_asked(tmp_path):
     r = cli("sql", "select count(*) as n from campuses", data_dir=fresh)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == ["n", "0"]
-    assert cli("user", "add", "coordination", "--role", "admin", data_dir=fresh, stdin="un-long-mot-de-passe\n").returncode == 0
+    refused = cli("user", "add", "coordination", "--role", "admin", data_dir=fresh, stdin="un-long-mot-de-passe\n")
+    assert refused.returncode == 1 and "Précisez le périmètre" in refused.stderr, "no scope, no account"
+    assert cli("user", "add", "coordination", "--role", "admin", "--national", data_dir=fresh,
+               stdin="un-long-mot-de-passe\n").returncode == 0
     assert list(Store(fresh).accounts()) == ["coordination"] and Store(fresh).is_empty()
     other = tmp_path / "demo"
     assert cli("demo", data_dir=other).returncode == 0

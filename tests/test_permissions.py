@@ -52,7 +52,7 @@ def test_every_action_has_a_description_and_every_role_names_known_actions():
 
 def test_the_table_of_who_may_do_what(demo_store):
     """Decided by the one function, for every account state: active roles, disabled, missing."""
-    accounts = {**demo_store.accounts(), "ancien-admin": {**auth.new_account("ancien-admin", "admin"), "disabled": True}}
+    accounts = {**demo_store.accounts(), "ancien-admin": {**auth.new_account("ancien-admin", "admin", national=True), "disabled": True}}
     for (action, what), who in EXPECTED.items():
         for name in ACCOUNTS:
             account = accounts.get(name)
@@ -73,7 +73,7 @@ class Attempts:
     def __init__(self, store):
         self.s = store
         self.n = 0
-        store.put_account(auth.new_account("ancien-admin", "admin", [], "un-long-mot-de-passe"))
+        store.put_account(auth.new_account("ancien-admin", "admin", [], "un-long-mot-de-passe", national=True))
         store.update_account("ancien-admin", disabled=True)
         store.open_campaign(2019, date(2030, 1, 31), user="admin", campuses=["AGT", "MSI"])
 
@@ -108,7 +108,7 @@ class Attempts:
             return lambda: s.extend_campaign(2019, date(2030, 2, self.n % 28 + 1), user=user)
         if action == "administer_accounts":
             self.n += 1
-            account = auth.new_account(f"nouveau-{self.n}", "lecteur", [], "un-long-mot-de-passe")
+            account = auth.new_account(f"nouveau-{self.n}", "lecteur", [], "un-long-mot-de-passe", national=True)
             return lambda: s.put_account(account, by=user)
         raise AssertionError(action)
 
@@ -156,7 +156,7 @@ def test_account_changes_name_who_makes_them(store_copy):
     before = state_of(store_copy)
     for name in ("comite", "directeur-agt"):
         with pytest.raises(StoreError, match="pas administrer les comptes.* : le compte n.est pas créé"):
-            store_copy.put_account(auth.new_account("intrus", "admin", [], "un-long-mot-de-passe"), by=name)
+            store_copy.put_account(auth.new_account("intrus", "admin", [], "un-long-mot-de-passe", national=True), by=name)
         with pytest.raises(StoreError, match="pas administrer les comptes.* : le compte n.est pas modifié"):
             store_copy.update_account("comite", role="admin", by=name)
     assert state_of(store_copy) == before

@@ -22,7 +22,7 @@ def national_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("national")
     store = Store(root)
     synth.generate(store, synth.Size(200, 2, 2017), batches="table")
-    store.put_account(auth.new_account(ADMIN, "admin"))  # the pages open behind the sign-in, as in the app
+    store.put_account(auth.new_account(ADMIN, "admin", national=True))  # the pages open behind the sign-in, as in the app
     return root
 
 

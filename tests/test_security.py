@@ -137,7 +137,7 @@ def test_a_damaged_snapshot_costs_the_pages_nothing(store_copy):
 
 def test_the_demo_is_never_built_over_an_existing_account(tmp_path):
     s = Store(tmp_path / "s")
-    s.put_account(auth.new_account("admin", "admin", password=PASSWORD))
+    s.put_account(auth.new_account("admin", "admin", password=PASSWORD, national=True))
     with pytest.raises(demo.DemoError, match="existe déjà"):
         demo.build(s)
     assert not s.accounts()["admin"]["demo"] and auth.password_matches(s.accounts()["admin"], PASSWORD)
@@ -209,7 +209,7 @@ def test_a_director_cannot_take_over_an_action_from_the_import_page(data_dir):
 
 def test_a_preview_computed_before_another_commit_is_not_committed(store_copy):
     s = store_copy
-    s.put_account(auth.new_account("autre", "admin"))
+    s.put_account(auth.new_account("autre", "admin", national=True))
 
     def file(v):
         return f"Code campus;Identifiant indicateur;Année;Valeur\nAGT;AGT-I01;2019;{v}\n".encode()

@@ -44,7 +44,7 @@ def test_commit_then_correction_latest_wins(any_empty_store):
 def test_revert_restores_previous_values_and_stays_visible(any_empty_store):
     s = any_empty_store
     for name in ("alice", "bob"):
-        s.put_account(auth.new_account(name, "admin"))
+        s.put_account(auth.new_account(name, "admin", national=True))
     s.commit("indicator_values", values([("AGT-I01", 2019, 10.0)]), user="alice", file_name="a.csv")
     bad = s.commit("indicator_values", values([("AGT-I01", 2019, 999.0), ("AGT-I03", 2019, 1.0)]), user="bob").batch_id
     s.revert(bad, user="alice")

@@ -50,7 +50,7 @@ FILES = {  # table: the French CSV a director or the coordinator would send
 
 def build(root) -> Store:
     store = Store(root)
-    store.put_account(auth.new_account("admin", "admin"))
+    store.put_account(auth.new_account("admin", "admin", national=True))
     for table, text in FILES.items():
         rep = ingest.import_bytes(store, table, text.encode(), f"{table}.csv", user="admin")
         assert rep.status == "committed", (table, rep.errors)

@@ -16,12 +16,12 @@ PINNED_CAMPUS = {"Campus": st.column_config.TextColumn(pinned=True)}  # a wide t
 
 
 def open_campaigns() -> dict[int, dict]:
-    return {y: c for y, c in ui.store().campaigns().items() if not c["closed_at"]}
+    return {y: c for y, c in ui.campaigns().items() if not c["closed_at"]}
 
 
 def progress_table(year: int) -> pd.DataFrame:
     """Each campus in the campaign of `year`, late ones first, in French."""
-    p = cycle.progress(ui.store(), year)
+    p = cycle.progress(ui.store(), year, sight=ui.sight())
     return pd.DataFrame({
         "Campus": p["campus_id"], "Statut": p["status_label"], "Indicateurs attendus": p["expected"],
         "Renseignés": p["reported"],
@@ -37,7 +37,7 @@ def progress_table(year: int) -> pd.DataFrame:
 
 def progress_panel(year: int | None) -> None:
     """The campaign of the year chosen, if any: its deadline and every campus's place in it."""
-    campaigns = ui.store().campaigns()
+    campaigns = ui.campaigns()
     if year is None or int(year) not in campaigns:
         if campaigns:
             st.caption(f"Campagnes : {fmt.md(', '.join(str(y) for y in sorted(campaigns)))} (choisissez l'année pour les voir).")
@@ -57,7 +57,7 @@ def campus_notice(campus: str) -> None:
             continue
         label = STATUSES[state["status"]]
         if state["status"] == "renvoye":
-            p = cycle.progress(ui.store(), year)
+            p = cycle.progress(ui.store(), year, sight=ui.sight())
             reason = p.loc[p["campus_id"] == campus, "reason"].iloc[0]
             st.warning(f"Campagne {int(year)} : chiffres {fmt.md(fmt.of(campus))} renvoyés. Raison : {fmt.md(reason)}",
                        icon=":material/undo:")
@@ -111,7 +111,7 @@ def done_message() -> None:
 def coordinator(account: dict) -> None:
     """The administrator's steps: open a campaign, then validate, send back (with a reason) or reopen a campus."""
     done_message()
-    campaigns = ui.store().campaigns()
+    campaigns = ui.campaigns()
     with st.form("cycle_open"):
         st.markdown("**Ouvrir une campagne**")
         c1, c2 = st.columns(2)
@@ -171,7 +171,7 @@ def reminders(year: int, account: dict) -> None:
                    "(« Administration des comptes ») : pas de relance possible.", icon=":material/unsubscribe:")
     if not msgs:
         return
-    last = cycle.last_reminders(ui.store().campaign(year))  # from the steps: no second reading of the progress
+    last = cycle.last_reminders(ui.campaigns()[int(year)])  # from the steps: no second reading of the progress
     chosen = st.multiselect("Campus à relancer (ceux qui n'ont pas soumis)", list(msgs), default=list(msgs),
                             key="remind_campuses", placeholder="Choisissez des campus")
     for campus in chosen:
@@ -236,6 +236,6 @@ def closing(year: int, campaign: dict, account: dict) -> None:
 
 
 def steps_table(year: int) -> pd.DataFrame:
-    e = cycle.events(ui.store(), year)
+    e = cycle.events(ui.store(), year, sight=ui.sight())
     return pd.DataFrame({"Le": e["at"].map(fmt.moment), "Campus": e["campus_id"], "Étape": e["step"], "Par": e["by"],
                          "Indicateur": e["indicator"], "Raison": e["reason"]})

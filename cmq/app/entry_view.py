@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cmq.app import ui
-from cmq.core import fmt, permissions, schema
+from cmq.core import fmt, schema
 from cmq.outputs import templates
 
 ENTRY_NAME = "saisie en ligne"  # the batch's file name: how the history tells a typed batch from a file
@@ -20,7 +20,7 @@ def choose(account: dict) -> tuple[str, int]:
     """The campus (a director's own) and the year to fill."""
     campuses = ui.query("campuses")
     names = dict(zip(campuses["campus_id"], campuses["name"]))
-    mine = permissions.scope(account)
+    mine = ui.store().campuses_of(account)
     codes = [c for c in names if mine is None or c in mine]
     c1, c2 = st.columns(2)
     campus = c1.selectbox("Campus", codes, key="ent_campus", format_func=lambda c: f"{c} – {names[c]}")

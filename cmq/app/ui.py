@@ -15,7 +15,7 @@ import streamlit as st
 from plotly.basedatatypes import BaseFigure
 
 from cmq.app import keys
-from cmq.core import cycle, fmt, queries, steering
+from cmq.core import cycle, fmt, permissions, queries, steering
 from cmq.core.demo import open_store
 from cmq.core.filters import Filters
 from cmq.core.store import DATABASE_URL, Store, StoreError, location
@@ -184,13 +184,14 @@ def _connection(root: str, version: int):
 
 
 @functools.lru_cache(maxsize=512)
-def _run(name: str, params: tuple, root: str, version: int) -> pd.DataFrame:
-    """Rows of a query for one store version, read once and shared by every session of this server (pandas
-    copy-on-write: a caller's change to its copy never reaches the shared rows). Kept in memory as they are: Streamlit's
-    st.cache_data would pickle them in and out at every call, a tenth of a warm page's time."""
+def _run(name: str, params: tuple, root: str, version: int, sight: permissions.Sight) -> pd.DataFrame:
+    """Rows of a query for one store version as `sight` reads it, read once and shared by every session of this server
+    that reads the same (pandas copy-on-write: a caller's change to its copy never reaches the shared rows). Kept in
+    memory as they are: Streamlit's st.cache_data would pickle them in and out at every call, a tenth of a warm page's
+    time."""
     con = _connection(root, version).cursor()
     try:
-        return queries.run(name, con=con, **dict(params))
+        return queries.run(name, con=con, sight=sight, **dict(params))
     except (duckdb.IOException, duckdb.InvalidInputException) as exc:  # a data file damaged since the version was read
         report = store().unreadable()
         raise StoreError("Une donnée du magasin est illisible : " + (" ".join(report) or "un fichier de données est "
@@ -213,20 +214,41 @@ def damage_notice() -> None:
 _SEEN: dict[str, int] = {}  # store → the version this process last read
 
 
-def _current() -> tuple[str, int]:
-    """The store and its version for a read; once the store moved on, the results kept for older versions are let go
-    (nobody reads them again: memory stays that of one version, whatever the number of imports in a day)."""
+@functools.lru_cache(maxsize=256)
+def _sight(root: str, version: int, name: str | None, grant: str) -> permissions.Sight:
+    """What the signed-in account reads at this version (its grant: its role and scope; a change of scope ends the
+    session, see auth.grant)."""
+    return store().sight(store().account(name)) if name else permissions.NOTHING
+
+
+def sight() -> permissions.Sight:
+    """What this session's account reads (nothing before signing in): every read of the app goes through it."""
+    signed = st.session_state.get(keys.ACCOUNT) or {}
+    s = store()
+    return _sight(str(s.root), s.version(), signed.get("name"), json.dumps(signed.get("grant"), default=str))
+
+
+def campaigns() -> dict[int, dict]:
+    """Every year's campaign as this session's account sees it (its regions' records, its campuses)."""
+    return store().campaigns(sight())
+
+
+def _current() -> tuple[str, int, permissions.Sight]:
+    """The store, its version and the session's sight for a read; once the store moved on, the results kept for older
+    versions are let go (nobody reads them again: memory stays that of one version, whatever the number of imports in
+    a day)."""
     s = store()
     where, version = str(s.root), s.version()
     if _SEEN.get(where) != version:
         if where in _SEEN:
             clear_cache()
         _SEEN[where] = version
-    return where, version
+    return where, version, sight()
 
 
 def query(name: str, **params) -> pd.DataFrame:
-    """Rows of query `name`, cached per store version (a commit makes every cached result stale)."""
+    """Rows of query `name` as the session's account reads them, cached per store version (a commit makes every cached
+    result stale) and sight."""
     return _run(name, _frozen(params), *_current()).copy(deep=False)  # the caller's own (copy-on-write)
 
 
@@ -245,6 +267,7 @@ def clear_cache() -> None:
     """Drop cached results after a write (they are keyed on the store version anyway; this frees memory at once)."""
     _run.cache_clear()
     _day.cache_clear()
+    _sight.cache_clear()
     _shaped.cache_clear()
     _drawn.cache_clear()
 
@@ -343,8 +366,8 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> Filters:
     qp = st.query_params
     from_link = any(k in qp for k in FILTER_KEYS)
     kept = {} if from_link else st.session_state.get(keys.FILTERS_KEPT, {})
-    campaigns = store().campaigns()
-    running = sorted(y for y, c in campaigns.items() if not c["closed_at"] and y in years)
+    held = campaigns()
+    running = sorted(y for y, c in held.items() if not c["closed_at"] and y in years)
     if campaign_first and running and not from_link:
         kept = {**{k: v for k, v in kept.items() if k != "chiffres"}, "annee": str(running[-1])}
     url_year = link_value(qp.get("annee") if from_link else kept.get("annee"))
@@ -354,7 +377,7 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> Filters:
     year_options = [ALL_YEARS] + years
     url_ok = bool(url_year) and url_year.isascii() and url_year.isdigit() and len(url_year) == 4 and int(url_year) in years
     every = url_year == ALL_YEARS_IN_LINKS
-    opening = ALL_YEARS if every else int(url_year) if url_ok else default_year(known, campaigns) or ALL_YEARS
+    opening = ALL_YEARS if every else int(url_year) if url_ok else default_year(known, held) or ALL_YEARS
     ignored = ([f"annee={url_year}"] if url_year and not url_ok and not every else []) + \
               ([f"filiere={url_sector}"] if url_sector and url_sector not in sectors else []) + \
               [f"campus={c}" for c in url_campuses if c not in names]
@@ -369,17 +392,21 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> Filters:
         pool = list(names) if sector is None else campuses.loc[campuses["sector"] == sector, "campus_id"].tolist()
         chosen = st.multiselect("Campus", pool, default=[c for c in url_campuses if c in pool], key="flt_campus",
                                 format_func=lambda c: f"{c} – {names[c]}", placeholder="Tous les campus")
-        campaign = campaigns.get(year) if year != ALL_YEARS else None
+        campaign = held.get(year) if year != ALL_YEARS else None
         shown = None
-        if campaign:  # once a campaign exists for the year, the committee reads its validated figures unless it asks
+        if campaign and any(y == year for _, y in sight().hidden):  # the national level, told so
+            shown = VALIDATED
+            st.caption("Chiffres validés seulement : au niveau national, les chiffres en cours de saisie d'une campagne "
+                       "ne sont pas montrés (réglage du déploiement).")
+        elif campaign:  # once a campaign exists for the year, the committee reads its validated figures unless it asks
             wanted = (qp.get("chiffres") if from_link else kept.get("chiffres")) or ("tous" if drafts else VALIDATED)
             shown = st.radio("Chiffres", list(FIGURE_SETS), index=list(FIGURE_SETS).index(wanted if wanted in FIGURE_SETS
                                                                                            else VALIDATED),
                              format_func=FIGURE_SETS.get, key=keys.FIGURES,
                              help=f"Campagne {fmt.md(year)} : un campus validé a ses chiffres verrouillés ; les autres sont en "
                                   "cours de saisie.")
-    if year != ALL_YEARS and int(year) == default_year(known, campaigns):  # opened on the reliable year
-        campaign_notice(int(year), campaigns)
+    if year != ALL_YEARS and int(year) == default_year(known, held):  # opened on the reliable year
+        campaign_notice(int(year), held)
     new = {"annee": ALL_YEARS_IN_LINKS if year == ALL_YEARS else str(year)}
     if sector:
         new["filiere"] = sector
@@ -396,7 +423,7 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> Filters:
     if shown == VALIDATED:
         ok, validated, said = cycle.validated_only(campaign, selected or list(names))
         out = out.but(campuses=validated, figures=said,  # none validated yet: the pages say so (nothing_validated)
-                      nothing_validated=None if ok else (int(year), default_year(known, campaigns), campaign))
+                      nothing_validated=None if ok else (int(year), default_year(known, held), campaign))
     elif shown:
         out = out.but(figures=cycle.WITH_DRAFTS)
     return out
@@ -421,8 +448,8 @@ def caption(f: Filters, source: str) -> None:
 
 
 @functools.lru_cache(maxsize=8)
-def _day(root: str, version: int) -> str:
-    return fmt.local_day(_run("data_freshness", (), root, version)["last_commit"].iloc[0])
+def _day(root: str, version: int, sight: permissions.Sight) -> str:
+    return fmt.local_day(_run("data_freshness", (), root, version, sight)["last_commit"].iloc[0])
 
 
 def data_date() -> str:
@@ -442,9 +469,11 @@ def iptt_download(scope: str) -> None:
 
     year = next(iter(reported_years(query("years"))), date.today().year)  # the latest year campuses reported
 
+    seen = sight()  # captured now: the file is made at click, outside the page's run
+
     def made() -> bytes:
         try:
-            return iptt.workbook(store(), scope, year)
+            return iptt.workbook(store(), scope, year, sight=seen)
         except ExportError as exc:  # nothing to track yet: the file says so rather than the button failing
             return export.xlsx_bytes([export.Sheet("Suivi", [str(exc)], pd.DataFrame())])
     st.download_button("Tableau de suivi (Excel)", made, f"suivi-indicateurs_{export.slug(scope)}_{year}.xlsx",
@@ -469,12 +498,13 @@ class _Shown(BaseFigure):
 
 
 @functools.lru_cache(maxsize=256)
-def _drawn(name: str, params: tuple, campus: str | None, root: str, version: int) -> tuple[go.Figure, _Shown]:
+def _drawn(name: str, params: tuple, campus: str | None, root: str, version: int,
+           sight: permissions.Sight) -> tuple[go.Figure, _Shown]:
     """The plotly figure of registry figure `name` for one store version, drawn once and shared by every session:
     building a figure (plotly checks every property it is given) is most of a page's server time. Nothing mutates it
     (st.plotly_chart reads its dictionary, the image exports work on copies)."""
     spec = FIGURES[name]
-    fig = spec.chart(_run(spec.query, params, root, version), Filters(campus=campus))
+    fig = spec.chart(_run(spec.query, params, root, version, sight), Filters(campus=campus))
     return fig, _Shown(fig)
 
 
@@ -486,8 +516,8 @@ def _own(result):
 
 
 @functools.lru_cache(maxsize=256)
-def _shaped(shape: Callable, reads: tuple, root: str, version: int):
-    return shape(*(_run(name, params, root, version) for name, params in reads))
+def _shaped(shape: Callable, reads: tuple, root: str, version: int, sight: permissions.Sight):
+    return shape(*(_run(name, params, root, version, sight) for name, params in reads))
 
 
 def shaped(shape: Callable, *reads: tuple[str, dict]):
@@ -552,44 +582,56 @@ def downloads(fig, f: Filters, source: str, data: pd.DataFrame, name: str, key: 
                                key=f"{key}_{ext}", type="tertiary", icon=":material/download:", on_click="ignore")
 
 
+def _reader(root: str, version: int, seen: tuple) -> Callable[..., pd.DataFrame]:
+    """The rows of a query at this version as sight `seen` (its key) reads them: what a document is written from, the
+    session's sight captured when its button was drawn (a download made at click runs outside the page's run, where
+    no session is known)."""
+    sight_of = permissions.Sight.of(seen)
+    return lambda name, **params: _run(name, _frozen(params), root, version, sight_of).copy(deep=False)
+
+
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner="Préparation du dossier…")
-def _pack(root: str, version: int, scope: str, year: int):
+def _pack(root: str, version: int, seen: tuple, scope: str, year: int):
     from cmq.outputs import pack
 
     # images drawn once on first download, then kept with the pack; the year's campaign: its validated figures only
-    return pack.build(query, scope, year, store().campaigns().get(int(year)))
+    return pack.build(_reader(root, version, seen), scope, year,
+                      store().campaigns(permissions.Sight.of(seen)).get(int(year)))
 
 
 def meeting_pack(scope: str, year: int):
     """The meeting pack of a scope and year, built once per store version and shared by every session."""
     s = store()
-    return _pack(str(s.root), s.version(), scope, year)
+    return _pack(str(s.root), s.version(), sight().key(), scope, year)
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def _pack_contents(root: str, version: int, scope: str, year: int) -> pd.DataFrame:
+def _pack_contents(root: str, version: int, seen: tuple, scope: str, year: int) -> pd.DataFrame:
     from cmq.outputs import pack
 
-    return pack.contents(_pack(root, version, scope, year))
+    return pack.contents(_pack(root, version, seen, scope, year))
 
 
 def meeting_pack_contents(scope: str, year: int) -> pd.DataFrame:
     """The slides of the meeting pack, as its page lists them (laid out once per pack: its tables' pages are measured)."""
     s = store()
-    return _pack_contents(str(s.root), s.version(), scope, year).copy(deep=False)
+    return _pack_contents(str(s.root), s.version(), sight().key(), scope, year).copy(deep=False)
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
-def _report_file(root: str, version: int, scope: str, year: int, kind: str) -> bytes:
+def _report_file(root: str, version: int, seen: tuple, scope: str, year: int, kind: str) -> bytes:
     from cmq.outputs import report
 
-    return report.render(report.build(query, scope, year, store().campaigns().get(int(year))), kind)
+    return report.render(report.build(_reader(root, version, seen), scope, year,
+                                      store().campaigns(permissions.Sight.of(seen)).get(int(year))), kind)
 
 
-def annual_report(scope: str, year: int, kind: str) -> bytes:
-    """The annual activity report of a scope and year as docx or pdf, written once per store version and shared."""
+def annual_report(scope: str, year: int, kind: str) -> Callable[[], bytes]:
+    """The annual activity report of a scope and year as docx or pdf, written at click once per store version and
+    sight, and shared: the download button's maker, the session's sight captured now."""
     s = store()
-    return _report_file(str(s.root), s.version(), scope, year, kind)
+    held = (str(s.root), s.version(), sight().key())
+    return lambda: _report_file(*held, scope, year, kind)
 
 
 def scope_and_year(prefix: str, nothing: str) -> tuple[str, int, dict[str, str]]:
@@ -605,6 +647,6 @@ def scope_and_year(prefix: str, nothing: str) -> tuple[str, int, dict[str, str]]
     c1, c2 = st.columns([3, 1])
     scope = c1.selectbox("Périmètre", ["region"] + list(names), key=f"{prefix}_scope",
                          format_func=lambda c: "Tous les campus (région)" if c == "region" else f"Campus {c} – {names[c]}")
-    year = c2.selectbox("Année", years, index=years.index(default_year(known, store().campaigns()) or years[0]),
+    year = c2.selectbox("Année", years, index=years.index(default_year(known, campaigns()) or years[0]),
                         key=f"{prefix}_year")
     return scope, year, names

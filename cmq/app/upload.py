@@ -20,7 +20,7 @@ def choose(account: dict) -> tuple[str, str | None]:
     """Table and campus, chosen at the top of the page; a director sees only their campuses and campus tables."""
     campuses = ui.query("campuses")
     names = dict(zip(campuses["campus_id"], campuses["name"]))
-    mine = permissions.scope(account)
+    mine = ui.store().campuses_of(account)
     tables = [t for t in IMPORTABLE if permissions.allowed(account, "import", permissions.rows_of(schema.table(t), mine or set()))]
     codes = [c for c in names if mine is None or c in mine]
     c1, c2 = st.columns(2)
@@ -47,7 +47,7 @@ def _checked(table: str, data: bytes, name: str, campus: str | None, sheet: str 
 def check(table: str, name: str, data: bytes, campus: str | None, sheet: str | None, account: dict) -> ingest.Report:
     """The dry run of a file against the account's campuses, computed once per file and store version."""
     s = ui.store()
-    mine = permissions.scope(account)
+    mine = s.campuses_of(account)
     return _checked(table, data, name, campus, sheet, None if mine is None else frozenset(mine), str(s.root), s.version())
 
 

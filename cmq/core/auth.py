@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from cmq.core import permissions
+from cmq.core import permissions, vocabulary
 
 MIN_PASSWORD = 12
 MAX_PASSWORD_BYTES = 1024  # longer is refused before any hashing (a megabyte-long guess costs the server nothing)
@@ -75,17 +75,31 @@ def password_matches(account: dict, password: str) -> bool:
         return False
 
 
-def checked_role(role: str, campuses: list[str] | None) -> tuple[str, list[str]]:
-    """A role and its campuses as an account holds them, or a French AuthError (a director has campuses, no one else)."""
+def checked_scope(role: str, campuses: list[str] | None = None, regions: list[str] | None = None,
+                  national: bool = False) -> dict:
+    """A role and its scope as an account holds them (role, campuses, regions, national), or a French AuthError:
+    a director has campuses and nothing else; a reader or an administrator names its scope, one or more regions or
+    the nation, never both (scopes are explicit: none is refused)."""
     if role not in permissions.ROLES:
         raise AuthError(f"Rôle inconnu : {role}. Rôles possibles : {', '.join(permissions.ROLES)}.")
     campuses = sorted({c.strip().upper() for c in campuses or [] if c.strip()})
-    scoped = permissions.ROLES[role].scoped
-    if scoped and not campuses:
-        raise AuthError("Un directeur doit avoir au moins un campus : choisissez-le.")
-    if not scoped and campuses:
+    regions = sorted({r.strip() for r in regions or [] if r.strip()})
+    unknown = [r for r in regions if r not in vocabulary.REGIONS]
+    if unknown:
+        raise AuthError(f"Région inconnue : {', '.join(unknown)}. Régions possibles : {', '.join(vocabulary.REGIONS)}.")
+    if permissions.ROLES[role].scoped:
+        if not campuses:
+            raise AuthError("Un directeur doit avoir au moins un campus : choisissez-le.")
+        if regions or national:
+            raise AuthError("Un directeur est rattaché à ses campus, pas à une région ni au national.")
+        return {"role": role, "campuses": campuses, "regions": [], "national": False}
+    if campuses:
         raise AuthError("Seul un directeur est rattaché à des campus : retirez les campus ou choisissez ce rôle.")
-    return role, campuses
+    if national and regions:
+        raise AuthError("Un compte est national ou régional, pas les deux : retirez les régions ou le national.")
+    if not national and not regions:
+        raise AuthError("Précisez le périmètre du compte : une ou plusieurs régions, ou national.")
+    return {"role": role, "campuses": [], "regions": regions, "national": bool(national)}
 
 
 def checked_email(email: str | None) -> str | None:
@@ -100,14 +114,14 @@ def checked_email(email: str | None) -> str | None:
 
 
 def new_account(name: str, role: str, campuses: list[str] | None = None, password: str | None = None,
-                email: str | None = None, demo: bool = False) -> dict:
+                email: str | None = None, demo: bool = False, *, regions: list[str] | None = None,
+                national: bool = False) -> dict:
     """A checked account record (the password hashed), ready for store.put_account."""
     name = name.strip()
     if not name or len(name) > 64 or any(c in name for c in "\n\r\t"):
         raise AuthError("Nom de compte invalide : de 1 à 64 caractères, sur une ligne.")
-    role, campuses = checked_role(role, campuses)
     return {
-        "name": name, "role": role, "campuses": campuses, "email": checked_email(email),
+        "name": name, **checked_scope(role, campuses, regions, national), "email": checked_email(email),
         "password_hash": hash_password(password) if password is not None else None, "disabled": False,
         "demo": demo, "created_at": now().isoformat(timespec="seconds"),
     }
@@ -291,9 +305,12 @@ def _sessions(store) -> URLSafeTimedSerializer:
 
 def grant(account: dict) -> list:
     """What a session was opened with and keeps only while the account still holds it: the account's session
-    generation (signing out, a new password or `end_sessions` move it on), its role and its campuses. A session whose
-    grant is no longer the account's has ended, in every tab and every token."""
-    return [int(account.get("session_generation") or 0), account["role"], sorted(account.get("campuses") or [])]
+    generation (signing out, a new password or `end_sessions` move it on), its role and its scope (campuses, or
+    regions when it is not national). A session whose grant is no longer the account's has ended, in every tab and
+    every token."""
+    regional = [] if permissions.is_national(account) or permissions.ROLES[account["role"]].scoped else \
+        [permissions.regions(account)]
+    return [int(account.get("session_generation") or 0), account["role"], sorted(account.get("campuses") or []), *regional]
 
 
 def session_ended(account: dict | None, granted) -> bool:

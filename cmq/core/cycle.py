@@ -30,10 +30,10 @@ def _day(text: str | None) -> date | None:
     return None if not text else datetime.fromisoformat(text).date()
 
 
-def progress(store, year: int, today: date | None = None) -> pd.DataFrame:
-    """One row per campus of the campaign of `year` (StoreError when there is none)."""
+def progress(store, year: int, today: date | None = None, sight=None) -> pd.DataFrame:
+    """One row per campus of the campaign of `year` that `sight` reads (StoreError when there is none)."""
     today = today or date.today()
-    campaign = store.campaign(year)
+    campaign = store.campaign(year, sight)
     grid = queries.run("completeness_grid", store=store, year=int(year), campuses=list(campaign["campuses"]))
     counts = {r.campus_id: (int(r.indicators), int(r.with_value)) for r in grid.itertuples()}
     rows, reminded = [], last_reminders(campaign)
@@ -90,9 +90,9 @@ def said_of(reported: int, expected: int) -> str:
     return f"{reported} indicateur(s) renseigné(s) sur {expected} attendu(s)"
 
 
-def events(store, year: int) -> pd.DataFrame:
-    """Every step of the campaign of `year`, oldest first: who, when, what, why."""
-    campaign = store.campaign(year)
+def events(store, year: int, sight=None) -> pd.DataFrame:
+    """Every step of the campaign of `year` that `sight` reads, oldest first: who, when, what, why."""
+    campaign = store.campaign(year, sight)
     return pd.DataFrame([{"at": e["at"], "campus_id": e["campus"] or "", "step": STEP_NAMES.get(e["step"], e["step"]),
                           "by": e["by"], "indicator": e.get("indicator") or "", "reason": e.get("reason") or ""}
                          for e in campaign["events"]], columns=["at", "campus_id", "step", "by", "indicator", "reason"])

@@ -58,7 +58,8 @@ def build(store, demo_dir: Path = DEMO_DIR) -> list[ingest.Report]:
     accounts = store.accounts()
     for name, role, campuses, password in DEMO_ACCOUNTS:
         if name not in accounts:  # an existing demo account keeps its password
-            store.put_account(auth.new_account(name, role, campuses, password, demo=True))
+            store.put_account(auth.new_account(name, role, campuses, password, demo=True,
+                                               national=not permissions.ROLES[role].scoped))
     reports = []
     for name in schema.LOAD_ORDER:
         path = demo_dir / f"{name}.csv"

@@ -1,10 +1,17 @@
 """Who may do what, decided in one place.
 
-An account holds a role; a role grants named actions (ACTIONS, each with its one-line description); a director's
-actions are bounded by its campuses (`scope`). `refusal(account, action, resource)` says in French why an account may
-not take an action on a resource, None when it may; `allowed` is its yes/no. The store's write door (commits,
-reverts, campaign steps), the session's navigation, the page guards and the pages ask these two and nothing else
-decides: no other module compares a role.
+An account holds a role and an explicit scope: campuses (a director), one or more regions, or the nation. A role
+grants named actions (ACTIONS, each with its one-line description); a scope bounds them (`scope`: the campuses an
+account's actions are bounded to, None for the nation). Scopes deny by default: an account whose scope is empty
+reaches nothing. `refusal(account, action, resource)` says in French why an account may not take an action on a
+resource, None when it may; `allowed` is its yes/no; `grant_refusal` says why an account may not create or change
+another (delegation never widens); `sight` says what an account reads (its campuses, and the figures still in
+progress it may not see). The store's write door (commits, reverts, campaign steps, accounts), its read connections,
+the session's navigation, the page guards and the pages ask these and nothing else decides: no other module
+compares a role.
+
+Accounts written before scopes existed carry no « national » key: a reader or an administrator then reads as national
+and a director keeps its campuses (a store of one region behaves as it did).
 
 A resource is what the action touches: the campuses whose rows are written, replaced or pointed to (« » for a row of
 the whole region), or something no campus owns (a table common to every campus, a campus's identity); no resource
@@ -12,7 +19,8 @@ means « somewhere in the account's scope » (may this account see the import pa
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -31,8 +39,8 @@ ACTIONS = {a.name: a for a in (
            "valider, renvoyer ni rouvrir les chiffres d'un campus"),
     Action("run_campaigns", "Ouvrir, prolonger et clore une campagne, relancer les campus, suivre les chiffres en cours "
            "de saisie", "conduire une campagne"),
-    Action("administer_accounts", "Créer, modifier, désactiver des comptes et leur donner des droits",
-           "administrer les comptes"),
+    Action("administer_accounts", "Créer, modifier, désactiver des comptes et leur donner des droits (dans son "
+           "périmètre, jamais au-delà)", "administrer les comptes"),
 )}
 
 
@@ -43,26 +51,29 @@ class Role:
     plural: str  # « les directeurs de campus », for « réservé aux … »
     actions: frozenset[str]
     scoped: bool = False  # its actions are bounded by the account's campuses
+    rank: int = 0  # an account never gives a role ranked above its own
 
 
 ROLES = {r.name: r for r in (
     Role("lecteur", "Lecteur (comité de pilotage)", "lecteurs du comité de pilotage", frozenset({"read"})),
     Role("directeur", "Directeur de campus", "directeurs de campus", frozenset({"read", "import", "revert", "submit"}),
-         scoped=True),
-    Role("admin", "Administrateur", "administrateurs", frozenset(ACTIONS)),
+         scoped=True, rank=1),
+    Role("admin", "Administrateur", "administrateurs", frozenset(ACTIONS), rank=2),
 )}
 ROLE_LABELS = {r.name: r.label for r in ROLES.values()}
 
 
 @dataclass(frozen=True)
 class Resource:
-    """What an action touches. `campuses`: the campuses concerned (« » for the whole region), None for « somewhere in
-    the account's scope »; `shared`: why no campus owns it (in French), when none does; `touch`: how the campuses are
-    touched, which a refusal says — « rows » written for them, rows they « own » that the write replaces or points
-    to, campuses « joined » to an action as co-carriers."""
+    """What an action touches. `campuses`: the campuses concerned (« » for a row no campus owns), None for « somewhere
+    in the account's scope »; `shared`: why no campus owns it (in French), when none does; `touch`: how the campuses
+    are touched, which a refusal says — « rows » written for them, rows they « own » that the write replaces or
+    points to, campuses « joined » to an action as co-carriers; `regions`: for a campus's identity, the regions its
+    rows name and held (a regional administrator keeps its own campuses' records; moving one elsewhere is national)."""
     campuses: frozenset[str] | None = None
     shared: str | None = None
     touch: str = "rows"
+    regions: frozenset[str] | None = None
 
 
 ANYWHERE = Resource()
@@ -70,49 +81,84 @@ IDENTITY_TABLES = {"campuses"}  # a campus's identity (name, region, sector, lab
 
 
 def on(*campuses: str | None, touch: str = "rows") -> Resource:
-    """The resource of these campuses (None or « » for a row of the whole region)."""
+    """The resource of these campuses (None or « » for a row no campus owns)."""
     return Resource(frozenset(c or "" for c in campuses), touch=touch)
 
 
-def rows_of(table, campuses: set[str]) -> Resource:
-    """The resource of rows written to a table of the schema, for these campuses."""
+def rows_of(table, campuses: set[str], regions: set[str] | None = None) -> Resource:
+    """The resource of rows written to a table of the schema, for these campuses (`regions`: for a campus's identity,
+    the regions its rows name and the ones the store held for them)."""
     if table.name in IDENTITY_TABLES:
-        return Resource(shared="La fiche d'un campus (nom, région, filière, label) est tenue par les administrateurs")
+        return Resource(frozenset(campuses), regions=frozenset(regions or ()),
+                        shared="La fiche d'un campus (nom, région, filière, label) est tenue par les administrateurs")
     if table.campus_column is None:
         return Resource(shared=f"La table {table.label} est commune à tous les campus")
     return on(*campuses)
 
 
+# ------------------------------------------------------------------------------------------------ scopes
+def is_national(account: dict) -> bool:
+    """Whether the account's scope is the nation (an account written before scopes: a reader or an administrator)."""
+    return bool(account.get("national", not ROLES[account["role"]].scoped))
+
+
+def regions(account: dict) -> list[str]:
+    """The regions an account's scope names (none for a director or a national account)."""
+    return sorted(account.get("regions") or [])
+
+
+def scope_words(account: dict) -> str:
+    """« national », « région Bourgogne-Franche-Comté », « AGT, MSI »: an account's scope as a message says it."""
+    if ROLES[account["role"]].scoped:
+        return ", ".join(account.get("campuses") or []) or "aucun campus"
+    if is_national(account):
+        return "national"
+    named = regions(account)
+    return ("région " if len(named) == 1 else "régions ") + ", ".join(named) if named else "aucun périmètre"
+
+
 def describe(account: dict) -> str:
-    """« « directeur-agt » (directeur de AGT) »: how every message names an account."""
+    """« « directeur-agt » (directeur de AGT) », « « lecteur-bfc » (lecteur, région Bourgogne-Franche-Comté) »: how
+    every message names an account."""
     who = f"« {account['name']} »"
     if ROLES[account["role"]].scoped:
-        return f"{who} (directeur de {', '.join(account['campuses'])})"
-    return f"{who} ({ {'lecteur': 'lecteur du comité de pilotage', 'admin': 'administrateur'}[account['role']] })"
+        return f"{who} (directeur de {scope_words(account)})"
+    kind = {"lecteur": "lecteur du comité de pilotage", "admin": "administrateur"}[account["role"]]
+    return f"{who} ({kind}{'' if is_national(account) else ', ' + scope_words(account)})"
 
 
-def scope(account: dict | None) -> frozenset[str] | None:
-    """The campuses the account's actions are bounded to; None when it is bounded by none."""
-    if account and ROLES[account["role"]].scoped:
-        return frozenset(account["campuses"])
-    return None
+def scope(account: dict | None, regions_of: Mapping[str, str] | None = None) -> frozenset[str] | None:
+    """The campuses the account's actions are bounded to; None when it is bounded by none (the nation).
+    `regions_of` (campus → region, as the store holds them) resolves a regional scope; an empty scope reaches nothing.
+    No account (a dry run from the command line, the machine's owner) is bounded by none: a write still needs one."""
+    if not account:
+        return None
+    if ROLES[account["role"]].scoped:
+        return frozenset(account.get("campuses") or [])
+    if is_national(account):
+        return None
+    mine = set(regions(account))
+    return frozenset(c for c, r in (regions_of or {}).items() if r in mine)
 
 
 def holders(action: str, unbounded: bool = False) -> str:
     """« aux directeurs de campus et aux administrateurs »: who may take an action (`unbounded`: on what no campus
-    owns), for a refusal."""
-    return " et ".join(f"aux {r.plural}" for r in ROLES.values() if action in r.actions and not (unbounded and r.scoped))
+    owns, the national ones), for a refusal."""
+    return " et ".join(f"aux {r.plural}" + (" nationaux" if unbounded else "")
+                       for r in ROLES.values() if action in r.actions and not (unbounded and r.scoped))
 
 
 def _whom(campuses: frozenset[str], touch: str) -> str:
     if touch == "owned":
-        return ", ".join(f"du campus {c}" if c else "de toute la région" for c in sorted(campuses))
-    return ", ".join(c or "toute la région (lignes sans campus)" for c in sorted(campuses)) or "un campus non précisé"
+        return ", ".join(f"du campus {c}" if c else "communes à tous les campus" for c in sorted(campuses))
+    return ", ".join(c or "des lignes sans campus" for c in sorted(campuses)) or "un campus non précisé"
 
 
-def refusal(account: dict | None, action: str, resource: Resource = ANYWHERE, *, name: str | None = None) -> str | None:
+def refusal(account: dict | None, action: str, resource: Resource = ANYWHERE, *, name: str | None = None,
+            regions_of: Mapping[str, str] | None = None) -> str | None:
     """Why `account` (looked up by `name`, which a refusal of a missing account quotes) may not take `action` on
-    `resource`, in French, without its consequence (the caller says what was not done); None when it may."""
+    `resource`, in French, without its consequence (the caller says what was not done); None when it may.
+    `regions_of`: campus → region as the store holds them (a regional account's scope)."""
     act = ACTIONS[action]
     if account is None:
         return f"Le compte « {name or ''} » n'existe pas"
@@ -124,11 +170,19 @@ def refusal(account: dict | None, action: str, resource: Resource = ANYWHERE, *,
         if role.actions == {"read"}:
             return f"Le compte {who} peut consulter mais pas {act.verb}"
         return f"Le compte {who} ne peut pas {act.verb} (réservé {holders(action)})"
-    bound = scope(account)
-    if bound is None or (resource.campuses is None and not resource.shared):
+    if is_national(account) and not role.scoped:
         return None
-    if resource.shared:
+    bound = scope(account, regions_of)
+    if not role.scoped and not regions(account):
+        return f"Le compte {who} n'a aucun périmètre (ni région ni national) : il ne peut rien faire"
+    if resource.campuses is None and not resource.shared:
+        return None
+    if resource.shared and (role.scoped or resource.regions is None):
         return f"{resource.shared}, réservé(e) {holders(action, unbounded=True)} : le compte {who} ne peut pas {act.verb}"
+    if resource.regions is not None:  # a campus's identity: a regional administrator keeps its own region's records
+        outside = sorted(resource.regions - set(regions(account)))
+        return (f"Le compte {who} ne peut pas {act.verb} pour la région {', '.join(outside)} (changer un campus de "
+                "région est réservé aux administrateurs nationaux)") if outside else None
     outside = resource.campuses - bound
     if resource.touch == "owned":
         return f"Le compte {who} ne peut pas modifier ni utiliser des données {_whom(outside, 'owned')}" if outside else None
@@ -141,6 +195,82 @@ def refusal(account: dict | None, action: str, resource: Resource = ANYWHERE, *,
     return None
 
 
-def allowed(account: dict | None, action: str, resource: Resource = ANYWHERE) -> bool:
+def allowed(account: dict | None, action: str, resource: Resource = ANYWHERE, *,
+            regions_of: Mapping[str, str] | None = None) -> bool:
     """May `account` take `action` on `resource`? (`refusal` says why not.)"""
-    return refusal(account, action, resource) is None
+    return refusal(account, action, resource, regions_of=regions_of) is None
+
+
+def grant_refusal(actor: dict | None, account: dict, *, before: dict | None = None, name: str | None = None,
+                  regions_of: Mapping[str, str] | None = None) -> str | None:
+    """Why `actor` may not give `account` its role and scope (`before`: the account as it was, for a change), in
+    French; None when it may. Delegation never widens: an administrator creates or changes accounts only inside its
+    own scope, never a role above its own, never a scope wider than its own (a regional administrator: no national
+    account, no region but its own, no campus outside them)."""
+    if why := refusal(actor, "administer_accounts", name=name, regions_of=regions_of):
+        return why
+    if is_national(actor):
+        return None
+    who, mine = describe(actor), set(regions(actor))
+    for target in [a for a in (before, account) if a]:
+        if ROLES[target["role"]].rank > ROLES[actor["role"]].rank:
+            return f"Le compte {who} ne peut pas donner ni retirer un rôle au-dessus du sien"
+        if not ROLES[target["role"]].scoped and is_national(target):
+            return f"Le compte {who} ne peut pas créer ni modifier un compte national (réservé aux administrateurs nationaux)"
+        wider = sorted(set(regions(target)) - mine)
+        if ROLES[target["role"]].scoped:
+            wider = sorted({c for c in target.get("campuses") or [] if (regions_of or {}).get(c) not in mine})
+        if wider:
+            return (f"Le compte {who} ne peut pas donner ni modifier un périmètre plus large que le sien "
+                    f"({', '.join(wider)})")
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ reading
+@dataclass(frozen=True)
+class Sight:
+    """What an account reads: `campuses`, the campuses whose rows it reads (None: every one, and the rows no campus
+    owns); `hidden`, the (campus, year) pairs whose figures are still in progress and not for its eyes. The store's
+    read connection applies it to every relation (Store.connect): no query filters by hand."""
+    campuses: frozenset[str] | None = None
+    hidden: frozenset[tuple[str, int]] = field(default_factory=frozenset)
+
+    @property
+    def everything(self) -> bool:
+        return self.campuses is None and not self.hidden
+
+    def key(self) -> tuple:
+        """A hashable, stable form (results are cached per sight)."""
+        return (None if self.campuses is None else tuple(sorted(self.campuses)), tuple(sorted(self.hidden)))
+
+    @classmethod
+    def of(cls, key: tuple) -> Sight:
+        """The sight of a key (see key)."""
+        return cls(None if key[0] is None else frozenset(key[0]), frozenset(tuple(p) for p in key[1]))
+
+
+EVERYTHING = Sight()
+NOTHING = Sight(frozenset())
+
+
+def sight(account: dict | None, regions_of: Mapping[str, str], drafts: set[tuple[str, int]] | frozenset = frozenset(),
+          national_drafts: bool = False) -> Sight:
+    """What `account` reads (deny by default: no account, a disabled one or an empty scope read nothing).
+    `drafts`: the (campus, year) pairs of a campaign not yet validated. A campus's drafts are read by its directors
+    and by the staff (readers, administrators) of its region; a national reader reads validated figures only unless
+    the deployment lets it (`national_drafts`) or the store holds one region only (its national level is then that
+    region's committee: a store of one region reads as it always did); a national administrator runs the campaigns
+    and reads them. A director reads its own campuses and, of the other campuses of its regions, their validated
+    figures."""
+    if not account or account.get("disabled") or "read" not in ROLES[account["role"]].actions:
+        return NOTHING
+    role = ROLES[account["role"]]
+    if role.scoped:
+        own = frozenset(account.get("campuses") or [])
+        mine = {regions_of.get(c) for c in own} - {None}
+        near = frozenset(c for c, r in regions_of.items() if r in mine) | own
+        return Sight(near, frozenset(p for p in drafts if p[0] in near and p[0] not in own))
+    if is_national(account):
+        hide = role.name == "lecteur" and not national_drafts and len(set(regions_of.values())) > 1
+        return Sight(None, frozenset(drafts) if hide else frozenset())
+    return Sight(scope(account, regions_of))

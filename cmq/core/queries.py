@@ -9,6 +9,7 @@ import pandas as pd
 
 from cmq import ROOT
 from cmq.core import steering
+from cmq.core.store.catalogue import shade
 
 QUERY_DIR = ROOT / "queries"
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -55,11 +56,12 @@ def bind(name: str, params: dict) -> dict:
     return out
 
 
-def run(name: str, con: duckdb.DuckDBPyConnection | None = None, store=None, **params) -> pd.DataFrame:
-    """Run query `name` on a read connection `con`, or on a new connection to `store`, and return its rows."""
+def run(name: str, con: duckdb.DuckDBPyConnection | None = None, store=None, sight=None, **params) -> pd.DataFrame:
+    """Run query `name` on a read connection `con`, or on a new connection to `store`, and return its rows as
+    `sight` lets an account read them (permissions.sight; None: the store's own read, everything)."""
     sql, bound = sql_text(name), bind(name, params)
     if con is not None:
-        return con.execute(sql, bound).df()
+        return shade(con, sight, sql).execute(sql, bound).df()
     if store is None:
         raise QueryError("Précisez le magasin ou la connexion sur lesquels lancer la requête.")
-    return store.read(sql, bound)  # again on the newer version if a commit retires a file it reads
+    return store.read(sql, bound, sight=sight)  # again on the newer version if a commit retires a file it reads

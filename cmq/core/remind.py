@@ -21,7 +21,7 @@ def messages(store, year: int, today: date | None = None) -> tuple[dict[str, Ema
     today = today or date.today()
     progress = cycle.progress(store, year, today)
     waiting = progress[~progress["status"].isin(["soumis", "valide"])]
-    directors = [a for a in store.accounts().values() if permissions.scope(a) is not None]  # bounded by their campuses
+    directors = [a for a in store.accounts().values() if permissions.ROLES[a["role"]].scoped]  # bounded by their campuses
     values = queries.run("iptt", store=store, year=int(year))
     out, unreachable = {}, []
     for r in waiting.itertuples():

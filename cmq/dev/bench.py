@@ -346,7 +346,7 @@ def measure_small_batches(report: Results, tmp: Path, n: int = 1000) -> None:
     stores = {}
     for kind in ("many", "single"):
         store = Store(tmp / f"batches-{kind}")
-        store.put_account(auth.new_account(synth.USER, "admin"), replace=True)
+        store.put_account(auth.new_account(synth.USER, "admin", national=True), replace=True)
         ref = synth.reference_tables(size, np.random.default_rng(1))
         for name in ("campuses", "criteria", "objectives", "indicators"):
             store.commit(name, ref[name], user=synth.USER)
@@ -398,7 +398,7 @@ def measure_browser(store: Store, report: Results, reps: int = 3) -> None:
     from cmq.core.demo import DEMO_ACCOUNTS
 
     name, _, _, password = next(a for a in DEMO_ACCOUNTS if a[0] == "comite")
-    store.put_account(auth.new_account(name, "lecteur", [], password), replace=True)
+    store.put_account(auth.new_account(name, "lecteur", [], password, national=True), replace=True)
     port, url = 8765, "http://127.0.0.1:8765"
     firsts, switches = [], []
     with sync_playwright() as pw:

@@ -71,7 +71,7 @@ def measure(store: Store, sessions: int = 3, pages: list[str] | None = None) -> 
     os.environ.pop("CMQ_DATABASE_URL", None)
     account = store.account(READER)
     if account is None:
-        store.put_account(auth.new_account(READER, "lecteur"), replace=True)
+        store.put_account(auth.new_account(READER, "lecteur", national=True), replace=True)
         account = store.account(READER)
     ui.clear_cache()
     out = {}

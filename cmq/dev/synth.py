@@ -133,7 +133,7 @@ def generate(store: Store, size: Size = NATIONAL, *, seed: int = 2018, batches: 
     """Fill an empty store. batches="upload": one batch per campus × year × table, as directors would upload;
     "table": one batch per table (quick, for looking at charts at scale). Returns row counts per table."""
     rng = np.random.default_rng(seed)
-    store.put_account(auth.new_account(USER, "admin"), replace=True)
+    store.put_account(auth.new_account(USER, "admin", national=True), replace=True)
     ref = reference_tables(size, rng)
     counts = {}
     for name in ("campuses", "criteria", "partners", "objectives", "indicators", "campus_partners"):

@@ -30,15 +30,15 @@ def sheets(df: pd.DataFrame, year: int, data_date: str) -> list[export.Sheet]:
     return out
 
 
-def workbook(store, scope: str, year: int) -> bytes:
-    """The workbook for the region (every campus) or one campus, the years up to `year`."""
-    campuses = queries.run("campuses", store=store)
+def workbook(store, scope: str, year: int, sight=None) -> bytes:
+    """The workbook for the region (every campus `sight` reads) or one campus, the years up to `year`."""
+    campuses = queries.run("campuses", store=store, sight=sight)
     if scope != "region" and scope not in set(campuses["campus_id"]):
         raise ExportError(f"Campus inconnu : « {scope} ». Périmètres possibles : region, "
                           f"{', '.join(campuses['campus_id'][:12])}.")
-    rows = queries.run("iptt", store=store, campus=None if scope == "region" else scope)
+    rows = queries.run("iptt", store=store, sight=sight, campus=None if scope == "region" else scope)
     if rows.empty or rows["year"].min() > year:
         raise ExportError(f"Aucune valeur ni cible d'indicateur jusqu'en {year} pour ce périmètre.")
-    freshness = queries.run("data_freshness", store=store)
+    freshness = queries.run("data_freshness", store=store, sight=sight)
     last = freshness["last_commit"].iloc[0] if "last_commit" in freshness and len(freshness) else None
     return export.xlsx_bytes(sheets(rows, year, fmt.local_day(last)))

@@ -20,7 +20,7 @@ st.caption("Un import annulé reste visible ; ses valeurs ne comptent plus et ce
 if permissions.allowed(account, "revert"):
     st.header("Annuler un import")
     upload.revert_form(history, account)
-campaigns = ui.store().campaigns()
+campaigns = ui.campaigns()
 if campaigns:
     st.header("Étapes des campagnes")
     year = st.selectbox("Campagne", sorted(campaigns, reverse=True), key="hist_campaign")

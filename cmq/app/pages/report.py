@@ -16,12 +16,12 @@ st.write("Le rapport d'activité de l'année, écrit à partir des chiffres de l
 scope, year, names = ui.scope_and_year("report", "Aucune donnée importée : le rapport serait vide.")
 with st.container(horizontal=True, key="report_downloads"):
     for kind, label in (("docx", "Word, modifiable"), ("pdf", "PDF")):
-        st.download_button(f"Télécharger le rapport ({label})", lambda k=kind: ui.annual_report(scope, year, k),
+        st.download_button(f"Télécharger le rapport ({label})", ui.annual_report(scope, year, kind),
                            file_name=report.file_name(scope, year, kind), mime=report.MIME[kind], key=f"report_{kind}",
                            icon=":material/download:", on_click="ignore", type="primary" if kind == "docx" else "secondary")
 st.caption(f"{'Tous les campus' if scope == 'region' else fmt.md(f'Campus {scope} – {names[scope]}')} · année {int(year)}. "
            "Le document est écrit au clic (quelques secondes), une fois par version des données ; dans Word, la table "
            "des matières se met à jour à l'ouverture (ou par F9).")
 st.header("Plan du rapport")
-parts = report.plan(ui.query, pack.scope_of(ui.query, scope, year, ui.store().campaigns().get(int(year))))
+parts = report.plan(ui.query, pack.scope_of(ui.query, scope, year, ui.campaigns().get(int(year))))
 st.markdown("\n".join(f"{i:d}. **{fmt.md(title)}** — {fmt.md(what)}" for i, (title, what) in enumerate(parts, start=1)))

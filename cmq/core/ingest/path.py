@@ -144,7 +144,7 @@ def import_bytes(store, table_name: str, data: bytes, file_name: str = "", *, us
     t = schema.table(table_name)
     if not dry_run:
         try:  # the store's own door, before the file is read (no campus chosen: any of the account's campuses)
-            mine = {campus} if campus else set(permissions.scope(store.account(user)) or ())
+            mine = {campus} if campus else set(store.campuses_of(store.account(user)) or ())
             store.refuse(user, "import", permissions.rows_of(t, mine))
         except StoreError as exc:
             return Report(table=t.name, file_name=file_name, errors=[error(None, None, str(exc))])
@@ -164,7 +164,7 @@ def _review_and_commit(store, rep: Report, *, user: str, campus: str | None, sco
                        preview: Report | None) -> Report:
     """Under the writers' lock: validate and diff against the store, then commit unless told not to."""
     if scope is None:
-        scope = permissions.scope(store.account(user))
+        scope = store.campuses_of(store.account(user))
     review(store, rep, campus=campus, scope=scope)
     if preview is not None and rep.status != "rejected" and not same_outcome(preview, rep):
         rep.stale = True

@@ -79,13 +79,18 @@ class Batches:
         and everything its rows point to (a French StoreError when refused)."""
         campuses = set()
         if t.campus_column and t.campus_column in rows.columns:
-            # a row without campus concerns the whole region ("": only an administrator writes it)
+            # a row without campus concerns every campus ("": only a national administrator writes it)
             campuses = {"" if pd.isna(c) else str(c) for c in rows[t.campus_column]}
-        self.refuse(user, "import", permissions.rows_of(t, campuses))
-        if permissions.scope(self.account(user)) is None:
-            return  # an account bounded by no campus: nothing its rows replace or point to can refuse it
+        regions = None
+        if t.name in permissions.IDENTITY_TABLES:  # the regions a campus's record names, and the ones it held
+            held = self.campus_regions()
+            regions = {str(r) for r in rows.get("region", pd.Series(dtype=object)).dropna()} | \
+                {held[c] for c in campuses if c in held}
+        self.refuse(user, "import", permissions.rows_of(t, campuses, regions))
+        mine = self.campuses_of(self.account(user))
+        if mine is None:
+            return  # a national account: nothing its rows replace or point to can refuse it
         owners = self._owners(t, rows)  # the campuses owning one row together: one of them is the account's is enough
-        mine = permissions.scope(self.account(user))
         foreign = {c for owner in owners if not owner & mine for c in owner}
         self.refuse(user, "import", permissions.on(*foreign, touch="owned"))
         self.refuse(user, "import", permissions.on(*self._joined(t, rows), touch="joined"))

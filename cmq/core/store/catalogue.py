@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -26,7 +27,7 @@ from cmq.core.store.files import (
 )
 
 READ_ATTEMPTS = 5  # a read overtaken by commits this many times in a row gives up (each retry reads a newer version)
-CATALOGUE_FORMAT = 5  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
+CATALOGUE_FORMAT = 6  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
 
 
 # batches (one row per batch, with its revert if any) and a table's history (every row with its batch and whether it
@@ -44,8 +45,10 @@ def latest_sql(t, rows: str, reverts: str) -> str:
 
 
 def history_sql(t) -> str:
-    return (f"select r.*, b.file_name, b.user_name, b.committed_at, b.reverted_at is not null as reverted "
-            f"from raw_{t.name} r join batches b using (batch_id)")
+    """Every row ever committed to table t, with its batch (file, account, date) and whether it was reverted: over
+    the raw relations, so that a read's sight (see shade) filters the rows by their own campus, not by their batch's."""
+    return (f"select r.*, b.file_name, b.user_name, b.committed_at, b.batch_id in (select batch_id from raw_reverts) "
+            f"as reverted from raw_{t.name} r join raw_batches b using (batch_id)")
 
 
 def shared_rules(con: duckdb.DuckDBPyConnection) -> None:
@@ -88,6 +91,53 @@ def shared_rules(con: duckdb.DuckDBPyConnection) -> None:
                      when actual >= target * cast(on_track as double) then 'en_bonne_voie'
                      else 'en_retard' end
         end""")
+
+
+def _sight_filter(sight, campus: str, year: str | None) -> str:
+    """The condition a row meets to be read by `sight` (permissions.Sight), its campus in column `campus` and its year
+    in `year` (None: a relation without one). Built from campus codes the store holds, each quoted by sql_str: DuckDB
+    binds no parameters in a view's definition."""
+    keep = []
+    if sight.campuses is not None:
+        keep.append(f"{campus} in ({', '.join(sql_str(c) for c in sorted(sight.campuses))})" if sight.campuses
+                     else "false")
+    if sight.hidden and year:
+        pairs = ", ".join(sql_str(f"{c}|{y}") for c, y in sorted(sight.hidden))
+        keep.append(f"coalesce({campus} || '|' || cast({year} as varchar), '') not in ({pairs})")
+    return " and ".join(keep) or "true"
+
+
+def _named(sql: str | None) -> set[str] | None:
+    """The relations a query's text names (None: any), with the ones the shared rules read for it: reach_once reads
+    reach, a history reads its raw rows."""
+    if sql is None:
+        return None
+    words = set(re.findall(r"[a-z_][a-z0-9_]*", sql.lower()))
+    return words | ({"reach"} if "reach_once" in words else set()) | {f"raw_{w[:-8]}" for w in words if w.endswith("_history")}
+
+
+def shade(con: duckdb.DuckDBPyConnection, sight, sql: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Make connection `con` read only what `sight` lets an account read (permissions.sight): every relation holding
+    campus rows — each table's current rows, its history, the batches — is shadowed by a temporary view of the same
+    name keeping the rows of the sight's campuses, less the figures it may not see yet. Every query, macro and view
+    then reads through them: the scope is applied once, here, never in a query file. A sight of everything changes
+    nothing (no cost); given the `sql` about to run, only the relations it reads are shadowed (a view costs about a
+    millisecond to declare)."""
+    if sight is None or sight.everything:
+        return con
+    named = _named(sql)
+    db = con.execute("select current_database()").fetchone()[0].replace('"', '""')
+    relations = [(BATCHES[1:], "campus_id", None)]  # a file of several campuses (no campus) is the nation's
+    for t in schema.TABLES.values():
+        if t.campus_column:
+            year = "year" if any(c.name == "year" for c in t.columns) else None
+            relations += [(t.name, t.campus_column, year), (f"raw_{t.name}", t.campus_column, year)]
+    for name, campus, year in relations:  # names from the schema, values quoted
+        if named is not None and name not in named:
+            continue
+        con.execute(f'create or replace temp view {name} as select * from "{db}".main.{name} '
+                    f"where {_sight_filter(sight, campus, year)}")
+    return con
 
 
 def read_as(name: str, held: bool) -> str:
@@ -286,13 +336,14 @@ class Catalogue:
             con.execute("set " + setting)
         return con
 
-    def read(self, sql: str, params: dict | None = None, *, build: bool = True) -> pd.DataFrame:
-        """Run one read query over the canonical views (`build`: as in connect); again on the newer version when a
-        commit retired a file it was reading."""
+    def read(self, sql: str, params: dict | None = None, *, build: bool = True, sight=None) -> pd.DataFrame:
+        """Run one read query over the canonical views (`build`: as in connect), as `sight` lets an account read it
+        (permissions.sight; None: the store's own read, everything); again on the newer version when a commit retired
+        a file it was reading."""
         for attempt in range(READ_ATTEMPTS):
             m = self.manifest()
             try:
-                con = self.connect(m, build=build)
+                con = shade(self.connect(m, build=build), sight, sql)
                 try:
                     return con.execute(sql, params or {}).df()
                 finally:
