@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,3 +230,66 @@ def state_of(store):
         return snapshot(store.root)
     return {"version": store.version(), "accounts": store.accounts(), "campaigns": store.campaigns(),
             **{name: store.read(f"select * from {name}").to_csv(index=False) for name in transfer.CANONICAL}}
+
+
+def unchanged(store, thorough: bool = True):
+    """What a refused write leaves as it was: every file of a folder, byte for byte (not `thorough`: every file's
+    name and size, the manifest and the accounts byte for byte); a database's version (any commit moves it: a refused
+    write never reaches its transaction's end), accounts and campaigns."""
+    from cmq.core.store import Store
+
+    if isinstance(store, Store):
+        if thorough:
+            return state_of(store)
+        files = [p for p in store.root.rglob("*") if p.is_file() and "_catalogue" not in p.parts]
+        return (sorted((str(p.relative_to(store.root)), p.stat().st_size) for p in files),
+                (store.root / "manifest.json").read_bytes(), (store.root / "accounts.json").read_bytes())
+    return store.version(), store.accounts(), store.campaigns()
+
+
+ARA = "Auvergne-Rhône-Alpes"
+BFC = "Bourgogne-Franche-Comté"
+# the accounts of a store of two regions (see second_region), beside the demo's admin (national), comite (national
+# reader) and directeur-agt: name → (role, campuses, regions)
+REGIONAL_ACCOUNTS = {"coord-bfc": ("admin", [], [BFC]), "lecteur-bfc": ("lecteur", [], [BFC]),
+                     "coord-ara": ("admin", [], [ARA]), "lecteur-ara": ("lecteur", [], [ARA]),
+                     "directeur-val": ("directeur", ["VAL"], [])}
+REGIONAL_PASSWORD = "mot-de-passe-regional"
+
+
+def second_region(store, code: str = "VAL", passwords: bool = False) -> None:
+    """Make the demo store one of two regions: campus `code` in Auvergne-Rhône-Alpes (« Tourisme, gastronomie », as
+    AGT), its plan, actions, reach and funding copied from AGT's with every identifier renamed, committed by the
+    national administrator; and the regional accounts of REGIONAL_ACCOUNTS (with REGIONAL_PASSWORD when asked)."""
+    for t in ("campuses", "objectives", "indicators", "indicator_values", "actions", "action_objectives", "reach",
+              "funding", "criteria_assessments"):
+        rows = store.current(t)
+        rows = rows[rows["campus_id"] == "AGT"].copy()
+        for col in rows.columns:
+            if pd.api.types.is_string_dtype(rows[col]) and col not in ("source", "comment", "description"):
+                rows[col] = rows[col].map(lambda v: v.replace("AGT", code) if isinstance(v, str) else v)
+        if t == "campuses":
+            rows[["name", "region", "academie", "city"]] = [f"Valence tourisme ({code})", ARA, "Grenoble", "Valence"]
+        if t == "actions":
+            rows["co_campuses"] = None
+        store.commit(t, rows.drop(columns=["batch_id"], errors="ignore"), user="admin", file_name=f"{code}-{t}.csv")
+    for name, (role, campuses, regions) in REGIONAL_ACCOUNTS.items():
+        store.put_account(auth.new_account(name, role, [c.replace("VAL", code) for c in campuses],
+                                           REGIONAL_PASSWORD if passwords else None, regions=regions), replace=True)
+
+
+@pytest.fixture(scope="session")
+def two_region_root(demo_root, tmp_path_factory) -> Path:
+    """A copy of the demo made a store of two regions (second_region), built once; never written by tests."""
+    root = tmp_path_factory.mktemp("two-regions") / "store"
+    shutil.copytree(demo_root, root, ignore=shutil.ignore_patterns("*.lock"))
+    second_region(Store(root), passwords=True)
+    return root
+
+
+@pytest.fixture
+def two_regions_copy(two_region_root, tmp_path) -> Store:
+    """A writable copy of the store of two regions."""
+    dst = tmp_path / "two-regions"
+    shutil.copytree(two_region_root, dst, ignore=shutil.ignore_patterns("*.lock"))
+    return Store(dst)

@@ -11,7 +11,7 @@ from cmq.core import auth, permissions
 from cmq.core.store import StoreError
 from cmq.outputs import registry
 
-from conftest import ROOT, app_test, state_of
+from conftest import ROOT, app_test, state_of, unchanged
 
 ACCOUNTS = ("admin", "directeur-agt", "comite", "ancien-admin", "personne")  # the last two: disabled, missing
 # (action, what it touches) → the accounts that may; written by hand: the table is the specification
@@ -139,16 +139,6 @@ def test_the_store_enforces_the_table_on_both_backends(any_store_copy):
             expected = permissions.refusal(store.account(name), action, resource(what), name=name)
             assert str(refused.value).startswith(expected), (name, action, what, str(refused.value))
             assert unchanged(store) == before, (name, action, what)
-
-
-def unchanged(store):
-    """What a refused write leaves as it was: every file of a folder, byte for byte; a database's version (any commit
-    moves it: a refused write never reaches its transaction's end), accounts and campaigns."""
-    from cmq.core.store import Store
-
-    if isinstance(store, Store):
-        return state_of(store)
-    return store.version(), store.accounts(), store.campaigns()
 
 
 def test_account_changes_name_who_makes_them(store_copy):

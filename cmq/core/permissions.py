@@ -90,7 +90,8 @@ def rows_of(table, campuses: set[str], regions: set[str] | None = None) -> Resou
     the regions its rows name and the ones the store held for them)."""
     if table.name in IDENTITY_TABLES:
         return Resource(frozenset(campuses), regions=frozenset(regions or ()),
-                        shared="La fiche d'un campus (nom, région, filière, label) est tenue par les administrateurs")
+                        shared="La fiche d'un campus (nom, région, filière, label) est tenue par les administrateurs de "
+                               "sa région")
     if table.campus_column is None:
         return Resource(shared=f"La table {table.label} est commune à tous les campus")
     return on(*campuses)
@@ -177,6 +178,8 @@ def refusal(account: dict | None, action: str, resource: Resource = ANYWHERE, *,
         return f"Le compte {who} n'a aucun périmètre (ni région ni national) : il ne peut rien faire"
     if resource.campuses is None and not resource.shared:
         return None
+    if resource.shared and resource.regions is not None and role.scoped:
+        return f"{resource.shared} : le compte {who} ne peut pas {act.verb}"
     if resource.shared and (role.scoped or resource.regions is None):
         return f"{resource.shared}, réservé(e) {holders(action, unbounded=True)} : le compte {who} ne peut pas {act.verb}"
     if resource.regions is not None:  # a campus's identity: a regional administrator keeps its own region's records

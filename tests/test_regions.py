@@ -1,0 +1,223 @@
+"""One store for the nation: every role × scope × action against campuses of two regions, through the store on both
+backends; delegation both ways; what each account reads (campuses, drafts, campaigns) and the command line."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from cmq.core import auth, cycle, permissions, queries
+from cmq.core.store import StoreError
+
+from conftest import ARA, BFC, cli, second_region, state_of, unchanged
+
+# AGT is in Bourgogne-Franche-Comté, VAL in Auvergne-Rhône-Alpes
+ACCOUNTS = ("admin", "comite", "directeur-agt", "coord-bfc", "lecteur-bfc", "coord-ara", "lecteur-ara", "directeur-val")
+STAFF = {"AGT": {"admin", "coord-bfc"}, "VAL": {"admin", "coord-ara"}}
+EXPECTED = {  # (action, campus) → the accounts that may; written by hand: the table is the specification
+    ("read", "AGT"): {"admin", "comite", "directeur-agt", "coord-bfc", "lecteur-bfc"},
+    ("read", "VAL"): {"admin", "comite", "coord-ara", "lecteur-ara", "directeur-val"},
+    ("import", "AGT"): STAFF["AGT"] | {"directeur-agt"},
+    ("import", "VAL"): STAFF["VAL"] | {"directeur-val"},
+    ("revert", "AGT"): STAFF["AGT"] | {"directeur-agt"},
+    ("revert", "VAL"): STAFF["VAL"] | {"directeur-val"},
+    ("submit", "AGT"): STAFF["AGT"] | {"directeur-agt"},
+    ("submit", "VAL"): STAFF["VAL"] | {"directeur-val"},
+    ("validate", "AGT"): STAFF["AGT"],
+    ("validate", "VAL"): STAFF["VAL"],
+    ("campaign", "AGT"): STAFF["AGT"],
+    ("campaign", "VAL"): STAFF["VAL"],
+    ("account", "AGT"): STAFF["AGT"],
+    ("account", "VAL"): STAFF["VAL"],
+}
+REGION = {"AGT": BFC, "VAL": ARA}
+
+
+@pytest.fixture
+def two_regions(backend, request):
+    """The store of two regions, on each backend in turn."""
+    if backend == "parquet":
+        return request.getfixturevalue("two_regions_copy")
+    store = request.getfixturevalue("pg_demo_copy")
+    second_region(store)
+    return store
+
+
+def value_row(campus: str, value: float) -> pd.DataFrame:
+    return pd.DataFrame([{"campus_id": campus, "indicator_id": f"{campus}-I01", "year": 2019, "value": value}])
+
+
+def attempt(store, name: str, action: str, campus: str, n: int) -> str | None:
+    """Take `action` on `campus` as account `name` through the store; the refusal's message, None when done (a step
+    refused for the campus's status, not for the account, counts as allowed: the door let it through)."""
+    try:
+        if action == "read":
+            seen = queries.run("campuses", store=store, sight=store.sight(store.account(name)))
+            return None if campus in set(seen["campus_id"]) else "not read"
+        if action == "import":
+            store.commit("indicator_values", value_row(campus, 1000 + n), user=name)
+        elif action == "revert":
+            batch = store.commit("indicator_values", value_row(campus, 2000 + n), user="admin").batch_id
+            store.revert(batch, user=name)
+        elif action in ("submit", "validate"):
+            store.campaign_step(action, 2019, campus, user=name)
+        elif action == "campaign":
+            store.extend_campaign(2019, date(2031, 1, 1 + n % 28), user=name, campus=campus, reason="délai")
+        elif action == "account":
+            store.put_account(auth.new_account(f"nouveau-{n}", "lecteur", regions=[REGION[campus]]), by=name)
+    except StoreError as exc:
+        if "est « " in str(exc):  # a status the step does not start from: the door let the account through
+            return None
+        return str(exc)
+    return None
+
+
+def test_every_role_scope_and_action_on_two_regions(two_regions):
+    store = two_regions
+    store.open_campaign(2019, date(2030, 1, 31), user="admin", campuses=list(store.campus_regions()))
+    assert {c: s["region"] for c, s in store.campaigns()[2019]["campuses"].items() if c in ("AGT", "VAL")} == REGION
+    n = 0
+    for (action, campus), who in EXPECTED.items():
+        for name in ACCOUNTS:
+            n += 1
+            before = unchanged(store, thorough=False) if name not in who and action != "read" else None
+            said = attempt(store, name, action, campus, n)
+            assert (said is None) == (name in who), (name, action, campus, said)
+            if said and action != "read":
+                assert "Le compte" in said and "Traceback" not in said, said
+                if action != "revert":  # a refused revert follows the admin's own commit
+                    assert unchanged(store, thorough=False) == before, (name, action, campus)
+
+
+def test_delegation_never_widens(two_regions_copy):
+    store = two_regions_copy
+    ok = {  # what the Bourgogne-Franche-Comté coordinator may give
+        "reader of its region": auth.new_account("l1", "lecteur", regions=[BFC]),
+        "administrator of its region": auth.new_account("a1", "admin", regions=[BFC]),
+        "director of one of its campuses": auth.new_account("d1", "directeur", ["MSI"]),
+    }
+    refused = {
+        "reader of another region": (auth.new_account("l2", "lecteur", regions=[ARA]), "plus large"),
+        "reader of both regions": (auth.new_account("l3", "lecteur", regions=[ARA, BFC]), "plus large"),
+        "national reader": (auth.new_account("l4", "lecteur", national=True), "compte national"),
+        "national administrator": (auth.new_account("a2", "admin", national=True), "compte national"),
+        "director of another region's campus": (auth.new_account("d2", "directeur", ["VAL"]), "plus large"),
+    }
+    for what, account in ok.items():
+        store.put_account(account, by="coord-bfc")
+        assert store.account(account["name"]) is not None, what
+    before = state_of(store)
+    for account, words in refused.values():
+        with pytest.raises(StoreError, match=words):
+            store.put_account(account, by="coord-bfc")
+    # nor changes an account outside its scope, nor widens one of its own
+    for name, change, words in (("comite", {"disabled": True}, "compte national"),
+                                ("lecteur-ara", {"disabled": True}, "plus large"),
+                                ("directeur-val", {"disabled": True}, "plus large"),
+                                ("l1", {"regions": [BFC, ARA]}, "plus large"),
+                                ("l1", {"national": True, "regions": []}, "compte national"),
+                                ("admin", {"role": "lecteur"}, "compte national")):
+        with pytest.raises(StoreError, match=words):
+            store.update_account(name, by="coord-bfc", **change)
+    assert state_of(store) == before, "a refused delegation writes nothing"
+    store.update_account("l1", by="coord-bfc", disabled=True)  # its own region's: yes
+    # the national administrator gives any scope; a reader gives none
+    store.put_account(refused["reader of both regions"][0], by="admin")
+    with pytest.raises(StoreError, match="peut consulter mais pas administrer"):
+        store.put_account(auth.new_account("l5", "lecteur", regions=[BFC]), by="lecteur-bfc")
+    # an account whose scope becomes empty reads nothing
+    store.update_account("lecteur-ara", regions=[])
+    assert store.sight(store.account("lecteur-ara")) == permissions.NOTHING or \
+        queries.run("campuses", store=store, sight=store.sight(store.account("lecteur-ara"))).empty
+
+
+def test_only_a_national_administrator_moves_a_campus_to_another_region(two_regions_copy):
+    store = two_regions_copy
+    row = store.current("campuses").query("campus_id == 'AGT'").drop(columns=["batch_id"], errors="ignore")
+    renamed = row.assign(name="Alimentation, Goût, Tourisme (nouveau nom)")
+    store.commit("campuses", renamed, user="coord-bfc")  # its own campus's record, in its region: yes
+    before = state_of(store)
+    for user in ("coord-bfc", "coord-ara", "directeur-agt"):
+        with pytest.raises(StoreError, match="ne peut pas importer"):
+            store.commit("campuses", row.assign(region=ARA), user=user)
+    assert state_of(store) == before
+    store.commit("campuses", row.assign(region=ARA), user="admin")
+    assert store.campus_regions()["AGT"] == ARA
+
+
+def test_each_account_reads_its_scope_and_the_nation_reads_validated_figures(two_regions_copy):
+    store = two_regions_copy
+    store.open_campaign(2019, date(2030, 1, 31), user="admin", campuses=list(store.campus_regions()))
+    store.commit("indicator_values", value_row("VAL", 4321), user="directeur-val")  # a draft
+
+    def sees(name: str, query: str = "iptt", **params) -> pd.DataFrame:
+        return queries.run(query, store=store, sight=store.sight(store.account(name)), **params)
+
+    def draft_seen(name: str) -> bool:
+        rows = sees(name, campus="VAL")
+        return bool(((rows["year"] == 2019) & (rows["actual"] == 4321)).any())
+
+    assert draft_seen("coord-ara") and draft_seen("lecteur-ara") and draft_seen("directeur-val") and draft_seen("admin")
+    assert not draft_seen("comite"), "the national level reads validated figures only"
+    assert not draft_seen("lecteur-bfc") and not draft_seen("coord-bfc") and not draft_seen("directeur-agt")
+    assert set(sees("lecteur-bfc", "campuses")["campus_id"]) == {"AGT", "AMF", "ITIP", "MMA", "MSI", "TI"}
+    assert set(sees("lecteur-ara", "campuses")["campus_id"]) == {"VAL"}
+    assert not sees("lecteur-ara", "batch_history", campus=None)["file_name"].str.startswith("AGT").any()
+    # campaigns: each sees its own region's; the nation sees both side by side
+    assert set(store.campaigns(store.sight(store.account("lecteur-ara")))[2019]["campuses"]) == {"VAL"}
+    assert set(store.campaigns(store.sight(store.account("comite")))[2019]["regions"]) == {ARA, BFC}
+    progress = cycle.progress(store, 2019, sight=store.sight(store.account("coord-bfc")))
+    assert "VAL" not in set(progress["campus_id"]) and "AGT" in set(progress["campus_id"])
+    store.campaign_step("submit", 2019, "VAL", user="directeur-val")
+    store.campaign_step("validate", 2019, "VAL", user="coord-ara")
+    assert draft_seen("comite"), "validated: the nation reads it"
+
+
+def test_a_region_runs_its_own_campaign(two_regions_copy):
+    store = two_regions_copy
+    regions = store.campus_regions()
+    store.open_campaign(2019, date(2030, 1, 31), user="coord-ara", campuses=[c for c, r in regions.items() if r == ARA])
+    with pytest.raises(StoreError, match="Le compte"):  # nor opens another region's
+        store.open_campaign(2019, date(2030, 1, 31), user="coord-ara", campuses=["AGT"])
+    store.open_campaign(2019, date(2030, 3, 31), user="coord-bfc", campuses=[c for c, r in regions.items() if r == BFC])
+    with pytest.raises(StoreError, match="existe déjà pour Auvergne-Rhône-Alpes"):
+        store.open_campaign(2019, date(2030, 1, 31), user="admin", campuses=["VAL"])
+    seen = store.campaigns()[2019]
+    assert seen["campuses"]["VAL"]["deadline"] == "2030-01-31" and seen["campuses"]["AGT"]["deadline"] == "2030-03-31"
+    store.close_campaign(2019, user="coord-ara")  # its region's only
+    assert store.campaigns()[2019]["regions"][ARA]["closed_at"] and not store.campaigns()[2019]["regions"][BFC]["closed_at"]
+    with pytest.raises(StoreError, match="Le compte"):
+        store.close_campaign(2019, user="coord-ara", region=BFC)
+    with pytest.raises(StoreError, match="close"):
+        store.campaign_step("submit", 2019, "VAL", user="directeur-val")
+    store.campaign_step("submit", 2019, "AGT", user="directeur-agt")  # the other region's goes on
+
+
+def test_the_command_line_names_scopes_and_acting_accounts(two_regions_copy):
+    store_copy = two_regions_copy
+    pw = "un-long-mot-de-passe\n"
+    r = cli("user", "add", "l-ara", "--role", "lecteur", store=store_copy, stdin=pw)
+    assert r.returncode == 1 and "Précisez le périmètre" in r.stderr
+    r = cli("user", "add", "l-ara", "--role", "lecteur", "--region", ARA, store=store_copy, stdin=pw)
+    assert r.returncode == 0 and "région Auvergne-Rhône-Alpes" in r.stdout, r.stderr
+    r = cli("user", "add", "l-nat", "--role", "lecteur", "--national", "--user", "coord-bfc", store=store_copy, stdin=pw)
+    assert r.returncode == 1 and "compte national" in r.stderr and store_copy.account("l-nat") is None
+    r = cli("user", "add", "l-bfc", "--role", "lecteur", "--region", BFC, "--user", "coord-bfc", store=store_copy, stdin=pw)
+    assert r.returncode == 0, r.stderr
+    listed = json.loads(cli("user", "list", "--json", store=store_copy).stdout)
+    assert {a["name"]: a["scope"] for a in listed}["l-ara"] == "région Auvergne-Rhône-Alpes"
+    r = cli("query", "campuses", "--user", "l-ara", "--format", "json", store=store_copy)
+    assert [c["campus_id"] for c in json.loads(r.stdout)] == ["VAL"], r.stderr
+    r = cli("query", "campuses", "--user", "personne", store=store_copy)
+    assert r.returncode == 1 and "n'existe pas" in r.stderr
+    r = cli("campaign", "open", "--year", "2019", "--deadline", "2030-01-31", "--user", "coord-ara", store=store_copy)
+    assert r.returncode == 0 and "1 campus" in r.stdout and ARA in r.stdout, r.stderr
+    r = cli("campaign", "open", "--year", "2019", "--deadline", "2030-02-28", "--user", "admin", "--region", BFC,
+            store=store_copy)
+    assert r.returncode == 0 and "6 campus" in r.stdout, r.stderr
+    status = json.loads(cli("campaign", "status", "--year", "2019", "--region", ARA, "--json", store=store_copy).stdout)
+    assert [s["campus_id"] for s in status] == ["VAL"]
+    listed = json.loads(cli("campaign", "list", "--json", store=store_copy).stdout)
+    assert {(c["region"], c["deadline"], c["campuses"]) for c in listed} == {(ARA, "2030-01-31", 1), (BFC, "2030-02-28", 6)}
