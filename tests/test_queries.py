@@ -116,6 +116,15 @@ CHECKS = {  # query: (parameters, what the rows must say)
         and as_dict(d, "indicator_id", "objective_path")["AAA-I1"] == "Connaître les besoins › Rencontrer"),
     "data_freshness": ({}, lambda d: d.iloc[0]["batches"] == len(tiny.FILES)),
     "campuses": ({}, lambda d: list(d["campus_id"]) == ["AAA", "BBB"]),
+    # the joint action's teachers once in the region (its largest figure), each detail apart; structures apart
+    "regions_overview": ({**Y, "campuses": None}, lambda d: d[["region", "campuses", "people_reached",
+                                                               "structures_reached", "funding_known_eur", "actions"]]
+                         .values.tolist() == [["Bourgogne-Franche-Comté", 2, 41, 3, 1000.0, 3]]),
+    # one campus of the sector: its own figures (the joint action's teachers as it reported them), the funder types
+    "network_campuses": ({**Y, "campuses": None, "sector": "Tourisme, gastronomie"}, lambda d: d[[
+        "campus_id", "people_reached", "pupils", "teachers", "companies", "actions_terminee", "actions_en_cours",
+        "funding_known_eur", "funding_region_eur", "funding_state_eur", "criteria_met", "criteria_assessed"]]
+        .values.tolist() == [["AAA", 36, 10, 26, 0, 1, 1, 1000.0, 1000.0, 0.0, 1, 1]]),
     # 2020 has targets only: planned, not reported
     "years": ({}, lambda d: as_dict(d, "year", "reported") == {2018: True, 2019: True, 2020: False}),
     "known_campuses": ({}, lambda d: set(d["campus_id"]) == {"AAA", "BBB"}),

@@ -212,8 +212,10 @@ def login_page() -> None:
 
 
 def page_specs(account: dict) -> list[registry.Page]:
-    """The pages of the registry the account may open, in navigation order."""
-    return [p for p in registry.PAGES if permissions.allowed(account, p.action)]
+    """The pages of the registry the account may open, in navigation order (the national ones when it reads more
+    than one region: the first page follows its scope)."""
+    several = len(ui.regions_read()) > 1 if any(p.several_regions for p in registry.PAGES) else False
+    return [p for p in registry.PAGES if permissions.allowed(account, p.action) and (several or not p.several_regions)]
 
 
 def guard(slug: str) -> dict:

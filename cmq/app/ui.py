@@ -228,6 +228,11 @@ def sight() -> permissions.Sight:
     return _sight(str(s.root), s.version(), signed.get("name"), json.dumps(signed.get("grant"), default=str))
 
 
+def regions_read() -> list[str]:
+    """The regions of the campuses this session's account reads (the navigation asks it before any page runs)."""
+    return sorted(_run("campuses", (), *_current())["region"].dropna().unique())
+
+
 def campaigns() -> dict[int, dict]:
     """Every year's campaign as this session's account sees it (its regions' records, its campuses)."""
     return store().campaigns(sight())
@@ -343,7 +348,7 @@ def nothing_validated(f: Filters) -> None:
 
 
 ALL_YEARS_IN_LINKS = "toutes"  # ?annee=toutes: a link that opens on every year
-FILTER_KEYS = ("annee", "filiere", "campus", "chiffres")
+FILTER_KEYS = ("annee", "region", "filiere", "campus", "chiffres")
 VALIDATED = "valides"
 FIGURE_SETS = {VALIDATED: "Chiffres validés seulement", "tous": "Y compris en cours de saisie"}
 
@@ -363,6 +368,7 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> Filters:
     campuses = query("campuses")
     names = dict(zip(campuses["campus_id"], campuses["name"]))
     sectors = sorted(campuses["sector"].dropna().unique())
+    regions = sorted(campuses["region"].dropna().unique())
     qp = st.query_params
     from_link = any(k in qp for k in FILTER_KEYS)
     kept = {} if from_link else st.session_state.get(keys.FILTERS_KEPT, {})
@@ -372,6 +378,7 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> Filters:
         kept = {**{k: v for k, v in kept.items() if k != "chiffres"}, "annee": str(running[-1])}
     url_year = link_value(qp.get("annee") if from_link else kept.get("annee"))
     url_sector = link_value(qp.get("filiere") if from_link else kept.get("filiere"))
+    url_region = link_value(qp.get("region") if from_link else kept.get("region"))
     url_campuses = [c for c in (qp.get_all("campus") if from_link else kept.get("campus", []))[:LINK_VALUES_MAX]
                     if link_value(c)]
     year_options = [ALL_YEARS] + years
@@ -380,6 +387,7 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> Filters:
     opening = ALL_YEARS if every else int(url_year) if url_ok else default_year(known, held) or ALL_YEARS
     ignored = ([f"annee={url_year}"] if url_year and not url_ok and not every else []) + \
               ([f"filiere={url_sector}"] if url_sector and url_sector not in sectors else []) + \
+              ([f"region={url_region}"] if url_region and url_region not in regions else []) + \
               [f"campus={c}" for c in url_campuses if c not in names]
     if ignored:  # a link typed by hand or cut: the page opens all the same, and says what it left out
         st.info(f"Le lien contient {fmt.md(', '.join(ignored)[:200])} : paramètre(s) non reconnu(s), ignoré(s).",
@@ -387,9 +395,19 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> Filters:
     with st.sidebar:
         st.header("Filtres")
         year = st.selectbox("Année", year_options, index=year_options.index(opening), key=keys.YEAR)
+        region = None
+        if len(regions) > 1:  # an account that reads several regions chooses one (links carry it)
+            region = st.selectbox("Région", [None] + regions, index=([None] + regions).index(url_region)
+                                  if url_region in regions else 0,
+                                  format_func=lambda x: "Toutes les régions" if x is None else x, key="flt_region")
         sector = st.selectbox("Filière", [None] + sectors, index=([None] + sectors).index(url_sector) if url_sector in sectors else 0,
                               format_func=lambda x: "Toutes les filières" if x is None else x, key="flt_sector")
-        pool = list(names) if sector is None else campuses.loc[campuses["sector"] == sector, "campus_id"].tolist()
+        keep = pd.Series(True, index=campuses.index)
+        if region is not None:
+            keep &= campuses["region"] == region
+        if sector is not None:
+            keep &= campuses["sector"] == sector
+        pool = campuses.loc[keep, "campus_id"].tolist()
         chosen = st.multiselect("Campus", pool, default=[c for c in url_campuses if c in pool], key="flt_campus",
                                 format_func=lambda c: f"{c} – {names[c]}", placeholder="Tous les campus")
         campaign = held.get(year) if year != ALL_YEARS else None
@@ -408,6 +426,8 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> Filters:
     if year != ALL_YEARS and int(year) == default_year(known, held):  # opened on the reliable year
         campaign_notice(int(year), held)
     new = {"annee": ALL_YEARS_IN_LINKS if year == ALL_YEARS else str(year)}
+    if region:
+        new["region"] = region
     if sector:
         new["filiere"] = sector
     if chosen:
@@ -418,8 +438,10 @@ def filters(campaign_first: bool = False, drafts: bool = False) -> Filters:
     current = {k: (qp.get_all(k) if k == "campus" else qp.get(k)) for k in qp}
     if current != new:
         qp.from_dict(new)
-    selected = chosen or (pool if sector else None)
-    out = Filters(year=None if year == ALL_YEARS else int(year), campuses=selected, sector=sector)
+    selected = chosen or (pool if sector or region else None)
+    out = Filters(year=None if year == ALL_YEARS else int(year), campuses=selected or ([cycle.NO_CAMPUS] if selected == []
+                                                                                      else None),
+                  sector=sector, region=region)
     if shown == VALIDATED:
         ok, validated, said = cycle.validated_only(campaign, selected or list(names))
         out = out.but(campuses=validated, figures=said,  # none validated yet: the pages say so (nothing_validated)

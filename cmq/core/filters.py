@@ -20,6 +20,7 @@ class Filters:
     table_name: str | None = None  # the history of imports: one data table
     # what is said beside the figures
     sector: str | None = None  # « filière … » in every caption
+    region: str | None = None  # « région … » in every caption (folded into campuses, as the sector)
     figures: str | None = None  # « chiffres validés seulement (2 campus sur 6) » when the year has a campaign
     nothing_validated: tuple | None = None  # (year, latest reliable year, campaign): a campaign's year with none yet
 
@@ -43,4 +44,4 @@ class Filters:
         return replace(self, **changes)
 
 
-READ = {f.name for f in fields(Filters)} - {"sector", "figures", "nothing_validated"}
+READ = {f.name for f in fields(Filters)} - {"region", "figures", "nothing_validated"}  # the sector: by network_campuses

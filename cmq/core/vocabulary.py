@@ -128,6 +128,8 @@ COLUMNS = {
     "table_name": "Table", "rows": "Lignes", "inserted": "Ajoutées", "updated": "Modifiées", "unchanged": "Inchangées",
     "reverted_at": "Annulé le", "reverted_by": "Annulé par", "reverted": "Annulé", "title": "Intitulé",
     "amount_eur": "Montant (€)", "women": "Dont femmes",
+    "campus_ids": "Codes des campus", "funding_known_eur": "Financements acquis connus (€)",
+    "structures_reached": "Structures touchées",
 }
 # columns holding codes, shown as their French label (actions' and funding lines' statuses never share a code)
 CODES = {

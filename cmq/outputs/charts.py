@@ -245,6 +245,51 @@ def campus_map(df: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
+@lru_cache(maxsize=1)
+def _region_shapes() -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+    """Each region's outer rings (longitude, latitude), by the region's name, read once per process."""
+    out: dict[str, list] = {}
+    for feat in json.loads(GEOJSON.read_text(encoding="utf-8"))["features"]:
+        geom = feat["geometry"]
+        polygons = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+        out[feat["properties"]["nom"]] = [(np.array([p[0] for p in poly[0]], dtype=np.float32),
+                                           np.array([p[1] for p in poly[0]], dtype=np.float32)) for poly in polygons]
+    return out
+
+
+def regions_overview(df: pd.DataFrame, title: str) -> go.Figure:
+    """France's regions, each filled by the people its campuses reached (four shades of one blue, from the least to
+    the most), its campuses and reach in the hover; the regions the map cannot draw (overseas) said below it."""
+    if df.empty:
+        return empty(title, "Aucun campus dans la sélection.")
+    shapes = _region_shapes()
+    d = df.copy()
+    d["people"] = d["people_reached"].fillna(0).astype(float)
+    top = max(float(d["people"].max()), 1.0)
+    fig = go.Figure()
+    for r in d.itertuples():
+        shade = palette.CRITERION_COLOURS[1 + min(2, int(3 * r.people / top)) if r.people else 0]  # the palest: none
+        for xs, ys in shapes.get(r.region, []):
+            fig.add_trace(go.Scatter(
+                x=xs, y=ys, mode="lines", fill="toself", fillcolor=shade, line=dict(color="#5A5A5A", width=0.8),
+                name=r.region, showlegend=False, hoveron="fills",
+                text=f"<b>{r.region}</b><br>{int(r.campuses)} campus · {fmt.number(r.people)} personnes touchées",
+                hoverinfo="text"))
+    xs, ys = _region_outlines()  # every region's border, those without a campus too
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#8A8A8A", width=0.6), hoverinfo="skip",
+                             showlegend=False))
+    fig.update_xaxes(range=list(FRANCE["lon"]), visible=False)
+    fig.update_yaxes(range=list(FRANCE["lat"]), visible=False, scaleanchor="x",
+                     scaleratio=1 / math.cos(math.radians(sum(FRANCE["lat"]) / 2)))
+    away = [r for r in d["region"] if r not in shapes]
+    note = "Couleur : personnes touchées (plus foncé : davantage ; le plus clair : rien de déclaré)" + (f" · hors carte : {', '.join(away)}" if away else "")
+    fig.add_annotation(text=note, showarrow=False, xref="paper", yref="paper", x=0, y=0, xanchor="left",
+                       yanchor="bottom", font=dict(size=MIN_TEXT, color="#555"))
+    fig = _layout(fig, title, height=520)
+    fig.update_layout(plot_bgcolor="white")
+    return fig
+
+
 def reach_by_campus_audience(df: pd.DataFrame, title: str, top: int = 25) -> go.Figure:
     """Stacked bars: what each campus reached, by audience; beyond `top` campuses the largest are shown, the rest named
     in a note (a bar of « others » would dwarf every campus)."""

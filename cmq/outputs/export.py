@@ -154,7 +154,7 @@ def describe(f: Filters) -> str:
     """Filters in words: « année 2018 · tous les campus »."""
     year = f"année {f.year}" if f.year else "toutes les années"
     campuses = ", ".join(f.campuses) if f.campuses else "tous les campus"
-    sector = f" · filière {f.sector}" if f.sector else ""
+    sector = (f" · région {f.region}" if f.region else "") + (f" · filière {f.sector}" if f.sector else "")
     figures = f" · {f.figures}" if f.figures else ""
     if f.figures and f.campuses and cycle.NO_CAMPUS in f.campuses:
         campuses = "aucun campus validé"

@@ -77,6 +77,9 @@ def _criteria(df: pd.DataFrame, title: str) -> go.Figure:
 
 
 FIGURES = {f.name: f for f in (
+    Figure("carte-des-regions", "regions_overview", charts.regions_overview, "table Campus et publics touchés",
+           title="Les régions : personnes touchées par leurs campus",
+           pack_columns=("region", "campuses", "people_reached", "funding_known_eur", "actions")),
     Figure("carte", "campus_map", charts.campus_map, "table Campus et publics touchés", title="Carte des campus",
            pack_columns=("campus_id", "name", "sector", "people_reached", "reached", "actions")),
     Figure("publics-touches", "reach_by_audience", charts.reach_by_audience, REACH, rows="reach_rows",
@@ -138,6 +141,7 @@ class Page:
     icon: str
     action: str = "read"
     figures: tuple[str, ...] = ()
+    several_regions: bool = False  # offered only to an account that reads more than one region
     queries: tuple[str, ...] = ()
 
     @property
@@ -148,9 +152,11 @@ class Page:
 
 # in navigation order
 PAGES = (
+    Page("national", "Vue nationale", ":material/public:", figures=("carte-des-regions",), several_regions=True),
     Page("overview", "Vue régionale", ":material/dashboard:",
          figures=("carte", "publics-touches", "publics-par-campus", "financements", "actions-par-statut"),
          queries=("overview_kpis", "milestones")),
+    Page("networks", "Réseaux thématiques", ":material/hub:", queries=("network_campuses",), several_regions=True),
     Page("campus", "Campus", ":material/apartment:", figures=("arbre-objectifs", "publics-touches"),
          queries=("iptt", "campus_actions", "campus_funding", "milestones")),
     Page("actions", "Actions", ":material/checklist:", figures=("calendrier-des-actions",),

@@ -74,7 +74,10 @@ def decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
+        # a line of Windows-1252 can happen to be valid UTF-8 (« à«œ » is E0 AB 9C, a Gujarati letter): a file whose
+        # UTF-8 reading holds letters no French text has is read line by line
+        return _decode_lines(data) if _foreign(text) else text
     except UnicodeDecodeError:
         pass
     if _UTF8_LETTER.search(data):  # a UTF-8 file with a few foreign bytes (a line pasted from elsewhere)
@@ -104,10 +107,29 @@ def _decode_lines(data: bytes) -> str:
     out = []
     for line in data.split(b"\n"):
         try:
-            out.append(line.decode("utf-8"))
+            text = line.decode("utf-8")
         except UnicodeDecodeError:
             out.append(line.decode("cp1252", errors="replace"))
+            continue
+        if _foreign(text):  # valid UTF-8 by chance: Windows-1252 when that reads as French and this does not
+            try:
+                other = line.decode("cp1252")
+            except UnicodeDecodeError:
+                other = None
+            if other is not None and not _foreign(other) and _french(other) > _french(text):
+                text = other
+        out.append(text)
     return "\n".join(out)
+
+
+def _foreign(text: str) -> int:
+    """How many letters of `text` are beyond the Latin alphabets (signs such as € or ™ are not letters): none in
+    French."""
+    return sum(1 for ch in text if ord(ch) > 0x24F and unicodedata.category(ch).startswith("L"))
+
+
+def _french(text: str) -> int:
+    return sum(text.count(ch) for ch in _FRENCH)
 
 
 def _first_diff(text: str, mac: str) -> str:

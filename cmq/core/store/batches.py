@@ -22,6 +22,9 @@ class Batches:
         """Record `rows` (already validated, canonical column names) as one batch of `table_name`."""
         t = schema.table(table_name)
         counts = counts or {}
+        if campus_id is None and t.campus_column in rows.columns and len(rows) and rows[t.campus_column].notna().all() \
+                and rows[t.campus_column].nunique() == 1:
+            campus_id = str(rows[t.campus_column].iloc[0])  # a batch of one campus says so (its region's readers see it)
         with self._writing():
             self._check_scope(t, rows, user)
             m = self.manifest()

@@ -1,0 +1,90 @@
+"""Pieces of the national pages: the regions side by side, and one national thematic network's campuses."""
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from cmq.core import fmt
+
+
+def campaign_by_region(campaign: dict | None, today: date | None = None) -> pd.DataFrame:
+    """Each region's campaign of the year as the national level follows it: campuses validated out of those asked,
+    submitted, and late (past their deadline, not submitted). No figure: the states only."""
+    today = today or date.today()
+    rows = []
+    for campus, s in (campaign or {}).get("campuses", {}).items():
+        late = s["status"] not in ("soumis", "valide") and date.fromisoformat(s["deadline"]) < today
+        rows.append({"region": s.get("region") or "", "campus_id": campus, "valide": s["status"] == "valide",
+                     "soumis": s["status"] == "soumis", "late": late})
+    if not rows:
+        return pd.DataFrame(columns=["region", "asked", "validated", "submitted", "late"])
+    d = pd.DataFrame(rows)
+    return d.groupby("region").agg(asked=("campus_id", "count"), validated=("valide", "sum"),
+                                   submitted=("soumis", "sum"), late=("late", "sum")).reset_index()
+
+
+def on_track_by_region(iptt: pd.DataFrame, campuses: pd.DataFrame) -> pd.DataFrame:
+    """Per region, the share of its indicators with a target that are reached or on track (the catalogue's status)."""
+    judged = iptt[iptt["status"].isin(["atteint", "en_bonne_voie", "en_retard"])]
+    judged = judged.merge(campuses[["campus_id", "region"]], on="campus_id")
+    if judged.empty:
+        return pd.DataFrame(columns=["region", "on_track_share", "judged"])
+    g = judged.groupby("region")["status"]
+    return pd.DataFrame({"on_track_share": g.apply(lambda s: s.isin(["atteint", "en_bonne_voie"]).mean()),
+                         "judged": g.size()}).reset_index()
+
+
+def regions_table(regions: pd.DataFrame, on_track: pd.DataFrame, campaign: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    """The regions side by side, in French, each with the link that opens its regional view."""
+    d = regions.merge(on_track, on="region", how="left").merge(campaign, on="region", how="left")
+
+    def state(r) -> str:
+        if fmt.missing(r.get("asked")) or not r["asked"]:
+            return "pas de campagne"
+        late = f", {int(r['late'])} en retard" if r["late"] else ""
+        return f"{int(r['validated'])} validé(s) sur {int(r['asked'])}{late}"
+
+    link = {"annee": str(year) if year else "toutes"}
+    return pd.DataFrame({
+        "Région": d["region"],
+        "Campus": d["campuses"].astype(int),
+        "Personnes touchées": d["people_reached"].map(lambda v: fmt.number(v) if v else "non renseigné"),
+        "Actions": d["actions"].map(lambda v: "non renseigné" if fmt.missing(v) else fmt.number(v)),
+        "Financements acquis connus": d["funding_known_eur"].map(lambda v: fmt.euros(v) if v else "non renseigné"),
+        "Indicateurs atteints ou en bonne voie": [
+            "aucun indicateur avec cible" if fmt.missing(s) else f"{fmt.percent(s)} (sur {int(n)})"
+            for s, n in zip(d["on_track_share"], d["judged"])],
+        "Campagne": [state(r) for _, r in d.iterrows()],
+        "Vue régionale": [f"./overview?{urlencode({**link, 'region': r})}" for r in d["region"]],
+    })
+
+
+def network_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """One thematic network's campuses side by side, in French (nothing reported reads « — », never a zero)."""
+    def n(v):
+        return "—" if fmt.missing(v) else fmt.number(v)
+
+    def eur(v):
+        return "—" if fmt.missing(v) else fmt.euros(v)
+
+    return pd.DataFrame({
+        "Campus": rows["campus_id"] + " – " + rows["name"],
+        "Région": rows["region"],
+        "Personnes touchées": rows["people_reached"].map(n),
+        "dont collégiens et lycéens": rows["pupils"].map(n),
+        "Enseignants et formateurs": rows["teachers"].map(n),
+        "Entreprises": rows["companies"].map(n),
+        "Actions terminées · en cours · prévues": [
+            "—" if fmt.missing(a) else f"{int(a)} · {int(b)} · {int(c)}"
+            for a, b, c in zip(rows["actions_terminee"], rows["actions_en_cours"], rows["actions_prevue"])],
+        "Financements acquis": rows["funding_known_eur"].map(eur),
+        "dont Région": rows["funding_region_eur"].map(eur),
+        "dont État": rows["funding_state_eur"].map(eur),
+        "dont Europe": rows["funding_europe_eur"].map(eur),
+        "dont autres": rows["funding_other_eur"].map(eur),
+        "Critères atteints (sur 11)": [
+            "non évalué" if fmt.missing(a) or not b else f"{int(a)} (évalués : {int(b)})"
+            for a, b in zip(rows["criteria_met"], rows["criteria_assessed"])],
+    })
