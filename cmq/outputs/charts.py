@@ -282,7 +282,8 @@ def regions_overview(df: pd.DataFrame, title: str) -> go.Figure:
     fig.update_yaxes(range=list(FRANCE["lat"]), visible=False, scaleanchor="x",
                      scaleratio=1 / math.cos(math.radians(sum(FRANCE["lat"]) / 2)))
     away = [r for r in d["region"] if r not in shapes]
-    note = "Couleur : personnes touchées (plus foncé : davantage ; le plus clair : rien de déclaré)" + (f" · hors carte : {', '.join(away)}" if away else "")
+    note = "Couleur : personnes touchées (plus foncé : davantage ; le plus clair : rien de déclaré)"
+    note += f" · hors carte : {', '.join(away)}" if away else ""
     fig.add_annotation(text=note, showarrow=False, xref="paper", yref="paper", x=0, y=0, xanchor="left",
                        yanchor="bottom", font=dict(size=MIN_TEXT, color="#555"))
     fig = _layout(fig, title, height=520)
