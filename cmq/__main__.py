@@ -490,7 +490,8 @@ def cmd_remind(a) -> int:
     from cmq.core import remind
 
     store = open_store()
-    msgs, unreachable = remind.messages(store, a.year)
+    sight = store.sight(store.account(a.user)) if a.user else None  # an administrator reminds its own region's campuses
+    msgs, unreachable = remind.messages(store, a.year, sight=sight)
     for campus in unreachable:
         print(f"{campus} : aucun directeur n'a d'adresse de messagerie, pas de relance possible.", file=sys.stderr)
     if a.dry_run:

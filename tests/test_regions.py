@@ -221,3 +221,82 @@ def test_the_command_line_names_scopes_and_acting_accounts(two_regions_copy):
     assert [s["campus_id"] for s in status] == ["VAL"]
     listed = json.loads(cli("campaign", "list", "--json", store=store_copy).stdout)
     assert {(c["region"], c["deadline"], c["campuses"]) for c in listed} == {(ARA, "2030-01-31", 1), (BFC, "2030-02-28", 6)}
+
+
+def test_two_regions_on_one_server_in_the_browser(two_regions_copy):
+    """Bourgogne-Franche-Comté's coordinator and Auvergne-Rhône-Alpes's reader signed in side by side: on every page
+    each may open, in a chart's CSV and in the links they craft, nothing of the other region (campuses, drafts,
+    accounts, campaigns); the national reader has the regions side by side and the thematic network."""
+    from playwright import sync_api as playwright
+
+    from cmq.app import session as app_session  # noqa: F401 (the pages' module, imported as the server does)
+    from cmq.outputs import registry
+
+    from browser import CHROMIUM, CHROMIUM_ARGS, open_as, screenshot, streamlit_server
+    from conftest import REGIONAL_PASSWORD
+
+    store = two_regions_copy
+    store.open_campaign(2019, date(2030, 1, 31), user="admin", campuses=list(store.campus_regions()))
+    store.commit("indicator_values", value_row("VAL", 4321), user="directeur-val")  # drafts of each region
+    store.commit("indicator_values", value_row("AGT", 8765), user="directeur-agt")
+    people = {  # account: (password, what of the other region must never show)
+        "coord-bfc": (REGIONAL_PASSWORD, ["VAL", "Valence", "4 321", "4321", "coord-ara", "lecteur-ara", "directeur-val",
+                                          ARA]),
+        "lecteur-ara": (REGIONAL_PASSWORD, ["AGT", "MSI", "AMF", "Alimentation", "8 765", "8765", "coord-bfc",
+                                            "directeur-agt", BFC]),
+    }
+    with playwright.sync_playwright() as p, streamlit_server(store.root) as url:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        tabs = {name: browser.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR",
+                                          accept_downloads=True).new_page() for name in [*people, "comite"]}
+        try:
+            for name, (password, _) in people.items():  # both signed in before either browses
+                open_as(tabs[name], url, name, password)
+            for name, (_, foreign) in people.items():
+                page = tabs[name]
+                account = store.account(name)
+                slugs = [s.slug for s in registry.PAGES if store.allows(account, s.action)
+                         and not s.several_regions and s.slug != "overview"]
+                links = ["campus?campus=AGT&annee=2019", "campus?campus=VAL&annee=2019",
+                         f"?region={BFC}", f"?region={ARA}", "history?campus=AGT", "campaigns"]  # (the first page: /)
+                for target in slugs + links:
+                    page.goto(f"{url}/{target}")
+                    page.wait_for_function("() => document.title.includes('Pilotage')", timeout=60_000)
+                    page.get_by_text("Connecté :").wait_for(timeout=60_000)
+                    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                                           timeout=60_000)
+                    # the rendered text, and the grids' cells (a table is drawn on a canvas; its cells are in the DOM)
+                    text = page.inner_text("body") + " ".join(page.locator('[role="gridcell"]').all_inner_texts())
+                    seen = [w for w in foreign if w in text and w not in target]  # a crafted link is said back
+                    assert not seen, (name, target, seen, [text[max(0, text.find(w) - 80):text.find(w) + 40] for w in seen])
+                    assert page.locator('[data-testid="stException"]').count() == 0, (name, target)
+                page.goto(f"{url}/?annee=2018")
+                page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+                page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                                       timeout=60_000)
+                page.get_by_role("button", name="Données CSV").first.wait_for(timeout=30_000)
+                try:
+                    with page.expect_download(timeout=60_000) as got:
+                        page.get_by_role("button", name="Données CSV").nth(1).click()  # the audiences reached
+                except Exception:
+                    screenshot(page, f"regions-{name}-failed")
+                    raise
+                exported = got.value.path().read_text(encoding="utf-8-sig")
+                assert exported.strip() and not [w for w in foreign if w in exported], (name, exported[:300])
+                screenshot(page, f"regions-{name}")
+            nation = tabs["comite"]
+            open_as(nation, url + "/?annee=2018", "comite", "comite-demo-2018")
+            nation.get_by_text("Vue nationale des campus").wait_for(timeout=60_000)
+            nation.get_by_text("Les régions côte à côte").wait_for(timeout=60_000)
+            nation.locator('[role="gridcell"]').first.wait_for(state="attached", timeout=60_000)
+            text = nation.inner_text("body") + " ".join(nation.locator('[role="gridcell"]').all_inner_texts())
+            assert ARA in text and BFC in text and "4 321" not in text
+            screenshot(nation, "regions-national")
+            nation.goto(f"{url}/networks?annee=2018&filiere=Tourisme%2C+gastronomie")
+            nation.get_by_text("Réseaux thématiques nationaux").wait_for(timeout=60_000)
+            nation.wait_for_function("() => document.body.innerText.includes('2 campus')", timeout=60_000)
+            table = nation.locator('[data-testid="stDataFrame"]').first.inner_text()
+            screenshot(nation, "regions-network")
+            assert nation.get_by_text("dans 2 région(s)").count() == 1, table
+        finally:
+            browser.close()

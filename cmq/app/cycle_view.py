@@ -162,7 +162,7 @@ def reminders(year: int, account: dict) -> None:
     """Who has not submitted, the e-mail each campus's directors would receive (to whom, what is missing, the
     deadline), and one click to send them through CMQ_SMTP_URL; each sending is kept in the campaign's steps."""
     st.markdown("**Relancer les campus**")
-    msgs, unreachable = remind.messages(ui.store(), year)
+    msgs, unreachable = remind.messages(ui.store(), year, sight=ui.sight())
     if not msgs and not unreachable:
         st.caption("Tous les campus de la campagne ont soumis leurs chiffres : personne à relancer.")
         return

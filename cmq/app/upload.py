@@ -21,7 +21,7 @@ def choose(account: dict) -> tuple[str, str | None]:
     campuses = ui.query("campuses")
     names = dict(zip(campuses["campus_id"], campuses["name"]))
     mine = ui.store().campuses_of(account)
-    tables = [t for t in IMPORTABLE if permissions.allowed(account, "import", permissions.rows_of(schema.table(t), mine or set()))]
+    tables = [t for t in IMPORTABLE if ui.store().allows(account, "import", permissions.rows_of(schema.table(t), mine or set()))]
     codes = [c for c in names if mine is None or c in mine]
     c1, c2 = st.columns(2)
     table = c1.selectbox("Que voulez-vous importer ?", tables, key="imp_table", format_func=lambda t: schema.table(t).label)
@@ -234,7 +234,7 @@ def history_table(b: pd.DataFrame) -> pd.DataFrame:
 def revert_form(history: pd.DataFrame, account: dict) -> None:
     """Pick an active batch the account may revert (a director: their campuses' only), confirm, revert."""
     active = history[history["État"] == "Actif"]
-    active = active[[permissions.allowed(account, "revert", permissions.on(*schema.split_campuses(c)))
+    active = active[[ui.store().allows(account, "revert", permissions.on(*schema.split_campuses(c)))
                      for c in active["Campus"]]]
     if active.empty:
         st.info("Aucun import actif que vous puissiez annuler.")

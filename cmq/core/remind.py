@@ -16,10 +16,11 @@ from cmq.core.store import StoreError
 SENDER = "pilotage-cmq@localhost"
 
 
-def messages(store, year: int, today: date | None = None) -> tuple[dict[str, EmailMessage], list[str]]:
-    """The reminders to send, by campus, and the campuses no reminder can reach (no director with an address)."""
+def messages(store, year: int, today: date | None = None, sight=None) -> tuple[dict[str, EmailMessage], list[str]]:
+    """The reminders to send, by campus `sight` reads (None: every one), and the campuses no reminder can reach (no
+    director with an address)."""
     today = today or date.today()
-    progress = cycle.progress(store, year, today)
+    progress = cycle.progress(store, year, today, sight=sight)
     waiting = progress[~progress["status"].isin(["soumis", "valide"])]
     directors = [a for a in store.accounts().values() if permissions.ROLES[a["role"]].scoped]  # bounded by their campuses
     values = queries.run("iptt", store=store, year=int(year))

@@ -44,6 +44,10 @@ class Accounts:
         return permissions.sight(account, self.campus_regions(), self.drafts(),
                                  national_drafts=os.environ.get(NATIONAL_DRAFTS) == "1")
 
+    def allows(self, account: dict | None, action: str, resource: permissions.Resource = permissions.ANYWHERE) -> bool:
+        """permissions.allowed, a regional scope resolved with the store's campuses (what a page offers)."""
+        return permissions.allowed(account, action, resource, regions_of=self.regions_for(account))
+
     def refuse(self, user: str, action: str, resource: permissions.Resource = permissions.ANYWHERE, *,
                consequence: str = "rien n'a été enregistré") -> None:
         """The write door's check: a French StoreError, saying what was not done, when account `user` may not take

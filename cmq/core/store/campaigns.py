@@ -131,9 +131,7 @@ class Campaigns:
         return mine
 
     def _may_run(self, user: str, record: dict) -> bool:
-        account = self.account(user)
-        return permissions.allowed(account, "run_campaigns", permissions.on(*record["campuses"]),
-                                   regions_of=self.regions_for(account))
+        return self.allows(self.account(user), "run_campaigns", permissions.on(*record["campuses"]))
 
     def extend_campaign(self, year: int, deadline: date, *, user: str, campus: str | None = None,
                         reason: str | None = None, region: str | None = None) -> None:
