@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from browser import CHROMIUM, CHROMIUM_ARGS, axe_problems, open_as, screenshot, streamlit_server
-from conftest import cli
+from conftest import REGIONAL_PASSWORD, cli, second_region
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -335,8 +335,11 @@ def test_a_reload_and_a_new_tab_keep_the_session(store_copy, page):
 
 
 def test_two_app_servers_on_one_database_show_each_others_imports(pg_demo_copy, page):
-    """Two `cmq serve` on one PostgreSQL database (two servers behind a load balancer): an import committed through A
-    shows on B's next page load, B never restarted; a session opened on A is accepted by B (one key for both)."""
+    """Two `cmq serve` on one PostgreSQL database (two servers behind a load balancer) serving two regions: an import
+    committed through A shows on B's next page load, B never restarted; a session opened on A is accepted by B (one
+    key for both); Auvergne-Rhône-Alpes's reader on A and Bourgogne-Franche-Comté's coordinator on B, at once, each
+    read their own region only."""
+    second_region(pg_demo_copy, passwords=True)
     env = {"CMQ_DATABASE_URL": pg_demo_copy.url}
     good = ("Code campus;Identifiant indicateur;Année;Valeur\r\nAGT;AGT-I01;2018;95\r\n").encode("cp1252")
     with streamlit_server(None, env=env) as a, streamlit_server(None, env=env) as b:
@@ -357,3 +360,21 @@ def test_two_app_servers_on_one_database_show_each_others_imports(pg_demo_copy, 
         page.get_by_text("valeurs.csv").first.wait_for(state="attached", timeout=30_000)  # a cell of the grid
         assert indicator_value(page, b, "Nombre de rencontres auprès des acteurs") == "95"
         screenshot(page, "second-server-after-import")
+        other = page.context.browser.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR").new_page()
+        try:
+            sides = ((page, a, "lecteur-ara", "VAL", "AGT"), (other, b, "coord-bfc", "AGT", "VAL"))
+            for tab, server, name, *_ in sides:  # both signed in before either reads
+                open_as(tab, server + "/?annee=2018", name, REGIONAL_PASSWORD)
+            for tab, server, name, own, foreign in sides:
+                tab.goto(server + "/campaigns" if name == "coord-bfc" else server + "/history")
+                tab.get_by_text("Connecté :").wait_for(timeout=60_000)
+                tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                                      timeout=60_000)
+                tab.goto(server + "/?annee=2018")
+                tab.wait_for_selector(".js-plotly-plot", timeout=60_000)
+                tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                                      timeout=60_000)
+                text = tab.inner_text("body")
+                assert f"« {name} »" in text and own in text and foreign not in text, (name, text[:400])
+        finally:
+            other.context.close()
