@@ -110,13 +110,17 @@ def test_empty_store_says_what_is_missing(tmp_path, monkeypatch):
 
 
 def test_every_page_of_the_navigation_runs(any_data):
-    """Every page the registry lists, opened from the navigation as an administrator (who may open them all), on each
-    backend — with the extremes every column allows in the year the pages open on (the largest figure, amount and
-    count, the earliest and the latest date): no value a file may hold makes a page fail."""
+    """Every page the registry lists, opened from the navigation as an administrator (who may open them all: the
+    store holds two regions, so the national pages too), on each backend — with the extremes every column allows in
+    the year the pages open on (the largest figure, amount and count, the earliest and the latest date): no value a
+    file may hold makes a page fail."""
     from datetime import date
 
     from cmq.core import ingest, schema
 
+    from conftest import second_region
+
+    second_region(any_data)
     last = date.today().year + schema.DATE_YEARS_AHEAD
     for table, text in (
             ("indicator_values", "Code campus;Identifiant indicateur;Année;Valeur;Cible;Commentaire\n"

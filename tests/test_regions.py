@@ -300,3 +300,25 @@ def test_two_regions_on_one_server_in_the_browser(two_regions_copy):
             assert nation.get_by_text("dans 2 région(s)").count() == 1, table
         finally:
             browser.close()
+
+
+def test_a_document_takes_a_region_as_its_scope(two_region_root):
+    """The meeting pack and the report of one region read its campuses only; a region outside the reader's scope is
+    refused in French."""
+    from cmq.core.store import Store
+    from cmq.outputs import pack
+    from cmq.outputs.export import ExportError
+
+    store = Store(two_region_root)
+
+    def reader(name: str):
+        return lambda q, **p: queries.run(q, store=store, sight=store.sight(store.account(name)), **p)
+
+    nation = pack.scope_of(reader("comite"), f"region:{ARA}", 2018)
+    assert nation.ctx.campuses == ("VAL",) and nation.title == "Région Auvergne-Rhône-Alpes · 1 campus"
+    assert pack.scope_of(reader("comite"), "region", 2018).title == "2 régions · 7 campus"
+    assert pack.scope_of(reader("lecteur-bfc"), "region", 2018).title == "Région Bourgogne-Franche-Comté · 6 campus"
+    with pytest.raises(ExportError, match="hors de votre périmètre"):
+        pack.scope_of(reader("lecteur-bfc"), f"region:{ARA}", 2018)
+    with pytest.raises(ExportError, match="Campus inconnu"):
+        pack.scope_of(reader("lecteur-bfc"), "VAL", 2018)

@@ -666,9 +666,17 @@ def scope_and_year(prefix: str, nothing: str) -> tuple[str, int, dict[str, str]]
     if not years:
         st.info(fmt.md(nothing))
         st.stop()
+    regions = sorted(campuses["region"].dropna().unique())
+    several = len(regions) > 1  # the nation: every region, or one of them, or one campus
+    options = ["region"] + ([f"region:{r}" for r in regions] if several else []) + list(names)
+
+    def said(c: str) -> str:
+        if c == "region":
+            return "Toutes les régions (synthèse nationale)" if several else "Tous les campus (région)"
+        return f"Région {c.split(':', 1)[1]}" if c.startswith("region:") else f"Campus {c} – {names[c]}"
+
     c1, c2 = st.columns([3, 1])
-    scope = c1.selectbox("Périmètre", ["region"] + list(names), key=f"{prefix}_scope",
-                         format_func=lambda c: "Tous les campus (région)" if c == "region" else f"Campus {c} – {names[c]}")
+    scope = c1.selectbox("Périmètre", options, key=f"{prefix}_scope", format_func=said)
     year = c2.selectbox("Année", years, index=years.index(default_year(known, campaigns()) or years[0]),
                         key=f"{prefix}_year")
     return scope, year, names

@@ -83,7 +83,7 @@ class Item:
 class Pack:
     """Everything the three formats show."""
 
-    scope: str  # "region" or a campus code
+    scope: str  # "region" (every campus read), "region:<name>" (one region's) or a campus code
     scope_title: str
     year: int
     data_date: str
@@ -130,23 +130,38 @@ class Scope:
     figures: str | None = None  # « chiffres validés seulement (…) » when the year has a campaign
 
 
+REGION_PREFIX = "region:"  # « region:Bourgogne-Franche-Comté »: one region's campuses (« region »: every campus read)
+
+
+def is_many(scope: str) -> bool:
+    """A document of several campuses (every campus read, or one region's), not of one campus."""
+    return scope == "region" or scope.startswith(REGION_PREFIX)
+
+
 def scope_of(run: Run, scope: str, year: int, campaign: dict | None = None) -> Scope:
     """Check the scope and year in French, and say which campuses the document reads: with the year's `campaign`, only
     its validated campuses' figures (the committee's figures on a date)."""
     campuses = run("campuses")
     years = [int(y) for y in run("years")["year"]]
-    if scope != "region" and scope not in set(campuses["campus_id"]):
+    region = scope[len(REGION_PREFIX):] if scope.startswith(REGION_PREFIX) else None
+    if region is not None and region not in set(campuses["region"]):
+        raise ExportError(f"Région inconnue ou hors de votre périmètre : « {region} ». Régions possibles : "
+                          f"{', '.join(sorted(campuses['region'].dropna().unique()))}.")
+    if region is not None:
+        campuses = campuses[campuses["region"] == region].reset_index(drop=True)
+    if not is_many(scope) and scope not in set(campuses["campus_id"]):
         codes = campuses["campus_id"].tolist()
         listed = ", ".join(codes[:12]) + (f" … ({len(codes)} campus)" if len(codes) > 12 else "")
         raise ExportError(f"Campus inconnu : « {scope} ». Périmètres possibles : region, {listed}.")
     if year not in years:
         raise ExportError(f"Aucune donnée pour l'année {year}. Années disponibles : "
                           f"{', '.join(str(y) for y in years) or 'aucune'}.")
-    if scope == "region":
+    if is_many(scope):
         regions = sorted(campuses["region"].dropna().unique())
         where = f"Région {regions[0]}" if len(regions) == 1 else f"{len(regions)} régions"
         title = f"{where} · {fmt.number(len(campuses))} campus"
-        ctx = Filters(year=year, until=year)
+        ctx = Filters(year=year, until=year, region=region,
+                      campuses=tuple(campuses["campus_id"]) if region is not None else None)
     else:
         name = campuses.set_index("campus_id").loc[scope, "name"]
         title = f"Campus {scope} – {name}"
@@ -162,7 +177,7 @@ def build(run: Run, scope: str, year: int, campaign: dict | None = None) -> Pack
     """Query and draw every figure of the pack. `run(name, **params)` is the read path (cached in the app). With the
     year's `campaign`, only its validated campuses' figures are shown, and the title slide says so."""
     s = scope_of(run, scope, year, campaign)
-    ctx, names, scope_title, figures = s.ctx, (REGION_PACK if scope == "region" else CAMPUS_PACK), s.title, s.figures
+    ctx, names, scope_title, figures = s.ctx, (REGION_PACK if is_many(scope) else CAMPUS_PACK), s.title, s.figures
     items = []
     for n in names:
         fig_def = FIGURES[n]

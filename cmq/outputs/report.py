@@ -200,7 +200,7 @@ def _by_campus(run, chosen: list[str] | None, year: int) -> dict[str, _Split]:
 def _chapters(s: pack.Scope, reported: set[str]) -> list[tuple[dict, str]]:
     """Every campus of the scope, in the order of the report, with what its chapter holds: "full", or one line —
     "draft" (the year's campaign has not validated its figures) or "empty" (no figure for the year)."""
-    pool = s.campuses if s.scope == "region" else s.campuses[s.campuses["campus_id"] == s.scope]
+    pool = s.campuses if pack.is_many(s.scope) else s.campuses[s.campuses["campus_id"] == s.scope]
     chosen = s.ctx.params(("campuses",))["campuses"]
     return [(c, "draft" if chosen is not None and c["campus_id"] not in chosen else
              "full" if c["campus_id"] in reported else "empty") for c in pool.to_dict("records")]
