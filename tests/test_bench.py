@@ -60,6 +60,9 @@ def test_bench_json_on_a_tiny_size(tmp_path, pg_url):
     for page in readable:  # the whole run of every page a committee member opens, beside the floor page
         assert {f"page run warm CPU · {page}", f"page run cold CPU · {page}", f"page run warm / floor · {page}"} <= names
     assert "page run · floor (two charts, four metrics, a table) · warm CPU" in names
+    for page in bench.PAGES:  # each scope's reader, and a region on the nation's store beside the region alone
+        assert {f"cold median · regional reader · {page}", f"cold median · director · {page}",
+                f"regional reader, national store / region alone · {page}"} <= names
     for page in bench.PAGES:  # the same store on PostgreSQL, beside the embedded one
         assert {f"postgres cold p95 · {page}", f"postgres / embedded cold median · {page}",
                 f"postgres warm median · {page}"} <= names

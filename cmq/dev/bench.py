@@ -38,6 +38,7 @@ COMMON = ["years", "campuses", "data_freshness"]  # the sidebar filters and ever
 # the tables a pandas version of each page loads (besides campuses and batches; actions, reach and funding give the
 # year list)
 PANDAS_TABLES = {
+    "national": ["reach", "actions", "funding"], "networks": ["reach", "actions", "funding", "criteria_assessments"],
     "overview": ["reach", "actions", "funding"], "campus": ["objectives", "indicators", "indicator_values",
                                                            "action_objectives", "reach", "funding", "actions"],
     "actions": ["actions", "action_objectives", "objectives", "reach"], "reach": ["reach", "actions", "funding"],
@@ -54,6 +55,10 @@ def page_queries(page: str, ctx: Filters) -> list[tuple[str, dict]]:
     names, extra = registry.PAGE[page].figures, registry.PAGE[page].queries
     if page == "campus":
         ctx = ctx.but(campuses=(ctx.campus,), year=None)
+    if page == "networks":  # the page opens on the first sector
+        ctx = ctx.but(sector=ctx.sector or schema.SECTORS[0])
+    if page == "national":  # its table reads where each region's indicators stand
+        extra = (*extra, "overview_kpis", "iptt")
     wanted = [(q, {}) for q in COMMON] + [(FIGURES[n].query, FIGURES[n].params(ctx)) for n in names]
     wanted += [(q, ctx.params(queries.parameters(q))) for q in extra]
     out, seen = [], set()
@@ -197,6 +202,19 @@ def pandas_page(page: str, t: dict, ctx: Filters) -> list:
                          t["indicators"][t["indicators"]["campus_id"] == campus].merge(values, on="indicator_id", how="left")]
     if page == "history":
         return common + [t["batches"].sort_values("batch_id", ascending=False)]
+    if page == "national":
+        where = t["campuses"][["campus_id", "region"]]
+        once = reach.merge(where, on="campus_id").groupby(["region", "action_id", "year", "audience", "detail"],
+                                                          dropna=False)["count"].max()
+        return common + [once.groupby("region").sum(), funding.merge(where, on="campus_id").groupby("region")[
+            "amount_eur"].sum(), actions.merge(where, on="campus_id").groupby("region").size()]
+    if page == "networks":
+        members = set(t["campuses"].loc[t["campuses"]["sector"] == (ctx.sector or schema.SECTORS[0]), "campus_id"])
+        mine = lambda d: d[d["campus_id"].isin(members)]  # noqa: E731
+        return common + [mine(reach).groupby(["campus_id", "audience"])["count"].sum(),
+                         mine(actions).groupby(["campus_id", "status"]).size(),
+                         mine(funding).groupby(["campus_id", "funder_type"])["amount_eur"].sum(),
+                         mine(t["criteria_assessments"]).groupby("campus_id")["level"].max()]
     raise KeyError(page)
 
 
@@ -218,14 +236,58 @@ def default_context(store: Store) -> Filters:
     return Filters(year=year, campus=campus)
 
 
-def duckdb_cold(store: Store, page: str, ctx: Filters) -> None:
-    """A new connection and every query of the page."""
+def duckdb_cold(store: Store, page: str, ctx: Filters, sight=None) -> None:
+    """A new connection and every query of the page (as `sight` reads them: each query on its own cursor, as the
+    app runs it)."""
     con = store.connect()
     try:
         for name, params in page_queries(page, ctx):
-            queries.run(name, con=con, **params)
+            cur = con.cursor()
+            try:
+                queries.run(name, con=cur, sight=sight, **params)
+            finally:
+                cur.close()
     finally:
         con.close()
+
+
+def region_alone(store: Store, region: str, root: Path) -> Store:
+    """A store holding one region alone: the current rows of its campuses (and the tables common to every campus),
+    one batch per table."""
+    alone = Store(root)
+    alone.put_account(auth.new_account(synth.USER, "admin", national=True), replace=True)
+    mine = {c for c, r in store.campus_regions().items() if r == region}
+    for name in schema.LOAD_ORDER:
+        rows = store.current(name).drop(columns=["batch_id"], errors="ignore")
+        column = schema.table(name).campus_column
+        if column:
+            rows = rows[rows[column].isin(mine)]
+        if len(rows):
+            alone.commit(name, rows, file_name=f"{name}.csv", user=synth.USER)
+    return alone
+
+
+def measure_scopes(store: Store, report: Results, reps: int, tmp: Path) -> None:
+    """Every page's queries, cold, for a national reader, the reader of the largest region and a director of one of
+    its campuses, on the same store; and the regional reader's pages beside the same pages on a store holding that
+    region alone (target: at most 1.2 ×, the scope costs a region nothing for sharing the nation's store)."""
+    ctx = default_context(store).but(campus=None)
+    regions = store.campus_regions()
+    largest = pd.Series(regions).value_counts().index[0]
+    _, reader = synth.regional(largest)
+    sights = {"national": store.sight(store.account(synth.USER)),
+              "regional": store.sight(store.account(reader)),
+              "director": store.sight(store.account(synth.DIRECTOR))}
+    alone = region_alone(store, largest, tmp / "region-alone")
+    for page in PAGES:
+        med = {who: _ms(_timed(lambda page=page, s=s: duckdb_cold(store, page, ctx, s), reps))[0]
+               for who, s in sights.items()}
+        by_itself, _ = _ms(_timed(lambda page=page: duckdb_cold(alone, page, ctx), reps))
+        report.add(f"cold median · national reader · {page}", med["national"], "ms")
+        report.add(f"cold median · regional reader · {page}", med["regional"], "ms", baseline=med["national"])
+        report.add(f"cold median · director · {page}", med["director"], "ms", baseline=med["national"])
+        report.add(f"regional reader, national store / region alone · {page}", med["regional"] / by_itself, "×",
+                   target=1.2)
 
 
 def measure_catalogue(store: Store, report: Results) -> None:
@@ -248,6 +310,9 @@ def measure_pages(store: Store, report: Results, reps: int, cold_target: float, 
     ctx = default_context(store)
     os.environ["CMQ_DATA_DIR"] = str(store.root)
     from cmq.app import ui  # the app's cached read path (st.cache_data works outside a running server too)
+
+    whole = store.sight(store.account(synth.USER))
+    ui.sight = lambda: whole  # read as a national reader signed in would (outside a session, the app reads nothing)
 
     tables = load_tables(store)
     for page in PAGES:
@@ -518,6 +583,7 @@ def measure(campuses: int = 200, years: int = 10, browser: bool = False, reps: i
         measure_catalogue(store, report)
         measure_pages(store, report, reps if national else 3, cold_target=300 if national else 1000, national=national)
         if national:
+            measure_scopes(store, report, reps, tmp)
             measure_page_runs(store, report, sessions=3 if reps >= 5 else 1)
         if national:
             app, base = peak_rss(store, "app"), peak_rss(store, "pandas")

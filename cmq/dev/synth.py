@@ -15,7 +15,36 @@ import pandas as pd
 from cmq.core import auth, schema
 from cmq.core.store import Store
 
-METROPOLE = schema.REGIONS[:13]
+# how many campuses each region holds, in proportion (France's spread: Auvergne-Rhône-Alpes the most, a handful
+# overseas); every region has at least one campus once the store holds 18 or more
+REGION_WEIGHTS = dict(zip(schema.REGIONS, (16, 7, 8, 7, 2, 11, 11, 10, 8, 12, 12, 8, 9, 2, 2, 1, 3, 1), strict=True))
+# a point inside each region (overseas: their own coordinates, off the map of metropolitan France)
+REGION_POINTS = dict(zip(schema.REGIONS, ((45.5, 4.5), (47.2, 5.0), (48.1, -2.8), (47.5, 1.7), (42.2, 9.1),
+                                          (48.6, 6.2), (50.2, 2.8), (48.8, 2.4), (49.1, 0.1), (45.2, 0.3),
+                                          (43.7, 2.2), (47.4, -0.8), (43.9, 6.1), (16.2, -61.6), (14.6, -61.0),
+                                          (4.9, -52.3), (-21.1, 55.5), (-12.8, 45.2)), strict=True))
+DIRECTOR = "directeur-synthetique"  # the director of the first campus of the largest region (no password)
+
+
+def regional(region: str) -> tuple[str, str]:
+    """The synthetic store's administrator and reader of `region`: « admin-auvergne-rhone-alpes », « lecteur-… »."""
+    import unicodedata
+
+    slug = "".join(c for c in unicodedata.normalize("NFKD", region.lower()) if c.isascii() and (c.isalnum() or c == " "))
+    slug = "-".join(slug.replace("'", " ").split())
+    return f"admin-{slug}", f"lecteur-{slug}"
+
+
+def spread(n: int, rng: np.random.Generator) -> list[str]:
+    """The regions of n campuses, as REGION_WEIGHTS spreads them: each region its share (every one at least a campus
+    from 18 on), the rest drawn by weight."""
+    weights = np.array(list(REGION_WEIGHTS.values()), dtype=float)
+    share = np.floor(weights / weights.sum() * n).astype(int)
+    if n >= len(weights):
+        share = np.maximum(share, 1)
+    regions = [r for r, k in zip(REGION_WEIGHTS, share) for _ in range(k)][:n]
+    regions += list(rng.choice(list(REGION_WEIGHTS), n - len(regions), p=weights / weights.sum()))
+    return list(rng.permutation(regions))
 FUNDERS = [("Région", "region"), ("Rectorat", "etat"), ("DRAAF", "etat"), ("Fonds social européen", "europe"),
            ("Métropole", "collectivite"), ("Département", "collectivite"), ("Branche professionnelle", "entreprise"),
            ("Entreprises mécènes", "entreprise"), ("Programme d'investissements d'avenir", "etat"),
@@ -47,12 +76,15 @@ def reference_tables(size: Size, rng: np.random.Generator) -> dict[str, pd.DataF
     """Campuses, objective trees, indicators, criteria and partners."""
     codes = campus_codes(size.campuses)
     n = len(codes)
+    regions = spread(n, rng)
+    points = np.array([REGION_POINTS[r] for r in regions])
     campuses = pd.DataFrame({
         "campus_id": codes, "name": [f"Campus synthétique {c}" for c in codes],
-        "region": rng.choice(METROPOLE, n), "sector": rng.choice(schema.SECTORS, n),
+        "region": regions, "sector": rng.choice(schema.SECTORS, n),
         "label": rng.choice(list(schema.LABELS), n, p=[0.7, 0.3]), "labelled_year": rng.integers(2014, 2024, n),
         "carrier": [f"Lycée porteur {c}" for c in codes], "carrier_type": rng.choice(list(schema.CARRIER_TYPES), n),
-        "city": [f"Ville {c}" for c in codes], "latitude": rng.uniform(43.0, 50.5, n), "longitude": rng.uniform(-1.5, 7.5, n),
+        "city": [f"Ville {c}" for c in codes], "latitude": points[:, 0] + rng.uniform(-0.8, 0.8, n),
+        "longitude": points[:, 1] + rng.uniform(-1.0, 1.0, n),
         "source": "synthétique",
     })
     objectives, indicators = [], []
@@ -139,6 +171,13 @@ def generate(store: Store, size: Size = NATIONAL, *, seed: int = 2018, batches: 
     for name in ("campuses", "criteria", "partners", "objectives", "indicators", "campus_partners"):
         store.commit(name, ref[name], file_name=f"{name}.csv", user=USER)
         counts[name] = len(ref[name])
+    for region in sorted(set(ref["campuses"]["region"])):  # each region steered by its own administrator and readers
+        admin, reader = regional(region)
+        store.put_account(auth.new_account(admin, "admin", regions=[region]), replace=True)
+        store.put_account(auth.new_account(reader, "lecteur", regions=[region]), replace=True)
+    largest = ref["campuses"]["region"].value_counts().index[0]
+    first = ref["campuses"].loc[ref["campuses"]["region"] == largest, "campus_id"].min()
+    store.put_account(auth.new_account(DIRECTOR, "directeur", [first]), replace=True)
     ref["indicators_by_campus"] = ref["indicators"].groupby("campus_id")["indicator_id"].apply(list).to_dict()
     ref["objectives_by_campus"] = ref["objectives"].groupby("campus_id")["objective_id"].apply(list).to_dict()
     pending: dict[str, list] = {}
