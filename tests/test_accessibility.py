@@ -17,8 +17,13 @@ CHART_PAGES = [p for p in registry.PAGES if p.figures]
 
 
 @pytest.mark.parametrize("slug", [p.slug for p in CHART_PAGES])
-def test_every_chart_has_its_figures_one_click_away(data_dir, slug):
-    """Under every chart of every page, « Voir les données » opens a table of its figures (the map and the tree too)."""
+def test_every_chart_has_its_figures_one_click_away(data_dir, store_copy, slug):
+    """Under every chart of every page, « Voir les données » opens a table of its figures (the map and the tree too);
+    the national pages on a store of two regions (where they are offered)."""
+    if registry.PAGE[slug].several_regions:
+        from conftest import second_region
+
+        second_region(store_copy)
     at = app_test("admin").run()
     at.switch_page(registry.PAGE[slug].path).run()
     boxes = [e.key for e in at.expander if e.label == "Voir les données"]

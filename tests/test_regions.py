@@ -232,7 +232,7 @@ def test_two_regions_on_one_server_in_the_browser(two_regions_copy):
     from cmq.app import session as app_session  # noqa: F401 (the pages' module, imported as the server does)
     from cmq.outputs import registry
 
-    from browser import CHROMIUM, CHROMIUM_ARGS, open_as, screenshot, streamlit_server
+    from browser import CHROMIUM, CHROMIUM_ARGS, axe_problems, open_as, screenshot, streamlit_server
     from conftest import REGIONAL_PASSWORD
 
     store = two_regions_copy
@@ -292,12 +292,15 @@ def test_two_regions_on_one_server_in_the_browser(two_regions_copy):
             text = nation.inner_text("body") + " ".join(nation.locator('[role="gridcell"]').all_inner_texts())
             assert ARA in text and BFC in text and "4 321" not in text
             screenshot(nation, "regions-national")
+            found = {"national": axe_problems(nation)}
             nation.goto(f"{url}/networks?annee=2018&filiere=Tourisme%2C+gastronomie")
             nation.get_by_text("Réseaux thématiques nationaux").wait_for(timeout=60_000)
             nation.wait_for_function("() => document.body.innerText.includes('2 campus')", timeout=60_000)
             table = nation.locator('[data-testid="stDataFrame"]').first.inner_text()
             screenshot(nation, "regions-network")
+            found["networks"] = axe_problems(nation)
             assert nation.get_by_text("dans 2 région(s)").count() == 1, table
+            assert not any(found.values()), found
         finally:
             browser.close()
 

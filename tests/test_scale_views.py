@@ -63,4 +63,5 @@ def test_crowded_charts_say_what_they_leave_out(national_root, monkeypatch):
     notes = [a["text"] for c in at.get("plotly_chart") for a in figure(at, c.proto.id)["layout"].get("annotations", [])]
     assert any("sur 200" in n and "filtrez" in n for n in notes), notes
     sankey = figure(page(national_root, monkeypatch, "funding"), "fund_sankey")["data"][0]
-    assert any(label.startswith(synth.METROPOLE) for label in sankey["node"]["label"]), "200 campuses: flows go to regions"
+    assert any(label.startswith(tuple(synth.REGION_WEIGHTS)) for label in sankey["node"]["label"]), \
+        "200 campuses: flows go to regions"

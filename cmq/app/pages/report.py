@@ -19,9 +19,8 @@ with st.container(horizontal=True, key="report_downloads"):
         st.download_button(f"Télécharger le rapport ({label})", ui.annual_report(scope, year, kind),
                            file_name=report.file_name(scope, year, kind), mime=report.MIME[kind], key=f"report_{kind}",
                            icon=":material/download:", on_click="ignore", type="primary" if kind == "docx" else "secondary")
-shown = ("Tous les campus" if scope == "region" else fmt.md(f"Région {scope.split(':', 1)[1]}") if pack.is_many(scope)
-         else fmt.md(f"Campus {scope} – {names[scope]}"))
-st.caption(f"{shown} · année {int(year)}. "
+st.caption(("Tous les campus" if scope == "region" else fmt.md(f"Région {scope.split(':', 1)[1]}") if pack.is_many(scope)
+            else fmt.md(f"Campus {scope} – {names[scope]}")) + f" · année {int(year)}. "
            "Le document est écrit au clic (quelques secondes), une fois par version des données ; dans Word, la table "
            "des matières se met à jour à l'ouverture (ou par F9).")
 st.header("Plan du rapport")
