@@ -264,6 +264,7 @@ def region_alone(store: Store, region: str, root: Path) -> Store:
             rows = rows[rows[column].isin(mine)]
         if len(rows):
             alone.commit(name, rows, file_name=f"{name}.csv", user=synth.USER)
+    alone.connect().close()  # its read catalogue built, as the national store's is
     return alone
 
 
