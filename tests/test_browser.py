@@ -365,12 +365,7 @@ def test_two_app_servers_on_one_database_show_each_others_imports(pg_demo_copy, 
             sides = ((page, a, "lecteur-ara", "VAL", "AGT"), (other, b, "coord-bfc", "AGT", "VAL"))
             for tab, server, name, *_ in sides:  # both signed in before either reads
                 open_as(tab, server + "/?annee=2018", name, REGIONAL_PASSWORD)
-            for tab, server, name, own, foreign in sides:
-                tab.goto(server + "/campaigns" if name == "coord-bfc" else server + "/history")
-                tab.get_by_text("Connecté :").wait_for(timeout=60_000)
-                tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                                      timeout=60_000)
-                tab.goto(server + "/?annee=2018")
+            for tab, _server, name, own, foreign in sides:  # each on its own server's first page
                 tab.wait_for_selector(".js-plotly-plot", timeout=60_000)
                 tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                                       timeout=60_000)
