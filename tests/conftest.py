@@ -265,9 +265,9 @@ def second_region(store, code: str = "VAL", passwords: bool = False) -> None:
               "funding", "criteria_assessments"):
         rows = store.current(t)
         rows = rows[rows["campus_id"] == "AGT"].copy()
-        for col in rows.columns:
-            if pd.api.types.is_string_dtype(rows[col]) and col not in ("source", "comment", "description"):
-                rows[col] = rows[col].map(lambda v: v.replace("AGT", code) if isinstance(v, str) else v)
+        for col in rows.columns:  # its codes renamed, nothing naming the other region (a funder « Région … »)
+            if pd.api.types.is_string_dtype(rows[col]):
+                rows[col] = rows[col].map(lambda v: v.replace("AGT", code).replace(BFC, ARA) if isinstance(v, str) else v)
         if t == "campuses":
             rows[["name", "region", "academie", "city"]] = [f"Valence tourisme ({code})", ARA, "Grenoble", "Valence"]
         if t == "actions":

@@ -259,8 +259,13 @@ def test_two_regions_on_one_server_in_the_browser(two_regions_copy):
                 links = [f"campus?campus={other}&annee=2019", f"?region={ARA if other == 'VAL' else BFC}",
                          f"history?campus={other}"]
                 for target in slugs + links:
-                    page.goto(f"{url}/{target}")
-                    page.wait_for_function("() => document.title.includes('Pilotage')", timeout=60_000)
+                    if target in slugs:  # from the navigation, as a person moves (one session, no reload)
+                        title = registry.PAGE[target].title
+                        page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+                        page.wait_for_function("t => document.title.startsWith(t)", arg=title, timeout=60_000)
+                    else:
+                        page.goto(f"{url}/{target}")
+                        page.wait_for_function("() => document.title.includes('Pilotage')", timeout=60_000)
                     page.get_by_text("Connecté :").wait_for(timeout=60_000)
                     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                                            timeout=60_000)

@@ -381,10 +381,16 @@ def peak_rss(store: Store, mode: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def measure_import(store: Store, report: Results, tmp: Path) -> None:
+def import_rows(campuses: int) -> int:
+    """The rows of the benchmark's import file: 100 000 from 50 campuses on (the national figures), fewer for a small
+    store (a quick run, the test's, measures the same path on a smaller file)."""
+    return min(100_000, 2_000 * campuses)
+
+
+def measure_import(store: Store, report: Results, tmp: Path, rows: int = 100_000) -> None:
     from cmq.core import ingest
 
-    data = synth.import_csv(store)
+    data = synth.import_csv(store, rows)
     rows = data.count(b"\n") - 1
 
     def pandas_way():
@@ -509,7 +515,7 @@ def measure_browser(store: Store, report: Results, reps: int = 3) -> None:
                target=1.5)
 
 
-def measure_postgres(store: Store, url: str, report: Results, reps: int) -> None:
+def measure_postgres(store: Store, url: str, report: Results, reps: int, rows: int = 100_000) -> None:
     """The same store on PostgreSQL (CMQ_DATABASE_URL), beside the embedded one in the same run: the copy, the
     catalogue's first build, every page cold and warm, and a 100,000-row import (new values for every row) into each."""
     from cmq.app import ui
@@ -545,8 +551,8 @@ def measure_postgres(store: Store, url: str, report: Results, reps: int) -> None
         report.add(f"postgres warm median · {page}", warm["postgres"], "ms", baseline=warm["embedded"], target=50)
     # the same two files into each store: years before the synthetic ones (every row inserted), then new figures for
     # them (every row updated)
-    for what, data in (("every row new", synth.import_csv(store, seed=8, last_year=2015)),
-                       ("every row updated", synth.import_csv(store, seed=9, last_year=2015))):
+    for what, data in (("every row new", synth.import_csv(store, rows, seed=8, last_year=2015)),
+                       ("every row updated", synth.import_csv(store, rows, seed=9, last_year=2015))):
         rows = data.count(b"\n") - 1
         took = {}
         for label, s in (("embedded", store), ("postgres", pg)):
@@ -590,7 +596,7 @@ def measure(campuses: int = 200, years: int = 10, browser: bool = False, reps: i
             app, base = peak_rss(store, "app"), peak_rss(store, "pandas")
             report.add("peak RSS · app process (every page)", app, "MB", baseline=base, target=400)
             report.add("peak RSS · app / pandas", app / base, "×", target=round(1 / 3, 3))
-            measure_import(store, report, tmp)
+            measure_import(store, report, tmp, import_rows(campuses))
             measure_small_batches(report, tmp, small_batches)
             demo_store = Store(tmp / "demo")
             from cmq.core import demo
@@ -603,7 +609,7 @@ def measure(campuses: int = 200, years: int = 10, browser: bool = False, reps: i
             if browser:
                 measure_browser(store, report)
         if database_url:
-            measure_postgres(store, database_url, report, reps)
+            measure_postgres(store, database_url, report, reps, import_rows(campuses))
         return report
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
