@@ -329,3 +329,17 @@ def test_a_document_takes_a_region_as_its_scope(two_region_root):
         pack.scope_of(reader("lecteur-bfc"), f"region:{ARA}", 2018)
     with pytest.raises(ExportError, match="Campus inconnu"):
         pack.scope_of(reader("lecteur-bfc"), "VAL", 2018)
+
+
+def test_the_national_view_follows_each_regions_campaign(two_regions_copy):
+    """Validated out of asked and late, region by region, by the campaign's one rule of lateness (cycle.standing)."""
+    from cmq.app import national_view
+
+    store = two_regions_copy
+    store.open_campaign(2019, date(2030, 1, 31), user="admin", campuses=list(store.campus_regions()))
+    store.extend_campaign(2019, date(2030, 3, 31), user="coord-bfc", campus="MSI", reason="délai")
+    store.campaign_step("submit", 2019, "AGT", user="directeur-agt")
+    store.campaign_step("validate", 2019, "AGT", user="coord-bfc")
+    d = national_view.campaign_by_region(store.campaigns()[2019], today=date(2030, 2, 15)).set_index("region")
+    assert d.loc[BFC, ["asked", "validated", "late"]].tolist() == [6, 1, 4], "MSI's extension: not late yet"
+    assert d.loc[ARA, ["asked", "validated", "late"]].tolist() == [1, 0, 1]

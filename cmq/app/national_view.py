@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from cmq.core import fmt
+from cmq.core import cycle, fmt
 
 
 def campaign_by_region(campaign: dict | None, today: date | None = None) -> pd.DataFrame:
@@ -15,7 +15,8 @@ def campaign_by_region(campaign: dict | None, today: date | None = None) -> pd.D
     today = today or date.today()
     rows = []
     for campus, s in (campaign or {}).get("campuses", {}).items():
-        late = s["status"] not in ("soumis", "valide") and date.fromisoformat(s["deadline"]) < today
+        _, submitted, timeliness, _ = cycle.standing(s, campaign["deadline"], today)
+        late = submitted is None and timeliness == "en retard"
         rows.append({"region": s.get("region") or "", "campus_id": campus, "valide": s["status"] == "valide",
                      "soumis": s["status"] == "soumis", "late": late})
     if not rows:

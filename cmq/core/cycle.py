@@ -30,6 +30,18 @@ def _day(text: str | None) -> date | None:
     return None if not text else datetime.fromisoformat(text).date()
 
 
+def standing(state: dict, deadline: str, today: date) -> tuple[date, date | None, str, int | None]:
+    """Where a campus stands against its deadline (its own extension, else `deadline`, the campaign's): the deadline,
+    the day it submitted (None while not submitted), « à temps », « en retard » or « en cours », and the days left
+    while not submitted. The one rule of lateness: the progress table and the national view read it."""
+    due = _day(state.get("deadline") or deadline)
+    submitted = _day(state.get("submitted_at")) if state["status"] in ("soumis", "valide") else None
+    if submitted:
+        return due, submitted, ("à temps" if submitted <= due else "en retard"), None
+    left = (due - today).days
+    return due, None, ("en retard" if left < 0 else "en cours"), left
+
+
 def progress(store, year: int, today: date | None = None, sight=None) -> pd.DataFrame:
     """One row per campus of the campaign of `year` that `sight` reads (StoreError when there is none)."""
     today = today or date.today()
@@ -38,18 +50,12 @@ def progress(store, year: int, today: date | None = None, sight=None) -> pd.Data
     counts = {r.campus_id: (int(r.indicators), int(r.with_value)) for r in grid.itertuples()}
     rows, reminded = [], last_reminders(campaign)
     for campus, state in campaign["campuses"].items():
-        deadline = _day(state.get("deadline") or campaign["deadline"])  # an extension for this campus, or the campaign's
+        deadline, submitted, timeliness, left = standing(state, campaign["deadline"], today)
         expected, reported = counts.get(campus, (0, 0))
         if "expected" in state:  # the indicators the campaign asks of this campus, not its whole plan
             states = queries.run("completeness_indicators", store=store, campus=campus, year=int(year))
             wanted = states[states["indicator_id"].isin(state["expected"])]
             expected, reported = len(state["expected"]), int((wanted["state"] == "renseigne").sum())
-        submitted = _day(state.get("submitted_at")) if state["status"] in ("soumis", "valide") else None
-        if submitted:
-            timeliness, left = ("à temps" if submitted <= deadline else "en retard"), None
-        else:
-            left = (deadline - today).days
-            timeliness = "en retard" if left < 0 else "en cours"
         sent = [e for e in campaign["events"] if e["campus"] == campus and e["step"] == "send_back"]
         reason = None
         if sent and state["status"] == "renvoye":
