@@ -293,3 +293,18 @@ def two_regions_copy(two_region_root, tmp_path) -> Store:
     dst = tmp_path / "two-regions"
     shutil.copytree(two_region_root, dst, ignore=shutil.ignore_patterns("*.lock"))
     return Store(dst)
+
+
+# the longest tests (a minute or more each on two cores: a whole season, the benchmark, real browsers and servers)
+# start first, so that the two workers end together instead of one running the last long test alone
+LONGEST = ("test_season.py::", "test_bench.py::test_bench_json_on_a_tiny_size", "test_regions.py::test_two_regions",
+           "test_browser.py::test_every_page", "test_browser.py::test_two_app_servers", "test_browser.py::test_upload",
+           "test_accessibility.py::test_axe", "test_sso.py::test_sso_round_trip", "test_signin_http.py::",
+           "test_serving.py::", "test_demo.py::test_an_untouched", "test_campaigns.py::test_the_whole_cycle")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:  # the longest first, in LONGEST's order; the rest keep theirs (the sort is stable)
+        return next((i for i, name in enumerate(LONGEST) if name in item.nodeid), len(LONGEST))
+
+    items.sort(key=rank)
