@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cmq.core import auth, cycle, permissions, queries
+from cmq.core import auth, cycle, fmt, permissions, queries
 from cmq.core.store import StoreError
 
 from conftest import ARA, BFC, cli, second_region, state_of, unchanged
@@ -333,7 +333,7 @@ def test_a_document_takes_a_region_as_its_scope(two_region_root):
 
 def test_the_national_view_follows_each_regions_campaign(two_regions_copy):
     """Validated out of asked and late, region by region, by the campaign's one rule of lateness (cycle.standing)."""
-    from cmq.app import national_view
+    from cmq.outputs import national as national_view
 
     store = two_regions_copy
     store.open_campaign(2019, date(2030, 1, 31), user="admin", campuses=list(store.campus_regions()))
@@ -343,3 +343,44 @@ def test_the_national_view_follows_each_regions_campaign(two_regions_copy):
     d = national_view.campaign_by_region(store.campaigns()[2019], today=date(2030, 2, 15)).set_index("region")
     assert d.loc[BFC, ["asked", "validated", "late"]].tolist() == [6, 1, 4], "MSI's extension: not late yet"
     assert d.loc[ARA, ["asked", "validated", "late"]].tolist() == [1, 0, 1]
+
+
+def test_the_nation_s_report_is_a_synthesis_with_one_chapter_per_region(two_regions_copy):
+    """A national reader's report of every region: the regions side by side and one chapter per region (never two
+    hundred campus chapters); during a campaign, a region with nothing validated reads « pas encore validé », never a
+    zero; a region's report names its steering committee on its title page."""
+    from cmq.outputs import report
+
+    store = two_regions_copy
+    store.open_campaign(2018, date(2030, 1, 31), user="admin", campuses=list(store.campus_regions()))
+    store.campaign_step("submit", 2018, "AGT", user="directeur-agt")
+    store.campaign_step("validate", 2018, "AGT", user="coord-bfc")
+
+    def written(name: str, scope: str) -> report.Report:
+        sight = store.sight(store.account(name))
+        return report.build(lambda q, **p: queries.run(q, store=store, sight=sight, **p), scope, 2018,
+                            store.campaigns(sight).get(2018), charts=False)
+
+    nation = written("comite", "region")
+    heads = [b.text for b in nation.headings() if b.level == 1]
+    assert heads == ["Synthèse nationale", f"Région {ARA}", f"Région {BFC}", "Annexe : l'origine des chiffres"]
+    assert nation.subtitle[1:3] == ["2 régions · 7 campus", "Synthèse nationale, région par région"]
+    side = next(b.table for b in nation.blocks if b.kind == "table" and "Campagne" in b.table.columns).set_index("Région")
+    assert side.loc[ARA, "Personnes touchées"] == "pas encore validé"
+    assert side.loc[ARA, "Campagne"] == "0 validé(s) sur 1" and side.loc[BFC, "Campagne"] == "1 validé(s) sur 6"
+    agt = queries.run("overview_kpis", store=store, year=2018, campuses=["AGT"]).iloc[0]
+    assert side.loc[BFC, "Personnes touchées"] == fmt.number(agt["people_reached"]), "BFC: its validated campus"
+    bfc = next(b.table for b in nation.blocks if b.kind == "table" and "Filière" in b.table.columns
+               and "Personnes touchées" in b.table.columns).set_index("Campus")
+    assert (bfc["Actions"] == "pas encore validé").sum() == 5, "five campuses of BFC not validated yet"
+    assert bfc.loc[bfc.index.str.startswith("AGT"), "Actions"].item() == fmt.number(agt["actions"])
+    ara_chapter = next(i for i, b in enumerate(nation.blocks) if b.text == f"Région {ARA}")
+    assert "n'est encore validé" in nation.blocks[ara_chapter + 1].text and nation.blocks[ara_chapter].flows
+    body = " ".join(b.text for b in nation.blocks) + " ".join(
+        " ".join(b.table.astype(str).to_numpy().ravel()) for b in nation.blocks if b.table is not None)
+    assert "VAL-" not in body, "no figure of a campus whose figures are not validated"
+    assert report.render(nation, "pdf").startswith(b"%PDF")
+
+    regional = written("lecteur-bfc", "region")
+    assert regional.subtitle[2] == f"Comité de pilotage régional des CMQ · {BFC}"
+    assert any(b.text.startswith("CMQ ") for b in regional.headings()), "a region's report keeps its campus chapters"

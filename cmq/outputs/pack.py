@@ -91,6 +91,7 @@ class Pack:
     batches: pd.DataFrame
     made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     figures: str | None = None  # « chiffres validés seulement (…) » when the year has a campaign
+    committee: str | None = None  # whom it is for (a region's steering committee, the national level)
 
     def file_name(self, kind: str) -> str:
         return f"dossier-de-seance_{export.slug(self.scope)}_{self.year}.{kind}"
@@ -126,8 +127,23 @@ class Scope:
     title: str
     year: int
     ctx: Filters
-    campuses: pd.DataFrame  # every campus of the store (the `campuses` query)
+    campuses: pd.DataFrame  # every campus of the scope (the `campuses` query, one region's for a region)
     figures: str | None = None  # « chiffres validés seulement (…) » when the year has a campaign
+    regions: tuple[str, ...] = ()  # the regions of its campuses
+
+    @property
+    def national(self) -> bool:
+        """A document of several regions: the national synthesis (one chapter per region)."""
+        return is_many(self.scope) and len(self.regions) > 1
+
+    @property
+    def committee(self) -> str | None:
+        """Whom a document of many campuses is for: its region's steering committee, or the national level."""
+        if not is_many(self.scope):
+            return None
+        if self.national:
+            return "Synthèse nationale, région par région"
+        return f"Comité de pilotage régional des CMQ · {self.regions[0]}" if self.regions else None
 
 
 REGION_PREFIX = "region:"  # « region:Bourgogne-Franche-Comté »: one region's campuses (« region »: every campus read)
@@ -156,8 +172,8 @@ def scope_of(run: Run, scope: str, year: int, campaign: dict | None = None) -> S
     if year not in years:
         raise ExportError(f"Aucune donnée pour l'année {year}. Années disponibles : "
                           f"{', '.join(str(y) for y in years) or 'aucune'}.")
+    regions = tuple(sorted(campuses["region"].dropna().unique()))
     if is_many(scope):
-        regions = sorted(campuses["region"].dropna().unique())
         where = f"Région {regions[0]}" if len(regions) == 1 else f"{len(regions)} régions"
         title = f"{where} · {fmt.number(len(campuses))} campus"
         ctx = Filters(year=year, until=year, region=region,
@@ -170,7 +186,7 @@ def scope_of(run: Run, scope: str, year: int, campaign: dict | None = None) -> S
     if campaign is not None:
         _, shown, figures = cycle.validated_only(campaign, list(ctx.campuses or campuses["campus_id"]))
         ctx = ctx.but(campuses=shown, figures=figures)
-    return Scope(scope, title, year, ctx, campuses, figures)
+    return Scope(scope, title, year, ctx, campuses, figures, regions)
 
 
 def build(run: Run, scope: str, year: int, campaign: dict | None = None) -> Pack:
@@ -185,7 +201,7 @@ def build(run: Run, scope: str, year: int, campaign: dict | None = None) -> Pack
         items.append(Item(fig_def, ctx, data, fig_def.chart(data, ctx)))
     batches = run("pack_batches", **ctx.params(("campuses", "until")))
     last = batches["committed_at"].max() if not batches.empty else None
-    return Pack(scope, scope_title, year, fmt.local_day(last), items, batches, figures=figures)
+    return Pack(scope, scope_title, year, fmt.local_day(last), items, batches, figures=figures, committee=s.committee)
 
 
 def build_from_store(store, scope: str, year: int) -> Pack:
@@ -224,7 +240,8 @@ def _closing_title(pack: Pack) -> str:
 
 
 def _subtitle(pack: Pack) -> list[str]:
-    return [pack.scope_title, f"Année {pack.year}" + (f" · {pack.figures}" if pack.figures else ""),
+    return [pack.scope_title, *([pack.committee] if pack.committee else []),
+            f"Année {pack.year}" + (f" · {pack.figures}" if pack.figures else ""),
             f"Données au {pack.data_date}", f"Document produit le {fmt.local_day(pack.made_at)}"]
 
 

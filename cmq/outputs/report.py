@@ -4,13 +4,12 @@ per person reached, actions by strategic objective, people reached, indicators, 
 annexes (objective trees, the actions × objectives matrix, partners by type, the import batches every figure comes
 from). One model (a list of blocks), two renderings: an editable Word document (python-docx: real headings, a real
 table of contents field, real tables) and an A4 portrait PDF (fpdf2, as the meeting pack). Every chapter has a
-paragraph « À compléter » in a visible style for the coordinator's own prose."""
+paragraph « À compléter » in a visible style for the coordinator's own prose. A document of several regions is the
+national synthesis instead (synthesis.py: one chapter per region), on the same model (blocks.py) and renderings."""
 from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 import pandas as pd
@@ -24,62 +23,15 @@ from fpdf import FPDF
 
 from cmq.core import fmt, queries, vocabulary
 from cmq.core.filters import Filters
-from cmq.outputs import export, layout, pack, tables
+from cmq.outputs import export, layout, pack, synthesis, tables
+from cmq.outputs.blocks import NONE, TODO, Block, Report, funders_table, headline, reach_table, status_table, table
+from cmq.outputs.blocks import file_name as file_name  # the page names the files it offers
 from cmq.outputs.export import ExportError
 from cmq.outputs.registry import FIGURES
 
 FORMATS = ("docx", "pdf")
 MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf"}
 SUMMARY_FIGURES = ("publics-touches", "actions-par-statut", "financements")  # charts of the summary (with their data)
-TODO = "À compléter"
-NONE = "—"
-
-
-@dataclass
-class Block:
-    """One piece of the report: a heading, a paragraph, the coordinator's placeholder, a table, an indented list or a
-    chart (its picture, its caption and its figures as a table)."""
-
-    kind: str  # heading · text · todo · table · tree · figure · break
-    text: str = ""
-    level: int = 1
-    table: pd.DataFrame | None = None
-    items: list[tuple[int, str]] = field(default_factory=list)
-    png: bytes | None = None
-    numeric: tuple[str, ...] = ()  # columns aligned right (figures)
-    flows: bool = False  # a chapter of one line: it follows on the same page rather than opening one
-
-
-@dataclass
-class Report:
-    scope: str
-    scope_title: str
-    year: int
-    data_date: str
-    figures: str | None
-    blocks: list[Block]
-    made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def title(self) -> str:
-        return f"Rapport d'activité {self.year}"
-
-    @property
-    def subtitle(self) -> list[str]:
-        lines = ["Campus des Métiers et des Qualifications", self.scope_title]
-        lines.append(f"Chiffres au {self.data_date}" + (f" · {self.figures}" if self.figures else ""))
-        lines.append(f"Document produit par l'outil de pilotage le {fmt.local_day(self.made_at.isoformat())}")
-        return lines
-
-    def file_name(self, kind: str) -> str:
-        return file_name(self.scope, self.year, kind)
-
-    def headings(self) -> list[Block]:
-        return [b for b in self.blocks if b.kind == "heading"]
-
-
-def file_name(scope: str, year: int, kind: str) -> str:
-    return f"rapport-activite_{export.slug(scope)}_{year}.{kind}"
 
 
 # ---------------------------------------------------------------- the model, from the store
@@ -87,6 +39,8 @@ def build(run, scope: str, year: int, campaign: dict | None = None, charts: bool
     """Every block of the report of `scope` (region or a campus code) for `year`. `run(name, **params)` is the read
     path; with the year's `campaign`, only its validated campuses' figures (as the meeting pack)."""
     s = pack.scope_of(run, scope, year, campaign)
+    if s.national:  # several regions: the national synthesis, one chapter per region
+        return synthesis.build(run, s, campaign, charts)
     ctx = s.ctx
     chosen = ctx.params(("campuses",))["campuses"]
     campuses = s.campuses if chosen is None else s.campuses[s.campuses["campus_id"].isin(chosen)]
@@ -99,7 +53,7 @@ def build(run, scope: str, year: int, campaign: dict | None = None, charts: bool
         blocks += _chapter(rows, c, year) if state == "full" else _short_chapter(c, year, state)
     blocks += _annexes(campuses, parts, batches)
     last = batches["committed_at"].max() if not batches.empty else None
-    return Report(scope, s.title, year, fmt.local_day(last), s.figures, blocks)
+    return Report(scope, s.title, year, fmt.local_day(last), s.figures, blocks, committee=s.committee)
 
 
 def build_from_store(store, scope: str, year: int, charts: bool = True) -> Report:
@@ -115,28 +69,22 @@ def _summary(run, ctx: Filters, campuses: pd.DataFrame, cost: pd.DataFrame, name
     year, chosen = ctx.year, ctx.params(("campuses",))["campuses"]
     k = run("overview_kpis", year=year, campuses=chosen).iloc[0]
     out = [Block("heading", "Synthèse", 1),
-           Block("text", _headline(k, year)),
+           Block("text", headline(k, year)),
            Block("todo", f"{TODO} : les faits marquants de l'année, en quelques lignes.")]
     status = run("actions_by_status", year=year, campuses=chosen)
-    out += [Block("heading", "Actions par statut", 2), _table(_status_table(status, campuses), numeric=True)]
+    out += [Block("heading", "Actions par statut", 2), table(status_table(status, campuses), numeric=True)]
     reach = run("reach_by_audience", year=year, campuses=chosen)
-    out += [Block("heading", "Personnes et structures touchées", 2),
-            _table(pd.DataFrame({
-                "Public": reach["audience"].map(vocabulary.audience_label),
-                "Nombre": reach["reached"].map(fmt.number),
-                "Actions": reach["actions"].map(fmt.number),
-                "Dont ordres de grandeur": reach["includes_estimates"].fillna(False).map({True: "oui", False: "non"}),
-            }), numeric=("Nombre", "Actions"))]
+    out += [Block("heading", "Personnes et structures touchées", 2), table(*reach_table(reach))]
     funders = run("funding_by_funder", year=year, campuses=chosen)
     unknown = run("funding_unknown", year=year, campuses=chosen)
     out += [Block("heading", "Financements", 2),
-            _table(_funders_table(funders), numeric=("Campus", "Acquis (montants connus)", "Prévus ou demandés",
+            table(funders_table(funders), numeric=("Campus", "Acquis (montants connus)", "Prévus ou demandés",
                                                      "Lignes sans montant"))]
     if not unknown.empty:
         out += [Block("text", "Lignes de financement dont le montant n'est pas connu :"),
-                _table(tables.funding_unknown(unknown).drop(columns=["Montant"]))]
+                table(tables.funding_unknown(unknown).drop(columns=["Montant"]))]
     out += [Block("heading", "Coût par personne touchée", 2),
-            _table(tables.cost_per_person(cost, names), numeric=("Coût par personne touchée", "Financements acquis connus",
+            table(tables.cost_per_person(cost, names), numeric=("Coût par personne touchée", "Financements acquis connus",
                                                                  "Financements acquis sans montant", "Personnes touchées")),
             Block("text", tables.COST_CAPTION)]
     if charts:
@@ -153,21 +101,6 @@ def _summary(run, ctx: Filters, campuses: pd.DataFrame, cost: pd.DataFrame, name
                              png=item.png(), table=figures,
                              numeric=tuple(figures.columns[1:])))
     return out
-
-
-def _headline(k, year: int) -> str:
-    """The summary's first sentence; what nobody reported yet is said so, never written as a zero."""
-    actions = (f"{fmt.number(k['actions'])} actions en {year} ({fmt.number(k['actions_terminee'])} terminées, "
-               f"{fmt.number(k['actions_en_cours'])} en cours, {fmt.number(k['actions_prevue'])} prévues)"
-               if k["actions"] else f"aucune action renseignée pour {year}")
-    reach = (f"{fmt.number(k['people_reached'])} personnes et {fmt.number(k['structures_reached'])} structures touchées "
-             "(une action menée par plusieurs campus comptée une fois)"
-             if k["people_reached"] or k["structures_reached"] else "aucun public touché renseigné")
-    money = (f"{fmt.euros(k['funding_known_eur'])} de financements acquis au montant connu, et "
-             f"{fmt.number(k['funding_unknown_lines'])} ligne(s) de financement dont le montant n'est pas connu (jamais "
-             "comptées comme 0)" if k["funding_known_eur"] or k["funding_unknown_lines"] else
-             "aucun financement acquis renseigné")
-    return f"{fmt.number(k['campuses'])} campus · {actions} · {reach} · {money}."
 
 
 CHAPTER_QUERIES = {  # what a campus chapter and the annexes read: each query once for every campus, then split
@@ -222,6 +155,8 @@ def reported(run, s: pack.Scope) -> set[str]:
 
 def plan(run, s: pack.Scope) -> list[tuple[str, str]]:
     """The report's parts as its contents will list them (title, what it holds), for the page that offers it."""
+    if s.national:
+        return synthesis.plan(s)
     lines = [("Synthèse", "chiffres clés, actions par statut, publics touchés, financements, coût par personne touchée, "
                           "graphiques" + (f" ({s.figures})" if s.figures else ""))]
     for c, state in _chapters(s, reported(run, s)):
@@ -238,7 +173,7 @@ def plan(run, s: pack.Scope) -> list[tuple[str, str]]:
 def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
     code = c["campus_id"]
     out = [Block("heading", f"CMQ {c['name']} ({code})", 1), Block("heading", "Identité", 2),
-           _table(pd.DataFrame([
+           table(pd.DataFrame([
                ("Filière", c["sector"] or NONE),
                ("Label", f"{vocabulary.LABELS.get(c['label'], c['label'] or NONE)}, labellisé en "
                          f"{int(c['labelled_year'])}" if not fmt.missing(c["labelled_year"]) else
@@ -255,7 +190,7 @@ def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
     if funding.empty:
         out.append(Block("text", f"Aucune ligne de financement pour {year}."))
     else:
-        out.append(_table(pd.DataFrame({
+        out.append(table(pd.DataFrame({
             "Financeur": funding["funder"], "Programme": funding["programme"].fillna(""),
             "Nature": funding["kind"].map(vocabulary.FUNDING_KINDS).fillna(""),
             "Statut": funding["status"].map(vocabulary.FUNDING_STATUSES).fillna(""),
@@ -277,7 +212,7 @@ def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
     for (sid, title), group in actions.groupby([actions["strategic_id"].fillna(""),
                                                 actions["strategic_title"].fillna("")], sort=False):
         out.append(Block("heading", f"{sid} · {title}" if sid else "Actions sans objectif du campus rattaché", 3))
-        out.append(_table(pd.DataFrame({
+        out.append(table(pd.DataFrame({
             "Action": group["action_id"] + " · " + group["title"],
             "Statut": group["status"].map(vocabulary.STATUSES).fillna(""),
             "Début": group["start_date"].map(_day), "Fin": group["end_date"].map(_day),
@@ -288,7 +223,7 @@ def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
     if reach.empty:
         out.append(Block("text", f"Aucun chiffre de public touché pour {year}."))
     else:
-        out.append(_table(pd.DataFrame({
+        out.append(table(pd.DataFrame({
             "Action": reach["action_title"].fillna(""),
             "Public": reach["audience"].map(vocabulary.audience_label),
             "Précision": reach["detail"].fillna(""),
@@ -305,7 +240,7 @@ def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
     else:
         out.append(Block("text", f"{fmt.number(shown['indicator_id'].nunique())} indicateur(s) renseigné(s) pour {year} "
                                  f"sur les {fmt.number(total)} du plan d'actions."))
-        out.append(_table(pd.DataFrame({
+        out.append(table(pd.DataFrame({
             "Indicateur": shown["indicator_id"] + " · " + shown["name"],
             "Valeur": [tables.figure(u, v) for u, v in zip(shown["unit"], shown["actual"])],
             "Cible": [tables.figure(u, v) for u, v in zip(shown["unit"], shown["target"])],
@@ -319,7 +254,7 @@ def _chapter(rows: dict[str, pd.DataFrame], c: dict, year: int) -> list[Block]:
     if assessed.empty:
         out.append(Block("text", f"Le campus ne s'est pas positionné sur les critères en {year}."))
     else:
-        out.append(_table(pd.DataFrame({
+        out.append(table(pd.DataFrame({
             "Critère": criteria["criterion_no"].astype(int).astype(str) + ". " + criteria["title"],
             "Niveau": criteria["level"].map(lambda v: NONE if fmt.missing(v) else f"{int(v)} / 3"),
             "Fondement": criteria["level_basis"].map(vocabulary.LEVEL_BASIS).fillna(""),
@@ -342,20 +277,20 @@ def _annexes(campuses: pd.DataFrame, parts: dict, batches: pd.DataFrame) -> list
             out.append(Block("text", "Aucune action."))
             continue
         matrix, legend = _matrix(links)
-        out += [_table(matrix), Block("text", " · ".join(f"{k} : {v}" for k, v in legend.items()))]
+        out += [table(matrix), Block("text", " · ".join(f"{k} : {v}" for k, v in legend.items()))]
     out.append(Block("heading", "C. Partenaires par type", 2))
     for code in campuses["campus_id"]:
         group = parts["partners"].of(code)
         if group.empty:
             continue
-        out += [Block("heading", f"{code}", 3), _table(pd.DataFrame({
+        out += [Block("heading", f"{code}", 3), table(pd.DataFrame({
             "Type": group["partner_type"].map(lambda t: vocabulary.PARTNER_TYPES.get(t, t or NONE)),
             "Nombre": group["partners"].map(fmt.number), "Partenaires": group["names"],
         }), numeric=("Nombre",))]
     out += [Block("heading", "D. Origine des chiffres : les lots d'import", 2),
             Block("text", "Chaque chiffre de ce rapport vient de l'un de ces lots (fichier importé, compte qui l'a "
                           "importé, date) ; l'historique complet est dans l'outil, page « Historique des imports »."),
-            _table(pd.DataFrame({
+            table(pd.DataFrame({
                 "Lot": batches["batch_id"].map(str), "Table": batches["table_name"].map(_table_label),
                 "Fichier": batches["file_name"].fillna(""), "Compte": batches["user_name"].fillna(""),
                 "Date": batches["committed_at"].map(fmt.local_day), "Lignes utilisées": batches["rows_used"].map(fmt.number),
@@ -364,12 +299,6 @@ def _annexes(campuses: pd.DataFrame, parts: dict, batches: pd.DataFrame) -> list
 
 
 # ---------------------------------------------------------------- helpers of the model
-def _table(df: pd.DataFrame, numeric=()) -> Block:
-    if numeric is True:
-        numeric = tuple(df.columns[1:])
-    return Block("table", table=df.astype(str).reset_index(drop=True), numeric=tuple(numeric))
-
-
 def _day(d) -> str:
     return NONE if fmt.missing(d) else fmt.day(d)
 
@@ -379,31 +308,6 @@ def _table_label(name: str) -> str:
 
     t = schema.TABLES.get(name)
     return t.label if t else name
-
-
-def _status_table(status: pd.DataFrame, campuses: pd.DataFrame) -> pd.DataFrame:
-    wide = status.pivot_table(index="campus_id", columns="status", values="actions", aggfunc="sum", fill_value=0)
-    rows = []
-    for code in campuses["campus_id"]:
-        counts = {s: int(wide.loc[code, s]) if code in wide.index and s in wide.columns else 0
-                  for s in vocabulary.STATUSES}
-        rows.append({"Campus": code, **{vocabulary.STATUSES_PLURAL[s]: fmt.number(n) for s, n in counts.items()},
-                     "Total": fmt.number(sum(counts.values()))})
-    return pd.DataFrame(rows)
-
-
-def _funders_table(funders: pd.DataFrame) -> pd.DataFrame:
-    def euros(v):
-        return NONE if fmt.missing(v) else fmt.euros(v)
-
-    return pd.DataFrame({
-        "Financeur": funders["funder"],
-        "Type": funders["funder_type"].map(lambda t: vocabulary.FUNDER_TYPES.get(t, t or "")),
-        "Campus": funders["campuses"].map(fmt.number),
-        "Acquis (montants connus)": funders["acquired_eur"].map(euros),
-        "Prévus ou demandés": funders["expected_eur"].map(euros),
-        "Lignes sans montant": funders["lines_amount_unknown"].map(fmt.number),
-    })
 
 
 def _placed(actions: pd.DataFrame) -> pd.DataFrame:

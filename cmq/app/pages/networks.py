@@ -2,8 +2,9 @@
 status, funding by funder type, position on the 11 criteria."""
 import streamlit as st
 
-from cmq.app import national_view, session, ui
+from cmq.app import session, ui
 from cmq.core import fmt
+from cmq.outputs import national
 
 session.guard("networks")
 f = ui.filters()
@@ -16,7 +17,7 @@ network = f.but(sector=sector, campuses=None) if f.sector and not f.figures else
 rows = ui.read("network_campuses", network)
 st.write(f"**{fmt.number(len(rows))} campus** de la filière {fmt.md(sector)} dans "
          f"**{fmt.number(rows['region'].nunique())} région(s)**.")
-st.dataframe(national_view.network_table(rows), hide_index=True, key="network_campuses",
+st.dataframe(national.network_table(rows), hide_index=True, key="network_campuses",
              column_config={"Campus": st.column_config.TextColumn(pinned=True)})
 st.caption(f"{fmt.md(ui.export.describe(network))} · Critères : niveau « atteint » ou « au-delà » à la "
            "dernière évaluation de chaque critère jusqu'à l'année choisie. « — » : rien de déclaré.")

@@ -1,4 +1,5 @@
-"""Pieces of the national pages: the regions side by side, and one national thematic network's campuses."""
+"""Pieces of the national page and the national synthesis report: the regions side by side, and one national thematic
+network's campuses."""
 from __future__ import annotations
 
 from datetime import date
@@ -37,8 +38,16 @@ def on_track_by_region(iptt: pd.DataFrame, campuses: pd.DataFrame) -> pd.DataFra
                          "judged": g.size()}).reset_index()
 
 
-def regions_table(regions: pd.DataFrame, on_track: pd.DataFrame, campaign: pd.DataFrame, year: int | None) -> pd.DataFrame:
-    """The regions side by side, in French, each with the link that opens its regional view."""
+def not_yet(campuses: pd.DataFrame, unread: set[str]) -> set[str]:
+    """The regions none of whose campuses' figures are read yet (each one `unread`: not validated in the campaign)."""
+    read = set(campuses.loc[~campuses["campus_id"].isin(unread), "region"])
+    return set(campuses["region"].dropna()) - read
+
+
+def regions_table(regions: pd.DataFrame, on_track: pd.DataFrame, campaign: pd.DataFrame, year: int | None,
+                  links: bool = True, pending: set[str] = frozenset()) -> pd.DataFrame:
+    """The regions side by side, in French, each with the link that opens its regional view (`links`: on a page). A
+    region of `pending` has no validated figure yet: its figures read « pas encore validé », never a zero."""
     d = regions.merge(on_track, on="region", how="left").merge(campaign, on="region", how="left")
 
     def state(r) -> str:
@@ -48,7 +57,7 @@ def regions_table(regions: pd.DataFrame, on_track: pd.DataFrame, campaign: pd.Da
         return f"{int(r['validated'])} validé(s) sur {int(r['asked'])}{late}"
 
     link = {"annee": str(year) if year else "toutes"}
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "Région": d["region"],
         "Campus": d["campuses"].astype(int),
         "Personnes touchées": d["people_reached"].map(lambda v: fmt.number(v) if v else "non renseigné"),
@@ -58,8 +67,13 @@ def regions_table(regions: pd.DataFrame, on_track: pd.DataFrame, campaign: pd.Da
             "aucun indicateur avec cible" if fmt.missing(s) else f"{fmt.percent(s)} (sur {int(n)})"
             for s, n in zip(d["on_track_share"], d["judged"])],
         "Campagne": [state(r) for _, r in d.iterrows()],
-        "Vue régionale": [f"./overview?{urlencode({**link, 'region': r})}" for r in d["region"]],
     })
+    waiting = d["region"].isin(pending).to_numpy()
+    for column in ("Personnes touchées", "Actions", "Financements acquis connus", "Indicateurs atteints ou en bonne voie"):
+        table.loc[waiting, column] = "pas encore validé"
+    if links:
+        table["Vue régionale"] = [f"./overview?{urlencode({**link, 'region': r})}" for r in d["region"]]
+    return table
 
 
 def network_table(rows: pd.DataFrame) -> pd.DataFrame:
