@@ -125,6 +125,8 @@ CHECKS = {  # query: (parameters, what the rows must say)
         "campus_id", "people_reached", "pupils", "teachers", "companies", "actions_terminee", "actions_en_cours",
         "funding_known_eur", "funding_region_eur", "funding_state_eur", "criteria_met", "criteria_assessed"]]
         .values.tolist() == [["AAA", 36, 10, 26, 0, 1, 1, 1000.0, 1000.0, 0.0, 1, 1]]),
+    # two campuses reported: no sector has the three an average needs (it would be a campus's own figures)
+    "sector_averages": ({**Y, "campuses": None}, lambda d: d.empty and "people_per_campus" in d.columns),
     # 2020 has targets only: planned, not reported
     "years": ({}, lambda d: as_dict(d, "year", "reported") == {2018: True, 2019: True, 2020: False}),
     "known_campuses": ({}, lambda d: set(d["campus_id"]) == {"AAA", "BBB"}),

@@ -11,7 +11,7 @@ import pytest
 from cmq.core import auth, cycle, fmt, permissions, queries
 from cmq.core.store import StoreError
 
-from conftest import ARA, BFC, cli, second_region, state_of, unchanged
+from conftest import ARA, BFC, app_test, cli, frame, second_region, state_of, unchanged
 
 # AGT is in Bourgogne-Franche-Comté, VAL in Auvergne-Rhône-Alpes
 ACCOUNTS = ("admin", "comite", "directeur-agt", "coord-bfc", "lecteur-bfc", "coord-ara", "lecteur-ara", "directeur-val")
@@ -384,3 +384,49 @@ def test_the_nation_s_report_is_a_synthesis_with_one_chapter_per_region(two_regi
     regional = written("lecteur-bfc", "region")
     assert regional.subtitle[2] == f"Comité de pilotage régional des CMQ · {BFC}"
     assert any(b.text.startswith("CMQ ") for b in regional.headings()), "a region's report keeps its campus chapters"
+
+
+def test_a_region_compares_itself_with_the_nation_only_when_the_deployment_lets_it(two_regions_copy, monkeypatch):
+    """CMQ_COMPARE_REGIONS=1 lets a region's staff set its campuses beside the average campus of their sector across
+    every region: averages of validated figures only, of three campuses at least; no campus row of another region is
+    ever answered; off by default, and never for a director."""
+    from cmq.app import ui
+    from cmq.core.queries import QueryError
+
+    store = two_regions_copy
+    second_region(store, code="LYO")  # a third campus of « Tourisme, gastronomie », in Auvergne-Rhône-Alpes
+    reach = store.current("reach")
+    store.commit("reach", reach[reach["campus_id"] == "LYO"].assign(count=lambda d: d["count"] * 4)
+                 .drop(columns=["batch_id"]), user="admin")  # LYO reached four times as many: the average moves
+    monkeypatch.setenv("CMQ_DATA_DIR", str(store.root))
+    reader = store.account("lecteur-bfc")
+    assert store.comparison(reader) is None, "off by default"
+    at = app_test("lecteur-bfc").run()
+    assert not at.exception and not any("moyenne nationale" in h.value for h in at.header)
+
+    monkeypatch.setenv("CMQ_COMPARE_REGIONS", "1")  # a deployment's setting, read when a server starts
+    ui.clear_cache()
+    assert [store.comparison(store.account(n)) for n in ("comite", "directeur-agt")] == [None, None]
+    compare = store.comparison(reader)
+    for name in ("campuses", "network_campuses", "reach_rows"):
+        with pytest.raises(QueryError, match="ne répond pas à une comparaison"):
+            queries.run(name, store=store, sight=compare, year=2018, campuses=None, sector=None)
+    people = reach[(reach["year"] == 2018) & ~reach["audience"].isin(["entreprises", "etablissements",
+                                                                       "institutionnels"])]
+    agt = people.loc[people["campus_id"] == "AGT", "count"].sum()
+    tourism = queries.run("sector_averages", store=store, sight=compare, year=2018,
+                          campuses=None).set_index("sector").loc["Tourisme, gastronomie"]
+    assert tourism["campuses"] == 3 and tourism["people_per_campus"] == pytest.approx((agt + agt + 4 * agt) / 3)
+
+    at = app_test("lecteur-bfc").run()
+    table = frame(at, "moyenne de la filière").set_index("Campus")
+    assert len(table) == 6 and not any("VAL" in c or "LYO" in c for c in table.index), "its own campuses only"
+    assert table.loc[table.index.str.startswith("AGT"), "moyenne de la filière"].item() == fmt.number(
+        round((agt * 6) / 3, 1))
+    assert set(table.drop(index=table.index[table.index.str.startswith("AGT")])["moyenne de la filière"]) == {
+        "moins de 3 campus"}, "a sector of one or two campuses has no average"
+
+    store.open_campaign(2018, date(2030, 1, 31), user="coord-ara", campuses=["VAL", "LYO"])  # VAL's and LYO's 2018 figures back in progress
+    compare = store.comparison(reader)
+    averaged = queries.run("sector_averages", store=store, sight=compare, year=2018, campuses=None)
+    assert "Tourisme, gastronomie" not in set(averaged["sector"]), "drafts are never averaged"

@@ -228,6 +228,23 @@ def sight() -> permissions.Sight:
     return _sight(str(s.root), s.version(), signed.get("name"), json.dumps(signed.get("grant"), default=str))
 
 
+@functools.lru_cache(maxsize=256)
+def _comparison(root: str, version: int, name: str | None, grant: str) -> permissions.Sight | None:
+    return store().comparison(store().account(name)) if name else None
+
+
+def compared(name: str, f: Filters) -> pd.DataFrame | None:
+    """Rows of comparison query `name` (averages over every region's validated figures) for the filters `f`, when
+    the deployment lets this session's account compare its region with the others; None otherwise."""
+    signed = st.session_state.get(keys.ACCOUNT) or {}
+    s = store()
+    seen = _comparison(str(s.root), s.version(), signed.get("name"), json.dumps(signed.get("grant"), default=str))
+    if seen is None:
+        return None
+    query_name, params = reading(name, f.but(campuses=None, campus=None))
+    return _run(query_name, _frozen(params), str(s.root), s.version(), seen).copy(deep=False)
+
+
 def regions_read() -> list[str]:
     """The regions of the campuses this session's account reads (the navigation asks it before any page runs)."""
     return sorted(_run("campuses", (), *_current())["region"].dropna().unique())
@@ -273,6 +290,7 @@ def clear_cache() -> None:
     _run.cache_clear()
     _day.cache_clear()
     _sight.cache_clear()
+    _comparison.cache_clear()
     _shaped.cache_clear()
     _drawn.cache_clear()
 

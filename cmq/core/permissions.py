@@ -237,19 +237,22 @@ class Sight:
     read connection applies it to every relation (Store.connect): no query filters by hand."""
     campuses: frozenset[str] | None = None
     hidden: frozenset[tuple[str, int]] = field(default_factory=frozenset)
+    only: frozenset[str] | None = None  # the queries it may answer (None: any); a comparison answers averages only
 
     @property
     def everything(self) -> bool:
-        return self.campuses is None and not self.hidden
+        return self.campuses is None and not self.hidden and self.only is None
 
     def key(self) -> tuple:
         """A hashable, stable form (results are cached per sight)."""
-        return (None if self.campuses is None else tuple(sorted(self.campuses)), tuple(sorted(self.hidden)))
+        return (None if self.campuses is None else tuple(sorted(self.campuses)), tuple(sorted(self.hidden)),
+                None if self.only is None else tuple(sorted(self.only)))
 
     @classmethod
     def of(cls, key: tuple) -> Sight:
         """The sight of a key (see key)."""
-        return cls(None if key[0] is None else frozenset(key[0]), frozenset(tuple(p) for p in key[1]))
+        return cls(None if key[0] is None else frozenset(key[0]), frozenset(tuple(p) for p in key[1]),
+                   None if key[2] is None else frozenset(key[2]))
 
 
 EVERYTHING = Sight()
@@ -277,3 +280,19 @@ def sight(account: dict | None, regions_of: Mapping[str, str], drafts: set[tuple
         hide = role.name == "lecteur" and not national_drafts and len(set(regions_of.values())) > 1
         return Sight(None, frozenset(drafts) if hide else frozenset())
     return Sight(scope(account, regions_of))
+
+
+COMPARISONS = frozenset({"sector_averages"})  # the queries a comparison answers: averages of several campuses, no row
+
+
+def comparison(account: dict | None, regions_of: Mapping[str, str], drafts: set[tuple[str, int]] | frozenset,
+               allowed: bool) -> Sight | None:
+    """What a region's staff compares itself with, when the deployment allows it (`allowed`, off by default): every
+    region's validated figures, answered only by the queries of COMPARISONS (averages by sector over several campuses,
+    never a campus's row). None: no comparison (not allowed, a national account — it reads them all already —, a
+    director, a disabled account or one that reads nothing)."""
+    if not allowed or not account or account.get("disabled") or is_national(account) or ROLES[account["role"]].scoped:
+        return None
+    if "read" not in ROLES[account["role"]].actions or not scope(account, regions_of):
+        return None
+    return Sight(None, frozenset(drafts), only=COMPARISONS)

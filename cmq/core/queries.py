@@ -59,6 +59,9 @@ def bind(name: str, params: dict) -> dict:
 def run(name: str, con: duckdb.DuckDBPyConnection | None = None, store=None, sight=None, **params) -> pd.DataFrame:
     """Run query `name` on a read connection `con`, or on a new connection to `store`, and return its rows as
     `sight` lets an account read them (permissions.sight; None: the store's own read, everything)."""
+    if sight is not None and sight.only is not None and name not in sight.only:
+        raise QueryError(f"La requête « {name} » ne répond pas à une comparaison : seules des moyennes de plusieurs "
+                         "campus le font.")
     sql, bound = sql_text(name), bind(name, params)
     if con is not None:
         return shade(con, sight, sql).execute(sql, bound).df()

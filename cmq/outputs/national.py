@@ -103,3 +103,37 @@ def network_table(rows: pd.DataFrame) -> pd.DataFrame:
             "non évalué" if fmt.missing(a) or not b else f"{int(a)} (évalués : {int(b)})"
             for a, b in zip(rows["criteria_met"], rows["criteria_assessed"])],
     })
+
+
+MIN_AVERAGED = 3  # sector_averages.sql's rule: an average of fewer campuses would be a campus's own figures
+
+
+def comparison_table(own: pd.DataFrame, averages: pd.DataFrame) -> pd.DataFrame:
+    """A region's campuses beside the average campus of their sector across every region (validated figures): the
+    campus's figure, then the average; « non renseigné » for a campus that has not reported, never a zero."""
+    avg = averages.set_index("sector")
+
+    def mine(v, said=fmt.number):
+        return "non renseigné" if fmt.missing(v) else said(v)
+
+    def theirs(sector, column, said=fmt.number):
+        if sector not in avg.index:
+            return f"moins de {MIN_AVERAGED} campus"
+        v = avg.loc[sector, column]
+        return "non évalué" if fmt.missing(v) else said(round(float(v), 1))
+
+    actions = own[["actions_terminee", "actions_en_cours", "actions_prevue"]]
+    return pd.DataFrame({
+        "Campus": own["campus_id"] + " – " + own["name"],
+        "Filière": own["sector"].fillna("non renseignée"),
+        "Personnes touchées": own["people_reached"].map(mine),
+        "moyenne de la filière": [theirs(s, "people_per_campus") for s in own["sector"]],
+        "Actions": [None if r.isna().all() else r.fillna(0).sum() for _, r in actions.iterrows()],
+        "moyenne des actions": [theirs(s, "actions_per_campus") for s in own["sector"]],
+        "Financements acquis connus": own["funding_known_eur"].map(lambda v: mine(v, fmt.euros)),
+        "moyenne des financements": [theirs(s, "funding_known_per_campus", fmt.euros) for s in own["sector"]],
+        "Critères atteints": own["criteria_met"].map(mine),
+        "moyenne des critères": [theirs(s, "criteria_met_per_campus") for s in own["sector"]],
+        "Campus de la filière comptés": [fmt.number(avg.loc[s, "campuses"]) if s in avg.index else "—"
+                                         for s in own["sector"]],
+    }).assign(Actions=lambda d: d["Actions"].map(mine))

@@ -3,7 +3,7 @@ import streamlit as st
 
 from cmq.app import session, ui
 from cmq.core import fmt
-from cmq.outputs import charts
+from cmq.outputs import charts, national
 
 session.guard("overview")
 f = ui.filters()
@@ -43,3 +43,13 @@ with left:
 with right:
     ui.figure("actions-par-statut", f, key="actions")
 ui.milestones(f, key="overview_milestones")
+averages = ui.compared("sector_averages", f)  # None unless the deployment lets a region compare itself
+if averages is not None:
+    st.header("Comparaison avec la moyenne nationale de chaque filière")
+    st.dataframe(national.comparison_table(ui.read("network_campuses", f.but(sector=None)), averages),
+                 hide_index=True, key="overview_comparison",
+                 column_config={"Campus": st.column_config.TextColumn(pinned=True)})
+    st.caption(f"{fmt.md(ui.export.describe(f))} · La moyenne d'un campus de la filière, sur les chiffres validés de "
+               "toutes les régions (réglage du déploiement CMQ_COMPARE_REGIONS) : aucun campus d'une autre région n'est "
+               f"lu ici, seulement des moyennes ; une filière de moins de {national.MIN_AVERAGED} campus ayant déclaré "
+               "des chiffres n'a pas de moyenne (elle dirait les chiffres d'un campus).")

@@ -9,6 +9,7 @@ from cmq.core.store.files import (
 )
 
 NATIONAL_DRAFTS = "CMQ_NATIONAL_DRAFTS"  # « 1 »: the national level reads the figures still in progress too
+COMPARE_REGIONS = "CMQ_COMPARE_REGIONS"  # « 1 »: a region's staff compares itself with every region's validated figures
 
 
 class Accounts:
@@ -43,6 +44,12 @@ class Accounts:
         not see (CMQ_NATIONAL_DRAFTS=1: the deployment lets the national level read them)."""
         return permissions.sight(account, self.campus_regions(), self.drafts(),
                                  national_drafts=os.environ.get(NATIONAL_DRAFTS) == "1")
+
+    def comparison(self, account: dict | None):
+        """What `account` compares its region with (permissions.comparison): every region's validated figures, as
+        averages only, when the deployment allows it (CMQ_COMPARE_REGIONS=1); None otherwise."""
+        return permissions.comparison(account, self.campus_regions(), self.drafts(),
+                                      allowed=os.environ.get(COMPARE_REGIONS) == "1")
 
     def allows(self, account: dict | None, action: str, resource: permissions.Resource = permissions.ANYWHERE) -> bool:
         """permissions.allowed, a regional scope resolved with the store's campuses (what a page offers)."""

@@ -27,7 +27,7 @@ from cmq.core.store.files import (
 )
 
 READ_ATTEMPTS = 5  # a read overtaken by commits this many times in a row gives up (each retry reads a newer version)
-CATALOGUE_FORMAT = 6  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
+CATALOGUE_FORMAT = 7  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
 
 
 # batches (one row per batch, with its revert if any) and a table's history (every row with its batch and whether it
@@ -74,6 +74,88 @@ def shared_rules(con: duckdb.DuckDBPyConnection) -> None:
         where (campuses is null or list_contains(campuses, campus_id))
             and (chosen_year is null or year = chosen_year)
         group by action_id, year, audience, detail""")
+    # each campus's year in a few figures (a year null: every year): people reached (structures are not people), of
+    # them pupils, teachers, companies; actions by status; acquired funding with a known amount, by funder type; the
+    # labelling criteria met (level 2 or 3, its latest assessment up to the year); `reported`: it declared a reach,
+    # an action or a funding line for the year (a campus that has not reported yet is never averaged as a zero).
+    # The national thematic networks show it campus by campus, a region's comparison averages it by sector
+    con.execute("""
+        create or replace macro campus_figures(chosen_year) as table
+        with reach_of as (
+            select
+                r.campus_id,
+                cast(coalesce(sum(r.count) filter (where not a.is_structure), 0) as bigint) as people_reached,
+                cast(coalesce(sum(r.count) filter (where a.audience in ('collegiens', 'lyceens', 'collegiens_lyceens')),
+                    0) as bigint) as pupils,
+                cast(coalesce(sum(r.count) filter (where a.audience = 'enseignants'), 0) as bigint) as teachers,
+                cast(coalesce(sum(r.count) filter (where a.audience = 'entreprises'), 0) as bigint) as companies
+            from reach r
+            join audiences a using (audience)
+            where chosen_year is null or r.year = chosen_year
+            group by r.campus_id
+        ),
+        actions_of as (
+            select
+                campus_id,
+                count(*) filter (where status = 'terminee') as actions_terminee,
+                count(*) filter (where status = 'en_cours') as actions_en_cours,
+                count(*) filter (where status = 'prevue') as actions_prevue
+            from actions
+            where chosen_year is null or year = chosen_year
+            group by campus_id
+        ),
+        funding_of as (
+            select
+                campus_id,
+                coalesce(sum(amount_eur) filter (where status = 'acquis'), 0) as funding_known_eur,
+                coalesce(sum(amount_eur) filter (where status = 'acquis' and funder_type = 'region'), 0)
+                    as funding_region_eur,
+                coalesce(sum(amount_eur) filter (where status = 'acquis' and funder_type = 'etat'), 0)
+                    as funding_state_eur,
+                coalesce(sum(amount_eur) filter (where status = 'acquis' and funder_type = 'europe'), 0)
+                    as funding_europe_eur,
+                coalesce(sum(amount_eur) filter (where status = 'acquis'
+                    and funder_type not in ('region', 'etat', 'europe')), 0) as funding_other_eur
+            from funding
+            where chosen_year is null or year = chosen_year
+            group by campus_id
+        ),
+        criteria_of as (
+            select
+                campus_id,
+                count(*) filter (where level >= 2) as criteria_met,
+                count(*) as criteria_assessed
+            from (
+                select campus_id, criterion_no, level
+                from criteria_assessments
+                where chosen_year is null or year <= chosen_year
+                qualify row_number() over (partition by campus_id, criterion_no order by year desc) = 1
+            )
+            group by campus_id
+        )
+        select
+            c.campus_id,
+            c.sector,
+            r.people_reached,
+            r.pupils,
+            r.teachers,
+            r.companies,
+            a.actions_terminee,
+            a.actions_en_cours,
+            a.actions_prevue,
+            f.funding_known_eur,
+            f.funding_region_eur,
+            f.funding_state_eur,
+            f.funding_europe_eur,
+            f.funding_other_eur,
+            k.criteria_met,
+            k.criteria_assessed,
+            r.campus_id is not null or a.campus_id is not null or f.campus_id is not null as reported
+        from campuses c
+        left join reach_of r using (campus_id)
+        left join actions_of a using (campus_id)
+        left join funding_of f using (campus_id)
+        left join criteria_of k using (campus_id)""")
     # where an indicator stands against its target (steering.py says the rule and sets the thresholds), as a code of
     # vocabulary.INDICATOR_STATUS: every query that judges an indicator calls this, on the figures it is judged on
     # (a cumulative indicator: its running sums)
@@ -113,7 +195,14 @@ def _named(sql: str | None) -> set[str] | None:
     if sql is None:
         return None
     words = set(re.findall(r"[a-z_][a-z0-9_]*", sql.lower()))
-    return words | ({"reach"} if "reach_once" in words else set()) | {f"raw_{w[:-8]}" for w in words if w.endswith("_history")}
+    macros = set().union(*(reads for macro, reads in MACRO_READS.items() if macro in words))
+    return words | macros | {f"raw_{w[:-8]}" for w in words if w.endswith("_history")}
+
+
+MACRO_READS = {  # the relations each shared rule reads: a query calling it reads them through the sight too
+    "reach_once": {"reach"},
+    "campus_figures": {"campuses", "reach", "actions", "funding", "criteria_assessments"},
+}
 
 
 def shade(con: duckdb.DuckDBPyConnection, sight, sql: str | None = None) -> duckdb.DuckDBPyConnection:
