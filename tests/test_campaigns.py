@@ -233,7 +233,9 @@ def test_once_a_campaign_exists_the_committee_reads_the_validated_figures(data_d
     from cmq.outputs import pack
 
     p = pack.build_from_store(store_copy, "region", 2018)
-    assert "chiffres validés seulement (1 campus sur 6)" in pack._subtitle(p)[1]
+    title = pack._subtitle(p)  # the scope, whom it is for (its region's committee), the year and its figures
+    assert title[1] == "Comité de pilotage régional des CMQ · Bourgogne-Franche-Comté"
+    assert "chiffres validés seulement (1 campus sur 6)" in title[2]
 
 
 def test_a_campaign_can_ask_a_campus_for_some_indicators_only(store_copy, tmp_path):

@@ -49,7 +49,8 @@ def test_migrations_make_the_contract_and_say_where_the_database_stands(pg_url):
     for t in schema.TABLES.values():  # every history table holds the contract's columns, typed, and the batch
         expected = {c.name: postgres.PG_TYPES[c.type] for c in t.columns} | {"batch_id": "bigint"}
         assert held[f"{t.name}_history"] == expected, t.name
-    assert recorded == [(1, "0001_store"), (2, "0002_private"), (3, "0003_account_scopes")]
+    assert recorded == [(1, "0001_store"), (2, "0002_private"), (3, "0003_account_scopes"),
+                        (4, "0004_regions_of_shared_rows")]
     status = cli("db", "status", "--database-url", pg_url, data_dir="/nonexistent")
     assert status.returncode == 0 and "(à jour)" in status.stdout
     again = cli("db", "upgrade", "--database-url", pg_url, data_dir="/nonexistent")

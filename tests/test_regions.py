@@ -430,3 +430,50 @@ def test_a_region_compares_itself_with_the_nation_only_when_the_deployment_lets_
     compare = store.comparison(reader)
     averaged = queries.run("sector_averages", store=store, sight=compare, year=2018, campuses=None)
     assert "Tourisme, gastronomie" not in set(averaged["sector"]), "drafts are never averaged"
+
+
+def test_a_region_s_committee_rows_are_its_own(two_regions_copy):
+    """A milestone of a whole region (no campus, its region named) is written and reverted by that region's
+    administrators only and read by that region's accounts (and the nation), never by another region's; a batch of
+    several campuses of one region is in that region's history; a row naming no region stays the nation's."""
+    store = two_regions_copy
+
+    def copil(key: str, region: str | None, campus: str | None = None) -> pd.DataFrame:
+        return pd.DataFrame([{"milestone_id": key, "campus_id": campus, "region": region,
+                              "start_date": date(2019, 3, 1), "milestone_kind": "comite_pilotage",
+                              "milestone_status": "prevu", "title": f"Comité de pilotage {region}"}])
+
+    mine = store.commit("milestones", copil("ARA-COPIL-2019", ARA), user="coord-ara").batch_id
+    before = unchanged(store)
+    for user, rows, refused in (
+            ("coord-ara", copil("BFC-COPIL-2019", BFC), f"toute la région {BFC}"),
+            ("directeur-val", copil("ARA-COPIL-2019-B", ARA), f"toute la région {ARA}"),
+            ("coord-ara", copil("REG-COPIL-2018-04", ARA), f"toute la région {BFC}"),  # BFC's, taken over
+            ("coord-ara", copil("NAT-2019", None), "sans campus")):
+        with pytest.raises(StoreError, match=refused):
+            store.commit("milestones", rows, user=user)
+    with pytest.raises(StoreError, match=f"toute la région {ARA}"):
+        store.revert(mine, user="coord-bfc")
+    assert unchanged(store) == before, "a refused write leaves the store byte-identical"
+
+    def seen(name: str, **params) -> set[str]:
+        sight = store.sight(store.account(name))
+        return set(queries.run("milestones", store=store, sight=sight, **{"campuses": None, **params})["milestone_id"])
+
+    assert "ARA-COPIL-2019" in seen("lecteur-ara") and "REG-COPIL-2018-04" not in seen("lecteur-ara")
+    assert "REG-COPIL-2018-04" in seen("lecteur-bfc") and "ARA-COPIL-2019" not in seen("lecteur-bfc")
+    assert "ARA-COPIL-2019" in seen("directeur-val"), "a director sees its region's committee"
+    assert {"ARA-COPIL-2019", "REG-COPIL-2018-04"} <= seen("comite")
+    assert "REG-COPIL-2018-04" not in seen("comite", campuses=["VAL"]), "the nation filtering one region: its own"
+
+    reach = store.current("reach")
+    both = store.commit("reach", reach[reach["campus_id"].isin(["AGT", "MSI"])].drop(columns=["batch_id"]),
+                        user="coord-bfc").batch_id
+
+    def history(name: str) -> set[int]:
+        sight = store.sight(store.account(name))
+        return set(queries.run("batch_history", store=store, sight=sight, campus=None, table_name=None)["batch_id"])
+
+    assert both in history("lecteur-bfc") and both not in history("lecteur-ara") and both in history("comite")
+    assert mine in history("lecteur-ara") and mine not in history("lecteur-bfc")
+    store.revert(mine, user="coord-ara")

@@ -478,7 +478,7 @@ def milestones(f: Filters, key: str) -> None:
         return
     st.dataframe(shaped(tables.milestones, reading("milestones", f)), hide_index=True, key=key,
                  height=38 + 35 * min(len(rows), 15))
-    st.caption(f"Région : jalons de toute la région (comité de pilotage, coordination, CREFOP). Données importées le "
+    st.caption(f"Région : jalons de toute une région (comité de pilotage, coordination, CREFOP). Données importées le "
                f"{fmt.md(data_date())}.")
 
 

@@ -69,11 +69,13 @@ class Resource:
     in the account's scope »; `shared`: why no campus owns it (in French), when none does; `touch`: how the campuses
     are touched, which a refusal says — « rows » written for them, rows they « own » that the write replaces or
     points to, campuses « joined » to an action as co-carriers; `regions`: for a campus's identity, the regions its
-    rows name and held (a regional administrator keeps its own campuses' records; moving one elsewhere is national)."""
+    rows name and held (a regional administrator keeps its own campuses' records; moving one elsewhere is national);
+    `whole_regions`: rows of no campus that belong to a region (its administrators write them, a director none)."""
     campuses: frozenset[str] | None = None
     shared: str | None = None
     touch: str = "rows"
     regions: frozenset[str] | None = None
+    whole_regions: frozenset[str] = frozenset()  # regions rows of no campus belong to (a committee's milestones)
 
 
 ANYWHERE = Resource()
@@ -85,16 +87,16 @@ def on(*campuses: str | None, touch: str = "rows") -> Resource:
     return Resource(frozenset(c or "" for c in campuses), touch=touch)
 
 
-def rows_of(table, campuses: set[str], regions: set[str] | None = None) -> Resource:
+def rows_of(table, campuses: set[str], regions: set[str] | None = None, whole: set[str] = frozenset()) -> Resource:
     """The resource of rows written to a table of the schema, for these campuses (`regions`: for a campus's identity,
-    the regions its rows name and the ones the store held for them)."""
+    the regions its rows name and the ones the store held for them; `whole`: the regions of rows of no campus)."""
     if table.name in IDENTITY_TABLES:
         return Resource(frozenset(campuses), regions=frozenset(regions or ()),
                         shared="La fiche d'un campus (nom, région, filière, label) est tenue par les administrateurs de "
                                "sa région")
     if table.campus_column is None:
         return Resource(shared=f"La table {table.label} est commune à tous les campus")
-    return on(*campuses)
+    return Resource(frozenset(c or "" for c in campuses), whole_regions=frozenset(whole))
 
 
 # ------------------------------------------------------------------------------------------------ scopes
@@ -186,6 +188,12 @@ def refusal(account: dict | None, action: str, resource: Resource = ANYWHERE, *,
         outside = sorted(resource.regions - set(regions(account)))
         return (f"Le compte {who} ne peut pas {act.verb} pour la région {', '.join(outside)} (changer un campus de "
                 "région est réservé aux administrateurs nationaux)") if outside else None
+    if resource.whole_regions:  # a region's own rows (no campus): its staff writes them, not a director
+        beyond = sorted(resource.whole_regions - (set() if role.scoped else set(regions(account))))
+        if beyond:
+            return f"Le compte {who} ne peut pas {act.verb} pour toute la région {', '.join(beyond)}"
+        if not resource.campuses:
+            return None
     outside = resource.campuses - bound
     if resource.touch == "owned":
         return f"Le compte {who} ne peut pas modifier ni utiliser des données {_whom(outside, 'owned')}" if outside else None
@@ -238,6 +246,7 @@ class Sight:
     campuses: frozenset[str] | None = None
     hidden: frozenset[tuple[str, int]] = field(default_factory=frozenset)
     only: frozenset[str] | None = None  # the queries it may answer (None: any); a comparison answers averages only
+    regions: frozenset[str] = frozenset()  # with campuses: the regions whose rows of no campus it reads (committees)
 
     @property
     def everything(self) -> bool:
@@ -246,13 +255,13 @@ class Sight:
     def key(self) -> tuple:
         """A hashable, stable form (results are cached per sight)."""
         return (None if self.campuses is None else tuple(sorted(self.campuses)), tuple(sorted(self.hidden)),
-                None if self.only is None else tuple(sorted(self.only)))
+                None if self.only is None else tuple(sorted(self.only)), tuple(sorted(self.regions)))
 
     @classmethod
     def of(cls, key: tuple) -> Sight:
         """The sight of a key (see key)."""
         return cls(None if key[0] is None else frozenset(key[0]), frozenset(tuple(p) for p in key[1]),
-                   None if key[2] is None else frozenset(key[2]))
+                   None if key[2] is None else frozenset(key[2]), frozenset(key[3]))
 
 
 EVERYTHING = Sight()
@@ -275,11 +284,11 @@ def sight(account: dict | None, regions_of: Mapping[str, str], drafts: set[tuple
         own = frozenset(account.get("campuses") or [])
         mine = {regions_of.get(c) for c in own} - {None}
         near = frozenset(c for c, r in regions_of.items() if r in mine) | own
-        return Sight(near, frozenset(p for p in drafts if p[0] in near and p[0] not in own))
+        return Sight(near, frozenset(p for p in drafts if p[0] in near and p[0] not in own), regions=frozenset(mine))
     if is_national(account):
         hide = role.name == "lecteur" and not national_drafts and len(set(regions_of.values())) > 1
         return Sight(None, frozenset(drafts) if hide else frozenset())
-    return Sight(scope(account, regions_of))
+    return Sight(scope(account, regions_of), regions=frozenset(regions(account)))
 
 
 COMPARISONS = frozenset({"sector_averages"})  # the queries a comparison answers: averages of several campuses, no row

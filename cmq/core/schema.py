@@ -80,6 +80,7 @@ class Table:
     campus_column: str | None = "campus_id"
     description: str = ""
     co_campus_column: str | None = None  # campuses that carry a row jointly with its campus (comma-separated codes)
+    region_column: str | None = None  # a row of no campus names the region it belongs to here (a committee's milestones)
     # what a row tells the validator about its key when another table points to it (None: only that it exists)
     known_as: Callable[[dict], object] | None = field(default=None, compare=False, repr=False)
     # rules across the columns of one row: rule(row, known) -> [(column, French message)]; `known` maps each
@@ -224,6 +225,13 @@ def _women_within_count(r: dict, known: dict) -> list:
 def _dates_in_order(r: dict, known: dict) -> list:
     if r["start_date"] and r["end_date"] and r["end_date"] < r["start_date"]:
         return [("end_date", "La date de fin précède la date de début.")]
+    return []
+
+
+def _campus_or_region(r: dict, known: dict) -> list:
+    if r["campus_id"] and r["region"]:
+        return [("region", "Un jalon de campus est de la région de son campus : laissez « Région » vide (ou videz le code "
+                           "campus pour un jalon de toute la région).")]
     return []
 
 
@@ -466,7 +474,9 @@ _table(
     (
         _c("milestone_id", "text", "Identifiant jalon", required=True, help="Par exemple REG-COPIL-2018-04."),
         _c("campus_id", "text", "Code campus", ref=("campuses", "campus_id"),
-           help="Vide : un jalon de toute la région (seul un administrateur l'importe)."),
+           help="Vide : un jalon de toute une région (un administrateur de la région l'importe)."),
+        _c("region", "text", "Région", choices=REGIONS,
+           help="Pour un jalon de toute une région (code campus vide) : la région. Vide pour un jalon de campus."),
         _c("start_date", "date", "Date", required=True,
            help="Le jour ; pour un mois ou une période, son premier jour (dites-le dans « Date écrite »)."),
         _c("end_date", "date", "Date de fin", help="Pour une période (« entre septembre 2017 et janvier 2018 »)."),
@@ -480,8 +490,9 @@ _table(
         SOURCE,
     ),
     key=("milestone_id",),
+    region_column="region",
     description="Les dates de la gouvernance : labellisation, recrutements, comités, instances, pour un campus ou la région.",
-    rules=(_dates_in_order,),
+    rules=(_dates_in_order, _campus_or_region),
 )
 
 # The order in which tables can be loaded (references first).
@@ -495,6 +506,7 @@ BATCH_COLUMNS = (
     ("batch_id", "int"), ("table_name", "text"), ("campus_id", "text"), ("file_name", "text"),
     ("sha256", "text"), ("rows", "int"), ("inserted", "int"), ("updated", "int"), ("unchanged", "int"),
     ("user_name", "text"), ("committed_at", "text"),
+    ("region", "text"),  # the one region a batch's rows concern (several campuses of it, its committee's milestones)
 )
 HEADERS = {c.name: c.header for t in TABLES.values() for c in t.columns}
 DEFAULTS = {c.name: c.default for t in TABLES.values() for c in t.columns if c.default is not None}

@@ -93,7 +93,8 @@ def milestones(df: pd.DataFrame) -> pd.DataFrame:
         return fmt.day(r.start_date) + (f" – {fmt.day(r.end_date)}" if not fmt.missing(r.end_date) else "")
     return pd.DataFrame({
         "Date": [when(r) for r in df.itertuples()],
-        "Campus": df["campus_id"].map(lambda c: "Région" if fmt.missing(c) else c),
+        "Campus": [("Région" if fmt.missing(r) else f"Région {r}") if fmt.missing(c) else c
+                   for c, r in zip(df["campus_id"], df["region"] if "region" in df else [None] * len(df))],
         "Jalon": df["milestone_kind"].map(schema.MILESTONE_KINDS), "Intitulé": df["title"],
         "Lieu": df["place"].fillna(""), "Statut": df["milestone_status"].map(schema.MILESTONE_STATUSES),
         "Commentaire": df["comment"].fillna(""), "Source": df["source"].fillna(""),

@@ -36,6 +36,7 @@ class Batches:
             data["batch_id"] = batch_id
             record = pd.DataFrame([{
                 "batch_id": batch_id, "table_name": table_name, "campus_id": campus_id,
+                "region": self._region_of(t, rows),
                 "file_name": file_name, "sha256": sha256, "rows": int(counts.get("rows", len(rows))),
                 "inserted": int(counts.get("inserted", len(rows))), "updated": int(counts.get("updated", 0)),
                 "unchanged": int(counts.get("unchanged", 0)), "user_name": user,
@@ -60,8 +61,8 @@ class Batches:
                 con.close()
             if not found:
                 raise StoreError(f"Le lot {batch_id} n'existe pas.")
-            campuses, pairs = self._batch_reach(found[0][2], int(batch_id))
-            self.refuse(user, "revert", permissions.on(*campuses), consequence="l'import n'est pas annulé")
+            whose, pairs = self._batch_reach(found[0][2], int(batch_id))
+            self.refuse(user, "revert", whose, consequence="l'import n'est pas annulé")
             if found[0][0] is not None:
                 raise StoreError(f"Le lot {batch_id} est déjà annulé.")
             m = self.manifest()
@@ -80,23 +81,63 @@ class Batches:
     def _check_scope(self, t, rows: pd.DataFrame, user: str) -> None:
         """The write door's check, whatever the backend: the account against every row written, every row it replaces
         and everything its rows point to (a French StoreError when refused)."""
-        campuses = set()
+        campuses, regional = set(), set()
         if t.campus_column and t.campus_column in rows.columns:
-            # a row without campus concerns every campus ("": only a national administrator writes it)
-            campuses = {"" if pd.isna(c) else str(c) for c in rows[t.campus_column]}
+            # a row without campus concerns every campus ("": only a national administrator writes it), or, when it
+            # names one, a whole region (its administrators write it)
+            named = rows[t.region_column] if t.region_column in rows.columns else \
+                pd.Series(None, index=rows.index, dtype=object)
+            for c, r in zip(rows[t.campus_column], named):
+                if not pd.isna(c):
+                    campuses.add(str(c))
+                elif pd.isna(r):
+                    campuses.add("")
+                else:
+                    regional.add(str(r))
         regions = None
         if t.name in permissions.IDENTITY_TABLES:  # the regions a campus's record names, and the ones it held
             held = self.campus_regions()
             regions = {str(r) for r in rows.get("region", pd.Series(dtype=object)).dropna()} | \
                 {held[c] for c in campuses if c in held}
-        self.refuse(user, "import", permissions.rows_of(t, campuses, regions))
+        self.refuse(user, "import", permissions.rows_of(t, campuses, regions, regional))
         mine = self.campuses_of(self.account(user))
         if mine is None:
             return  # a national account: nothing its rows replace or point to can refuse it
         owners = self._owners(t, rows)  # the campuses owning one row together: one of them is the account's is enough
         foreign = {c for owner in owners if not owner & mine for c in owner}
         self.refuse(user, "import", permissions.on(*foreign, touch="owned"))
+        self.refuse(user, "import", permissions.Resource(frozenset(), touch="owned",
+                                                         whole_regions=frozenset(self._regions_replaced(t, rows))))
         self.refuse(user, "import", permissions.on(*self._joined(t, rows), touch="joined"))
+
+    def _regions_replaced(self, t, rows: pd.DataFrame) -> set[str]:
+        """The regions whose own rows (no campus: a committee's milestones) these rows would replace."""
+        if not t.region_column or rows.empty or not set(t.key) <= set(rows.columns):
+            return set()
+        con = self.connect(build=False)
+        try:  # table and column names from the schema, the rows' keys a registered relation
+            con.register("incoming", rows[list(t.key)].astype(object))
+            on = " and ".join(f"c.{k} = i.{k}" for k in t.key)
+            region = t.region_column
+            return {r for (r,) in con.execute(f"select distinct c.{region} from {t.name} c semi join incoming i on {on} "
+                                              f"where c.{t.campus_column} is null and c.{region} is not null").fetchall()}
+        finally:
+            con.close()
+
+    def _region_of(self, t, rows: pd.DataFrame) -> str | None:
+        """The one region every row of a batch concerns (by its campus, or, for a row of no campus, the region it
+        names: a region's committee milestones), None when they concern several, none or the nation: a batch of
+        several campuses of one region is its region's (its readers see it in their history)."""
+        if not t.campus_column or t.campus_column not in rows.columns or rows.empty:
+            return None
+        held = self.campus_regions()
+        if t.name in permissions.IDENTITY_TABLES:  # a campus's record names its region itself
+            found = set(rows["region"])
+        else:
+            named = rows[t.region_column] if t.region_column in rows.columns else [None] * len(rows)
+            found = {held.get(str(c)) if not pd.isna(c) else (None if pd.isna(r) else str(r))
+                     for c, r in zip(rows[t.campus_column], named)}
+        return found.pop() if len(found) == 1 and None not in found else None
 
     def _joined(self, t, rows: pd.DataFrame) -> set[str]:
         """The campuses these rows name as co-carriers of an action where the action did not have them: a new
@@ -118,21 +159,26 @@ class Batches:
             added |= schema.split_campuses(r[-1]) - schema.split_campuses(held.get(tuple(r[:-1])))
         return added
 
-    def _batch_reach(self, table_name: str, batch_id: int) -> tuple[set[str], set[tuple[str, int]]]:
+    def _batch_reach(self, table_name: str, batch_id: int) -> tuple[permissions.Resource, set[tuple[str, int]]]:
         """Whose rows a batch wrote, read from the rows themselves (never from what the caller recorded): each campus,
-        "" (the whole region) for a row without campus or a table common to every campus; and the (campus, year)
-        pairs its rows belong to (what a campaign's lock and statuses look at)."""
+        "" (the nation) for a row without campus or a table common to every campus, the region a row of no campus
+        names (its committee's milestones); and the (campus, year) pairs its rows belong to (what a campaign's lock
+        and statuses look at)."""
         t = schema.TABLES.get(table_name)
         if t is None or not t.campus_column:
-            return {""}, set()
+            return permissions.on(""), set()
         year = "year" if "year" in t.names else "null"
+        region = t.region_column or "null"
         con = self.connect(build=False)
-        try:
-            found = con.execute(f"select distinct {t.campus_column}, {year} from {t.name}_history where batch_id = $b",
-                                {"b": batch_id}).fetchall()  # names from the schema, the batch a parameter
+        try:  # names from the schema, the batch a parameter
+            found = con.execute(f"select distinct {t.campus_column}, {year}, {region} from {t.name}_history "
+                                "where batch_id = $b", {"b": batch_id}).fetchall()
         finally:
             con.close()
-        return {c or "" for c, _ in found} or {""}, {(c, int(y)) for c, y in found if c is not None and y is not None}
+        campuses = {c or "" for c, _, r in found if c is not None or r is None}
+        whole = frozenset(r for c, _, r in found if c is None and r is not None)
+        whose = permissions.Resource(frozenset(campuses if campuses or whole else {""}), whole_regions=whole)
+        return whose, {(c, int(y)) for c, y, _ in found if c is not None and y is not None}
 
     def _owners(self, t, rows: pd.DataFrame) -> set[frozenset]:
         """The campuses that own what these rows would touch: the current rows of the same keys (which they would
@@ -147,8 +193,11 @@ class Batches:
             if t.campus_column and set(t.key) <= set(rows.columns):
                 con.register("incoming", rows[list(t.key)].astype(object))
                 on = " and ".join(f"c.{k} = i.{k}" for k in t.key)
+                regional = (f" where c.{t.region_column} is null or c.{t.campus_column} is not null"
+                            if t.region_column else "")
                 owners |= {frozenset(r) for r in con.execute(
-                    f"select distinct c.{t.campus_column} from {t.name} c semi join incoming i on {on}").fetchall()}
+                    f"select distinct c.{t.campus_column} from {t.name} c semi join incoming i on {on}{regional}"
+                ).fetchall()}
             for c in t.columns:
                 ref = schema.TABLES.get(c.ref[0]) if c.ref else None
                 if ref is None or ref.campus_column is None or ref is t and c.name in t.key or c.name not in rows:
@@ -163,6 +212,7 @@ class Batches:
         finally:
             con.close()
         return owners
+
 
 def _campus_years(t, rows: pd.DataFrame) -> set[tuple[str, int]]:
     """The (campus, year) pairs rows of a fact table belong to: what a campaign's lock and draft status look at."""

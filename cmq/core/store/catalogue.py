@@ -175,14 +175,18 @@ def shared_rules(con: duckdb.DuckDBPyConnection) -> None:
         end""")
 
 
-def _sight_filter(sight, campus: str, year: str | None) -> str:
-    """The condition a row meets to be read by `sight` (permissions.Sight), its campus in column `campus` and its year
-    in `year` (None: a relation without one). Built from campus codes the store holds, each quoted by sql_str: DuckDB
-    binds no parameters in a view's definition."""
+def _sight_filter(sight, campus: str, year: str | None, region: str | None = None) -> str:
+    """The condition a row meets to be read by `sight` (permissions.Sight), its campus in column `campus`, its year in
+    `year` (None: a relation without one) and, for a row of no campus, the region it belongs to in `region` (a
+    committee's milestones, a batch of several campuses of one region). Built from campus codes and region names the
+    store holds, each quoted by sql_str: DuckDB binds no parameters in a view's definition."""
     keep = []
     if sight.campuses is not None:
-        keep.append(f"{campus} in ({', '.join(sql_str(c) for c in sorted(sight.campuses))})" if sight.campuses
-                     else "false")
+        own = f"{campus} in ({', '.join(sql_str(c) for c in sorted(sight.campuses))})" if sight.campuses else "false"
+        if region and sight.regions:
+            own = (f"({own} or ({campus} is null and {region} in "
+                   f"({', '.join(sql_str(r) for r in sorted(sight.regions))})))")
+        keep.append(own)
     if sight.hidden and year:
         pairs = ", ".join(sql_str(f"{c}|{y}") for c, y in sorted(sight.hidden))
         keep.append(f"coalesce({campus} || '|' || cast({year} as varchar), '') not in ({pairs})")
@@ -216,16 +220,18 @@ def shade(con: duckdb.DuckDBPyConnection, sight, sql: str | None = None) -> duck
         return con
     named = _named(sql)
     db = con.execute("select current_database()").fetchone()[0].replace('"', '""')
-    relations = [(BATCHES[1:], "campus_id", None)]  # a file of several campuses (no campus) is the nation's
+    # a batch of several campuses is its region's when they share one, else the nation's
+    relations = [(BATCHES[1:], "campus_id", None, "region")]
     for t in schema.TABLES.values():
         if t.campus_column:
             year = "year" if any(c.name == "year" for c in t.columns) else None
-            relations += [(t.name, t.campus_column, year), (f"raw_{t.name}", t.campus_column, year)]
-    for name, campus, year in relations:  # names from the schema, values quoted
+            region = t.region_column
+            relations += [(t.name, t.campus_column, year, region), (f"raw_{t.name}", t.campus_column, year, region)]
+    for name, campus, year, region in relations:  # names from the schema, values quoted
         if named is not None and name not in named:
             continue
         con.execute(f'create or replace temp view {name} as select * from "{db}".main.{name} '
-                    f"where {_sight_filter(sight, campus, year)}")
+                    f"where {_sight_filter(sight, campus, year, region)}")
     return con
 
 
