@@ -28,6 +28,11 @@ from cmq.core.store.files import (
 
 READ_ATTEMPTS = 5  # a read overtaken by commits this many times in a row gives up (each retry reads a newer version)
 CATALOGUE_FORMAT = 7  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
+# the data contract a catalogue was built for (every table's columns, the batches'): a catalogue of another contract
+# (a column gained by an update of the code) is never reused, whatever its format number says
+CONTRACT = hashlib.sha256(json.dumps([[t.name, columns_of(t)] for t in schema.TABLES.values()]
+                                     + [list(schema.BATCH_COLUMNS)]).encode()).hexdigest()[:8]
+CATALOGUE_KEY = f"{CATALOGUE_FORMAT}-{CONTRACT}"  # in a catalogue's name: its format and its contract
 
 
 # batches (one row per batch, with its revert if any) and a table's history (every row with its batch and whether it
@@ -316,7 +321,7 @@ class Catalogue:
 
     def _catalogue_path(self, m: dict) -> Path:
         """The catalogue file of this store version (named after the manifest and where the store lives)."""
-        key = hashlib.sha256(json.dumps([CATALOGUE_FORMAT, str(self.root.resolve()), m], sort_keys=True).encode())
+        key = hashlib.sha256(json.dumps([CATALOGUE_KEY, str(self.root.resolve()), m], sort_keys=True).encode())
         key = key.hexdigest()[:16]
         return self.root / CATALOGUE / f"v{int(m['version']):08d}-{key}.duckdb"
 
@@ -368,11 +373,11 @@ class Catalogue:
 
     @staticmethod
     def _signature(name: str, m: dict) -> str:
-        """What a table's current rows depend on: its snapshot and delta (or whole history) and, when it has
-        batches outside a snapshot, the reverts."""
+        """What a table's current rows depend on: the contract (its columns), its snapshot and delta (or whole
+        history) and, when it has batches outside a snapshot, the reverts."""
         state = m.get("current", {}).get(name, {})
         open_batches = bool(state.get("delta")) or not state.get("file")
-        return json.dumps([state.get("file"), state.get("delta"), None if state.get("file") else m["files"].get(name),
+        return json.dumps([CATALOGUE_KEY, state.get("file"), state.get("delta"), None if state.get("file") else m["files"].get(name),
                            m["files"].get(REVERTS) if open_batches else None], sort_keys=True)
 
     # The view and snapshot SQL below is built from schema names and quoted file paths, never from user values:

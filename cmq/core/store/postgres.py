@@ -45,7 +45,7 @@ from cmq.core.store.batches import Batches
 from cmq.core.store.campaigns import Campaigns
 from cmq.core.store.catalogue import (
     BATCHES_SQL,
-    CATALOGUE_FORMAT,
+    CATALOGUE_KEY,
     Catalogue,
     history_sql,
     latest_sql,
@@ -567,8 +567,9 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
                     raise
 
     def _catalogue_path(self, m: dict) -> Path:
-        # the catalogue's format in its name: a server of newer code never reads one without the rules it expects
-        return self.root / CATALOGUE / f"v{int(m['version']):010d}-{m['store_id']}-f{CATALOGUE_FORMAT}.duckdb"
+        # the catalogue's format and contract in its name: a server of newer code never reads one without the rules
+        # and columns it expects
+        return self.root / CATALOGUE / f"v{int(m['version']):010d}-{m['store_id']}-f{CATALOGUE_KEY}.duckdb"
 
     def _build_catalogue(self, m: dict, path: Path) -> Path:
         """Write this server's catalogue of the database's current version (from one repeatable-read snapshot): the
@@ -580,7 +581,7 @@ class PgStore(Batches, Campaigns, Accounts, Catalogue):
                 return path
             for stale in folder.glob(".tmp-*"):
                 stale.unlink(missing_ok=True)
-            older = sorted(p for p in folder.glob(f"v*-{m['store_id']}-f{CATALOGUE_FORMAT}.duckdb") if p.name < path.name)
+            older = sorted(p for p in folder.glob(f"v*-{m['store_id']}-f{CATALOGUE_KEY}.duckdb") if p.name < path.name)
             tmp = folder / f".tmp-{uuid.uuid4().hex}.duckdb"
             try:
                 if older:
