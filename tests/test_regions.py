@@ -477,3 +477,37 @@ def test_a_region_s_committee_rows_are_its_own(two_regions_copy):
     assert both in history("lecteur-bfc") and both not in history("lecteur-ara") and both in history("comite")
     assert mine in history("lecteur-ara") and mine not in history("lecteur-bfc")
     store.revert(mine, user="coord-ara")
+
+
+def test_a_region_s_own_tables_answer_as_its_views_would(two_regions_copy):
+    """A region's staff reads the region's own tables of the catalogue (by_region), anyone else views over the
+    nation's: every page's queries answer the same either way, after a commit too (its tables made again)."""
+    from cmq.core.filters import Filters
+    from cmq.core.store.catalogue import shade
+    from cmq.dev import bench
+
+    store = two_regions_copy
+    reach = store.current("reach")
+    store.commit("reach", reach[reach["campus_id"] == "AGT"].head(2).assign(count=lambda d: d["count"] + 1)
+                 .drop(columns=["batch_id"]), user="coord-bfc")
+    ctx = Filters(year=2018, campus="AGT")
+    checked = 0
+    for name in ("lecteur-bfc", "coord-ara", "directeur-agt"):
+        sight = store.sight(store.account(name))
+        tables, views = store.connect(), store._views(store.manifest())  # the catalogue; views over the files alone
+        try:
+            assert views.execute("select current_database()").fetchone()[0] == "memory"
+            held: dict = {}
+            shade(tables.cursor(), sight, None, held)
+            assert held["own"] and held["own"].startswith("region_"), "its region's own tables, not views"
+            for page in ("overview", "campus", "actions", "funding", "completeness", "history"):
+                for query, params in bench.page_queries(page, ctx):
+                    a = queries.run(query, con=tables.cursor(), sight=sight, **params)
+                    b = queries.run(query, con=views.cursor(), sight=sight, **params)
+                    pd.testing.assert_frame_equal(*(d.astype(str).sort_values(list(d.columns)).reset_index(drop=True)
+                                                    for d in (a, b)), obj=f"{name} · {query}")
+                    checked += 1
+        finally:
+            tables.close()
+            views.close()
+    assert checked > 60

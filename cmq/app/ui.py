@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import queue
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -189,15 +190,34 @@ def _run(name: str, params: tuple, root: str, version: int, sight: permissions.S
     that reads the same (pandas copy-on-write: a caller's change to its copy never reaches the shared rows). Kept in
     memory as they are: Streamlit's st.cache_data would pickle them in and out at every call, a tenth of a warm page's
     time."""
-    con = _connection(root, version).cursor()
+    pool = None if sight.everything else _readers(root, version, sight.key())
     try:
-        return queries.run(name, con=con, sight=sight, **dict(params))
+        con, held = pool.get_nowait() if pool is not None else (None, None)
+    except queue.Empty:
+        con, held = None, {}
+    con = con or _connection(root, version).cursor()
+    try:
+        return queries.run(name, con=con, sight=sight, held=held, **dict(params))
     except (duckdb.IOException, duckdb.InvalidInputException) as exc:  # a data file damaged since the version was read
         report = store().unreadable()
         raise StoreError("Une donnée du magasin est illisible : " + (" ".join(report) or "un fichier de données est "
                          "endommagé.") + " Un administrateur peut lancer « python -m cmq check ».") from exc
     finally:
-        con.close()
+        if pool is not None and pool.qsize() < READERS_PER_SIGHT:
+            pool.put((con, held))
+        else:
+            con.close()
+
+
+READERS_PER_SIGHT = 4  # cursors kept per sight and store version (more readers at once: a cursor each, then closed)
+
+
+@st.cache_resource(max_entries=64, ttl=3600)
+def _readers(root: str, version: int, seen: tuple) -> queue.SimpleQueue:
+    """The cursors kept for one scoped sight at one store version, each with the views of the sight it declared so
+    far (catalogue.shade declares each once per cursor, not once per query). A scoped account's reads take one and
+    give it back; a national account's read the catalogue as it is and need none."""
+    return queue.SimpleQueue()
 
 
 def damage_notice() -> None:
@@ -291,6 +311,7 @@ def clear_cache() -> None:
     _day.cache_clear()
     _sight.cache_clear()
     _comparison.cache_clear()
+    _readers.clear()
     _shaped.cache_clear()
     _drawn.cache_clear()
 

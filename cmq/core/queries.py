@@ -56,15 +56,17 @@ def bind(name: str, params: dict) -> dict:
     return out
 
 
-def run(name: str, con: duckdb.DuckDBPyConnection | None = None, store=None, sight=None, **params) -> pd.DataFrame:
+def run(name: str, con: duckdb.DuckDBPyConnection | None = None, store=None, sight=None,
+        held: dict | None = None, **params) -> pd.DataFrame:
     """Run query `name` on a read connection `con`, or on a new connection to `store`, and return its rows as
-    `sight` lets an account read them (permissions.sight; None: the store's own read, everything)."""
+    `sight` lets an account read them (permissions.sight; None: the store's own read, everything). `held`: what
+    `con` already holds of the sight (a cursor kept for one sight, see catalogue.shade)."""
     if sight is not None and sight.only is not None and name not in sight.only:
         raise QueryError(f"La requête « {name} » ne répond pas à une comparaison : seules des moyennes de plusieurs "
                          "campus le font.")
     sql, bound = sql_text(name), bind(name, params)
     if con is not None:
-        return shade(con, sight, sql).execute(sql, bound).df()
+        return shade(con, sight, sql, held).execute(sql, bound).df()
     if store is None:
         raise QueryError("Précisez le magasin ou la connexion sur lesquels lancer la requête.")
     return store.read(sql, bound, sight=sight)  # again on the newer version if a commit retires a file it reads

@@ -1,6 +1,7 @@
 """Reads of the store: the canonical views over the Parquet files, and each version's read catalogue."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -15,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
-from cmq.core import schema, vocabulary
+from cmq.core import permissions, schema, vocabulary
 from cmq.core.store.files import (
     BATCHES,
     CATALOGUE,
@@ -27,7 +28,7 @@ from cmq.core.store.files import (
 )
 
 READ_ATTEMPTS = 5  # a read overtaken by commits this many times in a row gives up (each retry reads a newer version)
-CATALOGUE_FORMAT = 7  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
+CATALOGUE_FORMAT = 8  # what a catalogue holds besides the tables (the shared rules below): older ones are not reused
 # the data contract a catalogue was built for (every table's columns, the batches'): a catalogue of another contract
 # (a column gained by an update of the code) is never reused, whatever its format number says
 CONTRACT = hashlib.sha256(json.dumps([[t.name, columns_of(t)] for t in schema.TABLES.values()]
@@ -47,6 +48,77 @@ def latest_sql(t, rows: str, reverts: str) -> str:
     latest non-reverted row per natural key (`reverts`: a relation of reverted batch_id)."""
     return (f"select * from {rows} where batch_id not in (select batch_id from {reverts}) "
             f"qualify row_number() over (partition by {', '.join(t.key)} order by batch_id desc) = 1")
+
+
+def clustered(t, rows_sql: str) -> str:
+    """Table t's current rows (`rows_sql`) in the order a catalogue stores them: a region's campuses together (by the
+    region of their campus, then campus and key), so that a scoped read's scan skips the row groups of the other
+    regions (campus_rows, shade)."""
+    if not t.campus_column or t.region_column or t.name == "campuses":
+        return rows_sql
+    keys = ", ".join(f"x.{k}" for k in t.key)
+    return (f"select x.* from ({rows_sql}) x left join campuses c on c.campus_id = x.{t.campus_column} "
+            f"order by c.region nulls last, x.{t.campus_column} nulls last, {keys}")
+
+
+def by_region(con: duckdb.DuckDBPyConnection, rebuilt: set[str]) -> None:
+    """What a catalogue holds for its regions' readers, after its tables are built (`rebuilt`: the tables made again
+    for this version): where each campus's rows lie in each clustered table (`_campus_rows`, first and last row
+    number: shade narrows any scoped read to its campuses' span), and a schema per region holding its campuses' current
+    rows of every relation but the histories (`_regions` says which): a region's staff then reads tables the size of
+    a store of that region alone. A region's tables are made again when their table or the campuses changed (its
+    batches, always)."""
+    tables = [t for t in schema.TABLES.values() if clustered(t, "") != ""]
+    con.execute("create or replace table _campus_rows as " + " union all ".join(
+        f"select '{t.name}' as relation, {t.campus_column} as campus_id, min(rowid) as first_row, "
+        f"max(rowid) as last_row from {t.name} where {t.campus_column} is not null group by all" for t in tables))
+    regions = con.execute("select region, list(campus_id order by campus_id) from campuses where region is not null "
+                          "group by region order by region").fetchall()
+    held = {name for (name,) in con.execute("select schema_name from duckdb_schemas() where schema_name like "
+                                            f"'{REGION_SCHEMA}%'").fetchall()}
+    wanted = {}
+    for region, codes in regions:
+        name = REGION_SCHEMA + hashlib.sha256(region.encode()).hexdigest()[:12]
+        wanted[name] = (region, codes)
+        fresh = name not in held or "campuses" in rebuilt
+        con.execute(f"create schema if not exists {name}")
+        whole = permissions.Sight(frozenset(codes), regions=frozenset({region}))  # what its staff reads, drafts too
+        for relation, campus, year, column in RELATIONS:
+            if relation.startswith("raw_") or not (fresh or relation in rebuilt or relation == BATCHES[1:]):
+                continue  # names from the schema, campus codes and region names quoted
+            con.execute(f"create or replace table {name}.{relation} as select * from main.{relation} "
+                        f"where {_sight_filter(whole, campus, year, column)}")
+    for name in held - set(wanted):
+        con.execute(f"drop schema {name} cascade")
+    con.execute("create or replace table _regions (schema_name varchar, region varchar, campuses varchar[])")
+    if wanted:
+        con.executemany("insert into _regions values ($s, $r, $c)",
+                        [{"s": n, "r": r, "c": c} for n, (r, c) in wanted.items()])
+
+
+REGION_SCHEMA = "region_"  # a catalogue's schema of one region's rows: region_ and a digest of its name
+
+
+def _spans(con: duckdb.DuckDBPyConnection, db: str) -> tuple[dict, dict]:
+    """A catalogue's campus spans ({relation: {campus: (first, last)}}) and region schemas ({campuses: schema}), read
+    once per catalogue file; none for a connection without (views over the files)."""
+    if db in _SPANS:
+        return _SPANS[db]
+    try:
+        rows = con.execute(f'select relation, campus_id, first_row, last_row from "{db}".main._campus_rows').fetchall()
+        regions = con.execute(f'select schema_name, campuses from "{db}".main._regions').fetchall()
+    except duckdb.CatalogException:
+        return {}, {}
+    spans: dict[str, dict[str, tuple[int, int]]] = {}
+    for relation, campus, first, last in rows:
+        spans.setdefault(relation, {})[campus] = (first, last)
+    if len(_SPANS) > 16:
+        _SPANS.clear()
+    _SPANS[db] = spans, {frozenset(c): name for name, c in regions}  # a catalogue file never changes once written
+    return _SPANS[db]
+
+
+_SPANS: dict[str, dict] = {}
 
 
 def history_sql(t) -> str:
@@ -198,14 +270,15 @@ def _sight_filter(sight, campus: str, year: str | None, region: str | None = Non
     return " and ".join(keep) or "true"
 
 
-def _named(sql: str | None) -> set[str] | None:
+@functools.lru_cache(maxsize=256)
+def _named(sql: str | None) -> frozenset[str] | None:
     """The relations a query's text names (None: any), with the ones the shared rules read for it: reach_once reads
     reach, a history reads its raw rows."""
     if sql is None:
         return None
     words = set(re.findall(r"[a-z_][a-z0-9_]*", sql.lower()))
     macros = set().union(*(reads for macro, reads in MACRO_READS.items() if macro in words))
-    return words | macros | {f"raw_{w[:-8]}" for w in words if w.endswith("_history")}
+    return frozenset(words | macros | {f"raw_{w[:-8]}" for w in words if w.endswith("_history")})
 
 
 MACRO_READS = {  # the relations each shared rule reads: a query calling it reads them through the sight too
@@ -214,29 +287,57 @@ MACRO_READS = {  # the relations each shared rule reads: a query calling it read
 }
 
 
-def shade(con: duckdb.DuckDBPyConnection, sight, sql: str | None = None) -> duckdb.DuckDBPyConnection:
-    """Make connection `con` read only what `sight` lets an account read (permissions.sight): every relation holding
-    campus rows — each table's current rows, its history, the batches — is shadowed by a temporary view of the same
-    name keeping the rows of the sight's campuses, less the figures it may not see yet. Every query, macro and view
-    then reads through them: the scope is applied once, here, never in a query file. A sight of everything changes
-    nothing (no cost); given the `sql` about to run, only the relations it reads are shadowed (a view costs about a
-    millisecond to declare)."""
-    if sight is None or sight.everything:
-        return con
-    named = _named(sql)
-    db = con.execute("select current_database()").fetchone()[0].replace('"', '""')
-    # a batch of several campuses is its region's when they share one, else the nation's
-    relations = [(BATCHES[1:], "campus_id", None, "region")]
+def _relations() -> list[tuple[str, str, str | None, str | None]]:
+    """Every relation holding campus rows, with its campus column, its year column and the column naming the region
+    of a row of no campus: the batches (a batch of several campuses is its region's when they share one, else the
+    nation's), each table's current rows and its raw history."""
+    out = [(BATCHES[1:], "campus_id", None, "region")]
     for t in schema.TABLES.values():
         if t.campus_column:
             year = "year" if any(c.name == "year" for c in t.columns) else None
-            region = t.region_column
-            relations += [(t.name, t.campus_column, year, region), (f"raw_{t.name}", t.campus_column, year, region)]
-    for name, campus, year, region in relations:  # names from the schema, values quoted
-        if named is not None and name not in named:
+            out += [(t.name, t.campus_column, year, t.region_column),
+                    (f"raw_{t.name}", t.campus_column, year, t.region_column)]
+    return out
+
+
+RELATIONS = _relations()
+
+
+def shade(con: duckdb.DuckDBPyConnection, sight, sql: str | None = None,
+          held: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """Make connection `con` read only what `sight` lets an account read (permissions.sight): every relation holding
+    campus rows — each table's current rows, its history, the batches — is shadowed by a relation of the same name
+    keeping the rows of the sight's campuses, less the figures it may not see yet. Every query, macro and view then
+    reads through them: the scope is applied once, here, never in a query file. A sight of everything changes nothing
+    (no cost); given the `sql` about to run, only the relations it reads are shadowed.
+
+    The shadows: a sight of exactly one region's campuses and every figure of them (its staff) reads the region's own
+    tables, which the catalogue holds (by_region), first on the search path; any other sight gets temporary views
+    (about a millisecond each to declare), narrowed to the span of its campuses' rows. A cursor kept for more reads of
+    the same sight brings what it already `held` (a dict, updated): each view is declared once, the path set once."""
+    if sight is None or sight.everything:
+        return con
+    held = {} if held is None else held
+    if "db" not in held:
+        held["db"] = con.execute("select current_database()").fetchone()[0].replace('"', '""')
+        spans, regions = _spans(con, held["db"]) if sight.campuses and held["db"] != "memory" else ({}, {})
+        held["spans"], held["views"] = spans, set()
+        held["own"] = regions.get(sight.campuses) if not sight.hidden else None
+        if held["own"] is not None:  # the region's own tables come first
+            con.execute(f"set search_path = '{held['own']},main'")
+    db, spans, own, views = held["db"], held["spans"], held["own"], held["views"]
+    named = _named(sql)
+    for name, campus, year, region in RELATIONS:  # names from the schema, values quoted
+        if named is not None and name not in named or name in views:
             continue
-        con.execute(f'create or replace temp view {name} as select * from "{db}".main.{name} '
-                    f"where {_sight_filter(sight, campus, year, region)}")
+        if own is not None and not name.startswith("raw_"):  # the region's schema holds its rows alone
+            continue
+        where = _sight_filter(sight, campus, year, region)
+        rows = [spans[name][c] for c in sight.campuses or () if c in spans.get(name, {})]
+        if rows:  # the span of its campuses' rows: the scan skips the rest (the filter still decides every row)
+            where = f"rowid between {min(a for a, _ in rows):d} and {max(b for _, b in rows):d} and {where}"
+        con.execute(f'create or replace temp view {name} as select * from "{db}".main.{name} where {where}')
+        views.add(name)
     return con
 
 
@@ -362,12 +463,14 @@ class Catalogue:
         signed = dict(con.execute("select name, signature from _signatures").fetchall()) if known else {}
         signatures = {name: self._signature(name, m) for name in schema.TABLES}
         self._views(m, con, catalogue=True)
+        rebuilt = {t.name for t in schema.TABLES.values() if signed.get(t.name) != signatures[t.name]}
         for t in schema.TABLES.values():
-            if signed.get(t.name) != signatures[t.name]:
-                con.execute(f"create or replace table {t.name} as " + self._current_sql(t, m))
+            if t.name in rebuilt:
+                con.execute(f"create or replace table {t.name} as " + clustered(t, self._current_sql(t, m)))
         con.execute("create or replace table _signatures (name varchar, signature varchar)")
         con.executemany("insert into _signatures values ($name, $signature)",
                         [{"name": n, "signature": sig} for n, sig in signatures.items()])
+        by_region(con, rebuilt)
         shared_rules(con)
         con.execute("checkpoint")
 

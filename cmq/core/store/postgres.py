@@ -47,6 +47,8 @@ from cmq.core.store.catalogue import (
     BATCHES_SQL,
     CATALOGUE_KEY,
     Catalogue,
+    by_region,
+    clustered,
     history_sql,
     latest_sql,
     read_as,
@@ -697,13 +699,17 @@ def _fill(con: duckdb.DuckDBPyConnection, conn, state: dict, known: bool) -> Non
     con.execute(f"create or replace table batches as {BATCHES_SQL}")
     signed = dict(con.execute("select name, signature from _signatures").fetchall()) if known else {}
     changed = state.get("tables", {})
+    rebuilt = set()
     for t in schema.TABLES.values():
         con.execute(f"create or replace view {t.name}_history as {history_sql(t)}")
         if not known or signed.get(t.name) != json.dumps(changed.get(t.name)):
-            con.execute(f"create or replace table {t.name} as {latest_sql(t, f'raw_{t.name}', 'raw_reverts')} order by "
-                        + ", ".join(([t.campus_column] if t.campus_column else []) + list(t.key)))
+            rebuilt.add(t.name)
+            latest = f"{latest_sql(t, f'raw_{t.name}', 'raw_reverts')} order by " + ", ".join(
+                ([t.campus_column] if t.campus_column else []) + list(t.key))
+            con.execute(f"create or replace table {t.name} as {clustered(t, latest)}")
     con.execute("create or replace table _signatures (name varchar, signature varchar)")
     con.executemany("insert into _signatures values ($name, $signature)",
                     [{"name": n, "signature": json.dumps(changed.get(n))} for n in schema.TABLES])
+    by_region(con, rebuilt)
     shared_rules(con)
     con.execute("checkpoint")
