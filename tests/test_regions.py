@@ -258,6 +258,9 @@ def test_two_regions_on_one_server_in_the_browser(two_regions_copy):
                 other = "VAL" if name == "coord-bfc" else "AGT"  # links crafted to the other region (the first page: /)
                 links = [f"campus?campus={other}&annee=2019", f"?region={ARA if other == 'VAL' else BFC}",
                          f"history?campus={other}"]
+                typed = {"overview": "Vue régionale des campus", "admin": "Cette page est réservée",
+                         "national": "votre compte en lit une"} if name == "lecteur-ara" else {}
+                links += list(typed)  # addresses typed by hand: the page, or why not, in French
                 for target in slugs + links:
                     if target in slugs:  # from the navigation, as a person moves (one session, no reload)
                         title = registry.PAGE[target].title
@@ -274,6 +277,9 @@ def test_two_regions_on_one_server_in_the_browser(two_regions_copy):
                     seen = [w for w in foreign if w in text and w not in target]  # a crafted link is said back
                     assert not seen, (name, target, seen, [text[max(0, text.find(w) - 80):text.find(w) + 40] for w in seen])
                     assert page.locator('[data-testid="stException"]').count() == 0, (name, target)
+                    if target in typed:
+                        page.get_by_text(typed[target]).first.wait_for(timeout=30_000)
+                        assert "not found" not in page.inner_text("body").lower(), target
                 page.goto(f"{url}/?annee=2018")
                 page.wait_for_selector(".js-plotly-plot", timeout=60_000)
                 page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",

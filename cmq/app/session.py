@@ -223,16 +223,30 @@ def guard(slug: str) -> dict:
     otherwise the page says who it is for and stops (the navigation does not offer it; a page reached another way
     refuses too)."""
     account = current()
-    action = registry.PAGE[slug].action
-    if not permissions.allowed(account, action):
-        st.title(fmt.md(registry.PAGE[slug].title))
-        st.error(fmt.md(f"Cette page est réservée {permissions.holders(action)}."), icon=":material/block:")
+    page = registry.PAGE[slug]
+    if not permissions.allowed(account, page.action):
+        st.title(fmt.md(page.title))
+        st.error(fmt.md(f"Cette page est réservée {permissions.holders(page.action)}."), icon=":material/block:")
+        st.stop()
+    if page.several_regions and len(ui.regions_read()) < 2:
+        st.title(fmt.md(page.title))
+        st.info("Cette page met plusieurs régions côte à côte ; votre compte en lit une : sa vue régionale dit tout.",
+                icon=":material/info:")
+        st.page_link(registry.PAGE["overview"].path, label="Ouvrir la vue régionale", icon=":material/dashboard:")
         st.stop()
     return account
 
 
 def pages(account: dict) -> list:
-    return [st.Page(p.path, title=p.title, icon=p.icon, default=i == 0) for i, p in enumerate(page_specs(account))]
+    """The navigation: the pages the account opens, the first at the root; and every other page of the registry at
+    its own address, out of the menu — the first page's too (Streamlit keeps a default page's own address unserved)
+    — so that a typed or shared link opens the page and its guard answers in French (who it is for), never
+    Streamlit's « Page not found » in English."""
+    shown = page_specs(account)
+    out = [st.Page(p.path, title=p.title, icon=p.icon, default=i == 0, url_path=f"{p.slug}-accueil" if i == 0 else None)
+           for i, p in enumerate(shown)]
+    return out + [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.slug, visibility="hidden")
+                  for p in registry.PAGES if p not in shown[1:]]
 
 
 def sidebar(account: dict) -> None:

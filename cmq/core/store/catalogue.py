@@ -50,75 +50,83 @@ def latest_sql(t, rows: str, reverts: str) -> str:
             f"qualify row_number() over (partition by {', '.join(t.key)} order by batch_id desc) = 1")
 
 
-def clustered(t, rows_sql: str) -> str:
-    """Table t's current rows (`rows_sql`) in the order a catalogue stores them: a region's campuses together (by the
-    region of their campus, then campus and key), so that a scoped read's scan skips the row groups of the other
-    regions (campus_rows, shade)."""
-    if not t.campus_column or t.region_column or t.name == "campuses":
-        return rows_sql
-    keys = ", ".join(f"x.{k}" for k in t.key)
-    return (f"select x.* from ({rows_sql}) x left join campuses c on c.campus_id = x.{t.campus_column} "
-            f"order by c.region nulls last, x.{t.campus_column} nulls last, {keys}")
-
-
 def by_region(con: duckdb.DuckDBPyConnection, rebuilt: set[str]) -> None:
-    """What a catalogue holds for its regions' readers, after its tables are built (`rebuilt`: the tables made again
-    for this version): where each campus's rows lie in each clustered table (`_campus_rows`, first and last row
-    number: shade narrows any scoped read to its campuses' span), and a schema per region holding its campuses' current
-    rows of every relation but the histories (`_regions` says which): a region's staff then reads tables the size of
-    a store of that region alone. A region's tables are made again when their table or the campuses changed (its
-    batches, always)."""
-    tables = [t for t in schema.TABLES.values() if clustered(t, "") != ""]
-    con.execute("create or replace table _campus_rows as " + " union all ".join(
-        f"select '{t.name}' as relation, {t.campus_column} as campus_id, min(rowid) as first_row, "
-        f"max(rowid) as last_row from {t.name} where {t.campus_column} is not null group by all" for t in tables))
+    """A schema per region in a catalogue, after its tables are built (`rebuilt`: the tables made again for this
+    version), holding its campuses' current rows of every relation but the histories, and `_regions` saying which
+    schema holds which campuses: a region's staff and directors then read tables the size of a store of that region
+    alone (shade). A region's table is made again only when its rows changed: a large table's rows are fingerprinted
+    region by region in one pass (`_region_prints`), an upload of one campus remakes one region's table."""
     regions = con.execute("select region, list(campus_id order by campus_id) from campuses where region is not null "
                           "group by region order by region").fetchall()
     held = {name for (name,) in con.execute("select schema_name from duckdb_schemas() where schema_name like "
                                             f"'{REGION_SCHEMA}%'").fetchall()}
-    wanted = {}
-    for region, codes in regions:
-        name = REGION_SCHEMA + hashlib.sha256(region.encode()).hexdigest()[:12]
-        wanted[name] = (region, codes)
-        fresh = name not in held or "campuses" in rebuilt
-        con.execute(f"create schema if not exists {name}")
-        whole = permissions.Sight(frozenset(codes), regions=frozenset({region}))  # what its staff reads, drafts too
-        for relation, campus, year, column in RELATIONS:
-            if relation.startswith("raw_") or not (fresh or relation in rebuilt or relation == BATCHES[1:]):
-                continue  # names from the schema, campus codes and region names quoted
+    known = "_region_prints" in {n for (n,) in con.execute("select table_name from duckdb_tables() "
+                                                           "where schema_name = 'main'").fetchall()}
+    prints = {(s, r): p for s, r, p in con.execute("select schema_name, relation, print from _region_prints")
+              .fetchall()} if known else {}
+    wanted = {REGION_SCHEMA + hashlib.sha256(region.encode()).hexdigest()[:12]: (region, codes)
+              for region, codes in regions}
+    alone = len(regions) == 1  # a store of one region: its tables are the region's (no copy; `_regions` says main)
+    moved = "campuses" in rebuilt  # a campus may have changed region: every region's tables again
+    new_prints = {}
+    for relation, campus, year, column in RELATIONS:  # names from the schema, campus codes and region names quoted
+        if relation.startswith("raw_") or alone:
+            continue
+        if not (relation in rebuilt or relation == BATCHES[1:] or moved or set(wanted) - held):
+            new_prints.update({(n, relation): prints.get((n, relation), "") for n in wanted})
+            continue  # the same rows as the previous version's, in every region
+        whole = {name: permissions.Sight(frozenset(codes), regions=frozenset({region}))  # its staff's: drafts too
+                 for name, (region, codes) in wanted.items()}
+        if column is None and relation != "campuses":  # its rows' fingerprint per region, in one pass
+            now = dict(con.execute(
+                f"select c.region, {PRINT} from main.{relation} x join main.campuses c "
+                f"on c.campus_id = x.{campus} group by all").fetchall())
+            now = {name: now.get(region, "") for name, (region, _) in wanted.items()}
+        else:  # a small relation (rows of no campus belong to a region): region by region
+            now = {name: con.execute(f"select {PRINT} from main.{relation} x "
+                                     f"where {_sight_filter(sight, campus, year, column)}").fetchone()[0]
+                   for name, sight in whole.items()}
+        for name in wanted:
+            new_prints[(name, relation)] = now[name]
+            if name in held and not moved and prints.get((name, relation)) == now[name]:
+                continue  # the same rows as the previous version's
+            con.execute(f"create schema if not exists {name}")
             con.execute(f"create or replace table {name}.{relation} as select * from main.{relation} "
-                        f"where {_sight_filter(whole, campus, year, column)}")
+                        f"where {_sight_filter(whole[name], campus, year, column)}")
+    if alone:
+        wanted = {"main": regions[0]}
     for name in held - set(wanted):
         con.execute(f"drop schema {name} cascade")
     con.execute("create or replace table _regions (schema_name varchar, region varchar, campuses varchar[])")
+    con.execute("create or replace table _region_prints (schema_name varchar, relation varchar, print varchar)")
     if wanted:
         con.executemany("insert into _regions values ($s, $r, $c)",
                         [{"s": n, "r": r, "c": c} for n, (r, c) in wanted.items()])
+    if new_prints:
+        con.executemany("insert into _region_prints values ($s, $r, $p)",
+                        [{"s": n, "r": r, "p": p} for (n, r), p in new_prints.items()])
 
 
+PRINT = "concat(bit_xor(hash(x)), '-', sum(hash(x)::hugeint), '-', count(*))"  # a fingerprint of rows x
 REGION_SCHEMA = "region_"  # a catalogue's schema of one region's rows: region_ and a digest of its name
 
 
-def _spans(con: duckdb.DuckDBPyConnection, db: str) -> tuple[dict, dict]:
-    """A catalogue's campus spans ({relation: {campus: (first, last)}}) and region schemas ({campuses: schema}), read
-    once per catalogue file; none for a connection without (views over the files)."""
-    if db in _SPANS:
-        return _SPANS[db]
+def _region_schemas(con: duckdb.DuckDBPyConnection, db: str) -> dict[frozenset[str], str]:
+    """A catalogue's region schemas ({its campuses: schema}), read once per catalogue file; none for a connection
+    without (views over the files)."""
+    if db in _REGIONS:
+        return _REGIONS[db]
     try:
-        rows = con.execute(f'select relation, campus_id, first_row, last_row from "{db}".main._campus_rows').fetchall()
         regions = con.execute(f'select schema_name, campuses from "{db}".main._regions').fetchall()
     except duckdb.CatalogException:
-        return {}, {}
-    spans: dict[str, dict[str, tuple[int, int]]] = {}
-    for relation, campus, first, last in rows:
-        spans.setdefault(relation, {})[campus] = (first, last)
-    if len(_SPANS) > 16:
-        _SPANS.clear()
-    _SPANS[db] = spans, {frozenset(c): name for name, c in regions}  # a catalogue file never changes once written
-    return _SPANS[db]
+        return {}
+    if len(_REGIONS) > 16:
+        _REGIONS.clear()
+    _REGIONS[db] = {frozenset(c): name for name, c in regions}  # a catalogue file never changes once written
+    return _REGIONS[db]
 
 
-_SPANS: dict[str, dict] = {}
+_REGIONS: dict[str, dict] = {}
 
 
 def history_sql(t) -> str:
@@ -311,32 +319,34 @@ def shade(con: duckdb.DuckDBPyConnection, sight, sql: str | None = None,
     reads through them: the scope is applied once, here, never in a query file. A sight of everything changes nothing
     (no cost); given the `sql` about to run, only the relations it reads are shadowed.
 
-    The shadows: a sight of exactly one region's campuses and every figure of them (its staff) reads the region's own
-    tables, which the catalogue holds (by_region), first on the search path; any other sight gets temporary views
-    (about a millisecond each to declare), narrowed to the span of its campuses' rows. A cursor kept for more reads of
-    the same sight brings what it already `held` (a dict, updated): each view is declared once, the path set once."""
+    A sight of exactly one region's campuses (its staff, its directors) reads the region's own tables, which the
+    catalogue holds (by_region), first on the search path — through a view hiding the figures still in progress it
+    may not see, when there are; any other sight, and every history, gets temporary views over the nation's
+    relations (about a millisecond each to declare). A cursor kept for more reads of the same sight brings what it
+    already `held` (a dict, updated): each view is declared once, the path set once."""
     if sight is None or sight.everything:
         return con
     held = {} if held is None else held
     if "db" not in held:
         held["db"] = con.execute("select current_database()").fetchone()[0].replace('"', '""')
-        spans, regions = _spans(con, held["db"]) if sight.campuses and held["db"] != "memory" else ({}, {})
-        held["spans"], held["views"] = spans, set()
-        held["own"] = regions.get(sight.campuses) if not sight.hidden else None
-        if held["own"] is not None:  # the region's own tables come first
+        regions = _region_schemas(con, held["db"]) if sight.campuses and held["db"] != "memory" else {}
+        held["own"], held["views"] = regions.get(sight.campuses), set()
+        if held["own"] not in (None, "main"):  # the region's own tables come first
             con.execute(f"set search_path = '{held['own']},main'")
-    db, spans, own, views = held["db"], held["spans"], held["own"], held["views"]
+    db, own, views = held["db"], held["own"], held["views"]
     named = _named(sql)
     for name, campus, year, region in RELATIONS:  # names from the schema, values quoted
         if named is not None and name not in named or name in views:
             continue
         if own is not None and not name.startswith("raw_"):  # the region's schema holds its rows alone
+            if sight.hidden and year:
+                mine = permissions.Sight(None, sight.hidden)  # only the figures it may not see yet to take out
+                con.execute(f'create or replace temp view {name} as select * from "{db}".{own}.{name} '
+                            f"where {_sight_filter(mine, campus, year, region)}")
+                views.add(name)
             continue
-        where = _sight_filter(sight, campus, year, region)
-        rows = [spans[name][c] for c in sight.campuses or () if c in spans.get(name, {})]
-        if rows:  # the span of its campuses' rows: the scan skips the rest (the filter still decides every row)
-            where = f"rowid between {min(a for a, _ in rows):d} and {max(b for _, b in rows):d} and {where}"
-        con.execute(f'create or replace temp view {name} as select * from "{db}".main.{name} where {where}')
+        con.execute(f'create or replace temp view {name} as select * from "{db}".main.{name} '
+                    f"where {_sight_filter(sight, campus, year, region)}")
         views.add(name)
     return con
 
@@ -466,7 +476,7 @@ class Catalogue:
         rebuilt = {t.name for t in schema.TABLES.values() if signed.get(t.name) != signatures[t.name]}
         for t in schema.TABLES.values():
             if t.name in rebuilt:
-                con.execute(f"create or replace table {t.name} as " + clustered(t, self._current_sql(t, m)))
+                con.execute(f"create or replace table {t.name} as " + self._current_sql(t, m))
         con.execute("create or replace table _signatures (name varchar, signature varchar)")
         con.executemany("insert into _signatures values ($name, $signature)",
                         [{"name": n, "signature": sig} for n, sig in signatures.items()])

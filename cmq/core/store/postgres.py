@@ -48,7 +48,6 @@ from cmq.core.store.catalogue import (
     CATALOGUE_KEY,
     Catalogue,
     by_region,
-    clustered,
     history_sql,
     latest_sql,
     read_as,
@@ -704,9 +703,8 @@ def _fill(con: duckdb.DuckDBPyConnection, conn, state: dict, known: bool) -> Non
         con.execute(f"create or replace view {t.name}_history as {history_sql(t)}")
         if not known or signed.get(t.name) != json.dumps(changed.get(t.name)):
             rebuilt.add(t.name)
-            latest = f"{latest_sql(t, f'raw_{t.name}', 'raw_reverts')} order by " + ", ".join(
-                ([t.campus_column] if t.campus_column else []) + list(t.key))
-            con.execute(f"create or replace table {t.name} as {clustered(t, latest)}")
+            con.execute(f"create or replace table {t.name} as {latest_sql(t, f'raw_{t.name}', 'raw_reverts')} order by "
+                        + ", ".join(([t.campus_column] if t.campus_column else []) + list(t.key)))
     con.execute("create or replace table _signatures (name varchar, signature varchar)")
     con.executemany("insert into _signatures values ($name, $signature)",
                     [{"name": n, "signature": json.dumps(changed.get(n))} for n in schema.TABLES])
