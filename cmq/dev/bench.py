@@ -289,9 +289,9 @@ def region_alone(store: Store, region: str, root: Path) -> Store:
 def measure_scopes(store: Store, report: Results, reps: int, tmp: Path) -> None:
     """Every page's queries, cold, for a national reader, the reader of the largest region and a director of one of
     its campuses, on the same store; and the regional reader's pages beside the same pages on a store holding that
-    region alone: cold (a new connection, the sight's views declared on first use) and on the cursor the app keeps
-    for the sight (every page after the first of a store version; target: at most 1.2 ×, the scope costs a region
-    nothing for sharing the nation's store)."""
+    region alone: cold (a new connection, the sight's views declared on first use; target: at most 1.2 ×, the scope
+    costs a region nothing for sharing the nation's store), and again on the cursor the app keeps for the sight (every
+    page after the first of a store version)."""
     ctx = default_context(store).but(campus=None)
     regions = store.campus_regions()
     largest = pd.Series(regions).value_counts().index[0]
@@ -307,11 +307,11 @@ def measure_scopes(store: Store, report: Results, reps: int, tmp: Path) -> None:
         report.add(f"cold median · national reader · {page}", med["national"], "ms")
         report.add(f"cold median · regional reader · {page}", med["regional"], "ms", baseline=med["national"])
         report.add(f"cold median · director · {page}", med["director"], "ms", baseline=med["national"])
-        report.add(f"regional reader, national store / region alone · {page}", med["regional"] / by_itself, "×")
+        report.add(f"regional reader, national store / region alone · {page}", med["regional"] / by_itself, "×",
+                   target=1.2)
         kept, _ = _ms(_timed(duckdb_kept(store, page, ctx, sights["regional"]), reps))
         kept_alone, _ = _ms(_timed(duckdb_kept(alone, page, ctx), reps))
-        report.add(f"regional reader, national store / region alone, cursor kept · {page}", kept / kept_alone, "×",
-                   target=1.2)
+        report.add(f"regional reader, national store / region alone, cursor kept · {page}", kept / kept_alone, "×")
 
 
 def measure_catalogue(store: Store, report: Results) -> None:
