@@ -36,7 +36,7 @@ class Batches:
             data["batch_id"] = batch_id
             record = pd.DataFrame([{
                 "batch_id": batch_id, "table_name": table_name, "campus_id": campus_id,
-                "region": self._region_of(t, rows),
+                "region": None if campus_id is not None else self._region_of(t, rows),
                 "file_name": file_name, "sha256": sha256, "rows": int(counts.get("rows", len(rows))),
                 "inserted": int(counts.get("inserted", len(rows))), "updated": int(counts.get("updated", 0)),
                 "unchanged": int(counts.get("unchanged", 0)), "user_name": user,
@@ -85,15 +85,13 @@ class Batches:
         if t.campus_column and t.campus_column in rows.columns:
             # a row without campus concerns every campus ("": only a national administrator writes it), or, when it
             # names one, a whole region (its administrators write it)
-            named = rows[t.region_column] if t.region_column in rows.columns else \
-                pd.Series(None, index=rows.index, dtype=object)
-            for c, r in zip(rows[t.campus_column], named):
-                if not pd.isna(c):
-                    campuses.add(str(c))
-                elif pd.isna(r):
-                    campuses.add("")
-                else:
-                    regional.add(str(r))
+            codes = rows[t.campus_column]
+            campuses = {str(c) for c in codes.dropna().unique()}
+            if codes.isna().any():
+                named = rows.loc[codes.isna(), t.region_column] if t.region_column in rows.columns else \
+                    pd.Series(None, index=codes.index[codes.isna()], dtype=object)
+                regional = {str(r) for r in named.dropna().unique()}
+                campuses |= {""} if named.isna().any() else set()
         regions = None
         if t.name in permissions.IDENTITY_TABLES:  # the regions a campus's record names, and the ones it held
             held = self.campus_regions()
@@ -134,9 +132,12 @@ class Batches:
         if t.name in permissions.IDENTITY_TABLES:  # a campus's record names its region itself
             found = set(rows["region"])
         else:
-            named = rows[t.region_column] if t.region_column in rows.columns else [None] * len(rows)
-            found = {held.get(str(c)) if not pd.isna(c) else (None if pd.isna(r) else str(r))
-                     for c, r in zip(rows[t.campus_column], named)}
+            codes = rows[t.campus_column]
+            found = {held.get(str(c)) for c in codes.dropna().unique()}
+            if codes.isna().any():
+                named = rows.loc[codes.isna(), t.region_column] if t.region_column in rows.columns else \
+                    pd.Series(None, index=codes.index[codes.isna()], dtype=object)
+                found |= {None if pd.isna(r) else str(r) for r in named.unique()}
         return found.pop() if len(found) == 1 and None not in found else None
 
     def _joined(self, t, rows: pd.DataFrame) -> set[str]:

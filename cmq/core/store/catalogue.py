@@ -60,13 +60,13 @@ def by_region(con: duckdb.DuckDBPyConnection, rebuilt: set[str]) -> None:
                           "group by region order by region").fetchall()
     held = {name for (name,) in con.execute("select schema_name from duckdb_schemas() where schema_name like "
                                             f"'{REGION_SCHEMA}%'").fetchall()}
-    known = "_region_prints" in {n for (n,) in con.execute("select table_name from duckdb_tables() "
-                                                           "where schema_name = 'main'").fetchall()}
+    alone = len(regions) <= 1  # a store of one region: its tables are the region's (no copy; `_regions` says main)
+    known = not alone and "_region_prints" in {n for (n,) in con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'main'").fetchall()}
     prints = {(s, r): p for s, r, p in con.execute("select schema_name, relation, print from _region_prints")
               .fetchall()} if known else {}
     wanted = {REGION_SCHEMA + hashlib.sha256(region.encode()).hexdigest()[:12]: (region, codes)
               for region, codes in regions}
-    alone = len(regions) == 1  # a store of one region: its tables are the region's (no copy; `_regions` says main)
     moved = "campuses" in rebuilt  # a campus may have changed region: every region's tables again
     new_prints = {}
     for relation, campus, year, column in RELATIONS:  # names from the schema, campus codes and region names quoted
@@ -94,7 +94,7 @@ def by_region(con: duckdb.DuckDBPyConnection, rebuilt: set[str]) -> None:
             con.execute(f"create or replace table {name}.{relation} as select * from main.{relation} "
                         f"where {_sight_filter(whole[name], campus, year, column)}")
     if alone:
-        wanted = {"main": regions[0]}
+        wanted = {"main": regions[0]} if regions else {}
     for name in held - set(wanted):
         con.execute(f"drop schema {name} cascade")
     con.execute("create or replace table _regions (schema_name varchar, region varchar, campuses varchar[])")
