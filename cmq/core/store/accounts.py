@@ -24,14 +24,8 @@ class Accounts:
         version = self.version()
         kept = self.__dict__.get("_campus_regions")
         if not kept or kept[0] != version:
-            rows = None
-            if version:  # a write asks it too: read without making this version's catalogue (the next read does)
-                con = self.connect(build=False)
-                try:
-                    rows = con.execute("select campus_id, region from campuses").fetchall()
-                finally:
-                    con.close()
-            kept = (version, dict(rows or []))
+            rows = self.read("select campus_id, region from campuses") if version else None
+            kept = (version, {} if rows is None else dict(zip(rows["campus_id"], rows["region"])))
             self.__dict__["_campus_regions"] = kept
         return kept[1]
 
