@@ -296,7 +296,7 @@ def two_regions_copy(two_region_root, tmp_path) -> Store:
 
 
 # the longest tests (a minute or more each on two cores: a whole season, the benchmark, real browsers and servers)
-# start first, so that the two workers end together instead of one running the last long test alone
+# start first, so that the workers end together instead of one running the last long test alone
 LONGEST = ("test_season.py::", "test_bench.py::test_bench_json_on_a_tiny_size", "test_regions.py::test_two_regions",
            "test_browser.py::test_every_page", "test_browser.py::test_two_app_servers", "test_browser.py::test_upload",
            "test_accessibility.py::test_axe", "test_sso.py::test_sso_round_trip", "test_signin_http.py::",

@@ -44,7 +44,7 @@ def test_pandas_baseline_computes_the_same_reach_as_the_sql(demo_store):
 
 
 def test_bench_json_on_a_tiny_size(tmp_path, pg_url):
-    r = cli("bench", "--campuses", "3", "--years", "1", "--reps", "2", "--small-batches", "20", "--json",
+    r = cli("bench", "--campuses", "3", "--years", "1", "--reps", "1", "--small-batches", "20", "--json",
             "--database-url", pg_url, data_dir=tmp_path / "unused")
     assert r.returncode == 0, r.stderr[-2000:]
     out = json.loads(r.stdout)

@@ -338,7 +338,9 @@ def shade(con: duckdb.DuckDBPyConnection, sight, sql: str | None = None,
     for name, campus, year, region in RELATIONS:  # names from the schema, values quoted
         if named is not None and name not in named or name in views:
             continue
-        if own is not None and not name.startswith("raw_"):  # the region's schema holds its rows alone
+        if own is not None and not name.startswith("raw_") and not (own == "main" and region):
+            # the region's schema holds its rows alone (a store of one region: its tables, but the rows of no campus
+            # naming no region — the nation's — still read through the views below)
             if sight.hidden and year:
                 mine = permissions.Sight(None, sight.hidden)  # only the figures it may not see yet to take out
                 con.execute(f'create or replace temp view {name} as select * from "{db}".{own}.{name} '
