@@ -481,6 +481,10 @@ def test_a_region_s_committee_rows_are_its_own(two_regions_copy):
         return set(queries.run("batch_history", store=store, sight=sight, campus=None, table_name=None)["batch_id"])
 
     assert both in history("lecteur-bfc") and both not in history("lecteur-ara") and both in history("comite")
+    demo = store.read("select batch_id from batches where table_name = 'actions' and campus_id like '%,%'")["batch_id"]
+    assert set(demo) <= history("lecteur-bfc") and not set(demo) & history("lecteur-ara"), "the demo's files of six"
+    fresh = queries.run("data_freshness", store=store, sight=store.sight(store.account("lecteur-bfc")))
+    assert fresh["last_commit"].notna().all(), "a region's pages say when its figures were imported"
     assert mine in history("lecteur-ara") and mine not in history("lecteur-bfc")
     store.revert(mine, user="coord-ara")
 

@@ -36,7 +36,7 @@ class Batches:
             data["batch_id"] = batch_id
             record = pd.DataFrame([{
                 "batch_id": batch_id, "table_name": table_name, "campus_id": campus_id,
-                "region": None if campus_id is not None else self._region_of(t, rows),
+                "region": self._region_of(t, rows) if campus_id is None or "," in str(campus_id) else None,
                 "file_name": file_name, "sha256": sha256, "rows": int(counts.get("rows", len(rows))),
                 "inserted": int(counts.get("inserted", len(rows))), "updated": int(counts.get("updated", 0)),
                 "unchanged": int(counts.get("unchanged", 0)), "user_name": user,

@@ -262,15 +262,14 @@ def shared_rules(con: duckdb.DuckDBPyConnection) -> None:
 
 def _sight_filter(sight, campus: str, year: str | None, region: str | None = None) -> str:
     """The condition a row meets to be read by `sight` (permissions.Sight), its campus in column `campus`, its year in
-    `year` (None: a relation without one) and, for a row of no campus, the region it belongs to in `region` (a
-    committee's milestones, a batch of several campuses of one region). Built from campus codes and region names the
+    `year` (None: a relation without one) and the region a row belongs to as a whole in `region` (a committee's
+    milestones, a batch of several campuses of one region). Built from campus codes and region names the
     store holds, each quoted by sql_str: DuckDB binds no parameters in a view's definition."""
     keep = []
     if sight.campuses is not None:
         own = f"{campus} in ({', '.join(sql_str(c) for c in sorted(sight.campuses))})" if sight.campuses else "false"
         if region and sight.regions:
-            own = (f"({own} or ({campus} is null and {region} in "
-                   f"({', '.join(sql_str(r) for r in sorted(sight.regions))})))")
+            own = f"({own} or {region} in ({', '.join(sql_str(r) for r in sorted(sight.regions))}))"
         keep.append(own)
     if sight.hidden and year:
         pairs = ", ".join(sql_str(f"{c}|{y}") for c, y in sorted(sight.hidden))
