@@ -200,7 +200,10 @@ def test_download_a_chart_image_and_the_meeting_pack(demo_url, page, tmp_path):
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     buttons = page.get_by_role("button", name="Image PNG")
     buttons.first.wait_for(timeout=30_000)
-    assert buttons.count() == 5  # one under every chart of the page
+    page.wait_for_function(  # one under every chart of the page, once the page has drawn them all
+        "() => [...document.querySelectorAll('button')].filter(b => b.innerText.includes('Image PNG')).length == 5",
+        timeout=60_000)
+    assert buttons.count() == 5
     funding = page.locator(".stElementContainer", has=page.get_by_role("button", name="Image PNG")).nth(3)
     with page.expect_download(timeout=60_000) as d:
         funding.get_by_role("button", name="Image PNG").click()
