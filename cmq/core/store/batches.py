@@ -85,13 +85,10 @@ class Batches:
         if t.campus_column and t.campus_column in rows.columns:
             # a row without campus concerns every campus ("": only a national administrator writes it), or, when it
             # names one, a whole region (its administrators write it)
-            codes = rows[t.campus_column]
-            campuses = {str(c) for c in codes.dropna().unique()}
-            if codes.isna().any():
-                named = rows.loc[codes.isna(), t.region_column] if t.region_column in rows.columns else \
-                    pd.Series(None, index=codes.index[codes.isna()], dtype=object)
-                regional = {str(r) for r in named.dropna().unique()}
-                campuses |= {""} if named.isna().any() else set()
+            campuses = {str(c) for c in rows[t.campus_column].dropna().unique()}
+            named = _regions_named(t, rows)
+            regional = named - {None}
+            campuses |= {""} if None in named else set()
         regions = None
         if t.name in permissions.IDENTITY_TABLES:  # the regions a campus's record names, and the ones it held
             held = self.campus_regions()
@@ -132,12 +129,7 @@ class Batches:
         if t.name in permissions.IDENTITY_TABLES:  # a campus's record names its region itself
             found = set(rows["region"])
         else:
-            codes = rows[t.campus_column]
-            found = {held.get(str(c)) for c in codes.dropna().unique()}
-            if codes.isna().any():
-                named = rows.loc[codes.isna(), t.region_column] if t.region_column in rows.columns else \
-                    pd.Series(None, index=codes.index[codes.isna()], dtype=object)
-                found |= {None if pd.isna(r) else str(r) for r in named.unique()}
+            found = {held.get(str(c)) for c in rows[t.campus_column].dropna().unique()} | _regions_named(t, rows)
         return found.pop() if len(found) == 1 and None not in found else None
 
     def _joined(self, t, rows: pd.DataFrame) -> set[str]:
@@ -213,6 +205,16 @@ class Batches:
         finally:
             con.close()
         return owners
+
+
+def _regions_named(t, rows: pd.DataFrame) -> set[str | None]:
+    """The regions the rows of no campus name (None: a row of no campus naming no region, the nation's)."""
+    blank = rows[t.campus_column].isna()
+    if not blank.any():
+        return set()
+    if t.region_column not in rows.columns:
+        return {None}
+    return {None if pd.isna(r) else str(r) for r in rows.loc[blank, t.region_column].unique()}
 
 
 def _campus_years(t, rows: pd.DataFrame) -> set[tuple[str, int]]:
